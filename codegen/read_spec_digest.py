@@ -1,0 +1,129 @@
+"""Derive ``src/webnnpy/_spec/api_table.json`` from the spec digest.
+
+The digest (``../shared/spec/spec_ops.json`` beside the checkout, or a path given
+as the first argument) was read from ``webmachinelearning/webnn`` ``index.bs``;
+its commit is copied into the table so that every consumer knows which spec text
+the table reflects.  Run ``python codegen/read_spec_digest.py`` after the digest
+changes; CI checks that the committed table is what this script writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "webnnpy" / "_spec" / "api_table.json"
+DEFAULT_DIGEST = ROOT.parent / "shared" / "spec" / "spec_ops.json"
+
+
+def _ranks(r: dict | None) -> list[int | None] | None:
+    if r is None:
+        return None
+    return [r["min"], r["max"]]
+
+
+def _limits_key(name: str) -> str:
+    m = re.fullmatch(r"outputs\[(\d+)\]", name)
+    return f"output{m.group(1)}" if m else name
+
+
+def build_table(digest: dict) -> dict:
+    dicts = digest["dictionary_details"]
+    ops = {}
+    for name, op in digest["ops"].items():
+        entry: dict = {
+            "family": op.get("family"),
+            "section": op.get("spec_section_id"),
+            "arguments": [
+                {k: a[k] for k in ("name", "type", "optional") if k in a}
+                for a in op.get("arguments", [])
+            ],
+            "returns": op.get("output"),
+        }
+        if "overloads" in op:
+            entry["overloads"] = op["overloads"]
+        opt_dict = op.get("options_dictionary")
+        entry["options_dictionary"] = opt_dict
+        if opt_dict:
+            members = dict(dicts[opt_dict]["members"])
+            parent = dicts[opt_dict].get("inherits")
+            while parent:
+                members = {**dicts[parent]["members"], **members}
+                parent = dicts[parent].get("inherits")
+            entry["options"] = {
+                k: {"type": v["type"], "default": v["default"]}
+                for k, v in members.items()
+            }
+        lim = op.get("op_support_limits") or {}
+        entry["limits_dictionary"] = lim.get("dictionary")
+        limit_members = list(dicts.get(lim.get("dictionary") or "", {}).get(
+            "members", {}))
+        operands = []
+        for i, inp in enumerate(op.get("inputs", [])):
+            key = inp["name"]
+            if limit_members and key not in limit_members:
+                key = limit_members[i]  # logicalNot/isNaN/isInfinite call it "a"
+            operands.append({
+                "name": inp["name"],
+                "limits_key": key,
+                "kind": inp["kind"],
+                "optional": inp["optional"],
+                "data_types": inp["allowed_data_types"],
+                "same_type_as": inp.get("same_type_as"),
+                "ranks": _ranks(inp.get("allowed_ranks")),
+                "required_data_types": inp.get("required_data_types"),
+                "required_ranks": _ranks(inp.get("required_ranks")),
+            })
+        entry["operands"] = operands
+        outputs = []
+        for out in op.get("output_constraints", []):
+            outputs.append({
+                "limits_key": _limits_key(out["operand"]),
+                "data_types": out["allowed_data_types"],
+                "same_type_as": out.get("same_type_as"),
+                "ranks": _ranks(out.get("allowed_ranks")),
+                "same_rank_as": out.get("same_rank_as"),
+                "required_data_types": out.get("required_data_types"),
+                "required_ranks": _ranks(out.get("required_ranks")),
+            })
+        entry["outputs"] = outputs
+        ops[name] = entry
+    return {
+        "generated_by": "codegen/read_spec_digest.py (DO NOT EDIT)",
+        "spec_commit": digest["spec_commit"],
+        "spec_date": digest.get("spec_date"),
+        "spec_source": digest.get("source"),
+        "enums": digest["enums"],
+        "interfaces": {
+            k: {"methods": v["methods"], "attributes": v["attributes"],
+                "method_signatures": v["method_signatures"]}
+            for k, v in digest["interfaces"].items()
+        },
+        "dictionaries": {
+            k: {"inherits": v.get("inherits"),
+                "members": {m: {"type": mv["type"], "required": mv["required"],
+                                "default": mv["default"]}
+                            for m, mv in v["members"].items()}}
+            for k, v in dicts.items()
+        },
+        "ops": ops,
+    }
+
+
+def main() -> int:
+    src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIGEST
+    table = build_table(json.loads(src.read_text()))
+    text = json.dumps(table, indent=1, sort_keys=False) + "\n"
+    if "--check" in sys.argv:
+        return 0 if OUT.read_text() == text else 1
+    OUT.write_text(text)
+    print(f"wrote {OUT.relative_to(ROOT)}: {len(table['ops'])} ops, "
+          f"spec {table['spec_commit'][:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

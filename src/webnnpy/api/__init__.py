@@ -1,0 +1,1 @@
+"""The WebNN object model (the Acceleration API layer)."""

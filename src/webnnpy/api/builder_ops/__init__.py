@@ -1,0 +1,1 @@
+"""MLGraphBuilder operator methods, one mixin per op family."""

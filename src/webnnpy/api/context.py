@@ -1,0 +1,485 @@
+"""MLContext: the state behind graph building and execution, with its timeline."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from webnnpy._spec import to_py_name
+from webnnpy.api.descriptors import (
+    buffer_to_array,
+    check_dimensions,
+    to_desc,
+    writable_view,
+)
+from webnnpy.api.graph import MLGraph
+from webnnpy.api.promise import MLPromise
+from webnnpy.api.tensor import MLTensor
+from webnnpy.api.timeline import Timeline
+from webnnpy.backends.base import Backend, SupportLimits
+from webnnpy.dtypes import DATA_TYPES
+from webnnpy.errors import InvalidStateError, OperationError, UnknownError
+from webnnpy.ir.descriptor import Desc
+
+__all__ = ["MLContext", "MLContextLostInfo"]
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class MLContextLostInfo:
+    """The value ``MLContext.lost`` resolves with."""
+
+    message: str = ""
+
+
+def _abort_if_lost(ctx_ref: weakref.ref[MLContext], what: str,
+                   fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Timeline work that rejects with InvalidStateError once the context is
+    lost (the spec's "abort when this is lost")."""
+
+    def run() -> Any:
+        ctx = ctx_ref()
+        if ctx is None or ctx._is_lost:
+            raise InvalidStateError(f"{what}: the context is lost")
+        return fn()
+
+    return run
+
+
+def _limits_dict(lim: tuple[frozenset[str], int, int]) -> dict[str, Any]:
+    types, lo, hi = lim
+    return {"data_types": [t for t in DATA_TYPES if t in types],
+            "rank_range": {"min": lo, "max": hi}}
+
+
+# Spec: interface MLContext #api-mlcontext
+class MLContext:
+    """Global state of graph building and execution, made by
+    ``webnnpy.ml.create_context()``.  Work on its tensors and graphs runs in
+    order on its own timeline (a worker thread)."""
+
+    def __init__(self, backend: Backend, *, power_preference: str,
+                 accelerated: bool) -> None:
+        self._backend = backend
+        self._power_preference = power_preference
+        self._accelerated = accelerated
+        self._timeline = Timeline(f"webnnpy-context-{next(_ids)}")
+        weakref.finalize(self, self._timeline.close)
+        self._lost: MLPromise[MLContextLostInfo] = MLPromise()
+        self._limits = backend.support_limits()
+        self._graphs: weakref.WeakSet[MLGraph] = weakref.WeakSet()
+        self._tensors: weakref.WeakSet[MLTensor] = weakref.WeakSet()
+
+    # ---------------------------------------------------------- attributes
+
+    # Spec: readonly attribute boolean accelerated
+    @property
+    def accelerated(self) -> bool:
+        """The ``accelerated`` option the context was created with."""
+        return self._accelerated
+
+    # Spec: readonly attribute Promise<MLContextLostInfo> lost
+    @property
+    def lost(self) -> MLPromise[MLContextLostInfo]:
+        """Resolves with an MLContextLostInfo when the context is lost
+        (``destroy()`` or a device failure).  Await it, or call ``.result()``."""
+        return self._lost
+
+    @property
+    def backend(self) -> str:
+        """The registry name of the backend running this context (a declared
+        addition)."""
+        return self._backend.name
+
+    @property
+    def _is_lost(self) -> bool:
+        return self._lost.done()
+
+    def __repr__(self) -> str:
+        state = " lost" if self._is_lost else ""
+        return (f"<MLContext backend={self._backend.name!r} "
+                f"accelerated={self._accelerated}{state}>")
+
+    # ------------------------------------------------------------- tensors
+
+    def _tensor_promise(self, descriptor: Any) -> MLPromise[MLTensor]:
+        if self._is_lost:
+            return MLPromise.rejected(InvalidStateError("create_tensor: the "
+                                                        "context is lost"))
+        try:
+            desc, readable, writable = to_desc("create_tensor", descriptor,
+                                               tensor=True)
+            self._check_dimensions("create_tensor", desc)
+        except TypeError as e:
+            return MLPromise.rejected(e)
+        tensor = MLTensor(self, desc, readable=readable, writable=writable,
+                          constant=False)
+        self._tensors.add(tensor)
+        backend = self._backend
+
+        def allocate() -> MLTensor:
+            try:
+                tensor._buffer = backend.allocate(desc)
+            except Exception as e:
+                raise UnknownError(f"create_tensor: allocating {desc} failed: {e}"
+                                   ) from e
+            return tensor
+
+        return self._timeline.enqueue(
+            _abort_if_lost(weakref.ref(self), "create_tensor", allocate))
+
+    # Spec: Promise<MLTensor> createTensor(MLTensorDescriptor descriptor)
+    def create_tensor(self, descriptor: Mapping[str, Any]) -> MLTensor:
+        """Create a zero-filled tensor.
+
+        Args:
+            descriptor: an MLTensorDescriptor: ``data_type``, ``shape``,
+                ``readable`` (default False), ``writable`` (default False).
+
+        Raises:
+            TypeError: bad descriptor.  InvalidStateError: context lost.
+            UnknownError: allocation failed.
+        """
+        return self._tensor_promise(descriptor).result()
+
+    async def create_tensor_async(self, descriptor: Mapping[str, Any]) -> MLTensor:
+        """Coroutine form of :meth:`create_tensor`."""
+        return await self._tensor_promise(descriptor)
+
+    def _constant_tensor_promise(self, descriptor: Any, input_data: Any
+                                 ) -> MLPromise[MLTensor]:
+        where = "create_constant_tensor"
+        if self._is_lost:
+            return MLPromise.rejected(InvalidStateError(f"{where}: the context "
+                                                        f"is lost"))
+        try:
+            desc, _, _ = to_desc(where, descriptor)
+            self._check_dimensions(where, desc)
+            data = buffer_to_array(where, input_data, desc)
+        except TypeError as e:
+            return MLPromise.rejected(e)
+        data.flags.writeable = False
+        tensor = MLTensor(self, desc, readable=False, writable=False,
+                          constant=True, constant_data=data)
+        self._tensors.add(tensor)
+        backend = self._backend
+
+        def upload() -> MLTensor:
+            try:
+                tensor._buffer = backend.upload(desc, data)
+            except Exception as e:
+                raise UnknownError(f"{where}: uploading {desc} failed: {e}") from e
+            return tensor
+
+        return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where,
+                                                     upload))
+
+    # Spec: Promise<MLTensor> createConstantTensor(MLOperandDescriptor descriptor, AllowSharedBufferSource inputData)
+    def create_constant_tensor(self, descriptor: Mapping[str, Any],
+                               input_data: Any) -> MLTensor:
+        """Create a constant tensor (not readable or writable) holding a copy of
+        ``input_data``, for ``MLGraphBuilder.constant(tensor)``.
+
+        Args:
+            descriptor: an MLOperandDescriptor (``data_type``, ``shape``).
+            input_data: a buffer of exactly the descriptor's byte length whose
+                element type matches ``data_type`` (or uint8 bytes).
+        """
+        return self._constant_tensor_promise(descriptor, input_data).result()
+
+    async def create_constant_tensor_async(self, descriptor: Mapping[str, Any],
+                                           input_data: Any) -> MLTensor:
+        """Coroutine form of :meth:`create_constant_tensor`."""
+        return await self._constant_tensor_promise(descriptor, input_data)
+
+    def _check_tensor(self, where: str, tensor: Any) -> MLTensor:
+        if not isinstance(tensor, MLTensor):
+            raise TypeError(f"{where}: expected an MLTensor, got "
+                            f"{type(tensor).__name__}")
+        if tensor._context is not self:
+            raise TypeError(f"{where}: the tensor belongs to another context")
+        if tensor._destroyed:
+            raise TypeError(f"{where}: the tensor is destroyed")
+        return tensor
+
+    def _read_promise(self, tensor: Any, output_data: Any = None
+                      ) -> MLPromise[Any]:
+        where = "read_tensor"
+        try:
+            t = self._check_tensor(where, tensor)
+            if not t._readable:
+                raise TypeError(f"{where}: the tensor is not readable; create it "
+                                f"with readable=True")
+            out = (None if output_data is None else
+                   writable_view(where, output_data, t._desc))
+        except TypeError as e:
+            return MLPromise.rejected(e)
+        promise: MLPromise[Any] = MLPromise()
+        t._pending.add(promise)
+        backend = self._backend
+
+        def read() -> np.ndarray | None:
+            t._pending.discard(promise)
+            if t._error is not None:
+                raise UnknownError(f"{where}: the dispatch that wrote this tensor "
+                                   f"failed: {t._error}") from t._error
+            try:
+                if out is None:
+                    return backend.read(t._buffer)
+                backend.read_into(t._buffer, out)
+                return None
+            except Exception as e:
+                raise UnknownError(f"{where}: copying the tensor failed: {e}") from e
+
+        return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, read),
+                                      promise)
+
+    # Spec: Promise<ArrayBuffer> readTensor(MLTensor tensor)
+    # Spec: Promise<undefined> readTensor(MLTensor tensor, AllowSharedBufferSource outputData)
+    def read_tensor(self, tensor: MLTensor, output_data: Any = None
+                    ) -> np.ndarray | None:
+        """Read a readable tensor once the work queued before has run.
+
+        With one argument, returns a new NumPy array of the tensor's data type
+        and shape (the spec returns an ArrayBuffer: a declared change).  With
+        ``output_data`` (any writable, C-contiguous buffer of the tensor's byte
+        length whose element type matches, or uint8), copies into it and
+        returns None.
+
+        Raises:
+            TypeError: wrong context, destroyed, not readable, bad buffer.
+            InvalidStateError: the tensor was destroyed or the context lost
+                before the read ran.
+        """
+        return self._read_promise(tensor, output_data).result()
+
+    async def read_tensor_async(self, tensor: MLTensor, output_data: Any = None
+                                ) -> np.ndarray | None:
+        """Coroutine form of :meth:`read_tensor`."""
+        return await self._read_promise(tensor, output_data)
+
+    # Spec: undefined writeTensor(MLTensor tensor, AllowSharedBufferSource inputData)
+    def write_tensor(self, tensor: MLTensor, input_data: Any) -> None:
+        """Queue a write of a copy of ``input_data`` into a writable tensor.
+
+        Validates and copies the bytes now; returns at once.
+
+        Raises:
+            TypeError: wrong context, destroyed, not writable, bad buffer.
+        """
+        where = "write_tensor"
+        t = self._check_tensor(where, tensor)
+        if not t._writable:
+            raise TypeError(f"{where}: the tensor is not writable; create it with "
+                            f"writable=True")
+        data = buffer_to_array(where, input_data, t._desc)
+        backend = self._backend
+
+        def write() -> None:
+            if not t._destroyed:
+                backend.write(t._buffer, data)
+                t._error = None
+
+        self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, write))
+
+    def _release_tensor(self, tensor: MLTensor) -> None:
+        backend = self._backend
+
+        def release() -> None:
+            buf, tensor._buffer = tensor._buffer, None
+            if buf is not None:
+                backend.release(buf)
+
+        self._timeline.enqueue(release)
+
+    # ------------------------------------------------------------- graphs
+
+    def _build_promise(self, graph: MLGraph) -> MLPromise[MLGraph]:
+        self._graphs.add(graph)
+        backend = self._backend
+
+        def compile_graph() -> MLGraph:
+            try:
+                graph._impl = backend.compile(graph._ir)
+            except Exception as e:
+                raise OperationError(f"build: the {backend.name} backend could not "
+                                     f"compile the graph: {e}") from e
+            return graph
+
+        return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), "build",
+                                                     compile_graph))
+
+    def _release_graph(self, graph: MLGraph) -> None:
+        backend = self._backend
+
+        def release() -> None:
+            impl, graph._impl = graph._impl, None
+            if impl is not None:
+                backend.release_graph(impl)
+
+        self._timeline.enqueue(release)
+
+    # Spec: undefined dispatch(MLGraph graph, MLNamedTensors inputs, MLNamedTensors outputs)
+    def dispatch(self, graph: MLGraph, inputs: Mapping[str, MLTensor],
+                 outputs: Mapping[str, MLTensor]) -> None:
+        """Queue a run of ``graph`` reading ``inputs`` and writing ``outputs``.
+
+        Validates now and returns at once; read an output tensor to wait for
+        the result.
+
+        Raises:
+            TypeError: graph of another context, a tensor used twice, of another
+                context or destroyed, names or descriptors that do not match the
+                graph's exactly, or a constant tensor bound.
+            InvalidStateError: the graph is destroyed.
+        """
+        where = "dispatch"
+        if not isinstance(graph, MLGraph):
+            raise TypeError(f"{where}: expected an MLGraph, got {type(graph).__name__}")
+        if graph._context is not self:
+            raise TypeError(f"{where}: the graph belongs to another context")
+        if graph._destroyed:
+            raise InvalidStateError(f"{where}: the graph is destroyed")
+        for what, rec in (("inputs", inputs), ("outputs", outputs)):
+            if not isinstance(rec, Mapping):
+                raise TypeError(f"{where}: {what} must be a dict of name -> "
+                                f"MLTensor, got {type(rec).__name__}")
+        all_tensors = list(inputs.values()) + list(outputs.values())
+        if len({id(t) for t in all_tensors}) != len(all_tensors):
+            raise TypeError(f"{where}: a tensor appears more than once among inputs "
+                            f"and outputs")
+        for t in all_tensors:
+            self._check_tensor(where, t)
+        _validate_named(where, "inputs", inputs, graph._input_descs)
+        _validate_named(where, "outputs", outputs, graph._output_descs)
+        in_t = dict(inputs)
+        out_t = dict(outputs)
+        backend = self._backend
+
+        def run() -> None:
+            try:
+                backend.dispatch(graph._impl,
+                                 {n: t._buffer for n, t in in_t.items()},
+                                 {n: t._buffer for n, t in out_t.items()})
+            except Exception as e:
+                # The spec has no error path here (its issue 778); rather than
+                # leave stale data to be read silently, the outputs remember
+                # the failure and a later read_tensor rejects with it.
+                for t in out_t.values():
+                    t._error = e
+                raise
+            for t in out_t.values():
+                t._error = None
+
+        promise = self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, run))
+        promise.add_done_callback(_log_dispatch_failure)
+
+    def compute(self, graph: MLGraph, inputs: Mapping[str, Any]
+                ) -> dict[str, np.ndarray]:
+        """Run ``graph`` on host arrays and return its outputs as NumPy arrays.
+
+        A declared addition to the spec (which removed ``compute()`` in favour
+        of tensors): it creates the tensors, writes the inputs, dispatches and
+        reads every output.  Input arrays must match the graph's input
+        descriptors (data type and element count) as ``write_tensor`` requires.
+        """
+        if not isinstance(graph, MLGraph):
+            raise TypeError(f"compute: expected an MLGraph, got {type(graph).__name__}")
+        missing = set(graph._input_descs) - set(inputs)
+        extra = set(inputs) - set(graph._input_descs)
+        if missing or extra:
+            raise TypeError(f"compute: inputs {sorted(inputs)} do not match the "
+                            f"graph's inputs {sorted(graph._input_descs)}")
+        in_t = {}
+        out_t = {}
+        try:
+            for name, d in graph._input_descs.items():
+                t = self.create_tensor({"data_type": d.data_type, "shape": d.shape,
+                                        "writable": True})
+                in_t[name] = t
+                self.write_tensor(t, inputs[name])
+            for name, d in graph._output_descs.items():
+                out_t[name] = self.create_tensor({"data_type": d.data_type,
+                                                  "shape": d.shape,
+                                                  "readable": True})
+            self.dispatch(graph, in_t, out_t)
+            return {name: self.read_tensor(t) for name, t in out_t.items()}
+        finally:
+            for t in (*in_t.values(), *out_t.values()):
+                t.destroy()
+
+    # ------------------------------------------------------------- limits
+
+    # Spec: MLOpSupportLimits opSupportLimits()
+    def op_support_limits(self) -> dict[str, Any]:
+        """What this context supports: per op and per operand, the data types and
+        the rank range (an MLOpSupportLimits with snake_case keys).
+
+        Example: ``ctx.op_support_limits()["conv2d"]["input"]`` ->
+        ``{"data_types": ["float32", "float16"], "rank_range": {"min": 4, "max": 4}}``.
+        """
+        lim = self._limits
+        out: dict[str, Any] = {
+            "preferred_input_layout": lim.preferred_input_layout,
+            "max_tensor_byte_length": lim.max_tensor_byte_length,
+            "input": _limits_dict(lim.input),
+            "constant": _limits_dict(lim.constant),
+            "output": _limits_dict(lim.output),
+        }
+        for op, operands in lim.ops.items():
+            out[to_py_name(op)] = {to_py_name(k): _limits_dict(v)
+                                   for k, v in operands.items()}
+        return out
+
+    def _check_dimensions(self, where: str, desc: Desc) -> None:
+        lim: SupportLimits = self._limits
+        check_dimensions(where, desc, lim.input[2], lim.max_tensor_byte_length)
+
+    # ------------------------------------------------------------ destroy
+
+    # Spec: undefined destroy() #api-mlcontext-destroy
+    def destroy(self) -> None:
+        """Lose the context: ``lost`` resolves, every graph and tensor of the
+        context is destroyed, and queued work fails with InvalidStateError."""
+        if self._is_lost:
+            return
+        self._lose("destroy() was called")
+
+    def _lose(self, message: str) -> None:
+        self._lost.resolve(MLContextLostInfo(message))
+        for g in list(self._graphs):
+            g.destroy()
+            g._impl = None
+        for t in list(self._tensors):
+            t.destroy()
+            t._buffer = None
+        self._timeline.close()
+
+
+def _validate_named(where: str, what: str, tensors: Mapping[str, MLTensor],
+                    descs: Mapping[str, Desc]) -> None:
+    """The spec's *validate tensors with descriptors*, with a precise message."""
+    if set(tensors) != set(descs):
+        raise TypeError(f"{where}: {what} names {sorted(tensors)} do not match the "
+                        f"graph's {what} {sorted(descs)}")
+    for name, t in tensors.items():
+        if t._constant:
+            raise TypeError(f"{where}: {what}[{name!r}] is a constant tensor")
+        if t._desc != descs[name]:
+            raise TypeError(f"{where}: {what}[{name!r}] is {t._desc}, but the graph "
+                            f"expects {descs[name]}")
+
+
+def _log_dispatch_failure(promise: MLPromise[Any]) -> None:
+    exc = promise.exception()
+    if exc is not None and not isinstance(exc, InvalidStateError):
+        import logging
+
+        logging.getLogger("webnnpy").error("dispatch failed on the timeline: %s",
+                                           exc, exc_info=exc)

@@ -1,0 +1,187 @@
+"""``MLOperandDescriptor`` and ``MLTensorDescriptor``, and the conversions of
+descriptors and buffers that the spec's IDL performs at the API boundary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from webnnpy.dtypes import DATA_TYPES, numpy_dtype
+from webnnpy.ir.checks import MAX_DIMENSION
+from webnnpy.ir.descriptor import Desc
+
+__all__ = [
+    "DescriptorLike",
+    "MLOperandDescriptor",
+    "MLTensorDescriptor",
+    "buffer_to_array",
+    "check_dimensions",
+    "to_desc",
+    "writable_view",
+]
+
+
+class _MappingStruct(Mapping[str, Any]):
+    """A frozen dataclass that can also be used as a dict (``**desc``)."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class MLOperandDescriptor(_MappingStruct):
+    """The spec's MLOperandDescriptor: ``data_type`` and ``shape`` (empty for a
+    scalar).  A plain dict with these keys is accepted wherever one is taken."""
+
+    data_type: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MLTensorDescriptor(_MappingStruct):
+    """The spec's MLTensorDescriptor: an operand descriptor plus ``readable``
+    and ``writable`` (both default False)."""
+
+    data_type: str
+    shape: tuple[int, ...]
+    readable: bool = False
+    writable: bool = False
+
+
+DescriptorLike = Mapping[str, Any]
+
+
+def _shape(where: str, shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence | np.ndarray):
+        raise TypeError(f"{where}: shape must be a sequence of integers, got {shape!r}")
+    out = []
+    for d in shape:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{where}: shape {list(shape)} has {d!r}; dimensions "
+                            f"must be integers")
+        if not 0 <= int(d) < 2**32:  # [EnforceRange] unsigned long
+            raise TypeError(f"{where}: shape {list(shape)} has {d}; dimensions "
+                            f"must be in [0, 2**32)")
+        out.append(int(d))
+    return tuple(out)
+
+
+def to_desc(where: str, value: Any, *, tensor: bool = False) -> tuple[Desc, bool, bool]:
+    """Convert a descriptor dict (``data_type``, ``shape`` and for tensors
+    ``readable``/``writable``) to ``(Desc, readable, writable)``."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{where}: descriptor must be a dict with data_type and "
+                        f"shape, got {value!r}")
+    allowed = {"data_type", "shape"} | ({"readable", "writable"} if tensor else set())
+    unknown = set(value) - allowed
+    if unknown:
+        hint = {"dataType": "data_type"}
+        names = ", ".join(f"{k!r}" + (f" (did you mean {hint[k]!r}?)" if k in hint
+                                       else "") for k in sorted(unknown))
+        raise TypeError(f"{where}: unknown descriptor key {names}; expected "
+                        f"{', '.join(sorted(allowed))}")
+    for req in ("data_type", "shape"):
+        if req not in value:
+            raise TypeError(f"{where}: descriptor is missing the required {req!r}")
+    dt = value["data_type"]
+    if dt not in DATA_TYPES:
+        raise TypeError(f"{where}: data_type {dt!r} is not an MLOperandDataType; "
+                        f"expected one of {', '.join(DATA_TYPES)}")
+    flags = []
+    for k in ("readable", "writable"):
+        f = value.get(k, False)
+        if not isinstance(f, bool):
+            raise TypeError(f"{where}: {k} must be True or False, got {f!r}")
+        flags.append(f)
+    return Desc(dt, _shape(where, value["shape"])), flags[0], flags[1]
+
+
+def check_dimensions(where: str, desc: Desc, max_rank: int, max_bytes: int) -> None:
+    """The spec's *check dimensions*, raising TypeError when it returns false."""
+    for d in desc.shape:
+        if not 0 < d <= MAX_DIMENSION:
+            raise TypeError(f"{where}: shape {list(desc.shape)} has dimension {d}; "
+                            f"every dimension must be in [1, {MAX_DIMENSION}]")
+    if desc.rank > max_rank:
+        raise TypeError(f"{where}: rank {desc.rank} is not supported; at most "
+                        f"{max_rank}")
+    if math.prod(desc.shape) > MAX_DIMENSION:
+        raise TypeError(f"{where}: shape {list(desc.shape)} has "
+                        f"{math.prod(desc.shape)} elements; at most {MAX_DIMENSION}")
+    if desc.byte_length > max_bytes:
+        raise TypeError(f"{where}: {desc.byte_length} bytes is more than the "
+                        f"supported {max_bytes}")
+
+
+def _as_array(where: str, data: Any) -> np.ndarray:
+    if isinstance(data, np.ndarray):
+        return data
+    try:
+        mv = memoryview(data)
+    except TypeError:
+        raise TypeError(f"{where}: expected a buffer (a NumPy array, bytes, "
+                        f"bytearray, memoryview, array.array...), got "
+                        f"{type(data).__name__}") from None
+    try:
+        return np.asarray(mv)
+    except (ValueError, TypeError):  # formats NumPy cannot read
+        return np.frombuffer(mv.cast("B"), dtype=np.uint8)
+
+
+def _matches(arr: np.ndarray, data_type: str) -> bool:
+    """The spec's view-type check: same element type, or any Uint8Array (and
+    Uint16Array bits for float16, as a note of the spec allows)."""
+    dt = arr.dtype
+    if dt == np.uint8 or dt == numpy_dtype(data_type):
+        return True
+    return data_type == "float16" and dt == np.uint16
+
+
+def buffer_to_array(where: str, data: Any, desc: Desc) -> np.ndarray:
+    """*Validate buffer with descriptor*, then copy the bytes into a new array
+    of ``desc``'s dtype and shape (TypeError when validation fails)."""
+    arr = _as_array(where, data)
+    if arr.nbytes != desc.byte_length:
+        raise TypeError(f"{where}: buffer has {arr.nbytes} bytes, but {desc} needs "
+                        f"{desc.byte_length}")
+    if not _matches(arr, desc.data_type):
+        raise TypeError(f"{where}: a {arr.dtype} buffer does not match data type "
+                        f"{desc.data_type}; pass {desc.data_type} or uint8 data")
+    out = np.empty(desc.shape, dtype=numpy_dtype(desc.data_type))
+    out.reshape(-1).view(np.uint8)[:] = np.ascontiguousarray(arr).reshape(-1).view(
+        np.uint8)
+    return out
+
+
+def writable_view(where: str, data: Any, desc: Desc) -> np.ndarray:
+    """A writable NumPy view of the caller's buffer, of ``desc``'s dtype (for
+    ``read_tensor(tensor, output_data)``); TypeError when it does not match."""
+    arr = _as_array(where, data)
+    if not arr.flags.writeable:
+        raise TypeError(f"{where}: the output buffer is read-only")
+    if not arr.flags.c_contiguous:
+        raise TypeError(f"{where}: the output buffer must be C-contiguous")
+    if arr.nbytes != desc.byte_length:
+        raise TypeError(f"{where}: buffer has {arr.nbytes} bytes, but {desc} needs "
+                        f"{desc.byte_length}")
+    if not _matches(arr, desc.data_type):
+        raise TypeError(f"{where}: a {arr.dtype} buffer does not match data type "
+                        f"{desc.data_type}; pass {desc.data_type} or uint8 data")
+    return arr.reshape(-1).view(np.uint8).view(numpy_dtype(desc.data_type)).reshape(
+        desc.shape)
+

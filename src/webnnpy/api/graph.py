@@ -1,0 +1,60 @@
+"""MLGraph: a compiled, immutable graph bound to one context."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from webnnpy.api.descriptors import MLOperandDescriptor
+from webnnpy.ir.graph import Graph
+
+if TYPE_CHECKING:
+    from webnnpy.api.context import MLContext
+
+__all__ = ["MLGraph"]
+
+
+# Spec: interface MLGraph #api-mlgraph
+class MLGraph:
+    """A graph built by ``MLGraphBuilder.build``; run it with
+    ``MLContext.dispatch``."""
+
+    def __init__(self, context: MLContext, ir: Graph) -> None:
+        self._context_ref = weakref.ref(context)
+        self._ir = ir
+        self._input_descs = {n: v.desc for n, v in ir.inputs.items()}
+        self._output_descs = {n: v.desc for n, v in ir.outputs.items()}
+        self._impl: Any = None
+        self._destroyed = False
+
+    @property
+    def _context(self) -> MLContext | None:
+        return self._context_ref()
+
+    @property
+    def inputs(self) -> dict[str, MLOperandDescriptor]:
+        """The graph's input descriptors by name (a declared addition; the
+        spec keeps them internal as [[inputDescriptors]])."""
+        return {n: MLOperandDescriptor(d.data_type, d.shape)
+                for n, d in self._input_descs.items()}
+
+    @property
+    def outputs(self) -> dict[str, MLOperandDescriptor]:
+        """The graph's output descriptors by name (a declared addition)."""
+        return {n: MLOperandDescriptor(d.data_type, d.shape)
+                for n, d in self._output_descs.items()}
+
+    # Spec: undefined destroy() #api-mlgraph-destroy
+    def destroy(self) -> None:
+        """Release the graph's resources.  Idempotent."""
+        if self._destroyed:
+            return
+        self._destroyed = True
+        ctx = self._context
+        if ctx is not None and not ctx._is_lost:
+            ctx._release_graph(self)
+
+    def __repr__(self) -> str:
+        ins = ", ".join(f"{n}: {d}" for n, d in self._input_descs.items())
+        outs = ", ".join(f"{n}: {d}" for n, d in self._output_descs.items())
+        return f"<MLGraph ({ins}) -> ({outs}), {len(self._ir.nodes)} ops>"

@@ -1,0 +1,60 @@
+"""A context's timeline: one worker thread running queued work in order.
+
+The timeline holds no reference to its context, so a context that is dropped
+without ``destroy()`` is collected and its thread told to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from webnnpy.api.promise import MLPromise
+
+__all__ = ["Timeline"]
+
+logger = logging.getLogger("webnnpy")
+
+_STOP = object()
+
+
+class Timeline:
+    """Runs ``(work, promise)`` items one at a time, in enqueue order."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def enqueue(self, work: Callable[[], Any],
+                promise: MLPromise[Any] | None = None) -> MLPromise[Any]:
+        """Queue ``work``; its return value resolves the promise, an exception
+        it raises rejects it."""
+        p: MLPromise[Any] = promise if promise is not None else MLPromise()
+        self._queue.put((work, p))
+        return p
+
+    def close(self) -> None:
+        """Stop the worker after the work already queued."""
+        self._queue.put(_STOP)
+
+    @property
+    def on_timeline(self) -> bool:
+        """True when called from the timeline's own thread."""
+        return threading.current_thread() is self._thread
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            work, promise = item
+            if promise.done():  # rejected meanwhile (destroyed tensor, lost)
+                continue
+            try:
+                promise.resolve(work())
+            except BaseException as exc:
+                promise.reject(exc)

@@ -1,0 +1,120 @@
+"""The backend protocol: what a context asks of the runtime behind it.
+
+Backends consume the IR (``webnnpy.ir``) and NumPy arrays; they never import
+``webnnpy.api``.  Every method except ``op_support_limits`` and ``describe`` runs
+on the owning context's timeline thread, one call at a time.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from webnnpy._spec import api_table
+from webnnpy.ir.checks import OpLimits
+from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Graph
+
+__all__ = ["Backend", "SupportLimits", "spec_support_limits"]
+
+
+@dataclass(frozen=True)
+class SupportLimits:
+    """A backend's MLOpSupportLimits, keyed by spec names (converted to the
+    Python spelling by ``MLContext.op_support_limits``)."""
+
+    preferred_input_layout: str
+    max_tensor_byte_length: int
+    input: tuple[frozenset[str], int, int]
+    constant: tuple[frozenset[str], int, int]
+    output: tuple[frozenset[str], int, int]
+    ops: Mapping[str, OpLimits] = field(default_factory=dict)
+
+
+def spec_support_limits(
+    *, max_rank: int, preferred_input_layout: str = "nchw",
+    max_tensor_byte_length: int = 2**31 - 1,
+    exclude: Mapping[str, Mapping[str, set[str]]] | None = None,
+) -> SupportLimits:
+    """Every data type and rank the spec allows for every op, with an open rank
+    bound ("N") capped at ``max_rank``.  ``exclude[op][limits_key]`` removes
+    data types a backend cannot run faithfully."""
+    from webnnpy.dtypes import DATA_TYPES
+
+    ops: dict[str, dict[str, tuple[frozenset[str], int, int]]] = {}
+    for name, entry in api_table()["ops"].items():
+        if name in ("input", "constant", "build"):
+            continue
+        lim: dict[str, tuple[frozenset[str], int, int]] = {}
+        for spec in entry["operands"] + entry["outputs"]:
+            lo, hi = spec["ranks"] if spec["ranks"] else (0, None)
+            types = set(spec["data_types"])
+            if exclude and name in exclude:
+                types -= set(exclude[name].get(spec["limits_key"], ()))
+            key = spec["limits_key"]
+            if key in lim:  # several outputs share "outputs"
+                continue
+            lim[key] = (frozenset(types), int(lo), max_rank if hi is None else int(hi))
+        ops[name] = lim
+    every = (frozenset(DATA_TYPES), 0, max_rank)
+    return SupportLimits(preferred_input_layout, max_tensor_byte_length,
+                         every, every, every, ops)
+
+
+class Backend(ABC):
+    """One runtime behind an MLContext."""
+
+    #: registry name, e.g. "numpy"
+    name: str = ""
+
+    def __init__(self, *, power_preference: str = "default",
+                 accelerated: bool = True) -> None:
+        self.power_preference = power_preference
+        self.accelerated = accelerated
+
+    @abstractmethod
+    def support_limits(self) -> SupportLimits:
+        """What this backend supports (must be a subset of the spec)."""
+
+    def describe(self) -> str:
+        """A one-line description of the device/runtime, for ``webnnpy info``."""
+        return self.name
+
+    @abstractmethod
+    def compile(self, graph: Graph) -> Any:
+        """Turn a built IR graph into something ``dispatch`` can run."""
+
+    def release_graph(self, compiled: Any) -> None:  # noqa: B027 - optional hook
+        """Free a compiled graph's resources."""
+
+    @abstractmethod
+    def allocate(self, desc: Desc) -> Any:
+        """A new zero-filled tensor buffer."""
+
+    @abstractmethod
+    def upload(self, desc: Desc, data: np.ndarray) -> Any:
+        """A new tensor buffer holding ``data`` (already of desc's dtype/shape)."""
+
+    @abstractmethod
+    def write(self, buffer: Any, data: np.ndarray) -> None:
+        """Overwrite a tensor's contents."""
+
+    @abstractmethod
+    def read(self, buffer: Any) -> np.ndarray:
+        """A new host array with the tensor's contents."""
+
+    def read_into(self, buffer: Any, out: np.ndarray) -> None:
+        """Copy the tensor's contents into ``out`` (same dtype and size)."""
+        np.copyto(out, self.read(buffer).reshape(out.shape), casting="no")
+
+    def release(self, buffer: Any) -> None:  # noqa: B027 - optional hook
+        """Free a tensor buffer."""
+
+    @abstractmethod
+    def dispatch(self, compiled: Any, inputs: Mapping[str, Any],
+                 outputs: Mapping[str, Any]) -> None:
+        """Run ``compiled`` reading ``inputs`` and writing ``outputs`` buffers."""

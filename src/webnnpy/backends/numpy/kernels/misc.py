@@ -1,0 +1,9 @@
+"""Reference kernels for the misc family (float64 inside, one final rounding)."""
+
+from __future__ import annotations
+
+from webnnpy.backends.numpy.kernels._table import KernelTable
+
+__all__ = ["KERNELS"]
+
+KERNELS = KernelTable()

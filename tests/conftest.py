@@ -1,0 +1,42 @@
+"""Fixtures: a context per backend under test.
+
+``context`` runs each test on the NumPy reference backend (and, once they
+exist, on every other installed backend: see BACKENDS below).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import webnnpy
+
+#: backends the per-op tests run on; WEBNNPY_TEST_BACKENDS=a,b overrides.
+BACKENDS = os.environ.get("WEBNNPY_TEST_BACKENDS", "numpy").split(",")
+
+
+@pytest.fixture(params=BACKENDS)
+def context(request: pytest.FixtureRequest) -> webnnpy.MLContext:
+    """A fresh context on each backend under test."""
+    ctx = webnnpy.ml.create_context(backend=request.param)
+    yield ctx
+    ctx.destroy()
+
+
+@pytest.fixture
+def ref_context() -> webnnpy.MLContext:
+    """A NumPy reference context (for validation tests that need no backend)."""
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    yield ctx
+    ctx.destroy()
+
+
+@pytest.fixture
+def builder(ref_context: webnnpy.MLContext) -> webnnpy.MLGraphBuilder:
+    """A builder on the reference context."""
+    return webnnpy.MLGraphBuilder(ref_context)
