@@ -19,6 +19,16 @@ OUT = ROOT / "src" / "webnnpy" / "_spec" / "api_table.json"
 DEFAULT_DIGEST = ROOT.parent / "shared" / "spec" / "spec_ops.json"
 
 
+#: Corrections of evident slips in the digest/spec tables, each with its reason.
+#: (op, operand name or "output") -> allowed data types.
+SPEC_FIXES: dict[tuple[str, str], list[str]] = {
+    # The isNaN/isInfinite tensor-limits table says "any", but the method steps
+    # (#api-mlgraphbuilder-logical) throw unless a is float32 or float16.
+    ("isNaN", "a"): ["float32", "float16"],
+    ("isInfinite", "a"): ["float32", "float16"],
+}
+
+
 def _ranks(r: dict | None) -> list[int | None] | None:
     if r is None:
         return None
@@ -71,7 +81,8 @@ def build_table(digest: dict) -> dict:
                 "limits_key": key,
                 "kind": inp["kind"],
                 "optional": inp["optional"],
-                "data_types": inp["allowed_data_types"],
+                "data_types": SPEC_FIXES.get((name, inp["name"]),
+                                             inp["allowed_data_types"]),
                 "same_type_as": inp.get("same_type_as"),
                 "ranks": _ranks(inp.get("allowed_ranks")),
                 "required_data_types": inp.get("required_data_types"),

@@ -67,7 +67,7 @@ def _binary(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     if _is_float(a):
         with np.errstate(all="ignore"):
             r = _FLOAT_BINARY[node.op](f64(a), f64(b))
-        return [np.asarray(r).astype(dt)]
+            return [np.asarray(r).astype(dt)]
     if node.op == "div":
         r = _int_div(a, b)
     elif node.op == "pow":
@@ -138,7 +138,7 @@ def _unary(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     if _is_float(v):
         with np.errstate(all="ignore"):
             r = _FLOAT_UNARY[node.op](f64(v))
-        return [np.asarray(r).astype(dt)]
+            return [np.asarray(r).astype(dt)]
     with np.errstate(over="ignore"):
         r = {"abs": np.abs, "neg": np.negative, "sign": np.sign}[node.op](v)
     return [np.asarray(r, dtype=dt)]
