@@ -107,7 +107,7 @@ def test_label_must_be_a_string(builder):
 def test_after_build_every_op_raises_invalid_state(builder):
     a = _in(builder, "a", "float32", [2])
     builder.build({"y": builder.abs(a)})
-    with pytest.raises(webnnpy.InvalidStateError, match="add: .*already built"):
+    with pytest.raises(webnnpy.InvalidStateError, match=r"add: .*already built"):
         builder.add(a, a)
 
 
@@ -115,5 +115,5 @@ def test_lost_context_raises_invalid_state(ref_context):
     b = webnnpy.MLGraphBuilder(ref_context)
     a = _in(b, "a", "float32", [2])
     ref_context.destroy()
-    with pytest.raises(webnnpy.InvalidStateError, match="neg: .*context is lost"):
+    with pytest.raises(webnnpy.InvalidStateError, match=r"neg: .*context is lost"):
         b.neg(a)

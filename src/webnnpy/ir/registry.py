@@ -17,10 +17,11 @@ from typing import Any
 
 from webnnpy.ir.descriptor import Desc
 
-__all__ = ["InferFn", "OpRule", "RuleTable"]
+__all__ = ["InferFn", "InferResult", "OpRule", "OperandDescs", "RuleTable"]
 
-OperandDescs = Mapping[str, "Desc | None | list[Desc]"]
-InferFn = Callable[[str, OperandDescs, dict[str, Any]], tuple[list[Desc], dict[str, Any]]]
+OperandDescs = Mapping[str, "Desc | list[Desc] | None"]
+InferResult = tuple[list[Desc], dict[str, Any]]
+InferFn = Callable[[str, OperandDescs, dict[str, Any]], InferResult]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class OpRule:
 class RuleTable(dict[str, OpRule]):
     """A family's rules, keyed by spec op name."""
 
-    def define(self, *names: str, multi_output: bool = False) -> Callable[[InferFn], InferFn]:
+    def define(
+        self, *names: str, multi_output: bool = False
+    ) -> Callable[[InferFn], InferFn]:
         """Register ``fn`` as the rule of each op in ``names``."""
 
         def deco(fn: InferFn) -> InferFn:

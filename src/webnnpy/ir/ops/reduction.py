@@ -23,7 +23,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from webnnpy.ir.checks import as_bool, as_enum, check_axes, check_axis, fail, py
+from webnnpy.ir.checks import (
+    as_bool,
+    as_enum,
+    as_uint,
+    as_uint_list,
+    check_axes,
+    check_axis,
+    fail,
+    py,
+)
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.registry import OperandDescs, RuleTable
 
@@ -60,8 +69,11 @@ def _reduce(op: str, x: OperandDescs, attrs: dict[str, Any]
             ) -> tuple[list[Desc], dict[str, Any]]:
     a = x["input"]
     assert isinstance(a, Desc)
-    keep = _keep(op, attrs.get("keepDimensions"))
+    # WebIDL conversion of the options (members in lexicographic order)
     raw_axes = attrs.get("axes")
+    if raw_axes is not None:
+        raw_axes = as_uint_list(op, "axes", raw_axes)
+    keep = _keep(op, attrs.get("keepDimensions"))
     # calculate reduction output sizes: absent axes -> every axis; otherwise
     # duplicates or axes >= rank are failures.
     axes = (list(range(a.rank)) if raw_axes is None
@@ -75,14 +87,13 @@ def _arg_min_max(op: str, x: OperandDescs, attrs: dict[str, Any]
                  ) -> tuple[list[Desc], dict[str, Any]]:
     a = x["input"]
     assert isinstance(a, Desc)
+    # WebIDL conversions: axis, then the options (lexicographic order)
+    as_uint(op, "axis", attrs.get("axis"))
     keep = _keep(op, attrs.get("keepDimensions"))
     raw_type = attrs.get("outputDataType")
     out_type = "int32" if raw_type is None else as_enum(
         op, "outputDataType", raw_type, "MLOperandDataType")
-    if attrs.get("axis") is None:
-        fail(op, "axis is required; expected an axis less than the input rank "
-                 f"{a.rank}")
-    axis = check_axis(op, "axis", attrs["axis"], a.rank)
+    axis = check_axis(op, "axis", attrs.get("axis"), a.rank)
     if out_type not in _ARG_OUTPUT_MAX:
         fail(op, f"{py('outputDataType')} {out_type!r} is not allowed; expected "
                  f"one of 'int32', 'int64'")
@@ -100,12 +111,11 @@ def _cumulative_sum(op: str, x: OperandDescs, attrs: dict[str, Any]
                     ) -> tuple[list[Desc], dict[str, Any]]:
     a = x["input"]
     assert isinstance(a, Desc)
+    # WebIDL conversions: axis, then the options (lexicographic order)
+    as_uint(op, "axis", attrs.get("axis"))
     exclusive = attrs.get("exclusive")
     exclusive = False if exclusive is None else as_bool(op, "exclusive", exclusive)
     rev = attrs.get("reversed")
     rev = False if rev is None else as_bool(op, "reversed", rev)
-    if attrs.get("axis") is None:
-        fail(op, "axis is required; expected an axis less than the input rank "
-                 f"{a.rank}")
-    axis = check_axis(op, "axis", attrs["axis"], a.rank)
+    axis = check_axis(op, "axis", attrs.get("axis"), a.rank)
     return [a], {"axis": axis, "exclusive": exclusive, "reversed": rev}
