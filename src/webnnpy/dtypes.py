@@ -66,13 +66,17 @@ def cast_number(x: int | float, data_type: str) -> int | float:
     "signed", an evident slip: see docs/differences.md).
     """
     if data_type in FLOAT_TYPES:
-        if isinstance(x, int) and abs(x) > 2**1100:
-            return math.copysign(math.inf, x)
+        if isinstance(x, int) and abs(x) >= 2**128:
+            # at or beyond ConvertToFloat's upperBound for both widths (and
+            # possibly beyond a double's range, where float(x) would raise)
+            return math.inf if x > 0 else -math.inf
         # float(x) rounds a Python int to the nearest double; casting a double
         # to float32/float16 by NumPy rounds once more to nearest even.  Double
         # rounding cannot differ from a direct rounding here because a double
         # has more than twice the significand bits of float32 plus two.
-        return float(_NP[data_type].type(float(x)))
+        # Overflow to infinity is the defined result, not a warning.
+        with np.errstate(over="ignore"):
+            return float(_NP[data_type].type(float(x)))
     lo, hi = _int_bounds(data_type)
     if isinstance(x, float):
         if math.isnan(x):
@@ -81,5 +85,5 @@ def cast_number(x: int | float, data_type: str) -> int | float:
             return lo
         if x >= hi:
             return hi
-        return int(round(x))  # Python's round() is half-to-even
+        return round(x)  # Python's round() of a float is an int, half to even
     return min(max(int(x), lo), hi)

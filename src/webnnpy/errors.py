@@ -33,7 +33,8 @@ class DOMException(Exception):  # noqa: N818 - the web platform's name
 
 
 class InvalidStateError(DOMException):
-    """The object is in a state where the call is not allowed (lost, destroyed, built)."""
+    """The object is in a state where the call is not allowed (lost,
+    destroyed, already built)."""
 
     name = "InvalidStateError"
 

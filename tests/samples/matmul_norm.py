@@ -10,7 +10,7 @@ def _shape(rank: int) -> list[int]:
 
 
 def _matmul(b, dtype, rank):  # a [.., 2, 3] @ b [3, 4], b's batch broadcast
-    a = inp(b, "a", dtype, [2, 1, 1, 1, 1, 1][: rank - 2] + [2, 3])
+    a = inp(b, "a", dtype, [*[2, 1, 1, 1, 1, 1][: rank - 2], 2, 3])
     return b.matmul(a, inp(b, "b", dtype, [3, 4]))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.api.context import MLContext
-from webnnpy.api.descriptors import buffer_to_array, to_desc
+from webnnpy.api.descriptors import as_buffer, buffer_to_array, to_desc
 from webnnpy.api.graph import MLGraph
 from webnnpy.api.operand import MLOperand
 from webnnpy.api.promise import MLPromise
@@ -134,14 +134,15 @@ class BuilderBase:
             InvalidStateError: the builder has built or its context is lost.
             TypeError: empty or duplicate name, or an invalid descriptor.
         """
-        self._check_can_build("input")
+        # IDL conversions of the arguments come before the method steps.
         if not isinstance(name, str):
             raise TypeError(f"input: name must be a string, got {name!r}")
+        desc, _, _ = to_desc(f"input {name!r}", descriptor)
+        self._check_can_build("input")
         if not name:
             raise TypeError("input: name must not be empty")
         if name in self._input_names:
             raise TypeError(f"input: an input named {name!r} already exists")
-        desc, _, _ = to_desc(f"input {name!r}", descriptor)
         self._context._check_dimensions(f"input {name!r}", desc)
         types, lo, hi = self._context._limits.input
         if desc.data_type not in types or not lo <= desc.rank <= hi:
@@ -180,24 +181,30 @@ class BuilderBase:
             return self._constant_scalar(args[0], args[1])
         if len(args) == 2:
             return self._constant_buffer(args[0], args[1])
+        if len(args) == 1:
+            raise TypeError(f"constant: expected an MLTensor (or a NumPy array), "
+                            f"got {type(args[0]).__name__}")
         raise TypeError(f"constant: expected (descriptor, buffer), (data_type, "
                         f"value) or (tensor), got {len(args)} arguments")
 
     def _constant_buffer(self, descriptor: Any, buffer: Any) -> MLOperand:
+        desc, _, _ = to_desc("constant", descriptor)  # IDL conversions first
+        buf = as_buffer("constant", buffer)
         self._check_can_build("constant")
-        desc, _, _ = to_desc("constant", descriptor)
         self._context._check_dimensions("constant", desc)
-        data = buffer_to_array("constant", buffer, desc)
+        data = buffer_to_array("constant", buf, desc)
         data.flags.writeable = False
         return MLOperand(self, self._new_value(desc, constant=data))
 
     def _constant_scalar(self, data_type: str, value: Any) -> MLOperand:
-        self._check_can_build("constant")
+        # IDL conversions (the enum, the MLNumber) come first.
         if data_type not in DATA_TYPES:
             raise TypeError(f"constant: data_type {data_type!r} is not an "
                             f"MLOperandDataType; expected one of "
                             f"{', '.join(DATA_TYPES)}")
-        v = cast_number(as_number("constant", "value", value), data_type)
+        number = as_number("constant", "value", value)
+        self._check_can_build("constant")
+        v = cast_number(number, data_type)
         data = np.array(v, dtype=numpy_dtype(data_type))
         data.flags.writeable = False
         return MLOperand(self, self._new_value(Desc(data_type, ()), constant=data))
@@ -219,27 +226,28 @@ class BuilderBase:
 
     def _build_promise(self, outputs: Any) -> MLPromise[MLGraph]:
         try:
+            named = _as_named_operands(outputs)
+        except TypeError as e:
+            return MLPromise.rejected(e)
+        try:
             self._check_can_build("build")
         except InvalidStateError as e:
             return MLPromise.rejected(e)
         try:
-            graph = self._make_graph(outputs)
+            graph = self._make_graph(named)
         except TypeError as e:
             return MLPromise.rejected(e)
         self._has_built = True
         return self._context._build_promise(MLGraph(self._context, graph))
 
-    def _make_graph(self, outputs: Any) -> Graph:
-        if not isinstance(outputs, Mapping):
-            raise TypeError(f"build: outputs must be a dict of name -> MLOperand, "
-                            f"got {type(outputs).__name__}")
+    def _make_graph(self, outputs: dict[str, MLOperand]) -> Graph:
+        """build()'s checks of the outputs, in the spec's order, and the walk."""
         if not outputs:
             raise TypeError("build: outputs must not be empty")
         values: dict[str, Value] = {}
         for name, operand in outputs.items():
-            if not isinstance(name, str) or not name:
-                raise TypeError(f"build: output name {name!r} must be a non-empty "
-                                f"string")
+            if not name:
+                raise TypeError(f"build: output name {name!r} must not be empty")
             v = self._operand("build", f"outputs[{name!r}]", operand)
             if v.is_input or v.is_constant:
                 kind = "an input" if v.is_input else "a constant"
@@ -250,8 +258,8 @@ class BuilderBase:
         for c in graph.constants():
             t = self._constant_tensors.get(c.id)
             if t is not None and t._destroyed:
-                raise TypeError("build: a constant tensor the outputs depend on "
-                                "was destroyed")
+                raise TypeError(f"build: constant tensor {t!r}, which the "
+                                f"outputs depend on, is destroyed")
         return graph
 
     # Spec: Promise<MLGraph> build(MLNamedOperands outputs) #api-mlgraphbuilder-build
@@ -275,3 +283,18 @@ class BuilderBase:
     async def build_async(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
         """Coroutine form of :meth:`build`."""
         return await self._build_promise(outputs)
+
+
+def _as_named_operands(outputs: Any) -> dict[str, MLOperand]:
+    """The IDL conversion of build()'s MLNamedOperands (record<USVString,
+    MLOperand>), which comes before the method steps."""
+    if not isinstance(outputs, Mapping):
+        raise TypeError(f"build: outputs must be a dict of name -> MLOperand, got "
+                        f"{type(outputs).__name__}")
+    for name, operand in outputs.items():
+        if not isinstance(name, str):
+            raise TypeError(f"build: output name {name!r} must be a string")
+        if not isinstance(operand, MLOperand):
+            raise TypeError(f"build: outputs[{name!r}] must be an MLOperand, got "
+                            f"{type(operand).__name__}")
+    return dict(outputs)

@@ -12,6 +12,7 @@ import numpy as np
 
 from webnnpy._spec import to_py_name
 from webnnpy.api.descriptors import (
+    as_buffer,
     buffer_to_array,
     check_dimensions,
     to_desc,
@@ -109,12 +110,16 @@ class MLContext:
     # ------------------------------------------------------------- tensors
 
     def _tensor_promise(self, descriptor: Any) -> MLPromise[MLTensor]:
+        # The descriptor's IDL conversion comes before the method steps.
+        try:
+            desc, readable, writable = to_desc("create_tensor", descriptor,
+                                               tensor=True)
+        except TypeError as e:
+            return MLPromise.rejected(e)
         if self._is_lost:
             return MLPromise.rejected(InvalidStateError("create_tensor: the "
                                                         "context is lost"))
         try:
-            desc, readable, writable = to_desc("create_tensor", descriptor,
-                                               tensor=True)
             self._check_dimensions("create_tensor", desc)
         except TypeError as e:
             return MLPromise.rejected(e)
@@ -155,13 +160,18 @@ class MLContext:
     def _constant_tensor_promise(self, descriptor: Any, input_data: Any
                                  ) -> MLPromise[MLTensor]:
         where = "create_constant_tensor"
+        # IDL conversions of both arguments, then the method steps in order.
+        try:
+            desc, _, _ = to_desc(where, descriptor)
+            buf = as_buffer(where, input_data)
+        except TypeError as e:
+            return MLPromise.rejected(e)
         if self._is_lost:
             return MLPromise.rejected(InvalidStateError(f"{where}: the context "
                                                         f"is lost"))
         try:
-            desc, _, _ = to_desc(where, descriptor)
             self._check_dimensions(where, desc)
-            data = buffer_to_array(where, input_data, desc)
+            data = buffer_to_array(where, buf, desc)
         except TypeError as e:
             return MLPromise.rejected(e)
         data.flags.writeable = False
@@ -198,26 +208,26 @@ class MLContext:
         """Coroutine form of :meth:`create_constant_tensor`."""
         return await self._constant_tensor_promise(descriptor, input_data)
 
-    def _check_tensor(self, where: str, tensor: Any) -> MLTensor:
-        if not isinstance(tensor, MLTensor):
-            raise TypeError(f"{where}: expected an MLTensor, got "
-                            f"{type(tensor).__name__}")
+    def _check_tensor(self, where: str, what: str, tensor: MLTensor) -> None:
+        """The spec's checks of a tensor argument: it is this context's and
+        not destroyed (TypeError otherwise)."""
         if tensor._context is not self:
-            raise TypeError(f"{where}: the tensor belongs to another context")
+            raise TypeError(f"{where}: {what} {tensor!r} belongs to another "
+                            f"context")
         if tensor._destroyed:
-            raise TypeError(f"{where}: the tensor is destroyed")
-        return tensor
+            raise TypeError(f"{where}: {what} {tensor!r} is destroyed")
 
     def _read_promise(self, tensor: Any, output_data: Any = None
                       ) -> MLPromise[Any]:
         where = "read_tensor"
         try:
-            t = self._check_tensor(where, tensor)
+            t = _as_tensor(where, "tensor", tensor)
+            buf = None if output_data is None else as_buffer(where, output_data)
+            self._check_tensor(where, "tensor", t)
             if not t._readable:
-                raise TypeError(f"{where}: the tensor is not readable; create it "
-                                f"with readable=True")
-            out = (None if output_data is None else
-                   writable_view(where, output_data, t._desc))
+                raise TypeError(f"{where}: tensor {t!r} is not readable; create "
+                                f"it with readable=True")
+            out = None if buf is None else writable_view(where, buf, t._desc)
         except TypeError as e:
             return MLPromise.rejected(e)
         promise: MLPromise[Any] = MLPromise()
@@ -274,11 +284,13 @@ class MLContext:
             TypeError: wrong context, destroyed, not writable, bad buffer.
         """
         where = "write_tensor"
-        t = self._check_tensor(where, tensor)
+        t = _as_tensor(where, "tensor", tensor)
+        buf = as_buffer(where, input_data)
+        self._check_tensor(where, "tensor", t)
         if not t._writable:
-            raise TypeError(f"{where}: the tensor is not writable; create it with "
-                            f"writable=True")
-        data = buffer_to_array(where, input_data, t._desc)
+            raise TypeError(f"{where}: tensor {t!r} is not writable; create it "
+                            f"with writable=True")
+        data = buffer_to_array(where, buf, t._desc)
         backend = self._backend
 
         def write() -> None:
@@ -340,26 +352,30 @@ class MLContext:
             InvalidStateError: the graph is destroyed.
         """
         where = "dispatch"
+        # IDL conversions of the three arguments come first.
         if not isinstance(graph, MLGraph):
-            raise TypeError(f"{where}: expected an MLGraph, got {type(graph).__name__}")
+            raise TypeError(f"{where}: graph must be an MLGraph, got "
+                            f"{type(graph).__name__}")
+        in_t = _as_named_tensors(where, "inputs", inputs)
+        out_t = _as_named_tensors(where, "outputs", outputs)
         if graph._context is not self:
-            raise TypeError(f"{where}: the graph belongs to another context")
+            raise TypeError(f"{where}: graph {graph!r} belongs to another context")
         if graph._destroyed:
-            raise InvalidStateError(f"{where}: the graph is destroyed")
-        for what, rec in (("inputs", inputs), ("outputs", outputs)):
-            if not isinstance(rec, Mapping):
-                raise TypeError(f"{where}: {what} must be a dict of name -> "
-                                f"MLTensor, got {type(rec).__name__}")
-        all_tensors = list(inputs.values()) + list(outputs.values())
-        if len({id(t) for t in all_tensors}) != len(all_tensors):
-            raise TypeError(f"{where}: a tensor appears more than once among inputs "
-                            f"and outputs")
-        for t in all_tensors:
-            self._check_tensor(where, t)
-        _validate_named(where, "inputs", inputs, graph._input_descs)
-        _validate_named(where, "outputs", outputs, graph._output_descs)
-        in_t = dict(inputs)
-        out_t = dict(outputs)
+            raise InvalidStateError(f"{where}: graph {graph!r} is destroyed")
+        labelled = [(f"{what}[{name!r}]", t)
+                    for what, rec in (("inputs", in_t), ("outputs", out_t))
+                    for name, t in rec.items()]
+        seen: dict[int, str] = {}
+        for label, t in labelled:
+            if id(t) in seen:
+                raise TypeError(f"{where}: {label} is the same MLTensor as "
+                                f"{seen[id(t)]}; a tensor may appear only once "
+                                f"among inputs and outputs")
+            seen[id(t)] = label
+        for label, t in labelled:
+            self._check_tensor(where, label, t)
+        _validate_named(where, "inputs", in_t, graph._input_descs)
+        _validate_named(where, "outputs", out_t, graph._output_descs)
         backend = self._backend
 
         def run() -> None:
@@ -391,11 +407,16 @@ class MLContext:
         """
         if not isinstance(graph, MLGraph):
             raise TypeError(f"compute: expected an MLGraph, got {type(graph).__name__}")
+        if not isinstance(inputs, Mapping):
+            raise TypeError(f"compute: inputs must be a dict of name -> array, got "
+                            f"{type(inputs).__name__}")
         missing = set(graph._input_descs) - set(inputs)
         extra = set(inputs) - set(graph._input_descs)
         if missing or extra:
             raise TypeError(f"compute: inputs {sorted(inputs)} do not match the "
                             f"graph's inputs {sorted(graph._input_descs)}")
+        data = {name: buffer_to_array(f"compute: inputs[{name!r}]", inputs[name], d)
+                for name, d in graph._input_descs.items()}
         in_t = {}
         out_t = {}
         try:
@@ -403,7 +424,7 @@ class MLContext:
                 t = self.create_tensor({"data_type": d.data_type, "shape": d.shape,
                                         "writable": True})
                 in_t[name] = t
-                self.write_tensor(t, inputs[name])
+                self.write_tensor(t, data[name])
             for name, d in graph._output_descs.items():
                 out_t[name] = self.create_tensor({"data_type": d.data_type,
                                                   "shape": d.shape,
@@ -460,6 +481,27 @@ class MLContext:
             t.destroy()
             t._buffer = None
         self._timeline.close()
+
+
+def _as_tensor(where: str, what: str, value: Any) -> MLTensor:
+    """The IDL conversion of an MLTensor argument (TypeError if it is not one)."""
+    if not isinstance(value, MLTensor):
+        raise TypeError(f"{where}: {what} must be an MLTensor, got "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _as_named_tensors(where: str, what: str, value: Any) -> dict[str, MLTensor]:
+    """The IDL conversion of an MLNamedTensors (record<USVString, MLTensor>)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{where}: {what} must be a dict of name -> MLTensor, got "
+                        f"{type(value).__name__}")
+    for name, t in value.items():
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: {what} has the key {name!r}; names must be "
+                            f"strings")
+        _as_tensor(where, f"{what}[{name!r}]", t)
+    return dict(value)
 
 
 def _validate_named(where: str, what: str, tensors: Mapping[str, MLTensor],

@@ -18,6 +18,7 @@ __all__ = [
     "DescriptorLike",
     "MLOperandDescriptor",
     "MLTensorDescriptor",
+    "as_buffer",
     "buffer_to_array",
     "check_dimensions",
     "to_desc",
@@ -95,20 +96,24 @@ def to_desc(where: str, value: Any, *, tensor: bool = False) -> tuple[Desc, bool
                                        else "") for k in sorted(unknown))
         raise TypeError(f"{where}: unknown descriptor key {names}; expected "
                         f"{', '.join(sorted(allowed))}")
-    for req in ("data_type", "shape"):
-        if req not in value:
-            raise TypeError(f"{where}: descriptor is missing the required {req!r}")
+    # Members convert in the IDL's order: the inherited data_type and shape,
+    # then readable and writable.
+    if "data_type" not in value:
+        raise TypeError(f"{where}: descriptor is missing the required 'data_type'")
     dt = value["data_type"]
     if dt not in DATA_TYPES:
         raise TypeError(f"{where}: data_type {dt!r} is not an MLOperandDataType; "
                         f"expected one of {', '.join(DATA_TYPES)}")
+    if "shape" not in value:
+        raise TypeError(f"{where}: descriptor is missing the required 'shape'")
+    shape = _shape(where, value["shape"])
     flags = []
     for k in ("readable", "writable"):
         f = value.get(k, False)
         if not isinstance(f, bool):
             raise TypeError(f"{where}: {k} must be True or False, got {f!r}")
         flags.append(f)
-    return Desc(dt, _shape(where, value["shape"])), flags[0], flags[1]
+    return Desc(dt, shape), flags[0], flags[1]
 
 
 def check_dimensions(where: str, desc: Desc, max_rank: int, max_bytes: int) -> None:
@@ -128,7 +133,10 @@ def check_dimensions(where: str, desc: Desc, max_rank: int, max_bytes: int) -> N
                         f"supported {max_bytes}")
 
 
-def _as_array(where: str, data: Any) -> np.ndarray:
+def as_buffer(where: str, data: Any) -> np.ndarray:
+    """The IDL conversion of an ``AllowSharedBufferSource`` argument: any object
+    with the buffer protocol, as a NumPy array of its element type (raw bytes
+    as uint8), sharing its memory; TypeError for anything else."""
     if isinstance(data, np.ndarray):
         return data
     try:
@@ -155,7 +163,7 @@ def _matches(arr: np.ndarray, data_type: str) -> bool:
 def buffer_to_array(where: str, data: Any, desc: Desc) -> np.ndarray:
     """*Validate buffer with descriptor*, then copy the bytes into a new array
     of ``desc``'s dtype and shape (TypeError when validation fails)."""
-    arr = _as_array(where, data)
+    arr = as_buffer(where, data)
     if arr.nbytes != desc.byte_length:
         raise TypeError(f"{where}: buffer has {arr.nbytes} bytes, but {desc} needs "
                         f"{desc.byte_length}")
@@ -171,7 +179,7 @@ def buffer_to_array(where: str, data: Any, desc: Desc) -> np.ndarray:
 def writable_view(where: str, data: Any, desc: Desc) -> np.ndarray:
     """A writable NumPy view of the caller's buffer, of ``desc``'s dtype (for
     ``read_tensor(tensor, output_data)``); TypeError when it does not match."""
-    arr = _as_array(where, data)
+    arr = as_buffer(where, data)
     if not arr.flags.writeable:
         raise TypeError(f"{where}: the output buffer is read-only")
     if not arr.flags.c_contiguous:

@@ -17,7 +17,13 @@ __all__ = ["BACKENDS", "available_backends", "backend_class", "default_backend_n
 #: name -> (module, class name, the module whose presence makes it usable)
 BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "numpy": ("webnnpy.backends.numpy", "NumpyBackend", None),
+    "onnxruntime": ("webnnpy.backends.onnxruntime", "OrtBackend", "onnxruntime"),
 }
+
+#: Backends a context may get by default, best first.  The ONNX Runtime backend
+#: joins this list once it lowers every operator (its issue); until then it is
+#: used only when asked for by name.
+DEFAULT_ORDER: tuple[str, ...] = ("numpy",)
 
 ENV_VAR = "WEBNNPY_BACKEND"
 
@@ -37,7 +43,7 @@ def default_backend_name(accelerated: bool = True) -> str:
     if env:
         return env
     avail = available_backends()
-    for name in ("onnxruntime", "numpy"):
+    for name in DEFAULT_ORDER:
         if avail.get(name):
             return name
     return "numpy"

@@ -1,11 +1,5 @@
 """MLGraphBuilder methods of the matmul_norm family: matmul, gemm and the
-batch, instance and layer normalizations.
-
-The ``# Spec:`` lines quote the IDL signatures whole, hence the file-wide E501
-exemption below.
-"""
-
-# ruff: noqa: E501
+batch, instance and layer normalizations."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
 """MLGraphBuilder methods of the reduction family: the ``reduce*`` ops,
-``arg_min``/``arg_max`` and ``cumulative_sum``.
-
-The ``# Spec:`` lines quote the IDL whole, so they may exceed 88 columns.
-"""
-
-# ruff: noqa: E501
+``arg_min``/``arg_max`` and ``cumulative_sum``."""
 
 from __future__ import annotations
 

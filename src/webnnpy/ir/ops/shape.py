@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 from webnnpy.dtypes import cast_number
@@ -211,8 +212,14 @@ def _split(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     splits_arg = attrs.get("splits")
     count: int | None = None
     sizes: list[int] = []
+    # the IDL union (unsigned long or sequence<unsigned long>)
     if isinstance(splits_arg, numbers.Integral) and not isinstance(splits_arg, bool):
         count = as_uint(op, "splits", splits_arg)
+    elif isinstance(splits_arg, (str, bytes)) or not (
+            isinstance(splits_arg, Sequence | range)
+            or getattr(splits_arg, "ndim", None) == 1):
+        fail(op, f"splits must be an integer (a count) or a sequence of "
+                 f"integers (sizes), got {splits_arg!r}")
     else:
         sizes = as_uint_list(op, "splits", splits_arg)
     axis_arg = attrs.get("axis")

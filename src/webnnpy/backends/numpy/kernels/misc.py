@@ -1,9 +1,129 @@
-"""Reference kernels for the misc family (float64 inside, one final rounding)."""
+"""Reference kernels for the misc family: where, cast and resample2d.
+
+- ``where`` selects elements exactly (no float64 round trip).
+- ``cast`` follows the spec's table.  To a float type: the value is first made
+  a float64 (exact for every float16/float32 value, and the correctly rounded
+  double of an integer), then rounded once more to the target; this double
+  rounding equals a direct rounding to nearest-even because float64 has more
+  than 2p + 2 significand bits for float32 (p = 24) and float16 (p = 11).
+  Out-of-range values become +/-Infinity.  Integer to integer keeps the low
+  bits (two's complement wrap).  Float to integer truncates toward zero; out
+  of range is implementation-defined in the spec: here it saturates to the
+  target's range (+/-Infinity too), and NaN gives 0.
+- ``resample2d`` maps each output coordinate to
+  ``(out + 0.5) * inputSize / outputSize - 0.5``, clamped into
+  ``[0, inputSize - 1]``, in exact integer arithmetic for the floor/ceil
+  decisions.  Nearest-neighbor takes ``ceil(coordinate - 0.5)`` (ties go to
+  the lower index); linear interpolates in float64 and rounds once to the
+  output type.  For uint8/int8 (the spec states no rounding rule) the linear
+  result is rounded to the nearest integer, ties to even, as the spec's *cast*
+  algorithm rounds a number to an integer type.
+"""
 
 from __future__ import annotations
 
-from webnnpy.backends.numpy.kernels._table import KernelTable
+from typing import Any
+
+import numpy as np
+
+from webnnpy.backends.numpy.kernels._table import KernelTable, f64, out_dtype
+from webnnpy.ir.graph import Node
 
 __all__ = ["KERNELS"]
 
 KERNELS = KernelTable()
+
+
+@KERNELS.define("where")
+def _where(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
+    t = x["trueValue"]
+    r = np.where(x["condition"] != 0, t, x["falseValue"])
+    shape = node.outputs[0].desc.shape
+    return [np.broadcast_to(np.asarray(r, dtype=t.dtype), shape).copy()]
+
+
+def _float_to_int(v: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """Truncate toward zero, saturate out of range, NaN -> 0."""
+    info = np.iinfo(dt)
+    f = np.trunc(f64(v))
+    nan = np.isnan(f)
+    # info.max + 1 and info.min are powers of two (or 0): exact in float64
+    with np.errstate(invalid="ignore"):
+        over = f >= float(int(info.max) + 1)
+        under = f < float(int(info.min))
+    safe = np.where(nan | over | under, 0.0, f)
+    out = np.asarray(safe.astype(dt))
+    out[over] = info.max
+    out[under] = info.min
+    return out
+
+
+@KERNELS.define("cast")
+def _cast(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
+    v = x["input"]
+    dt = out_dtype(node)
+    if v.dtype == dt:
+        return [v.copy()]
+    if dt.kind == "f":
+        with np.errstate(over="ignore"):
+            return [np.asarray(f64(v).astype(dt))]
+    if v.dtype.kind == "f":
+        return [_float_to_int(v, dt)]
+    return [np.asarray(v.astype(dt))]  # integer -> integer: low bits
+
+
+def _source_positions(in_size: int, out_size: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each output coordinate o: the clamped input coordinate
+    c = clamp((o + 0.5) * I / O - 0.5, 0, I - 1) as (floor(c), ceil(c),
+    c - floor(c)).  c = num / den with num = (2o + 1) * I - O, den = 2 * O,
+    whose integer parts are exact in int64 (O * I < 2**62 for valid tensors).
+    """
+    o = np.arange(out_size, dtype=np.int64)
+    num = (2 * o + 1) * in_size - out_size
+    den = 2 * out_size
+    lo = num // den
+    rem = num - lo * den
+    t = rem / den
+    hi = lo + (rem != 0)
+    low_clamp = num < 0
+    high_clamp = lo >= in_size - 1
+    lo = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, lo))
+    hi = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, hi))
+    t = np.where(low_clamp | high_clamp, 0.0, t)
+    return lo.astype(np.intp), hi.astype(np.intp), t
+
+
+def _nearest_positions(in_size: int, out_size: int) -> np.ndarray:
+    """ceil(clamp(c, 0, I - 1) - 0.5) = clamp(ceil(c - 0.5), 0, I - 1) with
+    c - 0.5 = ((2o + 1) * I - 2 * O) / (2 * O), in exact integers."""
+    o = np.arange(out_size, dtype=np.int64)
+    num = (2 * o + 1) * in_size - 2 * out_size
+    den = 2 * out_size
+    ceil = -((-num) // den)
+    return np.clip(ceil, 0, in_size - 1).astype(np.intp)
+
+
+@KERNELS.define("resample2d")
+def _resample2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
+    v = x["input"]
+    dt = out_dtype(node)
+    axes, sizes = node.attrs["axes"], node.attrs["sizes"]
+    if node.attrs["mode"] == "nearest-neighbor":
+        out = v
+        for ax, size in zip(axes, sizes, strict=True):
+            out = np.take(out, _nearest_positions(v.shape[ax], size), axis=ax)
+        return [np.ascontiguousarray(out)]
+    cur = f64(v)
+    for ax, size in zip(axes, sizes, strict=True):
+        lo, hi, t = _source_positions(v.shape[ax], size)
+        shape = [1] * v.ndim
+        shape[ax] = size
+        t = t.reshape(shape)
+        with np.errstate(invalid="ignore"):  # inf * 0, as the formula says
+            cur = (np.take(cur, lo, axis=ax) * (1.0 - t)
+                   + np.take(cur, hi, axis=ax) * t)
+    if dt.kind == "f":
+        return [cur.astype(dt)]
+    info = np.iinfo(dt)
+    return [np.clip(np.rint(cur), info.min, info.max).astype(dt)]
