@@ -80,7 +80,9 @@ def ref_conv_transpose2d(x, w, bias=None, padding=(0, 0, 0, 0), strides=(1, 1),
 def ref_pool(kind, x, window=None, padding=(0, 0, 0, 0), strides=(1, 1),
              dilations=(1, 1), rounding="floor", output_sizes=None):
     """x NCHW.  Each output position reduces the input elements its dilated
-    window covers; padding (and anything past the input) is not an element."""
+    window covers; padding (and anything past the input) is not an element.
+    The spec leaves windows without elements undefined; webnnpy gives NaN for
+    the average, 0 for the L2 norm and the lowest value for the max."""
     n_, c_, h, wd = x.shape
     kh, kw = window if window is not None else (h, wd)
     pt, pb, pl, pr = padding
@@ -100,9 +102,12 @@ def ref_pool(kind, x, window=None, padding=(0, 0, 0, 0), strides=(1, 1),
             if 0 <= iy < h and 0 <= ix < wd:
                 vals.append(x[n, c, iy, ix] if exact else float(x[n, c, iy, ix]))
         if kind == "max":
-            out[n, c, y, xx] = max(vals)
+            # a window covering no element: the lowest value (our choice)
+            lowest = -np.inf if not exact else np.iinfo(x.dtype).min
+            out[n, c, y, xx] = max(vals, default=lowest)
         elif kind == "average":
-            out[n, c, y, xx] = sum(vals) / len(vals)
+            # a window covering no element: 0/0 = NaN (our choice)
+            out[n, c, y, xx] = sum(vals) / len(vals) if vals else np.nan
         else:
             out[n, c, y, xx] = np.sqrt(sum(v * v for v in vals))
     return out
@@ -332,15 +337,16 @@ def test_conv_transpose2d_output_sizes(context, output_sizes):
 
 
 def test_conv_transpose2d_padding_past_the_full_result(context):
-    # the beginning padding (5) is larger than the full result (3): computed
-    # size -2 + ... -> outputSizes [1, 1] in [-2 + ..., ...) is a zero output
+    # full result (2 - 1) * 3 + 2 = 5 wide; the beginning padding 5 removes
+    # all of it: computed size 0, outputSizes [1, 1] is in [0, 3) and holds
+    # only the bias
     x = rand((1, 1, 2, 2), "float32", seed=27)
     w = rand((1, 1, 2, 2), "float32", seed=28)
     bias = np.array([0.25], np.float32)
 
     def fn(g, x, w, bias):
         return g.conv_transpose2d(x, w, bias=bias, strides=[3, 3],
-                                  padding=[4, 0, 4, 0], output_sizes=[1, 1])
+                                  padding=[5, 0, 5, 0], output_sizes=[1, 1])
 
     out = run(context, fn, {"x": x, "w": w, "bias": bias})
     assert_exact(out, [[[[0.25]]]], np.float32)
@@ -472,9 +478,9 @@ def test_pools_output_shape_rounding(context, kind, rounding):
                          [([3, 3], "ceil"), ([4, 4], "floor")])
 def test_pools_output_sizes_override_rounding(context, kind, output_sizes,
                                               rounding):
-    # input 5x5, window 2, padding [1, 0, 0, 1], strides 2:
-    # (5 - 2 + 1) / 2 + 1 = 3 exactly -> only [3, 3]... and with padding
-    # [1, 1, 1, 1]: (5 - 2 + 2) / 2 + 1 = 3.5 -> floor [3, 3], ceil [4, 4]
+    # input 5x5, window 2, padding [1, 1, 1, 1], strides 2:
+    # (5 - 2 + 2) / 2 + 1 = 3.5 -> floor [3, 3], ceil [4, 4]; outputSizes
+    # picks one whatever output_shape_rounding says (and the padding is used)
     x = rand((1, 1, 5, 5), "float32", seed=43)
 
     def fn(g, x):
@@ -520,12 +526,11 @@ def test_max_pool2d_int64_beyond_float64_precision(context):
 
 
 def test_max_pool2d_uint64_large(context):
+    # nhwc [1, 1, 2, 2]: height 1, width 2, two channels; global max per channel
     x = np.array([2**64 - 1, 2**64 - 2, 2**63, 2**63 + 1],
                  np.uint64).reshape(1, 1, 2, 2)
     out = run(context, lambda g, x: g.max_pool2d(x, layout="nhwc"), {"x": x})
-    # nhwc: channels are the last dimension, the window is 1x2 (H=1? no:
-    # shape [1, 1, 2, 2] in nhwc is height 1, width 2, 2 channels)
-    assert_exact(out, np.array([2**64 - 1, 2**63 + 1], np.uint64).reshape(1, 1, 1, 2))
+    assert_exact(out, np.array([2**64 - 1, 2**64 - 2], np.uint64).reshape(1, 1, 1, 2))
 
 
 def test_pools_windows_past_the_input(context):

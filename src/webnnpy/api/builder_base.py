@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from webnnpy._spec import to_py_name
 from webnnpy.api.context import MLContext
 from webnnpy.api.descriptors import as_buffer, buffer_to_array, to_desc
 from webnnpy.api.graph import MLGraph
@@ -99,10 +100,11 @@ class BuilderBase:
                 if arg is None:
                     values[name] = None
                 elif isinstance(arg, Sequence) and not isinstance(arg, MLOperand):
-                    values[name] = [self._operand(op, f"{name}[{i}]", a)
-                                    for i, a in enumerate(arg)]
+                    values[name] = [
+                        self._operand(op, f"{to_py_name(name)}[{i}]", a)
+                        for i, a in enumerate(arg)]
                 else:
-                    values[name] = self._operand(op, name, arg)
+                    values[name] = self._operand(op, to_py_name(name), arg)
             descs = {n: (None if v is None else [x.desc for x in v]
                          if isinstance(v, list) else v.desc)
                      for n, v in values.items()}

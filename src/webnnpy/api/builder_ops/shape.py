@@ -33,8 +33,9 @@ class ShapeOps(BuilderBase):
     def transpose(self, input: MLOperand, *,
                   permutation: Sequence[int] | None = None,
                   label: str = "") -> MLOperand:
-        """Permute the dimensions: output dimension ``i`` is input dimension
-        ``permutation[i]``.
+        """Permute the dimensions of the input.
+
+        Output dimension ``i`` is input dimension ``permutation[i]``.
 
         Args:
             input: the input tensor (any data type and rank).
@@ -62,9 +63,11 @@ class ShapeOps(BuilderBase):
     def slice(self, input: MLOperand, starts: Sequence[int], sizes: Sequence[int],
               *, strides: Sequence[int] | None = None,
               label: str = "") -> MLOperand:
-        """The elements ``starts[d] + k * strides[d]`` for ``k * strides[d] <
-        sizes[d]`` along each dimension ``d``; each output dimension is
-        ``ceil(sizes[d] / strides[d])``.
+        """A strided window of the input.
+
+        Along each dimension ``d`` it keeps the elements ``starts[d] + k *
+        strides[d]`` for ``k * strides[d] < sizes[d]``, so the output dimension
+        is ``ceil(sizes[d] / strides[d])``.
 
         Args:
             input: the input tensor (any data type and rank).
@@ -103,7 +106,9 @@ class ShapeOps(BuilderBase):
     def pad(self, input: MLOperand, beginning_padding: Sequence[int],
             ending_padding: Sequence[int], *, mode: str = "constant",
             value: int | float = 0, label: str = "") -> MLOperand:
-        """Add ``beginning_padding[d]`` values before and ``ending_padding[d]``
+        """Pad the input with a constant, its edge values, or its reflection.
+
+        Adds ``beginning_padding[d]`` values before and ``ending_padding[d]``
         after the content of each dimension ``d``.
 
         Args:
@@ -140,8 +145,7 @@ class ShapeOps(BuilderBase):
     # Spec: MLOperand tile(MLOperand input, sequence<unsigned long> repetitions, optional MLOperatorOptions options = {}) #api-mlgraphbuilder-tile
     def tile(self, input: MLOperand, repetitions: Sequence[int], *,
              label: str = "") -> MLOperand:
-        """Repeat the whole input ``repetitions[d]`` times along each
-        dimension ``d``.
+        """Repeat the input ``repetitions[d]`` times along each dimension ``d``.
 
         Args:
             input: the input tensor (any data type and rank).
@@ -167,9 +171,9 @@ class ShapeOps(BuilderBase):
     # Spec: MLOperand triangular(MLOperand input, optional MLTriangularOptions options = {}) #api-mlgraphbuilder-triangular
     def triangular(self, input: MLOperand, *, upper: bool = True,
                    diagonal: int = 0, label: str = "") -> MLOperand:
-        """Keep the upper or lower triangle of the last two dimensions (a
-        batch of matrices) and set the other elements to zero.
+        """Keep the upper or lower triangle of each matrix, zeroing the rest.
 
+        The matrices are the last two dimensions (the others are a batch).
         Element ``[..., i, j]`` is kept when ``j - i >= diagonal`` (upper) or
         ``j - i <= diagonal`` (lower).
 
