@@ -113,6 +113,11 @@ class BuilderBase:
             rule = RULES[op]
             out_descs, norm_attrs = rule.infer(op, descs, dict(attrs))
             check_output_limits(op, out_descs, limits)
+            max_bytes = self._context._limits.max_tensor_byte_length
+            for d in out_descs:
+                if d.byte_length > max_bytes:
+                    raise TypeError(f"{op}: output {d} has {d.byte_length} bytes; "
+                                    f"at most {max_bytes} are supported")
         except TypeError as e:
             if label:
                 raise TypeError(f"{e} [label {_safe_label(label)!r}]") from None

@@ -39,6 +39,7 @@ __all__ = [
     "fail",
     "is_unidirectionally_broadcastable",
     "is_valid_dimension",
+    "py",
     "same_type",
 ]
 

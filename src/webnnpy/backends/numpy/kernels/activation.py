@@ -92,7 +92,8 @@ def _tanh(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
 
 @KERNELS.define("softplus")
 def _softplus(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
-    return _float_result(node, np.logaddexp(0.0, f64(x["input"])))
+    with np.errstate(invalid="ignore"):  # NaN in, NaN out
+        return _float_result(node, np.logaddexp(0.0, f64(x["input"])))
 
 
 @KERNELS.define("softsign")
