@@ -57,6 +57,22 @@ def _int_bounds(data_type: str) -> tuple[int, int]:
     return int(info.min), int(info.max)
 
 
+def _int_to_odd_double(x: int) -> float:
+    """``x`` as a double rounded to odd: truncated to 53 significant bits, the
+    last one set if any bit was dropped.  Rounding that to a format with at
+    most 51 significand bits (float32 has 24, float16 11) gives the correctly
+    rounded result.  Needs ``abs(x) < 2**1024``."""
+    n = abs(x)
+    shift = n.bit_length() - 53
+    if shift <= 0:
+        return float(x)
+    m = n >> shift
+    if n & ((1 << shift) - 1):
+        m |= 1
+    v = math.ldexp(float(m), shift)
+    return -v if x < 0 else v
+
+
 def cast_number(x: int | float, data_type: str) -> int | float:
     """The spec's *cast* algorithm (#algorithms-casting) for one MLNumber.
 
@@ -70,13 +86,14 @@ def cast_number(x: int | float, data_type: str) -> int | float:
             # at or beyond ConvertToFloat's upperBound for both widths (and
             # possibly beyond a double's range, where float(x) would raise)
             return math.inf if x > 0 else -math.inf
-        # float(x) rounds a Python int to the nearest double; casting a double
-        # to float32/float16 by NumPy rounds once more to nearest even.  Double
-        # rounding cannot differ from a direct rounding here because a double
-        # has more than twice the significand bits of float32 plus two.
+        # A double is rounded once, to nearest even, by NumPy.  An int is first
+        # made a double rounded to odd, which keeps that second rounding
+        # correct (float(x) would round to nearest, and a value just below a
+        # float32 midpoint could land on it and then round the wrong way).
         # Overflow to infinity is the defined result, not a warning.
+        v = float(x) if isinstance(x, float) else _int_to_odd_double(x)
         with np.errstate(over="ignore"):
-            return float(_NP[data_type].type(float(x)))
+            return float(_NP[data_type].type(v))
     lo, hi = _int_bounds(data_type)
     if isinstance(x, float):
         if math.isnan(x):

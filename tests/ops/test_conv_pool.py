@@ -27,7 +27,7 @@ def ref_conv2d(x, w, bias=None, padding=(0, 0, 0, 0), strides=(1, 1),
     x[n, g*cg + c, y*sh + i*dh - pt, x*sw + j*dw - pl] * w[o, c, i, j],
     positions outside the input being zero padding."""
     x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
-    n_, c_, h, wd = x.shape
+    n_, _, h, wd = x.shape
     o_, cg, kh, kw = w.shape
     pt, pb, pl, pr = padding
     (sh, sw), (dh, dw) = strides, dilations

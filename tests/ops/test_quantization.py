@@ -139,7 +139,7 @@ def test_quantize_exact_ties_at_large_quotients(context):
     s = np.array([1.2930158376693726, 1.1942479610443115], np.float32)
     z = np.array([0, 0], np.int32)
     exact = [Fraction(float(a)) / Fraction(float(b)) for a, b in zip(x, s, strict=True)]
-    assert [float(q) % 1 for q in exact] != [0.5, 0.5]
+    assert all(q.denominator != 2 for q in exact)  # not a true tie
     assert [float(a) / float(b) % 1 for a, b in zip(x, s, strict=True)] == [0.5, 0.5]
     out = run(context, _q, {"x": x, "s": s, "z": z})
     assert_exact(out, [1470525679, 1472890825], np.int32)

@@ -288,7 +288,11 @@ class BuilderBase:
         return self._build_promise(outputs).result()
 
     async def build_async(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
-        """Coroutine form of :meth:`build`."""
+        """Coroutine form of :meth:`build`.
+
+        Its work is validated and queued on the timeline when the coroutine
+        starts running (awaited, or run as a task), not when it is called.
+        """
         return await self._build_promise(outputs)
 
 

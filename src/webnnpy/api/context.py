@@ -154,7 +154,11 @@ class MLContext:
         return self._tensor_promise(descriptor).result()
 
     async def create_tensor_async(self, descriptor: Mapping[str, Any]) -> MLTensor:
-        """Coroutine form of :meth:`create_tensor`."""
+        """Coroutine form of :meth:`create_tensor`.
+
+        Its work is validated and queued on the timeline when the coroutine
+        starts running (awaited, or run as a task), not when it is called.
+        """
         return await self._tensor_promise(descriptor)
 
     def _constant_tensor_promise(self, descriptor: Any, input_data: Any
@@ -205,7 +209,11 @@ class MLContext:
 
     async def create_constant_tensor_async(self, descriptor: Mapping[str, Any],
                                            input_data: Any) -> MLTensor:
-        """Coroutine form of :meth:`create_constant_tensor`."""
+        """Coroutine form of :meth:`create_constant_tensor`.
+
+        Its work is validated and queued on the timeline when the coroutine
+        starts running (awaited, or run as a task), not when it is called.
+        """
         return await self._constant_tensor_promise(descriptor, input_data)
 
     def _check_tensor(self, where: str, what: str, tensor: MLTensor) -> None:
@@ -271,7 +279,11 @@ class MLContext:
 
     async def read_tensor_async(self, tensor: MLTensor, output_data: Any = None
                                 ) -> np.ndarray | None:
-        """Coroutine form of :meth:`read_tensor`."""
+        """Coroutine form of :meth:`read_tensor`.
+
+        Its work is validated and queued on the timeline when the coroutine
+        starts running (awaited, or run as a task), not when it is called.
+        """
         return await self._read_promise(tensor, output_data)
 
     # Spec: undefined writeTensor(MLTensor tensor, AllowSharedBufferSource inputData)

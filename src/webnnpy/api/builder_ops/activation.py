@@ -16,8 +16,7 @@ class ActivationOps(BuilderBase):
     # Spec: MLOperand clamp(MLOperand input, optional MLClampOptions options = {}) #api-mlgraphbuilder-clamp
     def clamp(self, input: MLOperand, *, min_value: int | float | None = None,
               max_value: int | float | None = None, label: str = "") -> MLOperand:
-        """Clamp each element to ``[min_value, max_value]``; an omitted bound is
-        not applied.
+        """Clamp each element to ``[min_value, max_value]``; omitted bounds are not applied.
 
         Args:
             input: a tensor of any data type.
@@ -107,8 +106,10 @@ class ActivationOps(BuilderBase):
     # Spec: MLOperand prelu(MLOperand input, MLOperand slope, optional MLOperatorOptions options = {}) #api-mlgraphbuilder-prelu
     def prelu(self, input: MLOperand, slope: MLOperand, *,
               label: str = "") -> MLOperand:
-        """The parametric rectifier, ``max(0, x) + slope * min(0, x)``; the output
-        has the bidirectionally broadcast shape of ``input`` and ``slope``.
+        """The parametric rectifier, ``max(0, x) + slope * min(0, x)``, broadcasting.
+
+        The output has the bidirectionally broadcast shape of ``input`` and
+        ``slope``.
 
         Args:
             input: a float32, float16, int64, int32 or int8 tensor.

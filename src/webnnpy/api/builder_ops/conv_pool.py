@@ -1,11 +1,9 @@
 """MLGraphBuilder methods of the conv_pool family: conv2d, convTranspose2d and
 the pooling operations averagePool2d, l2Pool2d and maxPool2d.
 
-The ``# Spec:`` lines quote the IDL signatures whole, hence the file-wide E501
-exemption below.
+The ``# Spec:`` lines quote the IDL signatures whole (E501 is exempted for
+``src/webnnpy/api`` in pyproject.toml).
 """
-
-# ruff: noqa: E501
 
 from __future__ import annotations
 

@@ -15,9 +15,10 @@ class QuantizationOps(BuilderBase):
     # Spec: MLOperand quantizeLinear(MLOperand input, MLOperand scale, MLOperand zeroPoint, optional MLOperatorOptions options = {}) #api-mlgraphbuilder-quantizelinear
     def quantize_linear(self, input: MLOperand, scale: MLOperand,
                         zero_point: MLOperand, *, label: str = "") -> MLOperand:
-        """Quantize: ``saturate(roundEven(input / scale) + zero_point)`` in the
-        zero point's data type, with ``scale`` and ``zero_point`` blockwise
-        broadcast to the input's shape.
+        """Quantize: ``saturate(roundEven(input / scale) + zero_point)``, blockwise.
+
+        The result has the zero point's data type; ``scale`` and ``zero_point``
+        are blockwise broadcast to the input's shape.
 
         Args:
             input: a float32 or float16 tensor.
@@ -36,9 +37,10 @@ class QuantizationOps(BuilderBase):
     # Spec: MLOperand dequantizeLinear(MLOperand input, MLOperand scale, MLOperand zeroPoint, optional MLOperatorOptions options = {}) #api-mlgraphbuilder-dequantizelinear
     def dequantize_linear(self, input: MLOperand, scale: MLOperand,
                           zero_point: MLOperand, *, label: str = "") -> MLOperand:
-        """Dequantize: ``(input - zero_point) * scale`` in the scale's data type,
-        with ``scale`` and ``zero_point`` blockwise broadcast to the input's
-        shape.
+        """Dequantize: ``(input - zero_point) * scale``, blockwise.
+
+        The result has the scale's data type; ``scale`` and ``zero_point`` are
+        blockwise broadcast to the input's shape.
 
         Args:
             input: a uint8, int8, uint32 or int32 tensor.

@@ -17,8 +17,10 @@ The normalized attributes hold every option explicitly:
   gave ``outputSizes``, the given ``outputPadding`` is ignored, as the spec
   says).
 - pools: ``windowDimensions`` (2), ``padding``, ``strides``, ``dilations``,
-  ``layout``, ``outputShapeRounding`` and ``outputSizes`` (the output's
-  spatial size, always resolved).
+  ``layout``, ``outputSizes`` (the output's spatial size, always resolved) and
+  ``outputShapeRounding`` (one that gives ``outputSizes``: when the caller's
+  ``outputSizes`` overrides the rounding, the stored rounding is changed to
+  the one they match).
 
 Two spec slips in the pooling algorithm are read by their evident intent:
 the step "outputSizes' items must be smaller than strides" is not applied
@@ -35,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from webnnpy.ir.checks import (
+    MAX_DIMENSION,
     as_enum,
     as_uint,
     as_uint_list,
@@ -158,7 +161,7 @@ def _check_output_dims(op: str, h: int, w: int, why: str) -> None:
     for name, d in (("height", h), ("width", w)):
         if not is_valid_dimension(d):
             fail(op, f"the output {name} {d} ({why}) is not a valid dimension; "
-                     f"it must be at least 1")
+                     f"expected an integer in [1, {MAX_DIMENSION}]")
 
 
 # ------------------------------------------------------------------- conv2d
@@ -335,6 +338,11 @@ def _pool2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
             fail(op, f"{py('outputSizes')} {output_sizes} must be either the "
                      f"rounded-down sizes {[floor_h, floor_w]} or the rounded-up "
                      f"sizes {[ceil_h, ceil_w]}")
+        # the stored rounding is one that gives these sizes
+        if rounding == "floor" and [out_h, out_w] != [floor_h, floor_w]:
+            rounding = "ceil"
+        elif rounding == "ceil" and [out_h, out_w] != [ceil_h, ceil_w]:
+            rounding = "floor"
     elif rounding == "floor":
         out_h, out_w = floor_h, floor_w
     else:

@@ -75,16 +75,22 @@ def _coordinate_size(op: str, input_: Desc, indices: Desc) -> int:
     return k
 
 
-def _operands(x: OperandDescs, *names: str) -> list[Desc]:
-    out = [x[n] for n in names]
-    assert all(isinstance(d, Desc) for d in out)
-    return out  # type: ignore[return-value]
+def _operands(op: str, x: OperandDescs, *names: str) -> list[Desc]:
+    """The named single-operand arguments (the builder lets a list through
+    for any operand argument; these ops take no sequence)."""
+    out = []
+    for n in names:
+        d = x[n]
+        if not isinstance(d, Desc):
+            fail(op, f"{n} must be an MLOperand, got a sequence")
+        out.append(d)
+    return out
 
 
 @RULES.define("gather")
 def _gather(op: str, x: OperandDescs, attrs: dict[str, Any]
             ) -> tuple[list[Desc], dict[str, Any]]:
-    input_, indices = _operands(x, "input", "indices")
+    input_, indices = _operands(op, x, "input", "indices")
     axis = _axis_option(op, attrs)
     axis = check_axis(op, "axis", axis, input_.rank)
     shape = input_.shape[:axis] + indices.shape + input_.shape[axis + 1:]
@@ -94,7 +100,7 @@ def _gather(op: str, x: OperandDescs, attrs: dict[str, Any]
 @RULES.define("gatherElements")
 def _gather_elements(op: str, x: OperandDescs, attrs: dict[str, Any]
                      ) -> tuple[list[Desc], dict[str, Any]]:
-    input_, indices = _operands(x, "input", "indices")
+    input_, indices = _operands(op, x, "input", "indices")
     axis = _axis_option(op, attrs)
     _same_rank(op, "indices", indices, input_)
     axis = check_axis(op, "axis", axis, input_.rank)
@@ -106,7 +112,7 @@ def _gather_elements(op: str, x: OperandDescs, attrs: dict[str, Any]
 @RULES.define("gatherND")
 def _gather_nd(op: str, x: OperandDescs, attrs: dict[str, Any]
                ) -> tuple[list[Desc], dict[str, Any]]:
-    input_, indices = _operands(x, "input", "indices")
+    input_, indices = _operands(op, x, "input", "indices")
     k = _coordinate_size(op, input_, indices)
     shape = indices.shape[:-1] + input_.shape[k:]
     return [Desc(input_.data_type, shape)], {}
@@ -115,7 +121,7 @@ def _gather_nd(op: str, x: OperandDescs, attrs: dict[str, Any]
 @RULES.define("scatterElements")
 def _scatter_elements(op: str, x: OperandDescs, attrs: dict[str, Any]
                       ) -> tuple[list[Desc], dict[str, Any]]:
-    input_, indices, updates = _operands(x, "input", "indices", "updates")
+    input_, indices, updates = _operands(op, x, "input", "indices", "updates")
     axis = _axis_option(op, attrs)
     _same_rank(op, "indices", indices, input_)
     _same_rank(op, "updates", updates, input_)
@@ -130,7 +136,7 @@ def _scatter_elements(op: str, x: OperandDescs, attrs: dict[str, Any]
 @RULES.define("scatterND")
 def _scatter_nd(op: str, x: OperandDescs, attrs: dict[str, Any]
                 ) -> tuple[list[Desc], dict[str, Any]]:
-    input_, indices, updates = _operands(x, "input", "indices", "updates")
+    input_, indices, updates = _operands(op, x, "input", "indices", "updates")
     k = _coordinate_size(op, input_, indices)
     expected = indices.shape[:-1] + input_.shape[k:]
     if updates.shape != expected:

@@ -57,6 +57,15 @@ __all__ = ["RULES"]
 RULES = RuleTable()
 
 
+def _operand(op: str, x: OperandDescs, name: str) -> Desc:
+    """A single-operand argument (the builder lets a list through for any
+    operand argument; these ops take no sequence)."""
+    d = x[name]
+    if not isinstance(d, Desc):
+        fail(op, f"{py(name)} must be an MLOperand, got a sequence")
+    return d
+
+
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
     """The spec's *bidirectionally broadcasting*, or None on failure."""
     rank = max(len(a), len(b))
@@ -73,8 +82,8 @@ def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None
 @RULES.define("where")
 def _where(op: str, x: OperandDescs, attrs: dict[str, Any]
            ) -> tuple[list[Desc], dict[str, Any]]:
-    cond, t, f = x["condition"], x["trueValue"], x["falseValue"]
-    assert isinstance(cond, Desc) and isinstance(t, Desc) and isinstance(f, Desc)
+    cond, t, f = (_operand(op, x, n)
+                  for n in ("condition", "trueValue", "falseValue"))
     shape = _broadcast(t.shape, f.shape)
     if shape is None:
         fail(op, f"{py('trueValue')} shape {list(t.shape)} and "
@@ -90,8 +99,7 @@ def _where(op: str, x: OperandDescs, attrs: dict[str, Any]
 @RULES.define("cast")
 def _cast(op: str, x: OperandDescs, attrs: dict[str, Any]
           ) -> tuple[list[Desc], dict[str, Any]]:
-    a = x["input"]
-    assert isinstance(a, Desc)
+    a = _operand(op, x, "input")
     data_type = as_enum(op, "dataType", attrs.get("dataType"), "MLOperandDataType")
     # the output has the target data type (the steps' "copy input" is a slip)
     return [Desc(data_type, a.shape)], {"dataType": data_type}
@@ -113,8 +121,7 @@ def _as_idl_floats(op: str, name: str, value: Any) -> list[float]:
 @RULES.define("resample2d")
 def _resample2d(op: str, x: OperandDescs, attrs: dict[str, Any]
                 ) -> tuple[list[Desc], dict[str, Any]]:
-    a = x["input"]
-    assert isinstance(a, Desc)
+    a = _operand(op, x, "input")
     # WebIDL conversion of the options (members in lexicographic order)
     raw_axes = attrs.get("axes")
     axes = None if raw_axes is None else as_uint_list(op, "axes", raw_axes)

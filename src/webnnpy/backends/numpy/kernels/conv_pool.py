@@ -75,7 +75,7 @@ def _conv2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     layout = a["inputLayout"]
     inp = f64(_to_nchw(x["input"], layout))
     w = f64(x["filter"]).transpose(CONV2D_FILTER_LAYOUTS[a["filterLayout"]])
-    n, c, _, _ = inp.shape
+    n = inp.shape[0]
     o, cg, kh, kw = w.shape
     g = a["groups"]
     og = o // g
@@ -137,8 +137,8 @@ def _conv_transpose2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
 def _pool_pads(a: dict[str, Any], h: int, w: int) -> tuple[tuple[int, int], ...]:
     """np.pad widths: the padding, plus whatever the last windows reach past
     the padded input (ceil rounding or outputSizes)."""
-    (kh, kw), (sh, sw), (dh, dw) = a["windowDimensions"], a["strides"], \
-        a["dilations"]
+    kh, kw = a["windowDimensions"]
+    (sh, sw), (dh, dw) = a["strides"], a["dilations"]
     pt, pb, pl, pr = a["padding"]
     oh, ow = a["outputSizes"]
     need_h = (oh - 1) * sh + (kh - 1) * dh + 1
@@ -174,7 +174,7 @@ def _average_pool2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     layout = node.attrs["layout"]
     v = f64(_to_nchw(x["input"], layout))
     total = _window_reduce(node, v, 0.0, "sum")
-    count = _window_reduce(node, np.ones((1, 1) + v.shape[2:]), 0.0, "sum")
+    count = _window_reduce(node, np.ones((1, 1, *v.shape[2:])), 0.0, "sum")
     with np.errstate(invalid="ignore"):  # a window over padding only: 0/0
         y = total / count
     y = y if layout == "nchw" else y.transpose(0, 2, 3, 1)

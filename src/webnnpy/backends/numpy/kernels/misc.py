@@ -14,7 +14,8 @@
   ``(out + 0.5) * inputSize / outputSize - 0.5``, clamped into
   ``[0, inputSize - 1]``, in exact integer arithmetic for the floor/ceil
   decisions.  Nearest-neighbor takes ``ceil(coordinate - 0.5)`` (ties go to
-  the lower index); linear interpolates in float64 and rounds once to the
+  the lower index); linear evaluates the spec's formula in float64 (literally:
+  an infinite input times a weight of 0 gives NaN) and rounds once to the
   output type.  For uint8/int8 (the spec states no rounding rule) the linear
   result is rounded to the nearest integer, ties to even, as the spec's *cast*
   algorithm rounds a number to an integer type.
@@ -114,8 +115,10 @@ def _resample2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
         for ax, size in zip(axes, sizes, strict=True):
             out = np.take(out, _nearest_positions(v.shape[ax], size), axis=ax)
         return [np.ascontiguousarray(out)]
+    # the spec's bilinear formula interpolates along x (the second axis)
+    # first, then along y: the same float64 operations in the same order
     cur = f64(v)
-    for ax, size in zip(axes, sizes, strict=True):
+    for ax, size in reversed(list(zip(axes, sizes, strict=True))):
         lo, hi, t = _source_positions(v.shape[ax], size)
         shape = [1] * v.ndim
         shape[ax] = size
