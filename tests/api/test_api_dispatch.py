@@ -121,7 +121,7 @@ def test_step3_duplicate_tensors(ctx, add_graph, other_context) -> None:
 
 
 def test_step4_tensor_of_another_context(ctx, add_graph, other_context) -> None:
-    ins, outs = _io(ctx)
+    ins, _ = _io(ctx)
     f = _t(other_context, readable=True)
     with raises(TypeError, "dispatch", "outputs['c']", "another context"):
         ctx.dispatch(add_graph, ins, {"c": f})

@@ -145,7 +145,7 @@ def test_mismatching_byte_length_rejected(ref_context, dtype) -> None:
             ref_context.read_tensor(t, bad)
         with pytest.raises(TypeError, match=f"constant.*{want}"):
             webnnpy.MLGraphBuilder(ref_context).constant(tdesc(dtype, [2, 4]), bad)
-    with pytest.raises(TypeError, match="write_tensor.*bytes"):
+    with pytest.raises(TypeError, match=r"write_tensor.*bytes"):
         ref_context.write_tensor(t, bytes(8 * size - 1))  # raw bytes too
 
 

@@ -10,7 +10,13 @@ import time
 
 import numpy as np
 import pytest
-from apitest_helpers import blocked_timeline, identity_graph, invalid_state, raises, tdesc
+from apitest_helpers import (
+    blocked_timeline,
+    identity_graph,
+    invalid_state,
+    raises,
+    tdesc,
+)
 
 import webnnpy
 

@@ -94,7 +94,7 @@ def test_gather_after_build(builder):
     x = _in(builder, "x", "float32", [4, 3])
     i = _in(builder, "i", "int32", [2])
     builder.build({"y": builder.gather(x, i)})
-    with pytest.raises(webnnpy.InvalidStateError, match="gather: .*already built"):
+    with pytest.raises(webnnpy.InvalidStateError, match=r"gather: .*already built"):
         builder.gather(x, i)
 
 

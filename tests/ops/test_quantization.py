@@ -67,6 +67,14 @@ def test_quantize_ties_round_half_to_even(context, ftype):
     assert_exact(out, [[0, 2, 2, 0, -2, -2, 0, 4]], np.int8)
 
 
+@pytest.mark.parametrize(("value", "want"), [(2.5, 2), (-3.5, -4), (0.75, 1)])
+def test_quantize_scalar_ties(context, value, want):
+    x = np.array(value, np.float32)
+    out = run(context, _q, {"x": x, "s": np.array(1.0, np.float32),
+                            "z": np.array(0, np.int32)})
+    assert_exact(out, np.array(want, np.int32))
+
+
 def test_quantize_uint8_hand_values(context):
     # x / 0.5 = [-2, 0.5, 1, 3, 7] -> roundEven [-2, 0, 1, 3, 7] + 128
     x = np.array([-1.0, 0.25, 0.5, 1.5, 3.5], np.float32)

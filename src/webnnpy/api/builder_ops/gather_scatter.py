@@ -9,8 +9,6 @@ range, so nothing is read or written outside a tensor.
 The ``# Spec:`` lines quote the IDL whole, so they may exceed 88 columns.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 from webnnpy.api.builder_base import BuilderBase

@@ -4,8 +4,6 @@
 The ``# Spec:`` lines quote the IDL whole, so they may exceed 88 columns.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 from collections.abc import Sequence

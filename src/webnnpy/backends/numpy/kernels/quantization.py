@@ -46,8 +46,8 @@ def round_quotient_half_even(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a / b`` rounded to the nearest integer, ties to even, exactly (float64
     arrays holding float32/float16 values; the result as float64)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = a / b
-        r = np.rint(q)
+        q = np.asarray(a / b)  # an array even for rank 0
+        r = np.asarray(np.rint(q))
         half = np.abs(q - np.trunc(q)) == 0.5
     if half.any():
         aa, bb = np.broadcast_arrays(np.abs(a), np.abs(b))
@@ -56,7 +56,6 @@ def round_quotient_half_even(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         k = np.trunc(np.abs(qh))  # the exact quotient's integer part
         mag = np.where(twice_rem > bb, k + 1.0,
                        np.where(twice_rem < bb, k, np.abs(rh)))
-        r = r.copy()
         r[half] = np.copysign(mag, qh)
     return r
 
@@ -78,6 +77,6 @@ def _dequantize_linear(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     v, scale, zp = x["input"], x["scale"], x["zeroPoint"]
     a, z = _block_views(v.astype(np.int64), zp.astype(np.int64))
     s = f64(scale).reshape(z.shape)
-    r = (a - z).astype(np.float64) * s  # the difference is exact: < 2**33
+    r = np.asarray(a - z, dtype=np.float64) * s  # exact difference: < 2**33
     with np.errstate(over="ignore"):  # beyond float16's range: +/-inf
-        return [r.astype(out_dtype(node)).reshape(v.shape)]
+        return [np.asarray(r).astype(out_dtype(node)).reshape(v.shape)]
