@@ -29,6 +29,15 @@ SPEC_FIXES: dict[tuple[str, str], list[str]] = {
 }
 
 
+#: (op, output limits key) -> allowed ranks, where the table contradicts the steps.
+OUTPUT_RANK_FIXES: dict[tuple[str, str], list[int | None]] = {
+    # gather's table says output rank "1 to N", but its steps give rank
+    # input.rank - 1 + indices.rank, which is 0 for a 1-D input and scalar
+    # indices (the spec's own examples include that case).
+    ("gather", "output"): [0, None],
+}
+
+
 def _ranks(r: dict | None) -> list[int | None] | None:
     if r is None:
         return None
@@ -91,11 +100,13 @@ def build_table(digest: dict) -> dict:
         entry["operands"] = operands
         outputs = []
         for out in op.get("output_constraints", []):
+            key = _limits_key(out["operand"])
+            fixed = OUTPUT_RANK_FIXES.get((name, key))
             outputs.append({
-                "limits_key": _limits_key(out["operand"]),
+                "limits_key": key,
                 "data_types": out["allowed_data_types"],
                 "same_type_as": out.get("same_type_as"),
-                "ranks": _ranks(out.get("allowed_ranks")),
+                "ranks": fixed or _ranks(out.get("allowed_ranks")),
                 "same_rank_as": out.get("same_rank_as"),
                 "required_data_types": out.get("required_data_types"),
                 "required_ranks": _ranks(out.get("required_ranks")),

@@ -205,3 +205,14 @@ def test_reference_agrees_with_the_hand_table() -> None:
                else ref_convert_to_int(x, dtype))
         assert ref == expected or (math.isnan(ref) and math.isnan(expected)), (
             dtype, x, ref, expected)
+
+
+def test_cast_numpy_scalars_like_python_numbers() -> None:
+    import numpy as np
+
+    assert cast_number(np.float32(3.5), "int32") == 4  # half to even, not truncation
+    assert cast_number(np.float32(2.5), "int32") == 2
+    assert cast_number(np.float64("nan"), "int8") == 0
+    assert cast_number(np.uint64(2**64 - 1), "uint64") == 2**64 - 1  # exact
+    assert cast_number(np.int64(2**60 + 2**36 + 1), "float32") == 2.0**60 + 2.0**37
+    assert cast_number(np.float16(65504), "float16") == 65504.0

@@ -6,6 +6,7 @@ Leaf module: imports only NumPy.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Final
 
 import numpy as np
@@ -81,6 +82,8 @@ def cast_number(x: int | float, data_type: str) -> int | float:
     so 64-bit values survive.  uint32 is read as unsigned (the spec's text says
     "signed", an evident slip: see docs/differences.md).
     """
+    # Integral values (NumPy's too) stay exact ints; any other real is a double.
+    x = int(x) if isinstance(x, numbers.Integral) else float(x)
     if data_type in FLOAT_TYPES:
         if isinstance(x, int) and abs(x) >= 2**128:
             # at or beyond ConvertToFloat's upperBound for both widths (and

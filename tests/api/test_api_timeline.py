@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 import time
 
 import numpy as np
@@ -311,3 +312,38 @@ def test_timeline_thread_stops_after_destroy() -> None:
     p = c._timeline.enqueue(lambda: 1)
     with invalid_state("lost"):
         p.result(timeout=1)
+
+
+def test_context_lost_steps_with_a_platform_message() -> None:
+    # the "context lost" steps the platform runs when the device goes away
+    c = webnnpy.ml.create_context(backend="numpy")
+    t = c.create_tensor(tdesc(readable=True))
+    c._lose("the GPU was removed")
+    assert c.lost.result(timeout=1).message == "the GPU was removed"
+    assert t._destroyed
+    c.destroy()  # already lost: nothing happens, the message stays
+    assert c.lost.result().message == "the GPU was removed"
+
+
+def test_loss_while_work_runs_aborts_it() -> None:
+    # "abort when this is lost" also covers work already running: a build
+    # whose compilation is under way when the context is lost rejects
+    c = webnnpy.ml.create_context(backend="numpy")
+    entered, release = threading.Event(), threading.Event()
+    real = c._backend.compile
+
+    def slow_compile(graph):
+        entered.set()
+        release.wait(10)
+        return real(graph)
+
+    c._backend.compile = slow_compile  # type: ignore[method-assign]
+    b = webnnpy.MLGraphBuilder(c)
+    y = b.abs(b.input("x", tdesc()))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        built = pool.submit(b.build, {"y": y})
+        assert entered.wait(10)
+        c.destroy()
+        release.set()
+        with invalid_state("build", "lost"):
+            built.result(timeout=10)

@@ -80,7 +80,7 @@ def test_gather_operands_must_be_operands_of_this_builder(ref_context, builder):
         builder.gather(x, _in(other, "i", "int32", [2]))
     with type_error("gather:", "indices must be an MLOperand"):
         builder.gather(x, 1.0)
-    with type_error("gather:", "indices must be an MLOperand, got a sequence"):
+    with type_error("gather:", "indices must be an MLOperand, got list"):
         builder.gather(x, [_in(builder, "i", "int32", [2])])
 
 

@@ -74,7 +74,7 @@ def test_where_operands_must_be_operands(builder):
     t = _in(builder, "t", "float32", [2])
     with type_error("where:", "false_value must be an MLOperand"):
         builder.where(c, t, 0.0)
-    with type_error("where:", "false_value must be an MLOperand, got a sequence"):
+    with type_error("where:", "false_value must be an MLOperand, got list"):
         builder.where(c, t, [t])
 
 

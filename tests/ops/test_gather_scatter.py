@@ -104,9 +104,6 @@ def test_gather_scalar_indices_drop_the_axis(context):
     assert_exact(o2, [2, 12, 22, 32])
 
 
-@pytest.mark.xfail(reason="spec table slip: gather's output rank range is 1 to N, "
-                          "but input rank 1 with scalar indices gives rank 0",
-                   raises=TypeError, strict=False)
 def test_gather_scalar_output(context):
     out = run(context, lambda g, x, i: g.gather(x, i),
               {"x": _a([5, 6, 7], "int8"), "i": _a(1, "uint32")})

@@ -80,7 +80,8 @@ def declared(where: str) -> bool:
     return any(d.where == where for d in DIFFERENCES)
 
 
-#: How webnnpy reads places where the spec's algorithm text slips: (where, reading).
+#: How webnnpy reads places where the spec's text slips or is silent:
+#: (where, reading).
 SPEC_READINGS: tuple[tuple[str, str], ...] = (
     ("isNaN / isInfinite",
      "The tensor-limits table says any data type, but the method steps throw "
@@ -88,4 +89,60 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
     ("cast algorithm (#algorithms-casting)",
      "The uint32 case calls ConvertToInt(x, 32, \"signed\"); webnnpy casts to uint32 "
      "as unsigned (range 0..2**32-1), as every other unsigned case does."),
+    ("clamp",
+     "The steps substitute +Infinity for a missing minValue and -Infinity for a "
+     "missing maxValue, which would make min > max fail whenever a bound is omitted; "
+     "webnnpy follows the prose: an omitted bound is not applied. Bounds are cast to "
+     "the input type before the min <= max check."),
+    ("cast",
+     "The steps copy the input operand; the output has the requested dataType. "
+     "float -> integer out of range (implementation-defined) saturates, NaN -> 0; "
+     "integer -> integer keeps the low bits; -> float rounds to nearest even."),
+    ("transpose", "The steps copy the input descriptor; the output shape is the "
+     "input shape permuted."),
+    ("gatherElements", "The steps copy the input descriptor; the output has the "
+     "shape of indices, as the spec's examples show."),
+    ("gather", "The limits table says output rank 1 to N, but a 1-D input with "
+     "scalar indices gives a scalar (rank 0), which webnnpy allows."),
+    ("gather / gatherElements / gatherND / scatterElements / scatterND",
+     "Out-of-range indices (not checked at build time) are clamped to "
+     "[-dim, dim-1], then negative ones count from the end: never a read or write "
+     "outside a tensor. Duplicate scatter targets: the last in row-major order of "
+     "indices wins."),
+    ("scatterND", "The Returns text gives gatherND's rank formula; the output has "
+     "the input's shape, as the steps say."),
+    ("reverse", "The steps say \"return failure\" for bad axes; webnnpy throws "
+     "TypeError."),
+    ("tile", "The Returns text says \"reversed\"; the output is the tiled tensor. "
+     "Output dimensions that would exceed a valid dimension throw TypeError."),
+    ("averagePool2d / l2Pool2d / maxPool2d",
+     "The steps require each outputSizes item to be smaller than the stride and "
+     "reset padding to zeros when outputSizes is given; webnnpy applies neither: "
+     "outputSizes must equal the rounded-down or rounded-up sizes computed with the "
+     "given padding (the option's description). Padded positions are not counted "
+     "in averages; a window covering no input element gives NaN (average), 0 (L2) "
+     "or the type's lowest value (max)."),
+    ("convTranspose2d", "The steps never check that the input channels are "
+     "divisible by groups, which the filter layout presupposes; webnnpy throws "
+     "TypeError when they are not."),
+    ("resample2d", "axes must have 2 items (the description's intent; the steps "
+     "omit the length check). Linear interpolation of uint8/int8 rounds half to "
+     "even, as the spec's cast does."),
+    ("gru", "Unlike lstm, the steps have no \"steps is 0\" check although the "
+     "argument text requires steps > 0; webnnpy checks it for both."),
+    ("gru / lstm / gruCell / lstmCell (reference backend)",
+     "The reference kernels keep every intermediate state in float64 and round "
+     "each output once, more accurate than the spec's decomposition, which rounds "
+     "at every op."),
+    ("layerNormalization", "scale and bias dimension i is input dimension axes[i], "
+     "as the steps say (the emulation note's plain broadcasting agrees only for "
+     "trailing axes in increasing order)."),
+    ("argMin / argMax", "Ties (implementation-dependent) give the first index; a "
+     "NaN counts as the extreme value (the first NaN's index is returned)."),
+    ("integer overflow", "Integer arithmetic, reductions and cumulativeSum wrap in "
+     "the type's own width; integer division by zero gives 0 (both undefined in "
+     "the spec)."),
+    ("quantizeLinear / dequantizeLinear",
+     "The steps register only input as the operator's input; webnnpy records all "
+     "three operands. quantizeLinear of NaN gives 0, infinities saturate."),
 )

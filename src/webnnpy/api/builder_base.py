@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
 
-from webnnpy._spec import to_py_name
+from webnnpy._spec import op_table, to_py_name
 from webnnpy.api.context import MLContext
 from webnnpy.api.descriptors import as_buffer, buffer_to_array, to_desc
 from webnnpy.api.graph import MLGraph
@@ -32,6 +33,13 @@ __all__ = ["BuilderBase"]
 _LABEL_UNSAFE = dict.fromkeys(
     [*range(0x00, 0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
      0x200E, 0x200F, 0x061C])
+
+
+@cache
+def _sequence_args(op: str) -> frozenset[str]:
+    """The op's ``sequence<MLOperand>`` arguments (concat's inputs)."""
+    return frozenset(a["name"] for a in op_table(op)["arguments"]
+                     if a["type"].startswith("sequence<MLOperand"))
 
 
 def _safe_label(label: str) -> str:
@@ -99,7 +107,10 @@ class BuilderBase:
             for name, arg in operands.items():
                 if arg is None:
                     values[name] = None
-                elif isinstance(arg, Sequence) and not isinstance(arg, MLOperand):
+                elif name in _sequence_args(op):
+                    if not isinstance(arg, Sequence) or isinstance(arg, str):
+                        raise TypeError(f"{op}: {to_py_name(name)} must be a sequence "
+                                        f"of MLOperand, got {type(arg).__name__}")
                     values[name] = [
                         self._operand(op, f"{to_py_name(name)}[{i}]", a)
                         for i, a in enumerate(arg)]

@@ -42,13 +42,20 @@ class MLContextLostInfo:
 def _abort_if_lost(ctx_ref: weakref.ref[MLContext], what: str,
                    fn: Callable[[], Any]) -> Callable[[], Any]:
     """Timeline work that rejects with InvalidStateError once the context is
-    lost (the spec's "abort when this is lost")."""
+    lost (the spec's "abort when this is lost"): lost before it starts, it does
+    not run; lost while it runs, its result is dropped."""
+
+    def lost() -> bool:
+        ctx = ctx_ref()
+        return ctx is None or ctx._is_lost
 
     def run() -> Any:
-        ctx = ctx_ref()
-        if ctx is None or ctx._is_lost:
+        if lost():
             raise InvalidStateError(f"{what}: the context is lost")
-        return fn()
+        result = fn()
+        if lost():
+            raise InvalidStateError(f"{what}: the context was lost while it ran")
+        return result
 
     return run
 

@@ -76,8 +76,8 @@ def _coordinate_size(op: str, input_: Desc, indices: Desc) -> int:
 
 
 def _operands(op: str, x: OperandDescs, *names: str) -> list[Desc]:
-    """The named single-operand arguments (the builder lets a list through
-    for any operand argument; these ops take no sequence)."""
+    """The single-operand argument(s) as Desc (a defensive check: the builder
+    already rejects a sequence where the spec takes one MLOperand)."""
     out = []
     for n in names:
         d = x[n]

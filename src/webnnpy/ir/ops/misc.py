@@ -58,8 +58,8 @@ RULES = RuleTable()
 
 
 def _operand(op: str, x: OperandDescs, name: str) -> Desc:
-    """A single-operand argument (the builder lets a list through for any
-    operand argument; these ops take no sequence)."""
+    """The single-operand argument(s) as Desc (a defensive check: the builder
+    already rejects a sequence where the spec takes one MLOperand)."""
     d = x[name]
     if not isinstance(d, Desc):
         fail(op, f"{py(name)} must be an MLOperand, got a sequence")

@@ -1,0 +1,183 @@
+"""The emitter context that lowerings write ONNX nodes through.
+
+A lowering is ``fn(ctx, node)``: it reads the IR node (spec op name, operands,
+normalized attrs, output descriptors) and emits ONNX nodes with
+:meth:`Emitter.emit`, naming its final results :meth:`Emitter.out`.  The
+emitter hands out fresh names, turns IR constants into initializers (large
+ones travel to ONNX Runtime without a copy, see ``runtime.py``) and keeps
+small helper constants deduplicated.
+
+Imported only by the onnxruntime backend package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Node, Value
+
+__all__ = [
+    "EXTERNAL_MIN_BYTES",
+    "ONNX_TYPES",
+    "Emitter",
+    "LoweringError",
+]
+
+#: WebNN data type (and "bool", for ONNX-internal values) -> ONNX element type.
+ONNX_TYPES: dict[str, int] = {
+    "float32": TensorProto.FLOAT,
+    "float16": TensorProto.FLOAT16,
+    "int32": TensorProto.INT32,
+    "uint32": TensorProto.UINT32,
+    "int64": TensorProto.INT64,
+    "uint64": TensorProto.UINT64,
+    "int8": TensorProto.INT8,
+    "uint8": TensorProto.UINT8,
+    "bool": TensorProto.BOOL,
+}
+
+#: IR constants at least this large are handed to ONNX Runtime as shared
+#: OrtValues over the builder's own array (no copy); smaller ones are embedded.
+EXTERNAL_MIN_BYTES = 1024
+
+
+class LoweringError(Exception):
+    """The IR graph could not be lowered to ONNX (a bug or an unsupported op)."""
+
+
+class Emitter:
+    """Collects the ONNX nodes, initializers and names of one lowering."""
+
+    def __init__(self, prefix: str, reserved: set[str]) -> None:
+        #: prefix of every generated name; no graph input or output name
+        #: starts with it
+        self.prefix = prefix
+        self.nodes: list[Any] = []
+        #: small initializers, embedded in the model
+        self.initializers: list[TensorProto] = []
+        #: large IR constants: (initializer name, array) shared without copy
+        self.external: list[tuple[str, np.ndarray]] = []
+        #: id(IR value) -> ONNX name, for every value already available
+        self.names: dict[int, str] = {}
+        #: id(IR value) -> the ONNX name its producer must give it (graph outputs)
+        self.designated: dict[int, str] = {}
+        self._reserved = reserved
+        self._count = 0
+        self._consts: dict[tuple[str, tuple[int, ...], bytes], str] = {}
+        self._current: Node | None = None
+
+    # ------------------------------------------------------------ names
+
+    def fresh(self, hint: str = "t") -> str:
+        """A new unique intermediate name."""
+        self._count += 1
+        return f"{self.prefix}{hint}{self._count}"
+
+    def value(self, v: Value) -> str:
+        """The ONNX name of an IR value (an input, a constant, or the output of
+        a node lowered before)."""
+        name = self.names.get(id(v))
+        if name is not None:
+            return name
+        if v.constant is not None:
+            return self._ir_constant(v)
+        raise LoweringError(f"value {v.id} ({v.desc}) is used before its producer "
+                            f"was lowered")
+
+    def input(self, node: Node, arg: str) -> str:
+        """The ONNX name of operand ``arg`` of ``node`` (which must be present)."""
+        v = node.operands[arg]
+        if not isinstance(v, Value):
+            raise LoweringError(f"{node.op}: operand {arg} is not a single value")
+        return self.value(v)
+
+    def inputs(self, node: Node, arg: str) -> list[str]:
+        """The ONNX names of a sequence operand (e.g. concat's ``inputs``)."""
+        vs = node.operands[arg]
+        if not isinstance(vs, list):
+            raise LoweringError(f"{node.op}: operand {arg} is not a sequence")
+        return [self.value(v) for v in vs]
+
+    def out(self, node: Node, i: int = 0) -> str:
+        """The name the lowering must give the node's i-th output."""
+        v = node.outputs[i]
+        name = self.names.get(id(v))
+        if name is None:
+            name = self.designated.get(id(v)) or self.fresh("v")
+            self.names[id(v)] = name
+        return name
+
+    # -------------------------------------------------------- constants
+
+    def _ir_constant(self, v: Value) -> str:
+        arr = v.constant
+        assert arr is not None
+        name = self.fresh("c")
+        self.names[id(v)] = name
+        if arr.nbytes >= EXTERNAL_MIN_BYTES:
+            arr = np.ascontiguousarray(arr)
+            self.external.append((name, arr))
+        else:
+            self.initializers.append(numpy_helper.from_array(np.asarray(arr), name))
+        return name
+
+    def const(self, value: Any, dtype: str, shape: Sequence[int] | None = None
+              ) -> str:
+        """A small constant initializer holding ``value`` as ``dtype`` (a
+        WebNN data type or "bool"), deduplicated."""
+        np_dtype = np.dtype(bool) if dtype == "bool" else np.dtype(dtype)
+        arr = np.asarray(value, dtype=np_dtype)
+        if shape is not None:
+            arr = arr.reshape(tuple(shape))
+        key = (dtype, arr.shape, arr.tobytes())
+        name = self._consts.get(key)
+        if name is None:
+            name = self.fresh("k")
+            self._consts[key] = name
+            self.initializers.append(numpy_helper.from_array(arr, name))
+        return name
+
+    def ints(self, values: Sequence[int]) -> str:
+        """A 1-D int64 constant (axes, shapes, pads, ...)."""
+        return self.const(list(values), "int64", (len(values),))
+
+    # ------------------------------------------------------------ nodes
+
+    def emit(self, op_type: str, inputs: Sequence[str], outputs: int | str
+             | Sequence[str] = 1, **attrs: Any) -> Any:
+        """Append one ONNX node.  ``outputs`` is a name, a list of names, or a
+        count of fresh names.  Returns the output name (one output) or the
+        list of names."""
+        if isinstance(outputs, int):
+            outs = [self.fresh() for _ in range(outputs)]
+        elif isinstance(outputs, str):
+            outs = [outputs]
+        else:
+            outs = list(outputs)
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        name = self.fresh("n")
+        if self._current is not None and self._current.label:
+            label = self._current.label.encode("utf-8", "replace").decode()
+            name = f"{name}:{label}"
+        self.nodes.append(helper.make_node(op_type, list(inputs), outs, name=name,
+                                           **attrs))
+        return outs[0] if len(outs) == 1 else outs
+
+    def cast(self, x: str, to: str, out: str | None = None) -> str:
+        """Cast ``x`` to the WebNN data type (or "bool") ``to``."""
+        return self.emit("Cast", [x], out or 1, to=ONNX_TYPES[to])
+
+    def begin(self, node: Node) -> None:
+        """Mark the IR node whose lowering follows (for node labels)."""
+        self._current = node
+
+
+def value_info(name: str, desc: Desc) -> Any:
+    """An ONNX ValueInfoProto for a WebNN descriptor."""
+    return helper.make_tensor_value_info(name, ONNX_TYPES[desc.data_type],
+                                         list(desc.shape))
