@@ -158,3 +158,50 @@ def test_differences_are_well_formed():
 def test_table_is_stamped():
     assert len(TABLE["spec_commit"]) == 40
     json.dumps(TABLE)  # plain data
+
+
+def test_enum_classes_hold_every_spec_value():
+    import webnnpy.enums as enums
+
+    for name, values in TABLE["enums"].items():
+        cls = getattr(enums, name)
+        got = {v for k, v in vars(cls).items() if not k.startswith("_")}
+        assert got == set(values), name
+
+
+def test_enum_typed_options_use_the_spec_enum():
+    """Every builder option typed by a spec enum rejects a value outside it,
+    naming the enum (checked on a valid call of each op from the samples)."""
+    import importlib
+
+
+    samples = {}
+    for fam in ("conv_pool", "matmul_norm", "shape", "misc", "recurrent",
+                "reduction"):
+        samples.update(importlib.import_module(f"samples.{fam}").SAMPLES)
+    checked = 0
+    for op, entry in TABLE["ops"].items():
+        for name, member in (entry.get("options") or {}).items():
+            enum = member["type"]
+            if enum not in TABLE["enums"] or op not in samples:
+                continue
+            ctx = webnnpy.ml.create_context(backend="numpy")
+            b = webnnpy.MLGraphBuilder(ctx)
+            method = getattr(b, to_py_name(op))
+            original = method
+
+            def patched(*args, _m=original, _n=name, **kw):
+                kw[to_py_name(_n)] = "not-a-value"
+                return _m(*args, **kw)
+
+            setattr(b, to_py_name(op), patched)
+            sample = samples[op]
+            dtype = "float32"
+            with pytest.raises(TypeError, match=enum):
+                sample.fn(b, dtype, 4 if op in ("conv2d", "convTranspose2d",
+                                                "averagePool2d", "l2Pool2d",
+                                                "maxPool2d", "resample2d",
+                                                "instanceNormalization") else 3)
+            checked += 1
+            ctx.destroy()
+    assert checked >= 10
