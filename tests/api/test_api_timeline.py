@@ -298,7 +298,8 @@ def test_queued_dispatch_and_write_are_aborted() -> None:
         c.write_tensor(x, _i32(1, 2, 3))
         c.dispatch(g, {"x": x}, {"y": y})
         c.destroy()
-    time.sleep(0.05)
+    c._timeline._thread.join(10)  # the queue has drained and the worker ended
+    assert not c._timeline._thread.is_alive()
     assert ran == []  # "abort when this is lost"
 
 
