@@ -80,7 +80,7 @@ def cast_number(x: int | float, data_type: str) -> int | float:
     Floats round to nearest even and overflow to infinity; integers clamp to the
     type's range, then round half to even, NaN giving 0.  Python ints are exact,
     so 64-bit values survive.  uint32 is read as unsigned (the spec's text says
-    "signed", an evident slip: see docs/differences.md).
+    "signed", an evident slip: recorded in ``apidiff.SPEC_READINGS``).
     """
     # Integral values (NumPy's too) stay exact ints; any other real is a double.
     x = int(x) if isinstance(x, numbers.Integral) else float(x)

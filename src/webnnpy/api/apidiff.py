@@ -58,9 +58,11 @@ DIFFERENCES: tuple[Difference, ...] = (
                "byte length) like create_constant_tensor does; the spec's steps omit "
                "it, which would allow zero-sized tensors."),
     Difference("change", "Promises",
-               "Each Promise-returning method has a blocking form and an _async "
-               "coroutine; MLContext.lost is an MLPromise (a concurrent Future that is "
-               "also awaitable)."),
+               "Each Promise-returning method has a blocking form and an _async form "
+               "that, like the spec's method, validates and queues its work when "
+               "called and returns an MLPromise: a concurrent Future that is also "
+               "awaitable (await it inside a coroutine, or block on .result()). "
+               "MLContext.lost is an MLPromise too."),
     Difference("change", "MLOperand.shape",
                "A tuple (the spec's FrozenArray: immutable)."),
     Difference("change", "dispatch errors",

@@ -99,9 +99,18 @@ class BuilderBase:
         ``operands`` and ``attrs`` use the spec's argument names; ``attrs``
         holds None where the caller relied on a default.
         """
-        self._check_can_build(op)
+        # The IDL converts arguments (MLOperand types, the label) before the
+        # method steps run, so a wrong-typed argument is a TypeError even on a
+        # builder that can no longer build.
+        for name, arg in operands.items():
+            if arg is None or name in _sequence_args(op):
+                continue
+            if not isinstance(arg, MLOperand):
+                raise TypeError(f"{op}: {to_py_name(name)} must be an MLOperand, got "
+                                f"{type(arg).__name__}")
         if not isinstance(label, str):
             raise TypeError(f"{op}: label must be a string, got {label!r}")
+        self._check_can_build(op)
         try:
             values: dict[str, Value | list[Value] | None] = {}
             for name, arg in operands.items():
@@ -298,13 +307,11 @@ class BuilderBase:
         """
         return self._build_promise(outputs).result()
 
-    async def build_async(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
-        """Coroutine form of :meth:`build`.
-
-        Its work is validated and queued on the timeline when the coroutine
-        starts running (awaited, or run as a task), not when it is called.
-        """
-        return await self._build_promise(outputs)
+    def build_async(self, outputs: Mapping[str, MLOperand]) -> MLPromise[MLGraph]:
+        """Awaitable form of :meth:`build`: validates and queues the work on
+        the timeline now, as the spec's method does, and returns its MLPromise
+        (``await`` it, or block on ``.result()``)."""
+        return self._build_promise(outputs)
 
 
 def _as_named_operands(outputs: Any) -> dict[str, MLOperand]:

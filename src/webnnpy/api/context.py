@@ -160,13 +160,12 @@ class MLContext:
         """
         return self._tensor_promise(descriptor).result()
 
-    async def create_tensor_async(self, descriptor: Mapping[str, Any]) -> MLTensor:
-        """Coroutine form of :meth:`create_tensor`.
-
-        Its work is validated and queued on the timeline when the coroutine
-        starts running (awaited, or run as a task), not when it is called.
-        """
-        return await self._tensor_promise(descriptor)
+    def create_tensor_async(self, descriptor: Mapping[str, Any]
+                            ) -> MLPromise[MLTensor]:
+        """Awaitable form of :meth:`create_tensor`: validates and queues the work on
+        the timeline now, as the spec's method does, and returns its MLPromise
+        (``await`` it, or block on ``.result()``)."""
+        return self._tensor_promise(descriptor)
 
     def _constant_tensor_promise(self, descriptor: Any, input_data: Any
                                  ) -> MLPromise[MLTensor]:
@@ -214,14 +213,12 @@ class MLContext:
         """
         return self._constant_tensor_promise(descriptor, input_data).result()
 
-    async def create_constant_tensor_async(self, descriptor: Mapping[str, Any],
-                                           input_data: Any) -> MLTensor:
-        """Coroutine form of :meth:`create_constant_tensor`.
-
-        Its work is validated and queued on the timeline when the coroutine
-        starts running (awaited, or run as a task), not when it is called.
-        """
-        return await self._constant_tensor_promise(descriptor, input_data)
+    def create_constant_tensor_async(self, descriptor: Mapping[str, Any],
+                                           input_data: Any) -> MLPromise[MLTensor]:
+        """Awaitable form of :meth:`create_constant_tensor`: validates and queues the work on
+        the timeline now, as the spec's method does, and returns its MLPromise
+        (``await`` it, or block on ``.result()``)."""
+        return self._constant_tensor_promise(descriptor, input_data)
 
     def _check_tensor(self, where: str, what: str, tensor: MLTensor) -> None:
         """The spec's checks of a tensor argument: it is this context's and
@@ -284,14 +281,12 @@ class MLContext:
         """
         return self._read_promise(tensor, output_data).result()
 
-    async def read_tensor_async(self, tensor: MLTensor, output_data: Any = None
-                                ) -> np.ndarray | None:
-        """Coroutine form of :meth:`read_tensor`.
-
-        Its work is validated and queued on the timeline when the coroutine
-        starts running (awaited, or run as a task), not when it is called.
-        """
-        return await self._read_promise(tensor, output_data)
+    def read_tensor_async(self, tensor: MLTensor, output_data: Any = None
+                                ) -> MLPromise[np.ndarray | None]:
+        """Awaitable form of :meth:`read_tensor`: validates and queues the work on
+        the timeline now, as the spec's method does, and returns its MLPromise
+        (``await`` it, or block on ``.result()``)."""
+        return self._read_promise(tensor, output_data)
 
     # Spec: undefined writeTensor(MLTensor tensor, AllowSharedBufferSource inputData)
     def write_tensor(self, tensor: MLTensor, input_data: Any) -> None:

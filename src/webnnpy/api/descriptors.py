@@ -89,6 +89,9 @@ def to_desc(where: str, value: Any, *, tensor: bool = False) -> tuple[Desc, bool
         raise TypeError(f"{where}: descriptor must be a dict with data_type and "
                         f"shape, got {value!r}")
     allowed = {"data_type", "shape"} | ({"readable", "writable"} if tensor else set())
+    if isinstance(value, MLTensorDescriptor) and not tensor:
+        # an MLTensorDescriptor is an MLOperandDescriptor (it inherits it)
+        value = {"data_type": value.data_type, "shape": value.shape}
     unknown = set(value) - allowed
     if unknown:
         hint = {"dataType": "data_type"}

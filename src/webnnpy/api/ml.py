@@ -61,11 +61,13 @@ class ML:
         """
         return self._context_promise(power_preference, accelerated, backend).result()
 
-    async def create_context_async(self, *, power_preference: str = "default",
+    def create_context_async(self, *, power_preference: str = "default",
                                    accelerated: bool = True,
-                                   backend: str | None = None) -> MLContext:
-        """Coroutine form of :meth:`create_context`."""
-        return await self._context_promise(power_preference, accelerated, backend)
+                                   backend: str | None = None) -> MLPromise[MLContext]:
+        """Awaitable form of :meth:`create_context`: validates and queues the work on
+        the timeline now, as the spec's method does, and returns its MLPromise
+        (``await`` it, or block on ``.result()``)."""
+        return self._context_promise(power_preference, accelerated, backend)
 
 
 #: The process-wide ML object (``navigator.ml``).

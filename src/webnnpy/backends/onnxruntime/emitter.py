@@ -172,7 +172,7 @@ class Emitter:
         """Cast ``x`` to the WebNN data type (or "bool") ``to``."""
         return self.emit("Cast", [x], out or 1, to=ONNX_TYPES[to])
 
-    def begin(self, node: Node) -> None:
+    def begin(self, node: Node | None) -> None:
         """Mark the IR node whose lowering follows (for node labels)."""
         self._current = node
 

@@ -25,11 +25,9 @@ from __future__ import annotations
 from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import (
-    bool_to_uint8,
     dtype_of,
     flip_sign_bit,
     unflip_sign_bit,
-    where,
 )
 from webnnpy.ir.graph import Node
 
@@ -171,6 +169,3 @@ def _cumulative_sum(ctx: Emitter, node: Node) -> None:
     if work != dt:
         ctx.cast(r, dt, out)
 
-
-def _unused(ctx: Emitter, x: str) -> str:  # pragma: no cover - keeps imports used
-    return bool_to_uint8(ctx, where(ctx, x, x, x, "float32"))

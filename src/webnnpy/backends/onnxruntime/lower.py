@@ -1,0 +1,198 @@
+"""IR graph -> one in-memory ONNX model (opset :data:`OPSET`).
+
+``lower(graph)`` walks the IR nodes in order and calls ``LOWERINGS[node.op]``
+(assembled from ``lower_ops/<family>.py``) for each.  Graph inputs and outputs
+keep their WebNN names unless ONNX cannot hold them (a name that is not valid
+UTF-8, an output named like an input, one value output under two names, or a
+clash with the generated names); :class:`Lowered` maps WebNN names to ONNX
+names either way.
+
+Small constants are embedded in the model.  Large IR constants are declared as
+initializers with external data and handed to ONNX Runtime by the runtime as
+OrtValues over the builder's own (read-only) arrays, so that building a graph
+does not copy its weights (see ``runtime.py``).
+
+After lowering, ONNX shape inference runs in strict mode and every IR value's
+inferred type and shape must equal the IR's (:func:`check_against_ir`).
+
+Imported only by the onnxruntime backend package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from webnnpy.backends.onnxruntime.emitter import (
+    ONNX_TYPES,
+    Emitter,
+    LoweringError,
+    value_info,
+)
+from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
+from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Graph
+
+__all__ = [
+    "IR_VERSION",
+    "LOWERINGS",
+    "OPSET",
+    "Lowered",
+    "LoweringError",
+    "check_against_ir",
+    "external_location",
+    "lower",
+]
+
+#: The ONNX opset of every lowered model (ONNX Runtime 1.31 implements it fully).
+OPSET = 21
+#: The ONNX IR version matching OPSET.
+IR_VERSION = 10
+
+
+@dataclass
+class Lowered:
+    """A lowered graph."""
+
+    model: onnx.ModelProto
+    #: WebNN input name -> ONNX graph input name
+    inputs: dict[str, str]
+    #: WebNN output name -> ONNX graph output name
+    outputs: dict[str, str]
+    #: large constants: (initializer name, array) to share with the runtime
+    external: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    #: ONNX name of every IR value (id(value) -> name), for checks
+    value_names: dict[int, str] = field(default_factory=dict)
+
+
+def external_location(name: str) -> str:
+    """The external-data "file" name of the shared initializer ``name``."""
+    return f"{name}.bin"
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in name
+
+
+def _prefix(names: list[str]) -> str:
+    """A prefix no graph input or output name starts with."""
+    prefix = "webnn_"
+    while any(n.startswith(prefix) for n in names):
+        prefix = "_" + prefix
+    return prefix
+
+
+def lower(graph: Graph, *, check: bool = True) -> Lowered:
+    """Lower a built IR graph to an ONNX model; with ``check``, verify it
+    against the IR (raises :class:`LoweringError` on a mismatch)."""
+    missing = sorted({n.op for n in graph.nodes if n.op not in LOWERINGS})
+    if missing:
+        raise LoweringError(f"no ONNX lowering for {', '.join(missing)}")
+    prefix = _prefix([*graph.inputs, *graph.outputs])
+    ctx = Emitter(prefix, set())
+    used: set[str] = set()
+
+    in_names: dict[str, str] = {}
+    graph_inputs = []
+    for i, (name, v) in enumerate(graph.inputs.items()):
+        onnx_name = name if _encodable(name) else f"{prefix}in{i}"
+        in_names[name] = onnx_name
+        used.add(onnx_name)
+        ctx.names[id(v)] = onnx_name
+        graph_inputs.append(value_info(onnx_name, v.desc))
+
+    out_names: dict[str, str] = {}
+    extra_outputs: list[tuple[int, str]] = []  # (id(value), name): Identity copies
+    for i, (name, v) in enumerate(graph.outputs.items()):
+        onnx_name = name if _encodable(name) and name not in used else f"{prefix}out{i}"
+        used.add(onnx_name)
+        out_names[name] = onnx_name
+        if id(v) in ctx.designated:
+            extra_outputs.append((id(v), onnx_name))
+        else:
+            ctx.designated[id(v)] = onnx_name
+
+    for node in graph.nodes:
+        ctx.begin(node)
+        LOWERINGS[node.op](ctx, node)
+        for j, v in enumerate(node.outputs):
+            if id(v) not in ctx.names:
+                raise LoweringError(f"{node.op}: the lowering did not produce "
+                                    f"output {j}")
+    ctx.begin(None)
+    for vid, onnx_name in extra_outputs:
+        ctx.emit("Identity", [ctx.names[vid]], onnx_name)
+
+    initializers = list(ctx.initializers)
+    for name, arr in ctx.external:
+        t = TensorProto()
+        t.name = name
+        t.data_type = ONNX_TYPES[str(arr.dtype)]
+        t.dims.extend(arr.shape)
+        t.data_location = TensorProto.EXTERNAL
+        for key, val in (("location", external_location(name)), ("offset", "0"),
+                         ("length", str(arr.nbytes))):
+            entry = t.external_data.add()
+            entry.key = key
+            entry.value = val
+        initializers.append(t)
+    graph_outputs = [value_info(out_names[n], v.desc)
+                     for n, v in graph.outputs.items()]
+    g = helper.make_graph(ctx.nodes, "webnn", graph_inputs, graph_outputs,
+                          initializer=initializers)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="webnnpy")
+    model.ir_version = IR_VERSION
+    lowered = Lowered(model, in_names, out_names, list(ctx.external),
+                      dict(ctx.names))
+    if check:
+        check_against_ir(lowered, graph)
+    return lowered
+
+
+def _desc_of(vi: onnx.ValueInfoProto) -> Desc | None:
+    t = vi.type.tensor_type
+    names = {v: k for k, v in ONNX_TYPES.items()}
+    if t.elem_type not in names or not t.HasField("shape"):
+        return None
+    dims = []
+    for d in t.shape.dim:
+        if not d.HasField("dim_value"):
+            return None
+        dims.append(int(d.dim_value))
+    return Desc(names[t.elem_type], tuple(dims))
+
+
+def check_against_ir(lowered: Lowered, graph: Graph) -> None:
+    """Run ONNX's checker and strict shape inference, then compare the inferred
+    type and shape of every IR value with the IR's descriptor."""
+    try:
+        onnx.checker.check_model(lowered.model)
+        inferred = onnx.shape_inference.infer_shapes(lowered.model, check_type=True,
+                                                     strict_mode=True,
+                                                     data_prop=True)
+    except Exception as e:  # noqa: BLE001 - any onnx failure is a lowering bug
+        raise LoweringError(f"the lowered model is invalid: {e}") from e
+    known: dict[str, onnx.ValueInfoProto] = {}
+    for vi in (*inferred.graph.value_info, *inferred.graph.output,
+               *inferred.graph.input):
+        known.setdefault(vi.name, vi)
+    for node in graph.nodes:
+        for j, v in enumerate(node.outputs):
+            name = lowered.value_names[id(v)]
+            vi = known.get(name)
+            got = None if vi is None else _desc_of(vi)
+            if got is None:
+                raise LoweringError(f"{node.op} output {j} ({name}): ONNX shape "
+                                    f"inference could not infer it; IR says "
+                                    f"{v.desc}")
+            if got != v.desc:
+                raise LoweringError(f"{node.op} output {j} ({name}): ONNX infers "
+                                    f"{got}, IR says {v.desc}")

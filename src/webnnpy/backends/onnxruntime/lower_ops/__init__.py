@@ -1,0 +1,23 @@
+"""Every ONNX lowering, merged from one module per op family (an explicit
+list), and the data types each family leaves out of the backend's limits."""
+
+from __future__ import annotations
+
+from webnnpy.backends.onnxruntime.lower_ops import elementwise, reduction
+from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, Lowering
+
+__all__ = ["EXCLUDE", "FAMILIES", "LOWERINGS"]
+
+FAMILIES = {
+    "elementwise": elementwise,
+    "reduction": reduction,
+}
+
+LOWERINGS: dict[str, Lowering] = {}
+EXCLUDE: Exclude = {}
+for _mod in FAMILIES.values():
+    for _op in _mod.LOWERINGS:
+        if _op in LOWERINGS:
+            raise ValueError(f"lowering for {_op} defined in two families")
+    LOWERINGS.update(_mod.LOWERINGS)
+    EXCLUDE.update(_mod.EXCLUDE)

@@ -1,0 +1,255 @@
+"""OrtBackend: WebNN graphs compiled to one ONNX Runtime InferenceSession each.
+
+- ``compile``: lower the IR (``lower.py``) and create an InferenceSession (CPU
+  execution provider; CUDA when onnxruntime-gpu sees a GPU and the context is
+  ``accelerated``).  Large constants are shared with the session without a
+  copy: each is declared in the model as external data held "in memory"
+  (``add_external_initializers_from_files_in_memory``) and overridden by
+  ``add_initializer`` with an OrtValue over the builder's read-only array, so
+  ONNX Runtime neither parses nor copies it.
+- tensors are :class:`OrtTensor`: on the CPU a NumPy array and an OrtValue
+  over the same memory, so ``write`` and ``read_into`` are one copy each.
+- ``dispatch`` binds the tensors' OrtValues with an IOBinding (inputs and
+  pre-allocated outputs: ONNX Runtime writes the results straight into the
+  output tensors) and reuses the binding while the same tensors come back.
+
+Errors are converted at this boundary (one table, :data:`ERROR_TYPES`): the
+library's exception stays as ``__cause__``.
+
+Imported only through the backend registry (``backend="onnxruntime"``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from webnnpy.backends.base import Backend, SupportLimits, spec_support_limits
+from webnnpy.backends.onnxruntime.lower import (
+    OPSET,
+    LOWERINGS,
+    Lowered,
+    LoweringError,
+    external_location,
+    lower,
+)
+from webnnpy.backends.onnxruntime.lower_ops import EXCLUDE
+from webnnpy.dtypes import DATA_TYPES
+from webnnpy.errors import OperationError, UnknownError
+from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Graph
+
+__all__ = [
+    "ERROR_TYPES",
+    "MAX_RANK",
+    "LoweringError",
+    "OrtBackend",
+    "OrtGraph",
+    "OrtTensor",
+    "ort_support_limits",
+]
+
+#: Highest rank claimed where the spec allows any ("N").
+MAX_RANK = 8
+
+#: Where an ONNX Runtime failure happens -> the spec's error kind.
+ERROR_TYPES: dict[str, type[Exception]] = {
+    "compile": OperationError,
+    "allocate": UnknownError,
+    "write": UnknownError,
+    "read": UnknownError,
+    "dispatch": UnknownError,
+}
+
+_serials = itertools.count(1)
+
+
+def _convert(stage: str, what: str, e: BaseException) -> Exception:
+    """The spec error for a failure at ``stage`` (raise it ``from e``)."""
+    return ERROR_TYPES[stage](f"onnxruntime: {what}: {e}")
+
+
+class OrtTensor:
+    """A tensor buffer: an OrtValue, and on the CPU the NumPy array it wraps."""
+
+    __slots__ = ("array", "desc", "serial", "value")
+
+    def __init__(self, desc: Desc, value: Any, array: np.ndarray | None) -> None:
+        self.desc = desc
+        self.value = value
+        self.array = array
+        #: identifies the buffer in dispatch's binding cache (never reused)
+        self.serial = next(_serials)
+
+
+class OrtGraph:
+    """A compiled graph: its InferenceSession and the names to bind."""
+
+    def __init__(self, session: ort.InferenceSession, lowered: Lowered,
+                 keep_alive: list[Any]) -> None:
+        self.session = session
+        self.lowered = lowered
+        self.inputs = lowered.inputs
+        self.outputs = lowered.outputs
+        # the shared initializers' arrays and OrtValues must outlive the session
+        self._keep_alive = keep_alive
+        self._binding: Any = None
+        self._bound: tuple[int, ...] = ()
+
+    def run(self, inputs: Mapping[str, OrtTensor], outputs: Mapping[str, OrtTensor]
+            ) -> None:
+        """Run with the tensors bound (rebinding only when they change)."""
+        key = (*(inputs[n].serial for n in self.inputs),
+               *(outputs[n].serial for n in self.outputs))
+        if key != self._bound or self._binding is None:
+            io = self.session.io_binding()
+            for name, onnx_name in self.inputs.items():
+                io.bind_ortvalue_input(onnx_name, inputs[name].value)
+            for name, onnx_name in self.outputs.items():
+                io.bind_ortvalue_output(onnx_name, outputs[name].value)
+            self._binding, self._bound = io, key
+        self.session.run_with_iobinding(self._binding)
+
+    def release(self) -> None:
+        """Drop the session and the binding."""
+        self._binding = None
+        self._bound = ()
+
+
+_LIMITS: SupportLimits | None = None
+
+
+def ort_support_limits() -> SupportLimits:
+    """The spec's limits less every op without a lowering and every data type
+    a lowering family excludes."""
+    global _LIMITS
+    if _LIMITS is None:
+        from webnnpy._spec import api_table
+
+        exclude: dict[str, dict[str, set[str]]] = {
+            op: {k: set(v) for k, v in keys.items()} for op, keys in EXCLUDE.items()}
+        for op, entry in api_table()["ops"].items():
+            if op in ("input", "constant", "build") or op in LOWERINGS:
+                continue
+            exclude[op] = {spec["limits_key"]: set(DATA_TYPES)
+                           for spec in entry["operands"] + entry["outputs"]}
+        _LIMITS = spec_support_limits(max_rank=MAX_RANK, exclude=exclude)
+    return _LIMITS
+
+
+class OrtBackend(Backend):
+    """The ONNX Runtime backend (``backend="onnxruntime"``)."""
+
+    name = "onnxruntime"
+
+    def __init__(self, *, power_preference: str = "default",
+                 accelerated: bool = True) -> None:
+        super().__init__(power_preference=power_preference, accelerated=accelerated)
+        available = ort.get_available_providers()
+        self.device = ("cuda" if accelerated and "CUDAExecutionProvider" in available
+                       else "cpu")
+        self.providers = (["CUDAExecutionProvider", "CPUExecutionProvider"]
+                          if self.device == "cuda" else ["CPUExecutionProvider"])
+
+    def support_limits(self) -> SupportLimits:
+        return ort_support_limits()
+
+    def describe(self) -> str:
+        where = "CUDA" if self.device == "cuda" else "CPU"
+        return (f"ONNX Runtime {ort.__version__} ({self.providers[0]}, {where}), "
+                f"ONNX opset {OPSET}")
+
+    # ------------------------------------------------------------- graphs
+
+    def session_options(self) -> ort.SessionOptions:
+        """Options of every session this backend creates."""
+        so = ort.SessionOptions()
+        so.log_severity_level = 3  # errors only; failures raise anyway
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return so
+
+    def compile(self, graph: Graph) -> OrtGraph:
+        lowered = lower(graph)
+        so = self.session_options()
+        keep: list[Any] = []
+        if lowered.external:
+            files = [external_location(name) for name, _ in lowered.external]
+            arrays = [arr for _, arr in lowered.external]
+            so.add_external_initializers_from_files_in_memory(
+                files, arrays, [a.nbytes for a in arrays])
+            for name, arr in lowered.external:
+                value = ort.OrtValue.ortvalue_from_numpy(arr)
+                so.add_initializer(name, value)
+                keep.append(value)
+            keep.extend(arrays)
+        try:
+            session = ort.InferenceSession(lowered.model.SerializeToString(), so,
+                                           providers=self.providers)
+        except Exception as e:  # noqa: BLE001 - every ORT failure maps to one kind
+            raise _convert("compile", "creating the session failed", e) from e
+        return OrtGraph(session, lowered, keep)
+
+    def release_graph(self, compiled: OrtGraph) -> None:
+        compiled.release()
+
+    # ------------------------------------------------------------ tensors
+
+    def allocate(self, desc: Desc) -> OrtTensor:
+        if self.device == "cpu":
+            arr = np.zeros(desc.shape, dtype=desc.data_type)
+            return OrtTensor(desc, ort.OrtValue.ortvalue_from_numpy(arr), arr)
+        try:
+            value = ort.OrtValue.ortvalue_from_shape_and_type(
+                list(desc.shape), np.dtype(desc.data_type), "cuda", 0)
+            value.update_inplace(np.zeros(desc.shape, dtype=desc.data_type))
+        except Exception as e:  # noqa: BLE001
+            raise _convert("allocate", f"allocating {desc}", e) from e
+        return OrtTensor(desc, value, None)
+
+    def upload(self, desc: Desc, data: np.ndarray) -> OrtTensor:
+        t = self.allocate(desc)
+        self.write(t, data)
+        return t
+
+    def write(self, buffer: OrtTensor, data: np.ndarray) -> None:
+        if buffer.array is not None:
+            np.copyto(buffer.array, data.reshape(buffer.array.shape), casting="no")
+            return
+        try:
+            buffer.value.update_inplace(np.ascontiguousarray(
+                data.reshape(buffer.desc.shape)))
+        except Exception as e:  # noqa: BLE001
+            raise _convert("write", f"writing {buffer.desc}", e) from e
+
+    def _host(self, buffer: OrtTensor) -> np.ndarray:
+        if buffer.array is not None:
+            return buffer.array
+        try:
+            return buffer.value.numpy()
+        except Exception as e:  # noqa: BLE001
+            raise _convert("read", f"reading {buffer.desc}", e) from e
+
+    def read(self, buffer: OrtTensor) -> np.ndarray:
+        host = self._host(buffer)
+        return host.copy() if buffer.array is not None else host
+
+    def read_into(self, buffer: OrtTensor, out: np.ndarray) -> None:
+        np.copyto(out, self._host(buffer).reshape(out.shape), casting="no")
+
+    def release(self, buffer: OrtTensor) -> None:
+        buffer.value = None
+        buffer.array = None
+
+    # ------------------------------------------------------------ dispatch
+
+    def dispatch(self, compiled: OrtGraph, inputs: Mapping[str, OrtTensor],
+                 outputs: Mapping[str, OrtTensor]) -> None:
+        try:
+            compiled.run(inputs, outputs)
+        except Exception as e:  # noqa: BLE001
+            raise _convert("dispatch", "running the graph failed", e) from e
+
