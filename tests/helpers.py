@@ -13,6 +13,11 @@ import numpy as np
 import pytest
 
 import webnnpy
+from tolerances import widen
+
+#: What the last ``run`` executed: its backend and the ops of its graph, so
+#: that ``assert_ulp`` can apply the backend's tolerance manifest.
+LAST_RUN: dict[str, Any] = {"backend": "numpy", "ops": set()}
 
 __all__ = [
     "assert_exact",
@@ -49,6 +54,8 @@ def run(
     many = isinstance(out, list | tuple)
     outs = list(out) if many else [out]
     graph = b.build({f"out{i}": o for i, o in enumerate(outs)})
+    LAST_RUN["backend"] = context.backend
+    LAST_RUN["ops"] = {n.op for n in graph._ir.nodes}
     res = context.compute(graph, feeds)
     arrays = [res[f"out{i}"] for i in range(len(outs))]
     return arrays if many else arrays[0]
@@ -72,9 +79,13 @@ def assert_ulp(actual: np.ndarray, expected: Any, max_ulp: int = 0,
                *, atol: float = 0.0) -> None:
     """``expected`` (float64 or exact values) is rounded once to ``actual``'s
     dtype; each element must then be within ``max_ulp`` ULPs, or within
-    ``atol`` absolutely.  NaNs must be at the same places; infinities equal."""
+    ``atol`` absolutely.  NaNs must be at the same places; infinities equal.
+    The backend's entries in ``tolerances.py`` may widen the tolerance for the
+    ops of the graph ``run`` executed last."""
     actual = np.asarray(actual)
     assert actual.dtype.kind == "f", f"expected a float result, got {actual.dtype}"
+    max_ulp, atol = widen(LAST_RUN["backend"], LAST_RUN["ops"], str(actual.dtype),
+                          max_ulp, atol)
     exp = np.asarray(expected, dtype=np.float64)
     assert actual.shape == exp.shape, f"shape {actual.shape} != {exp.shape}"
     with np.errstate(over="ignore", invalid="ignore"):
