@@ -28,7 +28,8 @@ __all__ = [
     "LoweringError",
 ]
 
-#: WebNN data type (and "bool", for ONNX-internal values) -> ONNX element type.
+#: WebNN data type (and "bool", "float64" for values inside a lowering) -> ONNX
+#: element type.
 ONNX_TYPES: dict[str, int] = {
     "float32": TensorProto.FLOAT,
     "float16": TensorProto.FLOAT16,
@@ -39,6 +40,7 @@ ONNX_TYPES: dict[str, int] = {
     "int8": TensorProto.INT8,
     "uint8": TensorProto.UINT8,
     "bool": TensorProto.BOOL,
+    "float64": TensorProto.DOUBLE,
 }
 
 #: IR constants at least this large are handed to ONNX Runtime as shared
@@ -53,7 +55,7 @@ class LoweringError(Exception):
 class Emitter:
     """Collects the ONNX nodes, initializers and names of one lowering."""
 
-    def __init__(self, prefix: str, reserved: set[str]) -> None:
+    def __init__(self, prefix: str) -> None:
         #: prefix of every generated name; no graph input or output name
         #: starts with it
         self.prefix = prefix
@@ -66,7 +68,6 @@ class Emitter:
         self.names: dict[int, str] = {}
         #: id(IR value) -> the ONNX name its producer must give it (graph outputs)
         self.designated: dict[int, str] = {}
-        self._reserved = reserved
         self._count = 0
         self._consts: dict[tuple[str, tuple[int, ...], bytes], str] = {}
         self._current: Node | None = None
@@ -115,13 +116,17 @@ class Emitter:
     # -------------------------------------------------------- constants
 
     def _ir_constant(self, v: Value) -> str:
-        arr = v.constant
-        assert arr is not None
-        name = self.fresh("c")
+        assert v.constant is not None
+        name = self.array(v.constant)
         self.names[id(v)] = name
+        return name
+
+    def array(self, arr: np.ndarray) -> str:
+        """An initializer holding ``arr``: shared with the runtime without a
+        copy when large (the array must then stay unchanged), else embedded."""
+        name = self.fresh("c")
         if arr.nbytes >= EXTERNAL_MIN_BYTES:
-            arr = np.ascontiguousarray(arr)
-            self.external.append((name, arr))
+            self.external.append((name, np.ascontiguousarray(arr)))
         else:
             self.initializers.append(numpy_helper.from_array(np.asarray(arr), name))
         return name

@@ -96,7 +96,7 @@ def lower(graph: Graph, *, check: bool = True) -> Lowered:
     if missing:
         raise LoweringError(f"no ONNX lowering for {', '.join(missing)}")
     prefix = _prefix([*graph.inputs, *graph.outputs])
-    ctx = Emitter(prefix, set())
+    ctx = Emitter(prefix)
     used: set[str] = set()
 
     in_names: dict[str, str] = {}
@@ -173,12 +173,23 @@ def _desc_of(vi: onnx.ValueInfoProto) -> Desc | None:
 def check_against_ir(lowered: Lowered, graph: Graph) -> None:
     """Run ONNX's checker and strict shape inference, then compare the inferred
     type and shape of every IR value with the IR's descriptor."""
+    # The checker wants external data on disk: check a copy in which the
+    # shared initializers are graph inputs of the same type and shape.
+    model = onnx.ModelProto()
+    model.CopyFrom(lowered.model)
+    shared = {name for name, _ in lowered.external}
+    kept = [t for t in model.graph.initializer if t.name not in shared]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    for name, arr in lowered.external:
+        model.graph.input.append(helper.make_tensor_value_info(
+            name, ONNX_TYPES[str(arr.dtype)], list(arr.shape)))
     try:
-        onnx.checker.check_model(lowered.model)
-        inferred = onnx.shape_inference.infer_shapes(lowered.model, check_type=True,
+        onnx.checker.check_model(model)
+        inferred = onnx.shape_inference.infer_shapes(model, check_type=True,
                                                      strict_mode=True,
                                                      data_prop=True)
-    except Exception as e:  # noqa: BLE001 - any onnx failure is a lowering bug
+    except Exception as e:
         raise LoweringError(f"the lowered model is invalid: {e}") from e
     known: dict[str, onnx.ValueInfoProto] = {}
     for vi in (*inferred.graph.value_info, *inferred.graph.output,

@@ -30,8 +30,8 @@ import onnxruntime as ort
 
 from webnnpy.backends.base import Backend, SupportLimits, spec_support_limits
 from webnnpy.backends.onnxruntime.lower import (
-    OPSET,
     LOWERINGS,
+    OPSET,
     Lowered,
     LoweringError,
     external_location,
@@ -115,12 +115,25 @@ class OrtGraph:
         self.session.run_with_iobinding(self._binding)
 
     def release(self) -> None:
-        """Drop the session and the binding."""
+        """Drop the binding, the session and the shared constants."""
         self._binding = None
         self._bound = ()
+        self.session = None  # type: ignore[assignment]
+        self._keep_alive = []
 
 
 _LIMITS: SupportLimits | None = None
+
+
+def _cuda_usable() -> bool:
+    """True when this onnxruntime has the CUDA provider and a GPU answers."""
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        return False
+    try:
+        ort.OrtValue.ortvalue_from_shape_and_type([1], np.float32, "cuda", 0)
+    except Exception:  # noqa: BLE001 - no device, no driver: use the CPU
+        return False
+    return True
 
 
 def ort_support_limits() -> SupportLimits:
@@ -149,9 +162,7 @@ class OrtBackend(Backend):
     def __init__(self, *, power_preference: str = "default",
                  accelerated: bool = True) -> None:
         super().__init__(power_preference=power_preference, accelerated=accelerated)
-        available = ort.get_available_providers()
-        self.device = ("cuda" if accelerated and "CUDAExecutionProvider" in available
-                       else "cpu")
+        self.device = "cuda" if accelerated and _cuda_usable() else "cpu"
         self.providers = (["CUDAExecutionProvider", "CPUExecutionProvider"]
                           if self.device == "cuda" else ["CPUExecutionProvider"])
 
@@ -189,7 +200,7 @@ class OrtBackend(Backend):
         try:
             session = ort.InferenceSession(lowered.model.SerializeToString(), so,
                                            providers=self.providers)
-        except Exception as e:  # noqa: BLE001 - every ORT failure maps to one kind
+        except Exception as e:
             raise _convert("compile", "creating the session failed", e) from e
         return OrtGraph(session, lowered, keep)
 
@@ -206,7 +217,7 @@ class OrtBackend(Backend):
             value = ort.OrtValue.ortvalue_from_shape_and_type(
                 list(desc.shape), np.dtype(desc.data_type), "cuda", 0)
             value.update_inplace(np.zeros(desc.shape, dtype=desc.data_type))
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _convert("allocate", f"allocating {desc}", e) from e
         return OrtTensor(desc, value, None)
 
@@ -222,7 +233,7 @@ class OrtBackend(Backend):
         try:
             buffer.value.update_inplace(np.ascontiguousarray(
                 data.reshape(buffer.desc.shape)))
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _convert("write", f"writing {buffer.desc}", e) from e
 
     def _host(self, buffer: OrtTensor) -> np.ndarray:
@@ -230,7 +241,7 @@ class OrtBackend(Backend):
             return buffer.array
         try:
             return buffer.value.numpy()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _convert("read", f"reading {buffer.desc}", e) from e
 
     def read(self, buffer: OrtTensor) -> np.ndarray:
@@ -250,6 +261,6 @@ class OrtBackend(Backend):
                  outputs: Mapping[str, OrtTensor]) -> None:
         try:
             compiled.run(inputs, outputs)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _convert("dispatch", "running the graph failed", e) from e
 

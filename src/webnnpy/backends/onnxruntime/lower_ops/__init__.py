@@ -3,14 +3,33 @@ list), and the data types each family leaves out of the backend's limits."""
 
 from __future__ import annotations
 
-from webnnpy.backends.onnxruntime.lower_ops import elementwise, reduction
+from webnnpy.backends.onnxruntime.lower_ops import (
+    activation,
+    conv_pool,
+    elementwise,
+    gather_scatter,
+    matmul_norm,
+    misc,
+    quantization,
+    recurrent,
+    reduction,
+    shape,
+)
 from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, Lowering
 
 __all__ = ["EXCLUDE", "FAMILIES", "LOWERINGS"]
 
 FAMILIES = {
     "elementwise": elementwise,
+    "activation": activation,
+    "conv_pool": conv_pool,
+    "gather_scatter": gather_scatter,
+    "matmul_norm": matmul_norm,
     "reduction": reduction,
+    "misc": misc,
+    "quantization": quantization,
+    "recurrent": recurrent,
+    "shape": shape,
 }
 
 LOWERINGS: dict[str, Lowering] = {}

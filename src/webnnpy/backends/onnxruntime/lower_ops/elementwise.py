@@ -14,6 +14,10 @@ semantics, the lowering decomposes exactly:
 - comparisons and logical ops produce bool, cast to WebNN's uint8 0/1;
   logical inputs are "non-zero is true" (Cast to bool).
 - ``roundEven`` is ONNX Round (half to even).
+- ONNX Runtime 1.31's int64 Max, Min and Sign kernels misread values whose
+  low 32 bits look negative (e.g. Min(2**32 - 1, 3) gives 2**32 - 1): int64
+  max/min select with Greater/Less and Where, int64 sign is
+  ``(x > 0) - (x < 0)``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from webnnpy.backends.onnxruntime.lower_ops._util import (
     bool_to_uint8,
     const_data,
     dtype_of,
+    max_min,
     where,
 )
 from webnnpy.ir.graph import Node
@@ -36,14 +41,19 @@ __all__ = ["EXCLUDE", "LOWERINGS"]
 LOWERINGS = LoweringTable()
 EXCLUDE: Exclude = {}
 
-_SIMPLE_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "max": "Max",
-                  "min": "Min"}
+_SIMPLE_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul"}
 
 
 @LOWERINGS.define(*_SIMPLE_BINARY)
 def _binary(ctx: Emitter, node: Node) -> None:
     ctx.emit(_SIMPLE_BINARY[node.op], [ctx.input(node, "a"), ctx.input(node, "b")],
              ctx.out(node))
+
+
+@LOWERINGS.define("max", "min")
+def _max_min(ctx: Emitter, node: Node) -> None:
+    max_min(ctx, "Max" if node.op == "max" else "Min", ctx.input(node, "a"),
+            ctx.input(node, "b"), dtype_of(node, "a"), ctx.out(node))
 
 
 @LOWERINGS.define("div")
@@ -173,4 +183,12 @@ _UNARY = {"abs": "Abs", "ceil": "Ceil", "cos": "Cos", "erf": "Erf", "exp": "Exp"
 
 @LOWERINGS.define(*_UNARY)
 def _unary(ctx: Emitter, node: Node) -> None:
-    ctx.emit(_UNARY[node.op], [ctx.input(node, "input")], ctx.out(node))
+    x = ctx.input(node, "input")
+    dt = dtype_of(node, "input")
+    if node.op == "sign" and dt == "int64":
+        # ONNX Runtime 1.31's int64 Sign gives -1 for 2**31 <= x < 2**32
+        pos = ctx.cast(ctx.emit("Greater", [x, ctx.const(0, dt)]), dt)
+        neg = ctx.cast(ctx.emit("Less", [x, ctx.const(0, dt)]), dt)
+        ctx.emit("Sub", [pos, neg], ctx.out(node))
+        return
+    ctx.emit(_UNARY[node.op], [x], ctx.out(node))

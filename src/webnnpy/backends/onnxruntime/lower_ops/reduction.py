@@ -14,10 +14,14 @@ Exactness notes (the reference semantics are in the NumPy kernels):
   of the first NaN), so a NaN mask patches the result.
 - reduceLogSumExp is max-shifted as the reference is, the shift taken as 0
   when the maximum is infinite.
-- Integer reductions run where ONNX Runtime has kernels (int32/int64, plus
-  int8/uint8 for max/min/arg): uint32 widens to int64, uint64 runs on the int64
-  bit pattern (sums and products wrap identically modulo 2**64); for
-  comparisons uint64 flips its top bit first so that the order is kept.
+- ONNX Runtime's integer ReduceSum/ReduceProd go through double (inexact
+  beyond 2**53, saturating on overflow); integer sums are CumSum along each
+  axis (exact and wrapping; uint32/uint64 run on int64, congruent modulo
+  2**bits), products are pairwise Mul trees.
+- ONNX Runtime 1.31's int64 ReduceMax/ReduceMin compare some values by their
+  low 32 bits: int64 max/min take ArgMax/ArgMin (exact) and GatherElements.
+  uint32/uint64 flip their top bit and read as int32/int64, which keeps the
+  order, for max/min/argMax/argMin.
 """
 
 from __future__ import annotations
@@ -87,27 +91,86 @@ def _float_reduce(ctx: Emitter, op: str, x: str, axes: list[int], keep: bool,
         _reduce_onnx(ctx, _ONNX_REDUCE[op], x, axes, keep, out)
 
 
-def _int_reduce(ctx: Emitter, op: str, x: str, dt: str, axes: list[int],
-                keep: bool, out: str) -> None:
+_INT64_MAX = 2**63 - 1
+
+
+def _int_sum(ctx: Emitter, x: str, dt: str, shape: list[int], axes: list[int]
+             ) -> str:
+    """Exact, wrapping integer sum over ``axes`` (kept as size 1): a CumSum per
+    axis and its last slice (ONNX Runtime's integer ReduceSum goes through
+    double and saturates)."""
+    work = "int64" if dt in ("uint32", "uint64") else dt
+    if work != dt:
+        x = ctx.cast(x, work)
+    for a in axes:
+        if shape[a] == 1:
+            continue
+        c = ctx.emit("CumSum", [x, ctx.const(a, "int64")])
+        x = ctx.emit("Slice", [c, ctx.ints([-1]), ctx.ints([_INT64_MAX]),
+                               ctx.ints([a])])
+    return ctx.cast(x, dt) if work != dt else x
+
+
+def _slice(ctx: Emitter, x: str, axis: int, start: int, end: int) -> str:
+    return ctx.emit("Slice", [x, ctx.ints([start]), ctx.ints([end]),
+                              ctx.ints([axis])])
+
+
+def _int_product(ctx: Emitter, x: str, shape: list[int], axes: list[int]) -> str:
+    """Exact, wrapping integer product over ``axes`` (kept as size 1): pairwise
+    Mul halving each axis (ONNX Runtime's integer ReduceProd goes through
+    double)."""
+    for a in axes:
+        k = shape[a]
+        while k > 1:
+            h = k // 2
+            m = ctx.emit("Mul", [_slice(ctx, x, a, 0, h), _slice(ctx, x, a, h, 2 * h)])
+            if k % 2:
+                m = ctx.emit("Concat", [m, _slice(ctx, x, a, 2 * h, k)], axis=a)
+            x, k = m, h + k % 2
+    return x
+
+
+def _int64_extreme(ctx: Emitter, op: str, x: str, axes: list[int]) -> str:
+    """int64 max/min over ``axes`` (kept as size 1) through ArgMax/ArgMin and
+    GatherElements, one axis at a time: ONNX Runtime 1.31's int64
+    ReduceMax/ReduceMin compare some values by their low 32 bits."""
+    arg = "ArgMax" if op == "reduceMax" else "ArgMin"
+    for a in axes:
+        idx = ctx.emit(arg, [x], axis=a, keepdims=1, select_last_index=0)
+        x = ctx.emit("GatherElements", [x, idx], axis=a)
+    return x
+
+
+def _int_reduce(ctx: Emitter, op: str, x: str, dt: str, shape: list[int],
+                axes: list[int], keep: bool, out: str) -> None:
+    out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep \
+        else [d for i, d in enumerate(shape) if i not in axes]
     if op in ("reduceMax", "reduceMin"):
+        work = dt
         if dt in ("uint32", "uint64"):
-            y, _ = flip_sign_bit(ctx, x, dt)
-            r = _reduce_onnx(ctx, _ONNX_REDUCE[op], y, axes, keep)
-            unflip_sign_bit(ctx, r, dt, out)
+            x, work = flip_sign_bit(ctx, x, dt)
+        if work == "int64":
+            r = ctx.emit("Reshape", [_int64_extreme(ctx, op, x, axes),
+                                     ctx.ints(out_shape)])
         else:
-            _reduce_onnx(ctx, _ONNX_REDUCE[op], x, axes, keep, out)
+            r = _reduce_onnx(ctx, _ONNX_REDUCE[op], x, axes, keep,
+                             out if work == dt else 1)
+        if work != dt:
+            unflip_sign_bit(ctx, r, dt, out)
+        elif work == "int64":
+            ctx.emit("Identity", [r], out)
         return
-    # sum-like: abs / square in the operand's own width first (wrapping), then
-    # a sum or product in a type ONNX Runtime has (congruent modulo 2**bits)
+    # abs / square in the operand's own width first (wrapping), then the sum
     if op == "reduceL1":
-        x, op = ctx.emit("Abs", [x]), "reduceSum"
+        x = ctx.emit("Abs", [x])
     elif op == "reduceSumSquare":
-        x, op = ctx.emit("Mul", [x, x]), "reduceSum"
-    if dt in ("int32", "int64"):
-        _reduce_onnx(ctx, _ONNX_REDUCE[op], x, axes, keep, out)
-        return
-    r = _reduce_onnx(ctx, _ONNX_REDUCE[op], ctx.cast(x, "int64"), axes, keep)
-    ctx.cast(r, dt, out)
+        x = ctx.emit("Mul", [x, x])
+    if op == "reduceProduct":
+        r = _int_product(ctx, x, shape, axes)
+    else:
+        r = _int_sum(ctx, x, dt, shape, axes)
+    ctx.emit("Reshape", [r, ctx.ints(out_shape)], out)
 
 
 @LOWERINGS.define(*_ONNX_REDUCE, "reduceLogSumExp")
@@ -126,7 +189,8 @@ def _reduce(ctx: Emitter, node: Node) -> None:
         _float_reduce(ctx, node.op, ctx.cast(x, "float32"), axes, keep, r)
         ctx.cast(r, "float16", out)
     else:
-        _int_reduce(ctx, node.op, x, dt, axes, keep, out)
+        shape = list(node.operands["input"].desc.shape)  # type: ignore[union-attr]
+        _int_reduce(ctx, node.op, x, dt, shape, axes, keep, out)
 
 
 @LOWERINGS.define("argMin", "argMax")

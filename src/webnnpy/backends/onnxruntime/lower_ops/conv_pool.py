@@ -1,0 +1,186 @@
+"""ONNX lowerings of the conv_pool family: conv2d, convTranspose2d and the
+pools (averagePool2d, l2Pool2d, maxPool2d).
+
+- ONNX convolutions and pools are NCHW with OIHW (Conv) / IOHW
+  (ConvTranspose) filters: "nhwc" inputs are transposed in and out, other
+  filter layouts are transposed to ONNX's (at lowering time for constant
+  filters, so the session holds the transposed copy once).  WebNN padding is
+  [top, bottom, left, right]; ONNX pads are [top, left, bottom, right].
+- convTranspose2d passes the resolved ``outputPadding`` (which also encodes
+  ``outputSizes``).
+- pools never use ``ceil_mode``: the windows that ceil rounding (or
+  ``outputSizes``) brings past the input get explicit end padding, which the
+  pools ignore (MaxPool, AveragePool with count_include_pad=0, LpPool sums
+  zeros) exactly as the reference does.  ONNX Runtime requires every pad to
+  be smaller than the window, has no integer MaxPool but for int8/uint8, and
+  a window over padding only must give -inf (max), NaN (average, 0/0) or 0
+  (l2): those cases use a "taps" decomposition instead, one strided Slice of
+  the padded input per window position combined with Max, Sum or Sum of
+  squares (average divides by a constant count of real elements; int64
+  maxima select with comparisons, see ``_util.max_min``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from webnnpy.backends.onnxruntime.emitter import Emitter
+from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, max_min
+from webnnpy.ir.graph import Node, Value
+from webnnpy.ir.ops.conv_pool import (
+    CONV2D_FILTER_LAYOUTS,
+    CONV_TRANSPOSE2D_FILTER_LAYOUTS,
+)
+
+__all__ = ["EXCLUDE", "LOWERINGS"]
+
+LOWERINGS = LoweringTable()
+EXCLUDE: Exclude = {}
+
+_TO_NCHW = [0, 3, 1, 2]
+_TO_NHWC = [0, 2, 3, 1]
+
+
+def _onnx_pads(padding: list[int]) -> list[int]:
+    top, bottom, left, right = padding
+    return [top, left, bottom, right]
+
+
+def _filter(ctx: Emitter, node: Node, perm: tuple[int, int, int, int]) -> str:
+    """The filter in ONNX's layout (``perm`` gives its axes in that order)."""
+    v = node.operands["filter"]
+    assert isinstance(v, Value)
+    if list(perm) == [0, 1, 2, 3]:
+        return ctx.value(v)
+    if v.constant is not None:
+        return ctx.array(np.ascontiguousarray(np.transpose(v.constant, perm)))
+    return ctx.emit("Transpose", [ctx.value(v)], perm=list(perm))
+
+
+def _conv(ctx: Emitter, node: Node, op: str) -> None:
+    a = node.attrs
+    nhwc = a["inputLayout"] == "nhwc"
+    x = ctx.input(node, "input")
+    if nhwc:
+        x = ctx.emit("Transpose", [x], perm=_TO_NCHW)
+    layouts = CONV2D_FILTER_LAYOUTS if op == "Conv" else \
+        CONV_TRANSPOSE2D_FILTER_LAYOUTS
+    inputs = [x, _filter(ctx, node, layouts[a["filterLayout"]])]
+    if node.operands.get("bias") is not None:
+        inputs.append(ctx.input(node, "bias"))
+    attrs = {"pads": _onnx_pads(a["padding"]), "strides": list(a["strides"]),
+             "dilations": list(a["dilations"]), "group": a["groups"]}
+    if op == "ConvTranspose":
+        attrs["output_padding"] = list(a["outputPadding"])
+    out = ctx.out(node)
+    y = ctx.emit(op, inputs, ctx.fresh() if nhwc else out, **attrs)
+    if nhwc:
+        ctx.emit("Transpose", [y], out, perm=_TO_NHWC)
+
+
+@LOWERINGS.define("conv2d")
+def _conv2d(ctx: Emitter, node: Node) -> None:
+    _conv(ctx, node, "Conv")
+
+
+@LOWERINGS.define("convTranspose2d")
+def _conv_transpose2d(ctx: Emitter, node: Node) -> None:
+    _conv(ctx, node, "ConvTranspose")
+
+
+# -------------------------------------------------------------------- pools
+
+
+def _counts(size: int, begin: int, out: int, stride: int, dilation: int,
+            window: int) -> np.ndarray:
+    """How many real (not padded) elements each output window holds, along
+    one axis."""
+    o = np.arange(out)[:, None] * stride + np.arange(window)[None, :] * dilation
+    o = o - begin
+    return ((o >= 0) & (o < size)).sum(axis=1)
+
+
+def _lowest(dt: str) -> float | int:
+    return -np.inf if dt in ("float32", "float16") else int(np.iinfo(dt).min)
+
+
+@LOWERINGS.define("maxPool2d", "averagePool2d", "l2Pool2d")
+def _pool(ctx: Emitter, node: Node) -> None:
+    a = node.attrs
+    dt = dtype_of(node, "input")
+    v = node.operands["input"]
+    assert isinstance(v, Value)
+    nhwc = a["layout"] == "nhwc"
+    _, _, h, w = (v.desc.shape[i] for i in (_TO_NCHW if nhwc else [0, 1, 2, 3]))
+    kh, kw = a["windowDimensions"]
+    (sh, sw), (dh, dw) = a["strides"], a["dilations"]
+    pt, pb, pl, pr = a["padding"]
+    oh, ow = a["outputSizes"]
+    # end padding that the last windows need beyond the given padding
+    pb += max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + pt + pb))
+    pr += max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + pl + pr))
+    rows = _counts(h, pt, oh, sh, dh, kh)
+    cols = _counts(w, pl, ow, sw, dw, kw)
+    x = ctx.input(node, "input")
+    if nhwc:
+        x = ctx.emit("Transpose", [x], perm=_TO_NCHW)
+    out = ctx.out(node)
+    y = ctx.fresh() if nhwc else out
+    native = (max(pt, pb) < kh and max(pl, pr) < kw and rows.min() > 0
+              and cols.min() > 0
+              and (node.op != "maxPool2d" or dt in ("float32", "float16", "int8",
+                                                    "uint8")))
+    pads = [pt, pl, pb, pr]
+    if native:
+        attrs = {"kernel_shape": [kh, kw], "pads": pads, "strides": [sh, sw],
+                 "dilations": [dh, dw]}
+        if node.op == "maxPool2d":
+            ctx.emit("MaxPool", [x], y, **attrs)
+        elif node.op == "averagePool2d":
+            ctx.emit("AveragePool", [x], y, count_include_pad=0, **attrs)
+        else:
+            ctx.emit("LpPool", [x], y, p=2, **attrs)
+    else:
+        _taps(ctx, node.op, x, dt, pads, (kh, kw), (sh, sw), (dh, dw), (oh, ow),
+              np.outer(rows, cols), y)
+    if nhwc:
+        ctx.emit("Transpose", [y], out, perm=_TO_NHWC)
+
+
+def _taps(ctx: Emitter, op: str, x: str, dt: str, pads: list[int],
+          window: tuple[int, int], strides: tuple[int, int],
+          dilations: tuple[int, int], out_hw: tuple[int, int], counts: np.ndarray,
+          out: str) -> None:
+    """A pool as one strided slice of the padded input per window position."""
+    work = "float32" if dt == "float16" and op != "maxPool2d" else dt
+    if work != dt:
+        x = ctx.cast(x, work)
+    pt, pl, pb, pr = pads
+    fill = _lowest(dt) if op == "maxPool2d" else 0
+    xp = ctx.emit("Pad", [x, ctx.ints([0, 0, pt, pl, 0, 0, pb, pr]),
+                          ctx.const(fill, work)], mode="constant")
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = window, strides, dilations, out_hw
+    taps = []
+    for i in range(kh):
+        for j in range(kw):
+            starts = [i * dh, j * dw]
+            ends = [i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1]
+            t = ctx.emit("Slice", [xp, ctx.ints(starts), ctx.ints(ends),
+                                   ctx.ints([2, 3]), ctx.ints([sh, sw])])
+            taps.append(ctx.emit("Mul", [t, t]) if op == "l2Pool2d" else t)
+    final = out if work == dt else ctx.fresh()
+    if op == "maxPool2d" and dt == "int64":  # see _util.max_min
+        m = taps[0]
+        for i, t in enumerate(taps[1:]):
+            m = max_min(ctx, "Max", m, t, dt, final if i == len(taps) - 2 else None)
+        if len(taps) == 1:
+            ctx.emit("Identity", [m], final)
+    elif op == "maxPool2d":
+        ctx.emit("Max", taps, final)
+    elif op == "l2Pool2d":
+        ctx.emit("Sqrt", [ctx.emit("Sum", taps)], final)
+    else:
+        ctx.emit("Div", [ctx.emit("Sum", taps), ctx.const(counts, work)], final)
+    if work != dt:
+        ctx.cast(final, dt, out)

@@ -1,0 +1,140 @@
+"""ONNX lowerings of the misc family: where, cast and resample2d.
+
+- ``where``: the uint8 condition is cast to bool (non-zero is true); a -0.0
+  selected from trueValue keeps its sign (see ``_util.where``).
+- ``cast``: ONNX Cast converts float to integer with C's conversion (wrapping
+  or undefined out of range, NaN undefined); the reference truncates toward
+  zero, saturates out of range and maps NaN to 0, so out-of-range and NaN
+  elements are replaced before the Cast and patched after it.  Integer to
+  integer keeps the low bits and integer/float to float round to nearest,
+  as ONNX Runtime's Cast does.
+- ``resample2d`` gathers along each resized axis with source indices (and,
+  for "linear", weights) computed at lowering time in exact integer
+  arithmetic, as the reference does: nearest-neighbor is one Gather per
+  axis; linear is ``lo * (1 - t) + hi * t`` per axis (the second axis first),
+  in float32 for float types and in float64 for int8/uint8 (then rounded half
+  to even), which reproduces the reference's rounding decisions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from webnnpy.backends.onnxruntime.emitter import Emitter
+from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, where
+from webnnpy.ir.graph import Node, Value
+
+__all__ = ["EXCLUDE", "LOWERINGS"]
+
+LOWERINGS = LoweringTable()
+EXCLUDE: Exclude = {}
+
+_FLOATS = ("float32", "float16")
+
+
+@LOWERINGS.define("where")
+def _where(ctx: Emitter, node: Node) -> None:
+    cond = ctx.cast(ctx.input(node, "condition"), "bool")
+    v = node.operands["trueValue"]
+    assert isinstance(v, Value)
+    # -0.0 must survive the selection unless trueValue cannot hold it
+    maybe_neg_zero = v.constant is None or bool(np.any(
+        (v.constant == 0) & np.signbit(v.constant)))
+    where(ctx, cond, ctx.value(v), ctx.input(node, "falseValue"),
+          v.desc.data_type, ctx.out(node), signed_zero=maybe_neg_zero)
+
+
+@LOWERINGS.define("cast")
+def _cast(ctx: Emitter, node: Node) -> None:
+    x = ctx.input(node, "input")
+    src = dtype_of(node, "input")
+    dst = node.attrs["dataType"]
+    out = ctx.out(node)
+    if src == dst:
+        ctx.emit("Identity", [x], out)
+        return
+    if dst in _FLOATS or src not in _FLOATS:
+        ctx.cast(x, dst, out)
+        return
+    info = np.iinfo(dst)
+    if src == "float16":
+        x = ctx.cast(x, "float32")
+    # trunc(x) > max  <=>  x >= max + 1;  trunc(x) < min  <=>  x <= min - 1
+    # (max + 1 is a power of two; min - 1 may round up to min, which only
+    # flags values that saturate to min anyway)
+    over = ctx.emit("GreaterOrEqual", [x, ctx.const(float(int(info.max) + 1),
+                                                    "float32")])
+    under = ctx.emit("LessOrEqual", [x, ctx.const(float(int(info.min) - 1),
+                                                  "float32")])
+    bad = ctx.emit("Or", [ctx.emit("Or", [over, under]), ctx.emit("IsNaN", [x])])
+    safe = ctx.emit("Where", [bad, ctx.const(0.0, "float32"), x])
+    v = ctx.cast(safe, dst)
+    v = where(ctx, under, ctx.const(int(info.min), dst), v, dst)
+    where(ctx, over, ctx.const(int(info.max), dst), v, dst, out)
+
+
+def _linear_positions(in_size: int, out_size: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(floor, ceil, fraction) of each output's clamped source coordinate
+    ``(o + 0.5) * I / O - 0.5``, decided in exact integers."""
+    o = np.arange(out_size, dtype=np.int64)
+    num = (2 * o + 1) * in_size - out_size
+    den = 2 * out_size
+    lo = num // den
+    rem = num - lo * den
+    t = rem / den
+    hi = lo + (rem != 0)
+    low_clamp = num < 0
+    high_clamp = lo >= in_size - 1
+    lo = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, lo))
+    hi = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, hi))
+    t = np.where(low_clamp | high_clamp, 0.0, t)
+    return lo, hi, t
+
+
+def _nearest_positions(in_size: int, out_size: int) -> np.ndarray:
+    """``clamp(ceil(c - 0.5), 0, I - 1)`` for each output coordinate."""
+    o = np.arange(out_size, dtype=np.int64)
+    num = (2 * o + 1) * in_size - 2 * out_size
+    ceil = -((-num) // (2 * out_size))
+    return np.clip(ceil, 0, in_size - 1)
+
+
+@LOWERINGS.define("resample2d")
+def _resample2d(ctx: Emitter, node: Node) -> None:
+    v = node.operands["input"]
+    assert isinstance(v, Value)
+    dt = v.desc.data_type
+    axes, sizes = node.attrs["axes"], node.attrs["sizes"]
+    x = ctx.input(node, "input")
+    out = ctx.out(node)
+    pairs = [(ax, size) for ax, size in zip(axes, sizes, strict=True)
+             if size != v.desc.shape[ax] or node.attrs["mode"] != "nearest-neighbor"]
+    if node.attrs["mode"] == "nearest-neighbor":
+        for i, (ax, size) in enumerate(pairs):
+            idx = ctx.array(_nearest_positions(v.desc.shape[ax], size))
+            x = ctx.emit("Gather", [x, idx], out if i == len(pairs) - 1 else 1,
+                         axis=ax)
+        if not pairs:
+            ctx.emit("Identity", [x], out)
+        return
+    work = "float32" if dt in _FLOATS else "float64"
+    if work != dt:
+        x = ctx.cast(x, work)
+    for ax, size in reversed(pairs):
+        lo, hi, t = _linear_positions(v.desc.shape[ax], size)
+        shape = [1] * v.desc.rank
+        shape[ax] = size
+        a = ctx.emit("Gather", [x, ctx.array(lo)], axis=ax)
+        b = ctx.emit("Gather", [x, ctx.array(hi)], axis=ax)
+        wa = ctx.array(np.asarray(1.0 - t, work).reshape(shape))
+        wb = ctx.array(np.asarray(t, work).reshape(shape))
+        x = ctx.emit("Add", [ctx.emit("Mul", [a, wa]), ctx.emit("Mul", [b, wb])])
+    if dt in _FLOATS:
+        if dt == work:
+            ctx.emit("Identity", [x], out)
+        else:
+            ctx.cast(x, dt, out)
+    else:  # int8/uint8: round half to even (the values stay in range)
+        ctx.cast(ctx.emit("Round", [x]), dt, out)

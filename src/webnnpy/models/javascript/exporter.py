@@ -1,0 +1,526 @@
+"""IR graph -> a standalone ES module that builds it with the WebNN JavaScript API.
+
+:func:`export` writes two files:
+
+- ``model.js``: an ES module exporting ``inputs``/``outputs`` (the graph's
+  operand descriptors), ``async function buildGraph(context, weights?)`` ->
+  ``{graph, inputs, outputs}``, ``async function createSession(context,
+  weights?)`` -> ``{graph, run(inputs), destroy()}`` (tensors created once),
+  and ``async function run(inputs, {context, contextOptions, weights}?)`` (create
+  a context, build, write the inputs, dispatch, read the outputs);
+- ``weights.bin``: every constant's bytes (little-endian, each at an offset
+  aligned to 64 bytes); ``model.js`` views them with the typed array of the
+  constant's data type at offsets written into the module.
+
+The IR stores op names and argument names in the spec's own spelling with
+every default resolved (see :mod:`webnnpy.ir.graph`); this module maps each
+node back onto the spec's method signature using the API table: arguments
+before the options dictionary are positional, the rest go into the options.
+Operand-valued options (``bias``, ``scale``, ...) are references to earlier
+operands; an absent optional operand is left out.  Options whose resolved
+value is what the spec would use when the option is absent are left out
+(e.g. clamp's bounds resolved to the type's extremes, pooling's
+``outputSizes`` that the rounding reproduces, reduction ``axes`` listing every
+axis), so the module reads like hand-written WebNN code and means the same.
+
+Data types: ``float16`` data uses ``Float16Array`` (falling back to
+``Uint16Array`` holding the same bits where the engine lacks it), ``int64``
+and ``uint64`` use ``BigInt64Array``/``BigUint64Array``, and 64-bit integer
+numbers beyond 2**53 are written as BigInt literals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from webnnpy._spec import SPEC_COMMIT, op_table
+from webnnpy.ir.graph import Graph, Node, Value
+
+__all__ = ["ExportError", "ExportResult", "export", "export_ir", "module_source"]
+
+#: MLOperandDataType -> the typed array the module uses for it
+TYPED_ARRAYS = {
+    "float32": "Float32Array", "float16": "F16", "int32": "Int32Array",
+    "uint32": "Uint32Array", "int64": "BigInt64Array", "uint64": "BigUint64Array",
+    "int8": "Int8Array", "uint8": "Uint8Array",
+}
+
+_ALIGN = 64
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class ExportError(ValueError):
+    """The graph holds something the exporter cannot write as WebNN JS."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The files :func:`export` wrote."""
+
+    module: Path
+    weights: Path
+
+    def __iter__(self):  # noqa: ANN204 - allows ``module, weights = export(...)``
+        return iter((self.module, self.weights))
+
+
+# ------------------------------------------------------------------ literals
+
+
+def _js_float(v: float) -> str:
+    """A JS number literal for ``v``: the shortest text that gives the same
+    float32 value when ``v`` is a float32 value (IR options are cast to the
+    operand's type), else the shortest text for the double."""
+    v = float(v)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    if v == int(v) and abs(v) < 1e16:
+        return str(int(v)) if v != 0 or math.copysign(1, v) > 0 else "-0"
+    f32 = np.float32(v)
+    if float(f32) == v:
+        text = np.format_float_positional(f32, unique=True, trim="-") \
+            if 1e-4 <= abs(v) < 1e16 else \
+            np.format_float_scientific(f32, unique=True, trim="-")
+        if float(np.float32(float(text))) == v:
+            return text
+    return repr(v)
+
+
+def _js_int(v: int, bigint: bool = False) -> str:
+    v = int(v)
+    if bigint or abs(v) > _MAX_SAFE_INTEGER:
+        return f"{v}n"
+    return str(v)
+
+
+def _js_value(v: Any) -> str:
+    """A JS literal for an attribute value (bool, int, float, str, list)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return _js_int(int(v))
+    if isinstance(v, (float, np.floating)):
+        return _js_float(float(v))
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_js_value(x) for x in v) + "]"
+    if v is None:
+        return "undefined"
+    raise ExportError(f"cannot write {v!r} ({type(v).__name__}) as JavaScript")
+
+
+def _js_number(v: Any, data_type: str) -> str:
+    """An MLNumber cast to ``data_type`` (BigInt literal for big 64-bit ints)."""
+    if data_type in ("float32", "float16"):
+        return _js_float(float(v))
+    return _js_int(int(v))
+
+
+def _js_key(name: str) -> str:
+    return name if name.isascii() and name.isidentifier() else json.dumps(name)
+
+
+def _js_desc(data_type: str, shape: Sequence[int]) -> str:
+    return (f"{{dataType: {json.dumps(data_type)}, shape: "
+            f"[{', '.join(str(int(d)) for d in shape)}]}}")
+
+
+# ------------------------------------------------- which options to write
+
+
+def _input_desc(node: Node, name: str = "input") -> Any:
+    arg = node.operands.get(name)
+    if isinstance(arg, list):
+        arg = arg[0] if arg else None
+    return None if arg is None else arg.desc
+
+
+def _clamp_bound(node: Node, name: str, value: Any) -> bool:
+    """Keep clamp's bound unless it is the type's extreme (= absent)."""
+    dt = _input_desc(node).data_type
+    if dt in ("float32", "float16"):
+        extreme = -math.inf if name == "minValue" else math.inf
+    else:
+        info = np.iinfo(np.dtype(dt))
+        extreme = int(info.min) if name == "minValue" else int(info.max)
+    return value != extreme
+
+
+def _all_axes(node: Node) -> list[int]:
+    return list(range(len(_input_desc(node).shape)))
+
+
+def _resample_keep(node: Node, name: str, value: Any) -> bool:
+    """scales/sizes as the caller most plausibly wrote them: sizes that
+    floor(input * scales) reproduces are left out, and so are unit scales when
+    sizes are written (the spec uses sizes when both exist)."""
+    attrs = node.attrs
+    shape = _input_desc(node).shape
+    axes = attrs.get("axes") or [2, 3]
+    scales, sizes = attrs.get("scales") or [1.0, 1.0], attrs["sizes"]
+    from_scales = [math.floor(shape[a] * float(np.float32(s)))
+                   for a, s in zip(axes, scales, strict=True)]
+    if name == "sizes":
+        return list(sizes) != from_scales
+    if name == "scales":
+        if list(sizes) != from_scales and list(scales) == [1.0, 1.0]:
+            return False
+        return list(scales) != [1.0, 1.0]
+    return True
+
+
+_RECURRENT_DEFAULT = {
+    "gru": ["sigmoid", "tanh"], "gruCell": ["sigmoid", "tanh"],
+    "lstm": ["sigmoid", "tanh", "tanh"], "lstmCell": ["sigmoid", "tanh", "tanh"],
+}
+
+
+def _default_of(node: Node, name: str) -> Any:
+    """The value the spec resolves an absent option to, for options whose
+    IDL default is null; ``_NO_DEFAULT`` when it depends on more than this."""
+    op = node.op
+    if name == "padding":
+        return [0, 0, 0, 0]
+    if name in ("strides", "dilations") and op != "slice":
+        return [1, 1]
+    if name == "strides" and op == "slice":
+        return [1] * len(_input_desc(node).shape)
+    if name == "outputPadding":
+        return [0, 0]
+    if name == "permutation":
+        return _all_axes(node)[::-1]
+    if name == "axes" and (op.startswith("reduce") or op == "reverse"):
+        return _all_axes(node)
+    if name == "axes" and op == "layerNormalization":
+        rank = len(_input_desc(node).shape)
+        return list(range(1, rank)) if rank > 1 else []
+    if name == "axes" and op == "resample2d":
+        return [2, 3]
+    if name == "activations":
+        return _RECURRENT_DEFAULT.get(op, _NO_DEFAULT)
+    if name == "windowDimensions":
+        d = _input_desc(node)
+        layout = node.attrs.get("layout", "nchw")
+        return list(d.shape[2:4] if layout == "nchw" else d.shape[1:3])
+    return _NO_DEFAULT
+
+
+_NO_DEFAULT = object()
+
+#: per-op rules that decide whether an option is written: (node, name, value)
+_KEEP: dict[str, Callable[[Node, str, Any], bool]] = {
+    "clamp": _clamp_bound,
+    "resample2d": _resample_keep,
+}
+#: options dropped because another written option determines them
+_DERIVED = {
+    # the resolved rounding reproduces the resolved outputSizes
+    "averagePool2d": {"outputSizes"}, "l2Pool2d": {"outputSizes"},
+    "maxPool2d": {"outputSizes"},
+    # outputSizes = computed size + outputPadding (which is < strides)
+    "convTranspose2d": {"outputSizes"},
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b,
+                                                                  strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b or float(np.float32(a)) == float(np.float32(b))
+    return a == b
+
+
+def _keep_option(node: Node, name: str, value: Any, spec: dict[str, Any]) -> bool:
+    if name in _DERIVED.get(node.op, ()):
+        return False
+    rule = _KEEP.get(node.op)
+    if rule is not None and name in ("minValue", "maxValue", "scales", "sizes"):
+        return rule(node, name, value)
+    default = spec.get("default")
+    if default is None:
+        default = _default_of(node, name)
+        if default is _NO_DEFAULT:
+            return True
+    return not _same(value, default)
+
+
+# ------------------------------------------------------------------ writer
+
+
+class _Writer:
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.names: dict[int, str] = {}
+        self.lines: list[str] = []
+        self.weights = bytearray()
+
+    def name(self, v: Value) -> str:
+        key = id(v)
+        if key not in self.names:
+            raise ExportError(f"operand {v.id} ({v.desc}) is used before it is "
+                              f"defined")
+        return self.names[key]
+
+    def define(self, v: Value) -> str:
+        name = f"v{len(self.names)}"
+        self.names[id(v)] = name
+        return name
+
+    def ref(self, arg: Any) -> str:
+        if isinstance(arg, list):
+            return "[" + ", ".join(self.name(a) for a in arg) + "]"
+        return self.name(arg)
+
+    def constant(self, v: Value) -> None:
+        assert v.constant is not None
+        dt = v.desc.data_type
+        data = np.ascontiguousarray(v.constant, dtype=np.dtype(dt).newbyteorder("<"))
+        pad = (-len(self.weights)) % _ALIGN
+        self.weights.extend(b"\0" * pad)
+        offset = len(self.weights)
+        self.weights.extend(data.tobytes())
+        n = int(data.size)
+        name = self.define(v)
+        self.lines.append(
+            f"  const {name} = builder.constant({_js_desc(dt, v.desc.shape)}, "
+            f"new {TYPED_ARRAYS[dt]}(weights, {offset}, {n}));")
+
+    def node(self, node: Node) -> None:
+        try:
+            table = op_table(node.op)
+        except KeyError:
+            raise ExportError(f"unknown operator {node.op!r}") from None
+        options_dict = table.get("options_dictionary")
+        spec_opts: dict[str, Any] = table.get("options") or {}
+        args: list[str] = []
+        used: set[str] = set()
+        for a in table["arguments"]:
+            name, typ = a["name"], a["type"]
+            if options_dict is not None and typ == options_dict:
+                continue
+            used.add(name)
+            if typ in ("MLOperand", "sequence<MLOperand>"):
+                if node.operands.get(name) is None:
+                    raise ExportError(f"{node.op}: the required operand {name!r} "
+                                      f"is missing")
+                args.append(self.ref(node.operands[name]))
+            elif name in node.attrs:
+                args.append(_js_value(node.attrs[name]))
+            else:
+                raise ExportError(f"{node.op}: the required argument {name!r} is "
+                                  f"missing from the IR")
+        opts: list[str] = []
+        for name, spec in spec_opts.items():
+            if name == "label":
+                continue
+            used.add(name)
+            if spec["type"] == "MLOperand":
+                arg = node.operands.get(name)
+                if arg is not None:
+                    opts.append(f"{name}: {self.ref(arg)}")
+                continue
+            if name not in node.attrs or node.attrs[name] is None:
+                continue
+            value = node.attrs[name]
+            if not _keep_option(node, name, value, spec):
+                continue
+            if spec["type"] == "MLNumber":
+                text = _js_number(value, _input_desc(node).data_type)
+            else:
+                text = _js_value(value)
+            opts.append(f"{name}: {text}")
+        if node.label:
+            opts.append(f"label: {json.dumps(node.label)}")
+        unknown = (set(node.operands) | set(node.attrs)) - used
+        if unknown:
+            raise ExportError(f"{node.op}: the IR holds {sorted(unknown)}, which "
+                              f"are not arguments of MLGraphBuilder.{node.op} in "
+                              f"the API table")
+        if opts:
+            args.append("{" + ", ".join(opts) + "}")
+        call = f"builder.{node.op}({', '.join(args)})"
+        multi = table.get("returns", "").startswith("sequence<")
+        if multi:
+            outs = [self.define(o) for o in node.outputs]
+            self.lines.append(f"  const [{', '.join(outs)}] = {call};")
+        else:
+            if len(node.outputs) != 1:
+                raise ExportError(f"{node.op}: expected one output, the IR has "
+                                  f"{len(node.outputs)}")
+            self.lines.append(f"  const {self.define(node.outputs[0])} = {call};")
+
+
+_RUNTIME = r"""
+const F16 = globalThis.Float16Array ?? Uint16Array;  // Uint16Array: the same bits
+
+/** The typed array for each MLOperandDataType. */
+export const TYPED_ARRAYS = {
+  float32: Float32Array, float16: F16, int32: Int32Array, uint32: Uint32Array,
+  int64: BigInt64Array, uint64: BigUint64Array, int8: Int8Array, uint8: Uint8Array,
+};
+
+/** `x` (a typed array, an ArrayBuffer or an array of numbers) as the typed
+ * array of `dataType`. */
+export function asTypedArray(x, dataType) {
+  const T = TYPED_ARRAYS[dataType];
+  if (x instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer)) {
+    return new T(x);
+  }
+  if (ArrayBuffer.isView(x)) return x;
+  const big = dataType === "int64" || dataType === "uint64";
+  return T.from(x, big ? (v) => BigInt(v) : (v) => v);
+}
+
+/** The weights file's bytes (fetched next to this module). */
+export async function loadWeights(url = new URL("./weights.bin", import.meta.url)) {
+  if (WEIGHTS_BYTE_LENGTH === 0) return new ArrayBuffer(0);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  const weights = await response.arrayBuffer();
+  if (weights.byteLength !== WEIGHTS_BYTE_LENGTH) {
+    throw new Error(`${url} has ${weights.byteLength} bytes; expected ${WEIGHTS_BYTE_LENGTH}`);
+  }
+  return weights;
+}
+
+/** Build the graph, create its tensors once; `run(inputs)` writes the
+ * inputs, dispatches and reads every output (typed arrays by name). */
+export async function createSession(context, weights) {
+  const { graph } = await buildGraph(context, weights);
+  const inputTensors = {};
+  const outputTensors = {};
+  for (const [name, desc] of Object.entries(inputs)) {
+    inputTensors[name] = await context.createTensor({ ...desc, writable: true });
+  }
+  for (const [name, desc] of Object.entries(outputs)) {
+    outputTensors[name] = await context.createTensor({ ...desc, readable: true });
+  }
+  return {
+    context,
+    graph,
+    async run(values) {
+      for (const [name, desc] of Object.entries(inputs)) {
+        if (!(name in values)) throw new TypeError(`missing input "${name}"`);
+        context.writeTensor(inputTensors[name], asTypedArray(values[name], desc.dataType));
+      }
+      context.dispatch(graph, inputTensors, outputTensors);
+      const names = Object.keys(outputs);
+      const buffers = await Promise.all(names.map((n) => context.readTensor(outputTensors[n])));
+      const result = {};
+      names.forEach((n, i) => { result[n] = asTypedArray(buffers[i], outputs[n].dataType); });
+      return result;
+    },
+    destroy() {
+      graph.destroy();
+      for (const t of [...Object.values(inputTensors), ...Object.values(outputTensors)]) t.destroy();
+    },
+  };
+}
+
+/** Create a context (unless given), build, run once, return the outputs. */
+export async function run(values, { context, contextOptions = {}, weights } = {}) {
+  const ctx = context ?? await navigator.ml.createContext(contextOptions);
+  const session = await createSession(ctx, weights);
+  try {
+    return await session.run(values);
+  } finally {
+    session.destroy();
+  }
+}
+"""
+
+
+def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
+    """The ``model.js`` text and the ``weights.bin`` bytes for ``graph``."""
+    import webnnpy
+
+    w = _Writer(graph)
+    input_lines, output_lines = [], []
+    for in_name, v in graph.inputs.items():
+        input_lines.append(f"  {_js_key(in_name)}: "
+                           f"{_js_desc(v.desc.data_type, v.desc.shape)},")
+    for out_name, v in graph.outputs.items():
+        output_lines.append(f"  {_js_key(out_name)}: "
+                            f"{_js_desc(v.desc.data_type, v.desc.shape)},")
+    for in_name, v in graph.inputs.items():
+        var = w.define(v)
+        w.lines.append(f"  const {var} = builder.input({json.dumps(in_name)}, "
+                       f"inputs[{json.dumps(in_name)}]);")
+    for c in graph.constants():
+        w.constant(c)
+    for node in graph.nodes:
+        w.node(node)
+    outs = ", ".join(f"{_js_key(n)}: {w.name(v)}" for n, v in graph.outputs.items())
+    n_ops = len(graph.nodes)
+    ops = sorted({n.op for n in graph.nodes})
+    head = [
+        f"// {name}.js: generated by webnnpy {webnnpy.__version__} from a WebNN graph "
+        f"({n_ops} operators: {', '.join(ops)}).",
+        f"// WebNN spec: webmachinelearning/webnn@{SPEC_COMMIT[:12]}. Weights: "
+        f"weights.bin ({len(w.weights)} bytes).",
+        "// Usage: `import { run } from './model.js'; const outputs = await run({...});`",
+        "",
+        f"export const WEIGHTS_BYTE_LENGTH = {len(w.weights)};",
+        "",
+        "/** The graph's inputs and outputs (MLOperandDescriptor by name). */",
+        "export const inputs = {", *input_lines, "};",
+        "export const outputs = {", *output_lines, "};",
+    ]
+    body = [
+        "",
+        "/** Build the graph on `context` (an MLContext); `weights` is the",
+        " * weights file's ArrayBuffer (fetched next to this module if omitted). */",
+        "export async function buildGraph(context, weights) {",
+        "  weights ??= await loadWeights();",
+        "  const builder = new MLGraphBuilder(context);",
+        *w.lines,
+        f"  const graph = await builder.build({{{outs}}});",
+        "  return { graph, inputs, outputs };",
+        "}",
+    ]
+    text = "\n".join(head) + "\n" + _RUNTIME + "\n".join(body) + "\n"
+    return text, bytes(w.weights)
+
+
+def export_ir(graph: Graph, outdir: str | os.PathLike[str], *,
+              name: str = "model") -> ExportResult:
+    """Write ``<name>.js`` and ``weights.bin`` for an IR graph into ``outdir``."""
+    text, weights = module_source(graph, name=name)
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    module = out / f"{name}.js"
+    weights_path = out / "weights.bin"
+    module.write_text(text, encoding="utf-8")
+    weights_path.write_bytes(weights)
+    return ExportResult(module, weights_path)
+
+
+def export(graph: Any, outdir: str | os.PathLike[str], *,
+           name: str = "model") -> ExportResult:
+    """Write ``graph`` (an ``MLGraph`` or an IR ``Graph``) as ``outdir/model.js``
+    plus ``outdir/weights.bin``; returns their paths.
+
+    Raises:
+        ExportError: the graph holds an operator or argument that is not in
+            the spec's API table.
+        TypeError: ``graph`` is neither an MLGraph nor an IR Graph.
+    """
+    ir = getattr(graph, "_ir", graph)
+    if not isinstance(ir, Graph):
+        raise TypeError(f"export: expected an MLGraph, got {type(graph).__name__}")
+    return export_ir(ir, outdir, name=name)

@@ -1,0 +1,62 @@
+"""Errors raised by the ONNX importer.
+
+Every error names what it is about: a node error gives the node's name, its
+op type and opset version, and why WebNN cannot express it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "NeedsConstantError",
+    "OnnxImportError",
+    "UnsupportedModelError",
+    "UnsupportedNodeError",
+]
+
+
+class OnnxImportError(Exception):
+    """Base class: the model cannot be imported as a WebNN graph."""
+
+
+class UnsupportedModelError(OnnxImportError):
+    """A model-level problem: a free dimension with no value, an input of a
+    type WebNN lacks, an unknown opset domain..."""
+
+
+class UnsupportedNodeError(OnnxImportError):
+    """A node WebNN cannot express (an op with no mapping, or attributes,
+    types or shapes the mapping cannot honour)."""
+
+    def __init__(self, node_name: str, op_type: str, reason: str, *,
+                 version: int | None = None, domain: str = "") -> None:
+        self.node_name = node_name
+        self.op_type = op_type
+        self.reason = reason
+        self.version = version
+        self.domain = domain
+        op = f"{domain}:{op_type}" if domain else op_type
+        ver = f", opset {version}" if version else ""
+        super().__init__(f"node {node_name!r} ({op}{ver}): {reason}")
+
+
+class NeedsConstantError(UnsupportedNodeError):
+    """A node needs a value at import time (a shape, axes, pads...) that is
+    only known when the model runs.
+
+    ``value_name`` is the ONNX value that must be constant and
+    ``graph_inputs`` the graph inputs it is computed from: passing those as
+    ``constants=`` to :func:`~webnnpy.models.onnx.load` fixes it.
+    """
+
+    def __init__(self, node_name: str, op_type: str, reason: str, *,
+                 value_name: str, graph_inputs: Sequence[str],
+                 version: int | None = None, domain: str = "") -> None:
+        self.value_name = value_name
+        self.graph_inputs = tuple(graph_inputs)
+        if self.graph_inputs:
+            reason += (f" (it is computed from graph input(s) "
+                       f"{', '.join(map(repr, self.graph_inputs))}: pass them in "
+                       f"constants= to fix their values at import)")
+        super().__init__(node_name, op_type, reason, version=version, domain=domain)

@@ -1,0 +1,175 @@
+"""Gather and scatter: Gather GatherElements GatherND ScatterElements Scatter
+ScatterND, and OneHot and Compress (Compress needs its condition at import).
+
+WebNN takes int32, uint32 or int64 indices and counts negative ones from the
+end, as ONNX does.  Scatter reductions other than "none" have no WebNN
+counterpart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from webnnpy import MLOperand
+from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
+from webnnpy.models.onnx.handlers._util import norm_axis
+
+__all__ = ["HANDLERS"]
+
+
+def _indices(ctx: ImportContext, t: Tensor | None) -> MLOperand:
+    assert t is not None
+    idx = ctx.op(t, "indices")
+    if idx.data_type not in ("int32", "uint32", "int64"):
+        idx = ctx.b.cast(idx, "int64")
+    return idx
+
+
+def _gather(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+            attrs: dict[str, Any]) -> list[Any]:
+    t = inputs[0]
+    assert t is not None
+    x = ctx.op(t, "data")
+    axis = norm_axis(ctx, int(attrs.get("axis", 0)), x.rank)
+    return [ctx.tensor_of(ctx.b.gather(x, _indices(ctx, inputs[1]), axis=axis), t)]
+
+
+def _gather_elements(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+                     attrs: dict[str, Any]) -> list[Any]:
+    t = inputs[0]
+    assert t is not None
+    x = ctx.op(t, "data")
+    axis = norm_axis(ctx, int(attrs.get("axis", 0)), x.rank)
+    y = ctx.b.gather_elements(x, _indices(ctx, inputs[1]), axis=axis)
+    return [ctx.tensor_of(y, t)]
+
+
+def _batch_coords(ctx: ImportContext, idx: MLOperand, batch_dims: int) -> MLOperand:
+    """GatherND/ScatterND batch_dims > 0 as plain indices: prepend each
+    index tuple with its batch coordinates."""
+    shape = list(idx.shape)
+    lead = shape[:-1]
+    pieces = []
+    for d in range(batch_dims):
+        iota_shape = [1] * len(lead)
+        iota_shape[d] = lead[d]
+        iota = np.arange(lead[d], dtype=np.dtype(idx.data_type)).reshape(iota_shape)
+        full = np.broadcast_to(iota, lead)[..., None]
+        pieces.append(ctx.constant(np.ascontiguousarray(full)))
+    return ctx.b.concat([*pieces, idx], len(shape) - 1)
+
+
+def _gather_nd(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+               attrs: dict[str, Any]) -> list[Any]:
+    t = inputs[0]
+    assert t is not None
+    x = ctx.op(t, "data")
+    idx = _indices(ctx, inputs[1])
+    bd = int(attrs.get("batch_dims", 0))
+    if bd:
+        idx = _batch_coords(ctx, idx, bd)
+    return [ctx.tensor_of(ctx.b.gather_nd(x, idx), t)]
+
+
+def _no_reduction(ctx: ImportContext, attrs: dict[str, Any]) -> None:
+    red = attrs.get("reduction", "none")
+    if red != "none":
+        raise ctx.fail(f"reduction={red!r}: WebNN scatters only replace")
+
+
+def _scatter_elements(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+                      attrs: dict[str, Any]) -> list[Any]:
+    _no_reduction(ctx, attrs)
+    t, u = inputs[0], inputs[2]
+    assert t is not None and u is not None
+    x = ctx.op(t, "data")
+    axis = norm_axis(ctx, int(attrs.get("axis", 0)), x.rank)
+    y = ctx.b.scatter_elements(x, _indices(ctx, inputs[1]), ctx.op(u, "updates"),
+                               axis=axis)
+    return [ctx.tensor_of(y, t)]
+
+
+def _scatter_nd(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+                attrs: dict[str, Any]) -> list[Any]:
+    _no_reduction(ctx, attrs)
+    t, u = inputs[0], inputs[2]
+    assert t is not None and u is not None
+    x = ctx.op(t, "data")
+    y = ctx.b.scatter_nd(x, _indices(ctx, inputs[1]), ctx.op(u, "updates"))
+    return [ctx.tensor_of(y, t)]
+
+
+def _one_hot(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+             attrs: dict[str, Any]) -> list[Any]:
+    i_t, d_t, v_t = inputs[0], inputs[1], inputs[2]
+    assert i_t is not None and d_t is not None and v_t is not None
+    depth = int(np.asarray(ctx.const(d_t, "depth")).reshape(-1)[0])
+    if depth <= 0:
+        raise ctx.fail(f"depth {depth} gives an empty output")
+    idx = ctx.op(i_t, "indices")
+    if idx.data_type in ("float32", "float16"):
+        idx = ctx.b.cast(idx, "int64")  # ONNX truncates float indices
+    elif idx.data_type not in ("int32", "int64"):
+        idx = ctx.b.cast(idx, "int64")
+    rank = idx.rank + 1
+    axis = norm_axis(ctx, int(attrs.get("axis", -1)), rank)
+    dt = idx.data_type
+    zero = ctx.scalar(0, dt)
+    idx = ctx.b.where(ctx.b.lesser(idx, zero), ctx.b.add(idx, ctx.scalar(depth, dt)),
+                      idx)
+    shape = list(idx.shape)
+    shape.insert(axis, 1)
+    idx = ctx.b.reshape(idx, shape)
+    iota_shape = [1] * rank
+    iota_shape[axis] = depth
+    iota = ctx.constant(np.arange(depth, dtype=np.dtype(dt)).reshape(iota_shape))
+    hit = ctx.b.equal(idx, iota)
+    if v_t.is_const:
+        vals = np.asarray(v_t.value).reshape(-1)
+        off = ctx.constant(vals[:1].reshape(()))
+        on = ctx.constant(vals[1:2].reshape(()))
+    else:
+        v = ctx.op(v_t, "values")
+        off = ctx.b.reshape(ctx.b.slice(v, [0], [1]), [])
+        on = ctx.b.reshape(ctx.b.slice(v, [1], [1]), [])
+    out_shape = list(shape)
+    out_shape[axis] = depth
+    y = ctx.b.where(hit, on, off)
+    if list(y.shape) != out_shape:
+        y = ctx.b.expand(y, out_shape)
+    return [ctx.tensor_of(y, v_t)]
+
+
+def _compress(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+              attrs: dict[str, Any]) -> list[Any]:
+    t, c_t = inputs[0], inputs[1]
+    assert t is not None and c_t is not None
+    cond = np.asarray(ctx.const(c_t, "condition")).reshape(-1).astype(bool)
+    x = ctx.op(t, "input")
+    axis = attrs.get("axis")
+    if axis is None:
+        x = ctx.reshape(x, [int(np.prod(x.shape))])
+        axis = 0
+    axis = norm_axis(ctx, int(axis), x.rank)
+    if len(cond) > x.shape[axis]:
+        raise ctx.fail(f"condition has {len(cond)} entries for a dimension of "
+                       f"{x.shape[axis]}")
+    sel = np.nonzero(cond)[0].astype(np.int64)
+    if sel.size == 0:
+        raise ctx.fail("the condition selects nothing: WebNN has no empty tensors")
+    y = ctx.b.gather(x, ctx.constant(sel), axis=axis)
+    return [ctx.tensor_of(y, t)]
+
+
+HANDLERS = {
+    "Gather": ((1, 13, _gather),),
+    "GatherElements": ((11, 13, _gather_elements),),
+    "GatherND": ((11, 13, _gather_nd),),
+    "ScatterElements": ((11, 18, _scatter_elements),),
+    "Scatter": ((9, 11, _scatter_elements),),
+    "ScatterND": ((11, 18, _scatter_nd),),
+    "OneHot": ((9, 11, _one_hot),),
+    "Compress": ((9, 11, _compress),),
+}
