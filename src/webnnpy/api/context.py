@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from webnnpy.ir.descriptor import Desc
 __all__ = ["MLContext", "MLContextLostInfo"]
 
 _ids = itertools.count(1)
+logger = logging.getLogger("webnnpy")
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,36 @@ class MLContext:
             InvalidStateError: the tensor was destroyed or the context lost
                 before the read ran.
         """
-        return self._read_promise(tensor, output_data).result()
+        where = "read_tensor"
+        t = _as_tensor(where, "tensor", tensor)
+        buf = None if output_data is None else as_buffer(where, output_data)
+        self._check_tensor(where, "tensor", t)
+        if not t._readable:
+            raise TypeError(f"{where}: tensor {t!r} is not readable; create it "
+                            f"with readable=True")
+        out = None if buf is None else writable_view(where, buf, t._desc)
+        if self._is_lost:
+            raise InvalidStateError(f"{where}: the context is lost")
+        return self._timeline.call(lambda: self._read_now(t, out), t._pending)
+
+    def _read_now(self, t: MLTensor, out: np.ndarray | None) -> np.ndarray | None:
+        """The read itself, on the timeline (the spec's enqueued steps)."""
+        where = "read_tensor"
+        if self._is_lost:
+            raise InvalidStateError(f"{where}: the context is lost")
+        if t._destroyed:
+            raise InvalidStateError(f"{where}: the tensor was destroyed before the "
+                                    f"read completed")
+        if t._error is not None:
+            raise UnknownError(f"{where}: the dispatch that wrote this tensor "
+                               f"failed: {t._error}") from t._error
+        try:
+            if out is None:
+                return self._backend.read(t._buffer)
+            self._backend.read_into(t._buffer, out)
+            return None
+        except Exception as e:
+            raise UnknownError(f"{where}: copying the tensor failed: {e}") from e
 
     def read_tensor_async(self, tensor: MLTensor, output_data: Any = None
                                 ) -> MLPromise[np.ndarray | None]:
@@ -366,6 +397,16 @@ class MLContext:
             InvalidStateError: the graph is destroyed.
         """
         where = "dispatch"
+        # Fast path: the same graph with the same tensors as its last dispatch
+        # was validated then, and only [[isDestroyed]] can have changed since.
+        if (type(inputs) is dict and type(outputs) is dict
+                and isinstance(graph, MLGraph) and graph._context is self
+                and not graph._destroyed):
+            bound = graph._last_binding
+            if (bound is not None and bound[0] == inputs and bound[1] == outputs
+                    and not any(t._destroyed for t in bound[2])):
+                self._post_dispatch(graph, bound[0], bound[1])
+                return
         # IDL conversions of the three arguments come first.
         if not isinstance(graph, MLGraph):
             raise TypeError(f"{where}: graph must be an MLGraph, got "
@@ -390,9 +431,16 @@ class MLContext:
             self._check_tensor(where, label, t)
         _validate_named(where, "inputs", in_t, graph._input_descs)
         _validate_named(where, "outputs", out_t, graph._output_descs)
+        graph._last_binding = (in_t, out_t, tuple(t for _, t in labelled))
+        self._post_dispatch(graph, in_t, out_t)
+
+    def _post_dispatch(self, graph: MLGraph, in_t: dict[str, MLTensor],
+                       out_t: dict[str, MLTensor]) -> None:
         backend = self._backend
 
         def run() -> None:
+            if self._is_lost:
+                return  # aborted by context loss
             try:
                 backend.dispatch(graph._impl,
                                  {n: t._buffer for n, t in in_t.items()},
@@ -403,12 +451,12 @@ class MLContext:
                 # the failure and a later read_tensor rejects with it.
                 for t in out_t.values():
                     t._error = e
-                raise
+                logger.error("dispatch failed on the timeline: %s", e, exc_info=e)
+                return
             for t in out_t.values():
                 t._error = None
 
-        promise = self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, run))
-        promise.add_done_callback(_log_dispatch_failure)
+        self._timeline.post(run)
 
     def compute(self, graph: MLGraph, inputs: Mapping[str, Any]
                 ) -> dict[str, np.ndarray]:
@@ -530,12 +578,3 @@ def _validate_named(where: str, what: str, tensors: Mapping[str, MLTensor],
         if t._desc != descs[name]:
             raise TypeError(f"{where}: {what}[{name!r}] is {t._desc}, but the graph "
                             f"expects {descs[name]}")
-
-
-def _log_dispatch_failure(promise: MLPromise[Any]) -> None:
-    exc = promise.exception()
-    if exc is not None and not isinstance(exc, InvalidStateError):
-        import logging
-
-        logging.getLogger("webnnpy").error("dispatch failed on the timeline: %s",
-                                           exc, exc_info=exc)

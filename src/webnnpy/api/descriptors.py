@@ -183,7 +183,11 @@ def writable_view(where: str, data: Any, desc: Desc) -> np.ndarray:
     """A writable NumPy view of the caller's buffer, of ``desc``'s dtype (for
     ``read_tensor(tensor, output_data)``); TypeError when it does not match."""
     arr = as_buffer(where, data)
-    if not arr.flags.writeable:
+    flags = arr.flags
+    if (flags.writeable and flags.c_contiguous and arr.shape == desc.shape
+            and arr.dtype == numpy_dtype(desc.data_type)):
+        return arr  # already the view we would make
+    if not flags.writeable:
         raise TypeError(f"{where}: the output buffer is read-only")
     if not arr.flags.c_contiguous:
         raise TypeError(f"{where}: the output buffer must be C-contiguous")

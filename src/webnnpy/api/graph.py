@@ -26,6 +26,9 @@ class MLGraph:
         self._output_descs = {n: v.desc for n, v in ir.outputs.items()}
         self._impl: Any = None
         self._destroyed = False
+        # (inputs, outputs, tensors) of the last dispatch that passed
+        # validation, so that repeating it skips the unchanged checks
+        self._last_binding: tuple[Any, Any, tuple[Any, ...]] | None = None
 
     @property
     def _context(self) -> MLContext | None:

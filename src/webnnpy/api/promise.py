@@ -1,45 +1,141 @@
 """``MLPromise``: what the spec's Promises become in Python.
 
-A ``concurrent.futures.Future`` (block with ``.result()``) that is also
-awaitable (``await promise`` inside asyncio), so one object serves threads and
-coroutines.  Settling twice is ignored, as a JavaScript promise ignores it.
+A settle-once result that can be waited on from any thread (``.result()``,
+``.exception()``, ``.done()``, ``add_done_callback``, as
+``concurrent.futures.Future`` offers) and awaited inside asyncio
+(``await promise``).  Settling twice is ignored, as a JavaScript promise
+ignores it.  Kept minimal because every tensor read creates one: settling
+takes one uncontended lock, and a waiting thread blocks on an event made only
+when someone actually has to wait.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-from collections.abc import Generator
+import threading
+from collections.abc import Callable, Generator
 from typing import Any, Generic, TypeVar
 
 __all__ = ["MLPromise"]
 
 T = TypeVar("T")
 
+_PENDING, _FULFILLED, _REJECTED = 0, 1, 2
+_LOCK = threading.Lock()
 
-class MLPromise(concurrent.futures.Future, Generic[T]):  # type: ignore[type-arg]
-    """A settled-once result of work on a context's timeline."""
+
+class MLPromise(Generic[T]):
+    """A settle-once result of work on a context's timeline."""
+
+    __slots__ = ("_callbacks", "_event", "_state", "_timeline", "_value")
+
+    def __init__(self) -> None:
+        self._state = _PENDING
+        self._value: Any = None
+        self._event: threading.Event | None = None
+        self._callbacks: list[Callable[[MLPromise[T]], None]] | None = None
+        #: the timeline whose work settles this promise (set when queued)
+        self._timeline: Any = None
+
+    # ---------------------------------------------------------- settling
+
+    def _settle(self, state: int, value: Any) -> None:
+        with _LOCK:
+            if self._state != _PENDING:
+                return
+            self._state, self._value = state, value
+            event, callbacks = self._event, self._callbacks
+            self._callbacks = None
+        if event is not None:
+            event.set()
+        for cb in callbacks or ():
+            cb(self)
 
     def resolve(self, value: T) -> None:
         """Fulfil, unless already settled."""
-        try:
-            self.set_result(value)
-        except concurrent.futures.InvalidStateError:
-            pass
+        self._settle(_FULFILLED, value)
 
     def reject(self, error: BaseException) -> None:
         """Reject, unless already settled."""
-        try:
-            self.set_exception(error)
-        except concurrent.futures.InvalidStateError:
-            pass
-
-    def __await__(self) -> Generator[Any, None, T]:
-        return asyncio.wrap_future(self).__await__()
+        self._settle(_REJECTED, error)
 
     @classmethod
     def rejected(cls, error: BaseException) -> MLPromise[Any]:
         """A promise already rejected with ``error``."""
         p: MLPromise[Any] = cls()
-        p.set_exception(error)
+        p._state, p._value = _REJECTED, error
         return p
+
+    # ----------------------------------------------------------- reading
+
+    def done(self) -> bool:
+        """True once settled."""
+        return self._state != _PENDING
+
+    def wait_settled(self, timeout: float | None) -> bool:
+        """Wait up to ``timeout`` seconds (None: forever) without running any
+        work; True if settled."""
+        if self._state != _PENDING:
+            return True
+        with _LOCK:
+            if self._state != _PENDING:
+                return True
+            if self._event is None:
+                self._event = threading.Event()
+            event = self._event
+        return event.wait(timeout)
+
+    def _wait(self, timeout: float | None) -> None:
+        tl = self._timeline
+        if self._state == _PENDING and tl is not None and timeout is None \
+                and not tl.on_timeline:
+            tl.help_until(self)
+        if not self.wait_settled(timeout):
+            raise TimeoutError(f"the promise did not settle within {timeout} s")
+
+    def result(self, timeout: float | None = None) -> T:
+        """Block until settled, then return the value or raise the error.
+
+        While waiting, the calling thread may run the timeline's queued work
+        itself (in order), which saves thread hand-offs."""
+        self._wait(timeout)
+        if self._state == _REJECTED:
+            raise self._value
+        return self._value  # type: ignore[no-any-return]
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        """Block until settled, then return the error (None if fulfilled)."""
+        self._wait(timeout)
+        return self._value if self._state == _REJECTED else None
+
+    def add_done_callback(self, fn: Callable[[MLPromise[T]], None]) -> None:
+        """Call ``fn(promise)`` once settled (at once if it already is), on
+        the thread that settles it."""
+        with _LOCK:
+            if self._state == _PENDING:
+                if self._callbacks is None:
+                    self._callbacks = []
+                self._callbacks.append(fn)
+                return
+        fn(self)
+
+    def __await__(self) -> Generator[Any, None, T]:
+        if self._state == _PENDING:
+            loop = asyncio.get_running_loop()
+            fut: asyncio.Future[None] = loop.create_future()
+
+            def wake(_: MLPromise[T]) -> None:
+                loop.call_soon_threadsafe(
+                    lambda: fut.done() or fut.set_result(None))
+
+            self.add_done_callback(wake)
+            if self._timeline is not None:
+                self._timeline.kick()  # nobody else may run the queue
+            yield from fut
+        if self._state == _REJECTED:
+            raise self._value
+        return self._value  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        state = ("pending", "fulfilled", "rejected")[self._state]
+        return f"<MLPromise {state}>"
