@@ -93,8 +93,12 @@ class OnnxWriter:
 
     def model(self, x: str, input_shape: tuple[int, ...], y: str,
               output_shape: tuple[int, ...], graph_name: str) -> onnx.ModelProto:
-        """The finished model; ``y`` is renamed to :data:`OUTPUT`."""
-        self.nodes.append(helper.make_node("Identity", [y], [OUTPUT], name="output"))
+        """The finished model; ``y`` (made by the last node) is renamed to
+        :data:`OUTPUT`."""
+        last = self.nodes[-1]
+        if list(last.output) != [y]:
+            raise ValueError(f"{y} is not the output of the last node")
+        last.output[0] = OUTPUT
         elem = _ONNX_TYPES[self.dtype]
         graph = helper.make_graph(
             self.nodes, graph_name,

@@ -89,6 +89,7 @@ class Impl:
     result: np.ndarray | None = None
     errors: dict[str, tuple[float, float]] = field(default_factory=dict)
     cleanup: Callable[[], None] | None = None
+    extra: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -183,6 +184,40 @@ def _webnnpy_impl(key: str, label: str, backend: str, spec: ModelSpec,
         ctx.destroy()
 
     impl.call, impl.output, impl.cleanup = call, out.copy, cleanup
+    impl.extra = {"ctx": ctx, "graph": graph, "tensors": (x_t, y_t)}
+    return impl
+
+
+def _direct_impl(key: str, label: str, api: Impl) -> Impl:
+    """The compiled graph of ``api`` run through the backend object itself,
+    without the context's validation and timeline: ``Backend.dispatch`` and
+    ``Backend.read_into`` on the tensors' buffers.  Uses webnnpy internals
+    (``_backend``, ``_impl``, ``_buffer``), so it reports "unavailable" when
+    they change; it splits the cost of the lowered graph from that of the
+    API path."""
+    impl = Impl(key, label, build_s=api.build_s)
+    if not api.ok or api.extra is None:
+        impl.status = "unavailable: the webnnpy-ORT graph was not built"
+        return impl
+    ctx, graph = api.extra["ctx"], api.extra["graph"]
+    x_t, y_t = api.extra["tensors"]
+    try:
+        ctx.read_tensor(y_t)  # the writes queued before have run
+        backend, compiled = ctx._backend, graph._impl
+        ins, outs = {INPUT: x_t._buffer}, {OUTPUT: y_t._buffer}
+        read_into, dispatch = backend.read_into, backend.dispatch
+        if compiled is None or ins[INPUT] is None or outs[OUTPUT] is None:
+            raise AttributeError("no compiled graph or tensor buffers")
+    except Exception as e:  # noqa: BLE001 - internals moved: reported
+        impl.status = f"unavailable: {_short(e)}"
+        return impl
+    out = np.empty(y_t.shape, dtype=np.dtype(y_t.data_type))
+
+    def call() -> None:
+        dispatch(compiled, ins, outs)
+        read_into(outs[OUTPUT], out)
+
+    impl.call, impl.output = call, out.copy
     return impl
 
 
@@ -245,15 +280,20 @@ def _timed(call: Callable[[], None]) -> float:
 def run_model(spec: ModelSpec, dtype: str, *, iters: int, rounds: int,
               warmup: int, pause: float, reference: bool, ref_iters: int,
               ref_time_cap: float, small: bool = False, seed: int = 0,
-              log: Callable[[str], None] = print) -> dict[str, Any]:
+              direct: bool = True, log: Callable[[str], None] = print
+              ) -> dict[str, Any]:
     """Build, check and time every implementation of one model x data type."""
     config = spec.small if small else spec.config
     weights = spec.make_weights(config, seed)
     x = make_input(spec.input_shape(config), dtype, seed + 1)
 
     log(f"[{spec.name} {dtype}] building webnnpy-ORT")
-    impls = [_webnnpy_impl("webnnpy-ort", "webnnpy-ORT", "onnxruntime", spec,
-                           config, dtype, weights, x)]
+    api = _webnnpy_impl("webnnpy-ort", "webnnpy-ORT", "onnxruntime", spec, config,
+                        dtype, weights, x)
+    impls = [api]
+    if direct:
+        impls.append(_direct_impl("webnnpy-ort-direct",
+                                  "webnnpy-ORT backend direct", api))
     log(f"[{spec.name} {dtype}] building native ORT")
     impls += _native_impls(spec, config, dtype, weights, x)
     if reference:
@@ -320,7 +360,7 @@ def run_model(spec: ModelSpec, dtype: str, *, iters: int, rounds: int,
 # ---------------------------------------------------------------- overhead
 
 
-def run_overhead(*, calls: int, rounds: int, pause: float,
+def run_overhead(*, calls: int, rounds: int, pause: float, direct: bool = True,
                  log: Callable[[str], None] = print) -> dict[str, Any]:
     """Per-call cost of a 1x1 add graph, in seconds per call."""
     import onnx
@@ -355,6 +395,22 @@ def run_overhead(*, calls: int, rounds: int, pause: float,
             ctx.read_tensor(ty, out)
 
         impls.append(Impl(key, label, call, out.copy))
+        if backend == "onnxruntime" and direct:
+            impls[-1].extra = {"ctx": ctx, "graph": graph, "tensors": (ta, ty)}
+            d = _direct_impl("webnnpy-ort-direct", "webnnpy-ORT backend direct",
+                             impls[-1])
+            if d.ok:  # two inputs here: rebind both
+                d_out = np.empty((1, 1), np.float32)
+                d_ins = {"a": ta._buffer, "b": tb._buffer}
+                d_outs = {"y": ty._buffer}
+                be, compiled = ctx._backend, graph._impl
+
+                def d_call() -> None:
+                    be.dispatch(compiled, d_ins, d_outs)
+                    be.read_into(d_outs["y"], d_out)
+
+                d.call, d.output = d_call, d_out.copy
+            impls.append(d)
         if backend == "onnxruntime":
             last: list[np.ndarray] = []
 
@@ -609,6 +665,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--overhead-calls", type=int, default=20000,
                    help="calls per variant in the 1x1 add overhead section "
                         "(0 skips it)")
+    p.add_argument("--no-direct", action="store_true",
+                   help="leave out the 'webnnpy-ORT backend direct' rows (the "
+                        "compiled graph run through the backend object, "
+                        "without the context's validation and timeline)")
     p.add_argument("--small", action="store_true",
                    help="reduced-size networks of the same layout (a quick "
                         "check of the harness, not a benchmark)")
@@ -655,10 +715,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warmup=args.warmup, pause=args.pause,
                 reference=not args.skip_reference, ref_iters=args.ref_iters,
                 ref_time_cap=args.ref_time_cap, small=args.small, seed=args.seed,
-                log=log))
+                direct=not args.no_direct, log=log))
     if args.overhead_calls > 0:
         report["overhead"] = run_overhead(calls=args.overhead_calls, rounds=rounds,
-                                          pause=args.pause, log=log)
+                                          pause=args.pause,
+                                          direct=not args.no_direct, log=log)
     report["total_s"] = time.perf_counter() - started
     log(f"done in {report['total_s']:.0f} s")
     print(render(report), end="")

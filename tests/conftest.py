@@ -16,13 +16,24 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import webnnpy
 
-#: backends the per-op tests run on; WEBNNPY_TEST_BACKENDS=a,b overrides.
-BACKENDS = os.environ.get("WEBNNPY_TEST_BACKENDS", "numpy").split(",")
+from tolerances import EXCLUDES  # noqa: E402
+from webnnpy.backends import available_backends  # noqa: E402
+
+#: backends the per-op tests run on: every installed one, or
+#: WEBNNPY_TEST_BACKENDS=a,b.
+BACKENDS = (os.environ["WEBNNPY_TEST_BACKENDS"].split(",")
+            if os.environ.get("WEBNNPY_TEST_BACKENDS") else
+            [name for name, ok in available_backends().items() if ok])
 
 
 @pytest.fixture(params=BACKENDS)
 def context(request: pytest.FixtureRequest) -> webnnpy.MLContext:
-    """A fresh context on each backend under test."""
+    """A fresh context on each backend under test (tests listed in
+    ``tolerances.EXCLUDES`` for a backend are skipped there, with the
+    reason)."""
+    why = EXCLUDES.get(request.param, {}).get(request.node.originalname)
+    if why:
+        pytest.skip(f"not on {request.param}: {why}")
     ctx = webnnpy.ml.create_context(backend=request.param)
     yield ctx
     ctx.destroy()

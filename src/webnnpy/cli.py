@@ -34,8 +34,14 @@ def _info(args: argparse.Namespace) -> int:
                 line += f" - failed to start: {e}"
         print(line)
     for acc in (True, False):
-        print(f"default context (accelerated={acc}): "
-              f"{default_backend_name(acc)}")
+        name = default_backend_name(acc)
+        try:
+            ctx = webnnpy.ml.create_context(accelerated=acc)
+            what = ctx._backend.describe()
+            ctx.destroy()
+        except Exception as e:  # noqa: BLE001 - report, don't crash
+            what = f"failed to start: {e}"
+        print(f"default context (accelerated={acc}): {name} - {what}")
     return 0
 
 

@@ -20,10 +20,9 @@ BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "onnxruntime": ("webnnpy.backends.onnxruntime", "OrtBackend", "onnxruntime"),
 }
 
-#: Backends a context may get by default, best first.  The ONNX Runtime backend
-#: joins this list once it lowers every operator (its issue); until then it is
-#: used only when asked for by name.
-DEFAULT_ORDER: tuple[str, ...] = ("numpy",)
+#: Backends a context gets by default, best first: ONNX Runtime (native speed)
+#: when installed, else the NumPy reference.
+DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "numpy")
 
 ENV_VAR = "WEBNNPY_BACKEND"
 

@@ -1,0 +1,58 @@
+"""Constant folding: a node whose inputs are all known at import time is
+evaluated there, with ONNX's own reference evaluator, so shape computations
+(Shape -> Gather -> Concat -> Reshape, ConstantOfShape, Range...) become
+constants and the WebNN graph is static.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import numpy as np
+from onnx import AttributeProto, NodeProto
+
+__all__ = ["NON_DETERMINISTIC", "can_fold", "fold"]
+
+#: ops whose results are random: never folded
+NON_DETERMINISTIC: Final = frozenset({
+    "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike",
+    "Bernoulli", "Multinomial",
+})
+
+
+def can_fold(node: NodeProto, all_inputs_const: bool) -> bool:
+    """True if the node may be evaluated at import time."""
+    if not all_inputs_const or not any(node.input):
+        return False
+    if node.op_type in NON_DETERMINISTIC:
+        return False
+    if node.domain not in ("", "ai.onnx"):
+        return False
+    # ops with sub-graphs may read outer-scope values the lone node lacks
+    return not any(a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS)
+                   for a in node.attribute)
+
+
+def fold(node: NodeProto, values: Sequence[np.ndarray | None],
+         opsets: Mapping[str, int]) -> list[np.ndarray] | None:
+    """The node's outputs computed by ``onnx.reference``, or None if the
+    evaluator cannot run it (the node then goes to its handler)."""
+    from onnx.reference import ReferenceEvaluator
+
+    feeds = {name: v for name, v in zip(node.input, values, strict=False)
+             if name and v is not None}
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            ev = ReferenceEvaluator(node, opsets=dict(opsets))
+            outs = ev.run(None, feeds)
+    except Exception:  # noqa: BLE001 - any failure: let the handler decide
+        return None
+    result = []
+    for o in outs:
+        if o is None or isinstance(o, list | dict):
+            return None
+        result.append(np.asarray(o))
+    return result
