@@ -195,7 +195,7 @@ def _direct_impl(key: str, label: str, api: Impl) -> Impl:
     (``_backend``, ``_impl``, ``_buffer``), so it reports "unavailable" when
     they change; it splits the cost of the lowered graph from that of the
     API path."""
-    impl = Impl(key, label, build_s=api.build_s)
+    impl = Impl(key, label)
     if not api.ok or api.extra is None:
         impl.status = "unavailable: the webnnpy-ORT graph was not built"
         return impl
@@ -554,8 +554,9 @@ def render(report: dict[str, Any]) -> str:
         f"- {env['cpu']}, {env['cpu_count']} CPUs; Python {env['python']}, "
         f"onnxruntime {env['onnxruntime']}, onnx {env['onnx']}, "
         f"numpy {env['numpy']}, webnnpy {env['webnnpy']}",
-        f"- session options (from the webnnpy backend, used by both): "
-        f"{env['session']}",
+        "- session options (read from the webnnpy backend, used by both): "
+        + ", ".join(f"{k}={v}" for k, v in env["session"].items())
+        + " (0 threads = ONNX Runtime's default, one per physical core)",
         f"- timing: {args['rounds']} interleaved rounds, "
         f"{args['block']} recorded calls per block (after 1 unrecorded), "
         f"{args['pause']} s pause between blocks, {args['warmup']} warm-up calls; "
@@ -635,19 +636,20 @@ def _parser() -> argparse.ArgumentParser:
             "directly in ONNX and run by ONNX Runtime (session.run and "
             "run_with_iobinding), and the NumPy reference backend; check that "
             "their outputs agree; measure the per-call overhead on a 1x1 add. "
-            "Prints a markdown table. The defaults (40 timed calls per "
-            "implementation in 10 interleaved rounds, 3 reference runs, "
-            "20,000 overhead calls per variant) take about 3-4 minutes on a "
-            "quiet 2-core machine, well under 10."),
+            "Prints a markdown table. The defaults (100 timed calls per "
+            "implementation in 20 interleaved rounds, 3 reference runs, "
+            "20,000 overhead calls per variant) take about 2.5 minutes on "
+            "the project's 2-core machine (ResNet-50 at ~26 ms); allow twice "
+            "that on a machine half as fast - well under 10 minutes."),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--models", default=",".join(MODELS),
                    help="comma-separated: " + ", ".join(MODELS))
     p.add_argument("--dtypes", default=",".join(DTYPES),
                    help="comma-separated: " + ", ".join(DTYPES))
-    p.add_argument("--iters", type=int, default=40,
+    p.add_argument("--iters", type=int, default=100,
                    help="timed calls per implementation and model (rounded up "
                         "to a multiple of --rounds)")
-    p.add_argument("--rounds", type=int, default=10,
+    p.add_argument("--rounds", type=int, default=20,
                    help="interleaved rounds (the order rotates each round)")
     p.add_argument("--warmup", type=int, default=3,
                    help="untimed calls per implementation before timing")

@@ -87,7 +87,7 @@ class Timeline:
                     pass
                 return work()
             finally:
-                self._run_lock.release()
+                self._release()
         promise: MLPromise[Any] = MLPromise()
         if pending is None:
             return self.enqueue(work, promise).result()
@@ -170,16 +170,32 @@ class Timeline:
             with self._cv:
                 while True:
                     now = time.monotonic()
-                    if self._due(now):
+                    running = self._run_lock.locked()
+                    if self._due(now) and not running:
                         break
                     if self._closed and not self._items:
                         return
+                    if running:
+                        # Someone is running the queue (a caller, inline):
+                        # sleep until it hands back what is left, rather than
+                        # polling and taking the GIL from a long native run.
+                        self._polling = False
+                        self._cv.wait()
+                        continue
                     self._polling = now - self._last < _BUSY_S
                     self._cv.wait(_POLL_S if self._polling or self._items else None)
                 self._urgent = False
             with self._run_lock:
                 while self._run_one():
                     pass
+
+    def _release(self) -> None:
+        """Release the run lock taken by a caller, waking the worker if work
+        was queued meanwhile (it sleeps while someone else runs the queue)."""
+        self._run_lock.release()
+        if self._items:
+            with self._cv:
+                self._cv.notify()
 
     def help_until(self, promise: MLPromise[Any]) -> None:
         """Block until ``promise`` settles, running queued items in this
@@ -190,7 +206,7 @@ class Timeline:
                     while not promise.done() and self._run_one():
                         pass
                 finally:
-                    self._run_lock.release()
+                    self._release()
                 if not promise.done():
                     # not queued here (or already taken by the worker): wait
                     promise.wait_settled(_POLL_S)

@@ -33,6 +33,8 @@ class Variation:
     data_types: tuple[str, ...] = ("float32", "float16")
     #: input name -> "specials" (NaN, infinities, zeros, halves) or "ties"
     data: tuple[tuple[str, str], ...] = ()
+    #: why a difference here is allowed by the spec ("" if it is not)
+    unspecified: str = ""
 
 
 def _in(b: Builder, name: str, dt: str, shape: list[int]) -> webnnpy.MLOperand:
@@ -43,10 +45,11 @@ V: list[Variation] = []
 
 
 def var(op: str, name: str, data_types: tuple[str, ...] = ("float32", "float16"),
-        data: tuple[tuple[str, str], ...] = ()) -> Callable[..., Any]:
+        data: tuple[tuple[str, str], ...] = (), unspecified: str = ""
+        ) -> Callable[..., Any]:
     """Register a variation."""
     def deco(fn: Callable[[Builder, str], Any]) -> Callable[[Builder, str], Any]:
-        V.append(Variation(op, name, fn, data_types, data))
+        V.append(Variation(op, name, fn, data_types, data, unspecified))
         return fn
     return deco
 
@@ -75,13 +78,16 @@ for _op in ("add", "sub", "mul", "div", "max", "min"):
         return getattr(b, _m)(_in(b, "a", dt, [4, 5]), _in(b, "b", dt, [4, 5]))
     var(_op, "integers incl. negative (div: truncation)", _SIGNED)(_binary_int)
 
+_NAN_MAX = ("the spec defines max/min as selecting the greater/lesser value and "
+            "says nothing of NaN")
 for _op in ("equal", "notEqual", "greater", "greaterOrEqual", "lesser",
             "lesserOrEqual", "max", "min"):
     def _cmp_specials(b: Builder, dt: str, _m: str = to_py_name(_op)
                       ) -> Any:
         return getattr(b, _m)(_in(b, "a", dt, [4, 6]), _in(b, "b", dt, [4, 6]))
     var(_op, "NaN, infinities, equal values",
-        data=(("a", "specials"), ("b", "specials")))(_cmp_specials)
+        data=(("a", "specials"), ("b", "specials")),
+        unspecified=_NAN_MAX if _op in ("max", "min") else "")(_cmp_specials)
 
 
 @var("pow", "integer exponents of negative bases", data=(("a", "signed"),))
@@ -382,7 +388,8 @@ for _op in ("argMin", "argMax"):
     var(_op, "axis 1, keepDimensions")(_arg_keep)
     var(_op, "outputDataType int64")(_arg_i64)
     var(_op, "ties (tie-breaking is implementation-dependent)",
-        data=(("x", "ties"),))(_arg_ties)
+        data=(("x", "ties"),),
+        unspecified="the spec: tie-breaking is implementation dependent")(_arg_ties)
 
 
 @var("cumulativeSum", "exclusive")
@@ -712,6 +719,60 @@ for _zp in ("int8", "uint8", "int32", "uint32"):
 def _q_edges(b: Builder, dt: str) -> Any:
     return b.quantize_linear(_in(b, "x", dt, [4, 6]), _in(b, "scale", dt, [1, 1]),
                              _in(b, "zero_point", "int8", [1, 1]))
+
+
+# ------------------------------------------- accumulation over many elements
+
+@var("reduceSum", "4096 elements (accumulation)")
+def _big_sum(b: Builder, dt: str) -> Any:
+    return b.reduce_sum(_in(b, "x", dt, [4, 4096]), axes=[1])
+
+
+@var("reduceMean", "4096 elements (accumulation)")
+def _big_mean(b: Builder, dt: str) -> Any:
+    return b.reduce_mean(_in(b, "x", dt, [4, 4096]), axes=[1])
+
+
+@var("matmul", "inner dimension 1024 (accumulation)")
+def _big_matmul(b: Builder, dt: str) -> Any:
+    return b.matmul(_in(b, "a", dt, [4, 1024]), _in(b, "b", dt, [1024, 8]))
+
+
+@var("softmax", "1000 classes")
+def _big_softmax(b: Builder, dt: str) -> Any:
+    return b.softmax(_in(b, "x", dt, [2, 1000]), 1)
+
+
+@var("layerNormalization", "4096 elements")
+def _big_ln(b: Builder, dt: str) -> Any:
+    return b.layer_normalization(_in(b, "x", dt, [2, 4096]), axes=[1])
+
+
+@var("conv2d", "3x3x64 -> 64 (accumulation over 576 terms)")
+def _big_conv(b: Builder, dt: str) -> Any:
+    return _conv(b, dt, [1, 64, 6, 6], [64, 64, 3, 3], 64, padding=[1, 1, 1, 1])
+
+
+_CAST_OOR = ("the spec's cast table: float to integer out of range (NaN and the "
+             "infinities included) is implementation-defined")
+
+
+@var("cast", "out of range and NaN to int8 (implementation-defined)",
+     data=(("x", "out_of_range"),), unspecified=_CAST_OOR)
+def _cast_oor(b: Builder, dt: str) -> Any:
+    return b.cast(_in(b, "x", dt, [4, 6]), "int8")
+
+
+@var("cast", "out of range and NaN to int32 (implementation-defined)",
+     ("float32",), data=(("x", "out_of_range"),), unspecified=_CAST_OOR)
+def _cast_oor32(b: Builder, dt: str) -> Any:
+    return b.cast(_in(b, "x", dt, [4, 6]), "int32")
+
+
+@var("cast", "out of range to float16 (+-Infinity)", ("float32",),
+     data=(("x", "out_of_range"),))
+def _cast_f16(b: Builder, dt: str) -> Any:
+    return b.cast(_in(b, "x", dt, [4, 6]), "float16")
 
 
 VARIATIONS: tuple[Variation, ...] = tuple(V)

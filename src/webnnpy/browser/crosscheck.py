@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 
 import webnnpy
-from webnnpy._spec import op_table, to_py_name
+from webnnpy._spec import to_py_name
 from webnnpy.browser.cases import VARIATIONS
 from webnnpy.browser.session import Browser, JSError
-from webnnpy.ir.graph import Graph, Node
+from webnnpy.ir.graph import Graph, Node, Value
 from webnnpy.models.javascript import export
 
 __all__ = ["Case", "CaseResult", "agreement_table", "compare", "main", "make_cases",
@@ -51,6 +51,12 @@ FAMILIES = ("elementwise", "activation", "conv_pool", "matmul_norm", "reduction"
             "shape", "gather_scatter", "misc", "recurrent", "quantization")
 
 TOLERANCE = {"float32": (1e-5, 1e-4), "float16": (1e-3, 4e-3)}
+
+#: ops whose rounding error scales with the sum of the terms' magnitudes
+ACCUMULATING = frozenset({
+    "conv2d", "convTranspose2d", "matmul", "gemm", "reduceSum", "reduceMean",
+    "reduceL1", "reduceL2", "reduceSumSquare", "cumulativeSum", "averagePool2d",
+    "l2Pool2d"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class Case:
     data_type: str
     build: Callable[[webnnpy.MLGraphBuilder], Any]
     data: tuple[tuple[str, str], ...] = ()
+    #: why the spec allows a difference here ("" if it does not)
+    unspecified: str = ""
 
     @property
     def label(self) -> str:
@@ -70,9 +78,9 @@ class Case:
 
 @dataclass
 class CaseResult:
-    """The outcome of one case: ``status`` is agree, disagree, rejected
-    (Chromium threw), skipped (outside Chromium's limits) or error (webnnpy
-    or the harness failed)."""
+    """The outcome of one case: ``status`` is agree, disagree, unspecified (a
+    difference the spec allows), rejected (Chromium threw), skipped (outside
+    Chromium's limits) or error (webnnpy or the harness failed)."""
 
     op: str
     variant: str
@@ -127,7 +135,8 @@ def make_cases(samples: Mapping[str, Any], ours: Mapping[str, Any],
         if ops and v.op not in ops:
             continue
         for dt in v.data_types:
-            cases.append(Case(v.op, v.name, dt, _bind2(v.fn, dt), v.data))
+            cases.append(Case(v.op, v.name, dt, _bind2(v.fn, dt), v.data,
+                              v.unspecified))
     return cases
 
 
@@ -184,6 +193,8 @@ def admitted(ir: Graph, chromium: Mapping[str, Any]) -> str | None:
 
 _SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5,
              1.0, -1.0, 3.75, -3.75, 1e-3, 100.0, -100.0]
+#: a subnormal value of each float type (as multiples of its smallest one)
+_SUBNORMAL = {"float32": 3e-40, "float16": 3 * 2.0**-24}
 _POSITIVE = {("log", "input"), ("sqrt", "input"), ("reduceLogSum", "input"),
              ("pow", "a"), ("batchNormalization", "variance")}
 
@@ -239,10 +250,17 @@ def _data(name: str, desc: Any, role: tuple[Node, str] | None, kind: str | None,
         return _indices(role[0], shape, rng, kind == "negative").astype(np_dt)
     n = math.prod(shape)
     if kind == "specials":
-        vals = np.resize(np.array(_SPECIALS), n)
+        sub = _SUBNORMAL.get(dt, 0.0)
+        vals = np.resize(np.array([*_SPECIALS, sub, -sub]), n)
         return rng.permutation(vals).reshape(shape).astype(np_dt)
     if kind == "ties":
         return rng.integers(0, 3, shape).astype(np_dt)
+    if kind == "out_of_range":
+        vals = np.resize(np.array([math.nan, 1e6, -1e6, 300.5, -300.5, 1e30, -1e30,
+                                   math.inf, -math.inf, 127.9, -128.9, 2.0**31,
+                                   -(2.0**31) - 1e3, 70000.0, -70000.0]), n)
+        with np.errstate(over="ignore"):  # float16: +-Infinity, as intended
+            return rng.permutation(vals).reshape(shape).astype(np_dt)
     if kind == "one":
         return np.ones(shape, np_dt)
     if kind == "quantize_edges":
@@ -301,10 +319,14 @@ def make_feeds(ir: Graph, data: Mapping[str, str] | None = None, seed: int = 0
 # ---------------------------------------------------------------- compare
 
 
-def compare(ref: np.ndarray, got: np.ndarray, data_type: str
+def compare(ref: np.ndarray, got: np.ndarray, data_type: str,
+            scale: np.ndarray | None = None
             ) -> tuple[bool, float, float, list[dict[str, Any]]]:
     """(agree, max abs error, max error in ULPs of the reference, up to 5
-    differing elements)."""
+    differing elements).  ``scale`` (same shape as ``ref``) widens the
+    relative tolerance to ``rtol * max(|ref|, |scale|)``: for sums, the sum
+    of the terms' magnitudes, which bounds the rounding error of any
+    summation order."""
     if ref.shape != got.shape:
         return False, math.inf, math.inf, [{"shape": [list(ref.shape),
                                                       list(got.shape)]}]
@@ -333,7 +355,10 @@ def compare(ref: np.ndarray, got: np.ndarray, data_type: str
     spacing = np.where(np.isfinite(spacing) & (spacing > 0), spacing,
                        np.finfo(ref.dtype).smallest_subnormal)
     ulp = diff / spacing
-    tol = atol + rtol * np.where(np.isfinite(r), np.abs(r), 0.0)
+    mag = np.abs(r)
+    if scale is not None:
+        mag = np.maximum(mag, np.abs(scale.astype(np.float64).ravel()))
+    tol = atol + rtol * np.where(np.isfinite(mag), mag, 0.0)
     bad = (rn != gn) | (diff > tol)
     idx = np.flatnonzero(bad)
     examples = [{"index": int(i), "reference": float(r[i]), "chromium": float(g[i])}
@@ -345,6 +370,32 @@ def compare(ref: np.ndarray, got: np.ndarray, data_type: str
 
 
 # -------------------------------------------------------------------- run
+
+
+def with_constants(ir: Graph, names: Iterable[str], feeds: Mapping[str, np.ndarray]
+                   ) -> Graph:
+    """A copy of ``ir`` in which the inputs ``names`` are constants holding
+    ``feeds``' values (for implementations that need constant indices)."""
+    repl: dict[int, Value] = {}
+    names = set(names)
+    for n in names:
+        v = ir.inputs[n]
+        data = np.asarray(feeds[n]).astype(np.dtype(v.desc.data_type))
+        repl[id(v)] = Value(v.desc, constant=data, id=v.id)
+
+    def sub(arg: Any) -> Any:
+        if isinstance(arg, list):
+            return [repl.get(id(a), a) for a in arg]
+        return None if arg is None else repl.get(id(arg), arg)
+
+    nodes = [Node(n.op, {k: sub(a) for k, a in n.operands.items()}, n.attrs,
+                  n.outputs, n.label) for n in ir.nodes]
+    inputs = {k: v for k, v in ir.inputs.items() if k not in names}
+    return Graph(inputs, dict(ir.outputs), nodes)
+
+
+def _index_inputs(ir: Graph) -> list[str]:
+    return [name for name, (_, arg) in _roles(ir).items() if arg == "indices"]
 
 
 def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, Any],
@@ -370,6 +421,10 @@ def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, An
             continue
         feeds = make_feeds(graph._ir, dict(case.data), seed=i)
         ref = ctx.compute(graph, feeds)
+        scale = None
+        if any(n.op in ACCUMULATING for n in graph._ir.nodes):
+            scale = ctx.compute(graph, {k: np.abs(v) if v.dtype.kind == "f" else v
+                                        for k, v in feeds.items()})
         d = workdir / f"case{i}"
         export(graph, d)
         try:
@@ -377,19 +432,35 @@ def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, An
         except JSError as e:
             res.status = "rejected"
             res.detail = f"{e.name} during {e.stage}: {e.message}"
-            if progress:
-                progress(f"{case.label}: REJECTED {res.detail}")
-            continue
+            got = None
+            consts = _index_inputs(graph._ir)
+            if e.name == "NotSupportedError" and "constant" in e.message and consts:
+                # LiteRT takes only constant indices for some ops: ask again
+                export(with_constants(graph._ir, consts, feeds), d)
+                rest = {k: v for k, v in feeds.items() if k not in consts}
+                try:
+                    got = browser.run_module(d, rest)
+                    res.detail = "ran with constant indices (" + res.detail + ")"
+                except JSError as e2:
+                    res.detail += f"; with constant indices: {e2.name}: {e2.message}"
+            if got is None:
+                if progress:
+                    progress(f"{case.label}: REJECTED {res.detail}")
+                continue
         ok = True
         for name, r in ref.items():
             dt = graph.outputs[name].data_type
-            agree, max_abs, max_ulp, ex = compare(r, got[name], dt)
+            agree, max_abs, max_ulp, ex = compare(
+                r, got[name], dt, None if scale is None else scale[name])
             ok &= agree
             res.max_abs = max(res.max_abs, max_abs)
             res.max_ulp = max(res.max_ulp, max_ulp)
             if not agree:
                 res.examples.extend({"output": name, **e} for e in ex)
-        res.status = "agree" if ok else "disagree"
+        res.status = "agree" if ok else "unspecified" if case.unspecified \
+            else "disagree"
+        if not ok and case.unspecified:
+            res.detail = case.unspecified
         if progress and not ok:
             progress(f"{case.label}: DISAGREE max abs {res.max_abs:.3g} "
                      f"{res.examples[:2]}")
@@ -397,10 +468,123 @@ def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, An
     return results
 
 
-# ------------------------------------------------------------------- notes
+# ---------------------------------------------------------------- findings
 
-#: op -> why the two sides differ, by the spec (filled from the findings)
-NOTES: dict[str, str] = {}
+
+@dataclass(frozen=True)
+class Finding:
+    """A difference between the two sides, judged by the spec."""
+
+    key: str
+    ops: tuple[str, ...]
+    title: str
+    text: str
+    #: "Chromium" / "webnnpy" (the side that deviates from the spec),
+    #: "unspecified" (the spec allows both) or "limitation" (Chromium rejects)
+    verdict: str
+    #: only cases of these data types (all if empty)
+    data_types: tuple[str, ...] = ()
+    #: for rejections: only those whose message contains one of these
+    match: tuple[str, ...] = ()
+
+    def covers(self, r: CaseResult) -> bool:
+        """Whether this finding explains the (non-agreeing) result ``r``."""
+        if r.op not in self.ops or r.status in ("agree", "skipped", "error"):
+            return False
+        if self.data_types and r.data_type not in self.data_types:
+            return False
+        if self.key.startswith("R") != (r.status == "rejected"):
+            return False
+        return not self.match or any(m in r.detail for m in self.match)
+
+
+FINDINGS: tuple[Finding, ...] = (
+    Finding("F1", ("resample2d",), "nearest-neighbor rounds ties the other way",
+            "The spec (resample2d, `mode`) maps output coordinate o to "
+            "`c = clamp((o + 0.5) / scale - 0.5, 0, inputSize - 1)` and takes "
+            "`ceil(c - 0.5)`: a coordinate exactly between two input elements "
+            "takes the *lower* one. Chromium takes the upper one (as TFLite's "
+            "half-pixel ResizeNearestNeighbor, `floor((o + 0.5) / scale)`): "
+            "downscaling 4 -> 2 picks rows 1, 3 instead of 0, 2, and 4 -> 5 "
+            "or 4 -> 6 pick different rows. Integer upscales and every linear "
+            "case agree. webnnpy follows the spec's formula exactly.",
+            "Chromium"),
+    Finding("F2", ("averagePool2d",), "partial windows are averaged over the "
+            "full window area",
+            "With `outputShapeRounding: \"ceil\"` (or `outputSizes` choosing "
+            "the rounded-up size) the last windows reach past the input. "
+            "Chromium divides their sum by the whole window area (an input of "
+            "ones gives 0.5 and 0.25 there), although for explicit `padding` "
+            "it divides by the number of input elements (those cases agree). "
+            "The spec averages the *patch* and describes ceil rounding as "
+            "giving \"partial window results\": the average of a partial "
+            "window is over its elements, as webnnpy computes.",
+            "Chromium"),
+    Finding("F3", ("l2Pool2d",), "padded windows are scaled up",
+            "With `padding`, Chromium returns sqrt(sum of squares x window "
+            "area / elements in the window) (an input of ones gives 3 "
+            "everywhere for a 3x3 window with padding 1), i.e. an average "
+            "pool of squares rescaled by the full area. The spec: \"The L2 "
+            "norm is the square root of the sum of the squares of its "
+            "elements\": padded positions add nothing (2, sqrt 6, 3 for "
+            "that input), as webnnpy computes. Partial windows from ceil "
+            "rounding agree.", "Chromium"),
+    Finding("F4", ("exp", "log", "sqrt"), "NaN and infinity inputs",
+            "Chromium's (XNNPACK's) kernels give exp(NaN) = 0, log(NaN) = "
+            "88.78, log(+Infinity) = 88.38 (= log of the largest float32) and "
+            "sqrt(+Infinity) = NaN, in float32 and float16. The spec defines "
+            "these ops as the exponential, natural logarithm and square root, "
+            "whose values there are NaN, NaN, +Infinity and +Infinity (IEEE "
+            "754); webnnpy returns those.", "Chromium"),
+    Finding("F5", ("ceil", "floor", "sign", "sqrt", "log", "neg", "equal",
+                   "notEqual", "lesser", "greater", "lesserOrEqual",
+                   "greaterOrEqual"),
+            "float32 subnormals are flushed to zero",
+            "Chromium treats float32 subnormal inputs (e.g. 3e-40) as zero: "
+            "ceil(3e-40) = 0 (not 1), floor(-3e-40) = -0 (not -1), "
+            "sign(+-3e-40) = 0 (not +-1), sqrt(-3e-40) = -0 (not NaN), "
+            "log(3e-40) = -Infinity (not -92.0), equal(3e-40, 0) = 1, "
+            "lesser(-3e-40, 0) = 0; arithmetic flushes too (add(3e-40, 0) = 0, "
+            "relu(3e-40) = 0), within the float tolerance. The spec's float32 is "
+            "IEEE 754 binary32, subnormals included, and allows no flushing; "
+            "webnnpy keeps them. float16 subnormals are not flushed.",
+            "Chromium", ("float32",)),
+    Finding("F6", ("max", "min"), "NaN operands",
+            "webnnpy returns NaN when either operand is NaN (IEEE 754-2019 "
+            "maximum/minimum, symmetric). Chromium returns b when a is NaN and "
+            "NaN when b is NaN (`a > b ? a : b`), so max(a, b) != max(b, a). "
+            "The spec only says \"select the greater values\" and is silent "
+            "on NaN: both are allowed, Chromium's is order-dependent.",
+            "unspecified"),
+    Finding("F7", ("cast",), "float to integer out of range",
+            "Both sides saturate out-of-range values (infinities included); "
+            "NaN differs: webnnpy gives 0 (as the spec's ConvertToInt does for "
+            "MLNumber arguments), Chromium the type's maximum. The spec's cast "
+            "table makes out-of-range conversions implementation-defined.",
+            "unspecified"),
+    Finding("R1", ("reduceL1", "reduceL2", "reduceLogSum", "reduceLogSumExp",
+                   "reduceMax", "reduceMean", "reduceMin", "reduceSum",
+                   "reduceSumSquare", "concat", "scatterND", "scatterElements",
+                   "slice"),
+            "opSupportLimits() admits what build() cannot do",
+            "Chromium's limits claim ranks up to 8 for the reductions and "
+            "concat, uint64 for concat, uint32 for scatterND/scatterElements and "
+            "slice, but build() rejects them (UnknownError \"Failed to allocate "
+            "tensors\" from LiteRT for rank 7-8, uint64 concat and uint32 "
+            "scatters; TypeError for a rank-0 uint32 slice). The spec's "
+            "opSupportLimits() reports what the context supports.",
+            "limitation", match=("Failed to allocate", "TypeError")),
+    Finding("R2", ("pad", "averagePool2d", "l2Pool2d", "maxPool2d",
+                   "convTranspose2d", "gatherElements", "scatterElements"),
+            "options and operands Chromium does not implement",
+            "build() throws NotSupportedError for pad mode \"edge\", pool "
+            "`dilations`, convTranspose2d with explicit `padding`, `dilations` "
+            "or `groups`, and for gatherElements/scatterElements whose indices "
+            "are not constants (those cases ran again with constant indices "
+            "and are counted with that result). The spec has no such "
+            "restrictions, and its build() fails only with OperationError.",
+            "limitation", match=("NotSupportedError",)),
+)
 
 
 def _fmt(x: float) -> str:
@@ -411,61 +595,109 @@ def _fmt(x: float) -> str:
     return f"{x:.2g}"
 
 
+_RAN = ("agree", "disagree", "unspecified", "rejected")
+
+
+def _verdict_summary(ran: Sequence[CaseResult], findings: Sequence[Finding]) -> str:
+    dis = [r for r in ran if r.status == "disagree"]
+    sides: dict[str, int] = {}
+    for r in dis:
+        f = next((f for f in findings if f.covers(r)), None)
+        side = f.verdict if f is not None else "unexplained"
+        sides[side] = sides.get(side, 0) + 1
+    if not dis:
+        return "No disagreements."
+    parts = [f"{n} where {side} deviates from the spec" if side in ("Chromium",
+                                                                   "webnnpy")
+             else f"{n} {side}" for side, n in sorted(sides.items())]
+    return "Disagreements by the spec: " + ", ".join(parts) + "."
+
+
 def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
-                    notes: Mapping[str, str] | None = None) -> str:
-    """The agreement table as Markdown."""
-    notes = dict(NOTES if notes is None else notes)
+                    findings: Sequence[Finding] = FINDINGS) -> str:
+    """The agreement table, and the findings that explain its differences,
+    as Markdown."""
     by_op: dict[str, list[CaseResult]] = {}
     for r in results:
         by_op.setdefault(r.op, []).append(r)
-    total = [r for r in results if r.status in ("agree", "disagree", "rejected")]
+    ran = [r for r in results if r.status in _RAN]
+
+    def count(rs: Sequence[CaseResult], status: str) -> int:
+        return sum(r.status == status for r in rs)
+
     lines = [
         "# webnnpy vs Chromium WebNN: agreement table",
         "",
-        f"Generated by `python -m webnnpy.browser.crosscheck --table "
-        f"docs/chromium_agreement.md` on {time.strftime('%Y-%m-%d')} against "
-        f"{chromium_version} (the npm package `@sparticuz/chromium@153.0.0`; "
-        f"LiteRT/XNNPACK on CPU) and webnnpy {webnnpy.__version__}'s NumPy "
-        f"reference backend (webnnpy's spec commit "
-        f"{webnnpy.SPEC_COMMIT[:12]}).",
+        "Generated by `python -m webnnpy.browser.crosscheck --table "
+        f"docs/chromium_agreement.md` on {time.strftime('%Y-%m-%d')}: "
+        f"{chromium_version} (npm `@sparticuz/chromium@153.0.0`, WebNN on "
+        f"LiteRT/XNNPACK, CPU) against webnnpy {webnnpy.__version__}'s NumPy "
+        f"reference backend (spec commit {webnnpy.SPEC_COMMIT[:12]}).",
         "",
-        "Cases: every `tests/samples` call for each data type and rank of the op's "
-        "principal operand that both sides' `opSupportLimits()` admit, plus the "
-        "option variations of `webnnpy/browser/cases.py` (layouts, strides, "
-        "rounding, directions, special values ...), skipping graphs with any "
-        "operand outside Chromium's limits. Integers must be equal; floats must be "
-        "within `atol + rtol*|ref|` (float32: 1e-5 + 1e-4, float16: 1e-3 + 4e-3) "
-        "and NaN where the reference is NaN. *max error* is the largest absolute "
-        "difference over the op's cases (in ULPs of the reference in "
-        "parentheses). *rejected*: Chromium threw although its limits admit the "
-        "graph.",
+        "Cases: every `tests/samples` call for each data type and rank of the "
+        "op's principal operand that both sides' `opSupportLimits()` admit, plus "
+        "the option variations of `src/webnnpy/browser/cases.py` (layouts, "
+        "strides, rounding, directions, special values, long accumulations...); "
+        "graphs with any operand outside Chromium's limits are skipped. Integers "
+        "must be equal; floats within `atol + rtol * max(|ref|, S)` (float32: "
+        "1e-5, 1e-4; float16: 1e-3, 4e-3; S, for sums, is the sum of the terms' "
+        "magnitudes, which bounds any summation order's rounding) and NaN "
+        "exactly where the reference has NaN. *unspecified*: the outputs differ "
+        "where the spec leaves the result to the implementation. *rejected*: "
+        "Chromium threw although its `opSupportLimits()` admits the graph. "
+        "*max abs error*: over the op's compared cases.",
         "",
-        f"Totals: {len(total)} cases, "
-        f"{sum(r.status == 'agree' for r in total)} agree, "
-        f"{sum(r.status == 'disagree' for r in total)} disagree, "
-        f"{sum(r.status == 'rejected' for r in total)} rejected; "
-        f"{sum(r.status == 'skipped' for r in results)} skipped as outside "
-        f"Chromium's limits.",
+        f"**Totals:** {len(ran)} cases: {count(ran, 'agree')} agree, "
+        f"{count(ran, 'disagree')} disagree, {count(ran, 'unspecified')} differ "
+        f"where the spec allows it, {count(ran, 'rejected')} rejected by "
+        f"Chromium; {count(results, 'skipped')} more are outside Chromium's "
+        f"limits. {_verdict_summary(ran, findings)}",
         "",
-        "| op | cases | agree | disagree | rejected | max error | notes |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| op | cases | agree | disagree | unspecified | rejected | max abs error "
+        "| notes |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
+    op_findings: dict[str, list[Finding]] = {}
+    for f in findings:
+        for op in f.ops:
+            op_findings.setdefault(op, []).append(f)
     for op in sorted(by_op, key=str.lower):
-        rs = by_op[op]
-        ran = [r for r in rs if r.status in ("agree", "disagree", "rejected")]
-        agree = sum(r.status == "agree" for r in ran)
-        dis = [r for r in ran if r.status == "disagree"]
-        rej = [r for r in ran if r.status == "rejected"]
-        compared = [r for r in ran if r.status != "rejected"]
+        rs = [r for r in by_op[op] if r.status in _RAN]
+        if not rs:
+            continue
+        compared = [r for r in rs if r.status != "rejected"]
         max_abs = max((r.max_abs for r in compared), default=0.0)
-        max_ulp = max((r.max_ulp for r in compared), default=0.0)
-        err = f"{_fmt(max_abs)} ({_fmt(max_ulp)} ulp)" if compared else "-"
-        note = notes.get(op, "")
-        if not note and (dis or rej):
-            bits = [f"{r.data_type} {r.variant}" for r in (dis + rej)[:4]]
-            note = "differs: " + "; ".join(bits)
-        lines.append(f"| {op} | {len(ran)} | {agree} | {len(dis)} | {len(rej)} | "
-                     f"{err} | {note} |")
+        bad = [r for r in rs if r.status != "agree"]
+        notes = [f"{f.key}: {f.title}" for f in op_findings.get(op, [])
+                 if any(f.covers(r) for r in bad)]
+        unexplained = [r for r in bad
+                       if not any(f.covers(r) for f in op_findings.get(op, []))]
+        if unexplained:
+            notes.append("unexplained: " + "; ".join(
+                f"{r.data_type} {r.variant}" for r in unexplained[:4]))
+        note = "; ".join(notes)
+        lines.append(
+            f"| {op} | {len(rs)} | {count(rs, 'agree')} | {count(rs, 'disagree')} "
+            f"| {count(rs, 'unspecified')} | {count(rs, 'rejected')} | "
+            f"{_fmt(max_abs) if compared else '-'} | {note} |")
+    lines += ["", "## Findings", "",
+              "F: the outputs differ; R: Chromium rejects a graph its limits "
+              "admit. *Deviates from the spec* names the side that does.", ""]
+    verdicts = {"Chromium": "Chromium deviates from the spec",
+                "webnnpy": "webnnpy deviates from the spec",
+                "unspecified": "the spec allows both",
+                "limitation": "a Chromium limitation"}
+    for f in findings:
+        hits = [r for r in ran if f.covers(r)]
+        if not hits:
+            continue
+        cases = "; ".join(sorted({f"{r.op} {r.data_type} {r.variant}"
+                                  for r in hits})[:6])
+        more = len({(r.op, r.data_type, r.variant) for r in hits}) - 6
+        lines += [f"**{f.key}. {', '.join(f.ops)}: {f.title}** "
+                  f"({verdicts[f.verdict]}). {f.text}", "",
+                  f"Cases ({len(hits)}): {cases}"
+                  + (f"; and {more} more." if more > 0 else "."), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -568,11 +800,12 @@ def latency_table(browser: Browser, *, workdir: Path, iterations: int = 30,
     return "\n".join(lines) + "\n"
 
 
-def _onnx_builder(path: str) -> Callable[[webnnpy.MLContext], webnnpy.MLGraph]:
+def _onnx_builder(path: str, dims: dict[str, Any] | None = None
+                  ) -> Callable[[webnnpy.MLContext], webnnpy.MLGraph]:
     def make(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
         from webnnpy.models.javascript.cli import load_model
 
-        return load_model(path, ctx)
+        return load_model(path, ctx, dims=dims)
     return make
 
 

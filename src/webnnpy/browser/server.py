@@ -57,10 +57,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_response(204)
         self.end_headers()
 
-    do_POST = _take_body
-    do_PUT = _take_body
+    def do_POST(self) -> None:
+        self._take_body()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def do_PUT(self) -> None:
+        self._take_body()
+
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

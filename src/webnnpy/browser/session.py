@@ -190,11 +190,11 @@ class Browser:
             os.dup2(cmd_r, 3)
             os.dup2(res_w, 4)
 
-        log = open(self._log, "wb")  # noqa: SIM115 - kept for the process's life
+        log = open(self._log, "wb")
         try:
             self._proc = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                pass_fds=(3, 4), preexec_fn=wire_fds,  # noqa: PLW1509
+                pass_fds=(3, 4), preexec_fn=wire_fds,
                 cwd=self.installation.binary.parent)
         except OSError as e:
             log.close()

@@ -68,7 +68,7 @@ class ExportResult:
     module: Path
     weights: Path
 
-    def __iter__(self):  # noqa: ANN204 - allows ``module, weights = export(...)``
+    def __iter__(self):
         return iter((self.module, self.weights))
 
 
@@ -393,7 +393,8 @@ export async function loadWeights(url = new URL("./weights.bin", import.meta.url
   if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
   const weights = await response.arrayBuffer();
   if (weights.byteLength !== WEIGHTS_BYTE_LENGTH) {
-    throw new Error(`${url} has ${weights.byteLength} bytes; expected ${WEIGHTS_BYTE_LENGTH}`);
+    throw new Error(`${url} has ${weights.byteLength} bytes; ` +
+                    `expected ${WEIGHTS_BYTE_LENGTH}`);
   }
   return weights;
 }
@@ -416,18 +417,23 @@ export async function createSession(context, weights) {
     async run(values) {
       for (const [name, desc] of Object.entries(inputs)) {
         if (!(name in values)) throw new TypeError(`missing input "${name}"`);
-        context.writeTensor(inputTensors[name], asTypedArray(values[name], desc.dataType));
+        const data = asTypedArray(values[name], desc.dataType);
+        context.writeTensor(inputTensors[name], data);
       }
       context.dispatch(graph, inputTensors, outputTensors);
       const names = Object.keys(outputs);
-      const buffers = await Promise.all(names.map((n) => context.readTensor(outputTensors[n])));
+      const buffers = await Promise.all(
+        names.map((n) => context.readTensor(outputTensors[n])));
       const result = {};
-      names.forEach((n, i) => { result[n] = asTypedArray(buffers[i], outputs[n].dataType); });
+      names.forEach((n, i) => {
+        result[n] = asTypedArray(buffers[i], outputs[n].dataType);
+      });
       return result;
     },
     destroy() {
       graph.destroy();
-      for (const t of [...Object.values(inputTensors), ...Object.values(outputTensors)]) t.destroy();
+      for (const t of Object.values(inputTensors)) t.destroy();
+      for (const t of Object.values(outputTensors)) t.destroy();
     },
   };
 }
@@ -473,7 +479,8 @@ def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
         f"({n_ops} operators: {', '.join(ops)}).",
         f"// WebNN spec: webmachinelearning/webnn@{SPEC_COMMIT[:12]}. Weights: "
         f"weights.bin ({len(w.weights)} bytes).",
-        "// Usage: `import { run } from './model.js'; const outputs = await run({...});`",
+        "// Usage: `import { run } from './model.js';` then "
+        "`const outputs = await run({...});`",
         "",
         f"export const WEIGHTS_BYTE_LENGTH = {len(w.weights)};",
         "",
@@ -512,14 +519,18 @@ def export_ir(graph: Graph, outdir: str | os.PathLike[str], *,
 
 def export(graph: Any, outdir: str | os.PathLike[str], *,
            name: str = "model") -> ExportResult:
-    """Write ``graph`` (an ``MLGraph`` or an IR ``Graph``) as ``outdir/model.js``
-    plus ``outdir/weights.bin``; returns their paths.
+    """Write ``graph`` (an ``MLGraph``, an imported ONNX model or an IR
+    ``Graph``) as ``outdir/model.js`` plus ``outdir/weights.bin``; returns
+    their paths.
 
     Raises:
         ExportError: the graph holds an operator or argument that is not in
             the spec's API table.
         TypeError: ``graph`` is neither an MLGraph nor an IR Graph.
     """
+    if not isinstance(graph, Graph) and not hasattr(graph, "_ir") \
+            and hasattr(graph, "graph"):
+        graph = graph.graph  # an imported model (webnnpy.models.onnx.load)
     ir = getattr(graph, "_ir", graph)
     if not isinstance(ir, Graph):
         raise TypeError(f"export: expected an MLGraph, got {type(graph).__name__}")

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from onnx import NodeProto
+from onnx import GraphProto, NodeProto
 
 from webnnpy import MLContext, MLGraphBuilder, MLOperand
 from webnnpy.models.onnx.errors import NeedsConstantError, UnsupportedNodeError
 from webnnpy.models.onnx.types import (
     BOOL,
+    np_dtype_of_onnx,
     onnx_of_np,
     onnx_of_webnn,
     type_name,
@@ -82,7 +83,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         kind = "const" if self.is_const else "operand"
-        return f"Tensor({self.name!r}, {type_name(self.onnx_type)}{list(self.shape)}, {kind})"
+        t = f"{type_name(self.onnx_type)}{list(self.shape)}"
+        return f"Tensor({self.name!r}, {t}, {kind})"
 
 
 @dataclass
@@ -97,6 +99,8 @@ class NodeInfo:
     """The since-version of the op's schema that the model's opset selects."""
     inputs: list[str]
     outputs: list[str]
+    expanded: bool = False
+    """True once the node was converted through its ONNX function body."""
 
     def wants(self, k: int) -> bool:
         """True if the node's output ``k`` is requested (present and named)."""
@@ -154,6 +158,10 @@ class ImportContext:
     used_ops: list[str] = field(default_factory=list)
     #: value name -> the graph inputs it is computed from
     deps: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: the values visible to the current node (sub-graphs read outer ones)
+    scope: dict[str, Tensor] = field(default_factory=dict)
+    #: runs a sub-graph (an If branch) in the current scope: set by the importer
+    run_subgraph: Callable[[GraphProto], list[Tensor | None]] | None = None
     _leaves: dict[int, MLOperand] = field(default_factory=dict)
     _scalars: dict[tuple[str, Any], MLOperand] = field(default_factory=dict)
     _limits: dict[str, Any] | None = None
@@ -206,9 +214,11 @@ class ImportContext:
             raise self.fail(f"{what} has type {type_name(onnx_of_np(a.dtype))}, "
                             f"which WebNN has no data type for")
         if 0 in a.shape:
-            raise self.fail(f"{what} has shape {list(a.shape)}: WebNN has no empty "
+            err = self.fail(f"{what} has shape {list(a.shape)}: WebNN has no empty "
                             f"tensors")
-        op = self.builder.constant(np.ascontiguousarray(a))
+            err.empty_input = True
+            raise err
+        op = self.builder.constant(np.asarray(a, order="C"))
         self._leaves[id(op)] = op
         return op
 
@@ -266,6 +276,12 @@ class ImportContext:
     def bool_out(self, op: MLOperand) -> Tensor:
         """An output that is an ONNX bool (a uint8 0/1 operand)."""
         return Tensor("", BOOL, operand=op)
+
+    def empty(self, shape: Sequence[int], like: Tensor) -> Tensor:
+        """An empty result (a 0 in its shape): it holds no values, so it is a
+        constant, which WebNN, having no empty tensors, never sees."""
+        dtype = np_dtype_of_onnx(like.onnx_type)
+        return Tensor("", like.onnx_type, value=np.zeros(tuple(shape), dtype=dtype))
 
     def tensor_of(self, op: MLOperand, like: Tensor | None = None) -> Tensor:
         """Wrap an operand, keeping ``like``'s ONNX type when it is bool."""

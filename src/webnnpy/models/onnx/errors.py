@@ -36,6 +36,9 @@ class UnsupportedNodeError(OnnxImportError):
         self.reason = reason
         self.version = version
         self.domain = domain
+        #: set when the node failed because an input is empty (then it can
+        #: only be computed at import, with every input known)
+        self.empty_input = False
         op = f"{domain}:{op_type}" if domain else op_type
         ver = f", opset {version}" if version else ""
         super().__init__(f"node {node_name!r} ({op}{ver}): {reason}")

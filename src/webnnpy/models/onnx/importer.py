@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnx
-from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
+from onnx import (
+    GraphProto,
+    ModelProto,
+    NodeProto,
+    TensorProto,
+    TypeProto,
+    helper,
+    numpy_helper,
+)
 
 from webnnpy import MLContext, MLGraph, MLGraphBuilder, MLOperand, ml
 from webnnpy.models.onnx.convert import (
@@ -29,11 +37,13 @@ from webnnpy.models.onnx.convert import (
     webnn_rejected,
 )
 from webnnpy.models.onnx.errors import (
+    NeedsConstantError,
     OnnxImportError,
     UnsupportedModelError,
     UnsupportedNodeError,
 )
 from webnnpy.models.onnx.folding import can_fold, fold
+from webnnpy.models.onnx.functions import expand_function, tensor_type
 from webnnpy.models.onnx.handlers import find_handler
 from webnnpy.models.onnx.types import (
     BOOL,
@@ -132,8 +142,13 @@ def _const_of_initializer(t: TensorProto) -> np.ndarray:
 
 def initializers(model: ModelProto) -> dict[str, np.ndarray]:
     """The graph's initializers (and sparse ones, densified) as arrays."""
-    out = {t.name: _const_of_initializer(t) for t in model.graph.initializer}
-    for sp in model.graph.sparse_initializer:
+    return initializers_of(model.graph)
+
+
+def initializers_of(graph: GraphProto) -> dict[str, np.ndarray]:
+    """A graph's initializers (and sparse ones, densified) as arrays."""
+    out = {t.name: _const_of_initializer(t) for t in graph.initializer}
+    for sp in graph.sparse_initializer:
         values = numpy_helper.to_array(sp.values)
         dense = np.zeros(math.prod(sp.dims), dtype=values.dtype)
         idx = numpy_helper.to_array(sp.indices)
@@ -246,27 +261,99 @@ def _wrap(ctx: ImportContext, out: Any, first_in: Tensor | None) -> Tensor | Non
 
 
 def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
-                 opsets: Mapping[str, int]) -> tuple[list[Tensor | None], str]:
+                 opsets: Mapping[str, int], depth: int = 0
+                 ) -> tuple[list[Tensor | None], str]:
     """Fold or convert one node; returns its outputs and "constant" or
     "webnn".  Raises UnsupportedNodeError."""
+    ctx.node = info
     node = info.proto
     present = [t for t in ins if t is not None]
     if can_fold(node, all(t.is_const for t in present)):
         vals = fold(node, [None if t is None else t.value for t in ins], opsets)
         if vals is not None:
             return [Tensor("", onnx_of_np(v.dtype), value=v) for v in vals], "constant"
+    empties = _empty_outputs(node, ins, opsets)
+    if empties is not None:
+        return empties, "constant"
     handler, why = find_handler(info.domain, info.op_type, info.version)
-    if handler is None:
+    declined: UnsupportedNodeError | None = None
+    if handler is not None:
+        try:
+            return _run_handler(ctx, info, handler, ins)
+        except NeedsConstantError:
+            raise
+        except UnsupportedNodeError as e:
+            declined = e
+    outs = _expand(ctx, info, ins, opsets, depth, declined)
+    if outs is None:
+        if declined is not None:
+            raise declined
         raise ctx.fail(why)
-    attrs = parse_attributes(node)
+    info.expanded = True
+    kind = "constant" if all(t is None or t.is_const for t in outs) else "webnn"
+    return outs, kind
+
+
+#: ops whose output shape depends on the values of input 0
+_VALUE_SHAPED = frozenset({
+    "ConstantOfShape", "Range", "NonZero", "Unique", "Compress", "TopK",
+    "Loop", "If", "Scan", "StringSplit",
+})
+#: ops whose output shape depends on their inputs' shapes only
+_ALL_DATA_INPUTS = frozenset({
+    "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean",
+    "And", "Or", "Xor", "Equal", "Less", "LessOrEqual", "Greater",
+    "GreaterOrEqual", "Where", "Concat", "MatMul", "PRelu", "BitShift",
+    "BitwiseAnd", "BitwiseOr", "BitwiseXor", "CastLike",
+})
+
+
+def _empty_outputs(node: NodeProto, ins: list[Tensor | None],
+                   opsets: Mapping[str, int]) -> list[Tensor | None] | None:
+    """With an empty constant among the inputs, the outputs are often empty
+    too, whatever the other inputs hold: evaluate the node with zeros for
+    those, and keep the result if every output is empty (it then has no
+    values that the stand-ins could have changed)."""
+    if not any(t is not None and t.is_const and t.value.size == 0 for t in ins):
+        return None
+    if not can_fold(node, True) or node.op_type in _VALUE_SHAPED:
+        return None
+    # the stand-in values must not decide the output shapes: only data
+    # inputs may be stand-ins (any input of the ops below, else input 0)
+    if any(t is not None and not t.is_const and
+           (k > 0 and node.op_type not in _ALL_DATA_INPUTS)
+           for k, t in enumerate(ins)):
+        return None
+    fill = [None if t is None else t.value if t.is_const else
+            np.zeros(t.shape, np_dtype_of_onnx(t.onnx_type)) for t in ins]
+    vals = fold(node, fill, opsets)
+    if vals is None or any(v.size for v in vals):
+        return None
+    return [Tensor("", onnx_of_np(v.dtype), value=v) for v in vals]
+
+
+def _run_handler(ctx: ImportContext, info: NodeInfo, handler: Any,
+                 ins: list[Tensor | None]) -> tuple[list[Tensor | None], str]:
+    attrs = parse_attributes(info.proto)
     try:
         outs = handler(ctx, info, ins, attrs)
+    except UnsupportedNodeError as e:
+        runtime = [t for t in ins if t is not None and not t.is_const]
+        if not e.empty_input or not runtime:
+            raise
+        # an empty input: only computable at import, once the others are known
+        deps = sorted(set().union(*(ctx.deps.get(t.name, ()) for t in runtime)))
+        raise NeedsConstantError(
+            info.name, info.op_type, "an input is empty, so WebNN cannot compute "
+            "this node; it can be folded at import", value_name=runtime[0].name,
+            graph_inputs=deps, version=info.version, domain=info.domain) from e
     except OnnxImportError:
         raise
     except TypeError as e:
         if webnn_rejected(e):
             raise ctx.fail(f"WebNN rejects the mapping: {e}") from e
         raise
+    present = [t for t in ins if t is not None]
     first = present[0] if present else None
     result = [_wrap(ctx, o, first) for o in outs]
     for k, name in enumerate(info.outputs):
@@ -274,6 +361,94 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
             raise ctx.fail(f"output {k} ({name!r}) is not supported")
     kind = "constant" if all(t is None or t.is_const for t in result) else "webnn"
     return result, kind
+
+
+_MAX_DEPTH = 8
+
+
+def _expand(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
+            opsets: Mapping[str, int], depth: int,
+            declined: UnsupportedNodeError | None) -> list[Tensor | None] | None:
+    """Convert the node through its ONNX function body; None if it has none."""
+    if depth >= _MAX_DEPTH:
+        return None
+    types = [tensor_type(t.onnx_type, t.shape) if t is not None else TypeProto()
+             for t in ins]
+    opset = opsets.get(info.domain, 1)
+    body = expand_function(info.proto, info.domain, opset, types, f"{info.name}/")
+    if body is None:
+        return None
+    nodes, fn_opsets = body
+    local: dict[str, Tensor] = {n: t for n, t in zip(info.inputs, ins, strict=False)
+                                if n and t is not None}
+    for k, inner in enumerate(nodes):
+        sub = _node_info(inner, k, fn_opsets)
+        sub.name = inner.name
+        sub_ins = [local.get(n) if n else None for n in inner.input]
+        missing = [n for n, t in zip(inner.input, sub_ins, strict=False)
+                   if n and t is None]
+        try:
+            if missing:
+                raise UnsupportedNodeError(sub.name, sub.op_type,
+                                           f"input {missing[0]!r} is not available")
+            outs, _ = convert_node(ctx, sub, sub_ins, fn_opsets, depth + 1)
+        except NeedsConstantError:
+            raise
+        except UnsupportedNodeError as e:
+            ctx.node = info
+            if declined is not None:
+                raise declined from e
+            raise ctx.fail(f"no direct mapping, and its ONNX function body does "
+                           f"not map: {e}") from e
+        assign_outputs(ctx, sub, sub_ins, outs, local)
+    ctx.node = info
+    return [local.get(n) if n else None for n in info.outputs]
+
+
+def assign_outputs(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
+                   outs: Sequence[Tensor | None], values: dict[str, Tensor]) -> None:
+    """Name a node's outputs and record them (and which graph inputs each
+    run-time value depends on)."""
+    deps: frozenset[str] = frozenset()
+    for t in ins:
+        if t is not None and not t.is_const:
+            deps |= ctx.deps.get(t.name, frozenset())
+    for name, t in zip(info.outputs, outs, strict=False):
+        if name and t is not None:
+            if t.name and t.name != name:
+                t = Tensor(name, t.onnx_type, value=t.value, operand=t.operand)
+            t.name = name
+            values[name] = t
+            if not t.is_const:
+                ctx.deps[name] = deps
+
+
+def _subgraph_runner(ctx: ImportContext, outer: dict[str, Tensor],
+                     opsets: Mapping[str, int]
+                     ) -> Callable[[GraphProto], list[Tensor | None]]:
+    """Converts a sub-graph's nodes in a scope that sees the outer values."""
+    def run_graph(g: GraphProto) -> list[Tensor | None]:
+        info, used = ctx.node, ctx.used_ops
+        assert info is not None
+        scope = dict(outer)
+        for name, v in initializers_of(g).items():
+            scope[name] = Tensor(name, onnx_of_np(v.dtype), value=v)
+        for k, inner in enumerate(g.node):
+            sub = _node_info(inner, k, opsets)
+            sub.name = f"{info.name}/{sub.name}"
+            sub_ins = [scope.get(n) if n else None for n in inner.input]
+            missing = [n for n, t in zip(inner.input, sub_ins, strict=False)
+                       if n and t is None]
+            ctx.scope = scope
+            ctx.run_subgraph = _subgraph_runner(ctx, scope, opsets)
+            if missing:
+                raise UnsupportedNodeError(sub.name, sub.op_type,
+                                           f"input {missing[0]!r} is not available")
+            outs, _ = convert_node(ctx, sub, sub_ins, opsets)
+            assign_outputs(ctx, sub, sub_ins, outs, scope)
+        ctx.node, ctx.used_ops, ctx.scope = info, used, outer
+        return [scope.get(o.name) for o in g.output]
+    return run_graph
 
 
 def walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
@@ -288,6 +463,8 @@ def walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
         info = _node_info(node, index, opsets)
         ctx.node = info
         ctx.used_ops = []
+        ctx.scope = values
+        ctx.run_subgraph = _subgraph_runner(ctx, values, opsets)
         ins: list[Tensor | None] = []
         missing = None
         for name in node.input:
@@ -309,16 +486,7 @@ def walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
                 raise
             outs = on_error(info, e, ins)
             outcome = NodeOutcome(info, "unsupported", [], e)
-        deps: frozenset[str] = frozenset()
-        for t in ins:
-            if t is not None and not t.is_const:
-                deps |= ctx.deps.get(t.name, frozenset())
-        for name, t in zip(info.outputs, outs, strict=False):
-            if name and t is not None:
-                t.name = name
-                values[name] = t
-                if not t.is_const:
-                    ctx.deps[name] = deps
+        assign_outputs(ctx, info, ins, outs, values)
         if on_node is not None:
             on_node(outcome)
 
@@ -345,6 +513,8 @@ class ImportedModel:
     dims: dict[str, Any]
     constants: dict[str, np.ndarray]
     model: ModelProto = field(repr=False)
+    empty_outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    """Outputs with no elements: known at import, returned by run()."""
 
     @property
     def input_names(self) -> list[str]:
@@ -389,11 +559,11 @@ def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndar
         if tuple(a.shape) != tuple(desc["shape"]):
             raise TypeError(f"run: input {name!r} has shape {list(a.shape)}; the "
                             f"graph was built for {list(desc['shape'])}")
-        feeds[name] = np.ascontiguousarray(a)
+        feeds[name] = np.asarray(a, order="C")
     res = imported.context.compute(imported.graph, feeds)
     out: dict[str, np.ndarray] = {}
     for name in imported.outputs:
-        v = res[name]
+        v = res[name] if name in res else imported.empty_outputs[name].copy()
         if imported.onnx_types.get(name) == BOOL:
             v = v.astype(bool)
         out[name] = v
@@ -468,8 +638,11 @@ def load(model: ModelLike, *, context: MLContext | None = None,
                 f"has no data type for")
         assert s.shape is not None
         if 0 in s.shape:
-            raise UnsupportedModelError(
-                f"input {s.name!r} has shape {s.shape}: WebNN has no empty tensors")
+            # no values: a constant of its shape (the graph does not read it)
+            values[s.name] = Tensor(s.name, s.onnx_type, value=np.zeros(
+                s.shape, np_dtype_of_onnx(s.onnx_type)))
+            onnx_types[s.name] = s.onnx_type
+            continue
         try:
             op = builder.input(s.name, {"data_type": dt, "shape": s.shape})
         except TypeError as e:
@@ -482,6 +655,7 @@ def load(model: ModelLike, *, context: MLContext | None = None,
     walk(ctx, proto, values, opsets)
     outputs: dict[str, MLOperand] = {}
     out_descs: dict[str, dict[str, Any]] = {}
+    empty_outs: dict[str, np.ndarray] = {}
     ctx.node = NodeInfo(proto=NodeProto(), name="<graph outputs>", op_type="Output",
                         domain="", version=0, inputs=[], outputs=[])
     for vi in proto.graph.output:
@@ -489,6 +663,12 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         if t is None:
             raise UnsupportedModelError(f"output {vi.name!r} is not produced by any "
                                         f"node")
+        onnx_types[vi.name] = t.onnx_type
+        if t.is_const and t.value is not None and t.value.size == 0:
+            empty_outs[vi.name] = t.value  # known at import; WebNN has no empties
+            out_descs[vi.name] = {"data_type": t.data_type,
+                                  "shape": list(t.value.shape)}
+            continue
         try:
             op = ctx.op(t, f"output {vi.name!r}")
         except UnsupportedNodeError as e:
@@ -497,13 +677,15 @@ def load(model: ModelLike, *, context: MLContext | None = None,
             op = builder.identity(op)  # the spec forbids input/constant outputs
         outputs[vi.name] = op
         out_descs[vi.name] = {"data_type": op.data_type, "shape": list(op.shape)}
-        onnx_types[vi.name] = t.onnx_type
     if not outputs:
-        raise UnsupportedModelError("the model has no outputs")
+        raise UnsupportedModelError(
+            "the model has no outputs that WebNN can compute"
+            + (" (every output is empty)" if empty_outs else ""))
     graph = builder.build(outputs)
     used = graph.inputs
     return ImportedModel(
         graph=graph, context=context,
         inputs={k: v for k, v in in_descs.items() if k in used},
         outputs=out_descs, onnx_types=onnx_types, opsets=opsets,
-        dims=dict(dims or {}), constants=frozen, model=proto)
+        dims=dict(dims or {}), constants=frozen, model=proto,
+        empty_outputs=empty_outs)

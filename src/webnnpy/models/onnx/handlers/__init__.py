@@ -14,6 +14,7 @@ from typing import Final
 from webnnpy.models.onnx.convert import Handler
 from webnnpy.models.onnx.handlers import (
     activation,
+    control,
     conv_pool,
     elementwise,
     gather_scatter,
@@ -33,6 +34,7 @@ OpsetRanges = tuple[tuple[int, int, Handler], ...]
 
 _FAMILIES: Final = (
     activation.HANDLERS,
+    control.HANDLERS,
     conv_pool.HANDLERS,
     elementwise.HANDLERS,
     gather_scatter.HANDLERS,

@@ -37,7 +37,7 @@ def _relu(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
           attrs: dict[str, Any]) -> list[Any]:
     x = _x(ctx, inputs)
     if x.data_type in _UNSIGNED:
-        return [ctx.b.identity(x)]
+        return [inputs[0]]
     return [ctx.b.relu(x)]
 
 
@@ -64,7 +64,8 @@ def _selu(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
 
 def _celu(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
           attrs: dict[str, Any]) -> list[Any]:
-    # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
+    # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+    #         = alpha * elu(x / alpha)
     x = _x(ctx, inputs)
     alpha = float(attrs.get("alpha", 1.0))
     dt = x.data_type
@@ -154,7 +155,7 @@ def _clip(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                 y = ctx.b.max(y, ctx.op(lo_t, "min"))
             if hi_t is not None:
                 y = ctx.b.min(y, ctx.op(hi_t, "max"))
-            return [y if y is not x else ctx.b.identity(x)]
+            return [y if y is not x else inputs[0]]
         if lo_t is not None:
             lo = np.asarray(lo_t.value).reshape(-1)[0].item()
         if hi_t is not None:
@@ -214,7 +215,7 @@ HANDLERS = {
     "Tanh": ((1, 13, _simple("tanh")),),
     "Elu": ((1, 22, _simple("elu", alpha=1.0)),),
     "Selu": ((1, 22, _selu),),
-    "Celu": ((12, 12, _celu),),
+    "Celu": ((12, 28, _celu),),
     "Softplus": ((1, 22, _simple("softplus")),),
     "Softsign": ((1, 22, _simple("softsign")),),
     "Gelu": ((20, 20, _gelu),),

@@ -257,7 +257,8 @@ def _pool(kind: str):
         rounding = need.pop() if need else "floor"
         x2 = _to_2d(ctx, x, n)
         padding = _webnn_padding(pads)
-        if kind == "average" and int(attrs.get("count_include_pad", 0)) and any(padding):
+        include_pad = int(attrs.get("count_include_pad", 0))
+        if kind == "average" and include_pad and any(padding):
             # ONNX counts the padding in the average; WebNN does not: pad with
             # zeros first
             x2 = ctx.b.pad(x2, [0, 0, padding[0], padding[2]],

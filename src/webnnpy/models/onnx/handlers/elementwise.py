@@ -94,8 +94,6 @@ def _variadic(method: str, mean: bool = False):
             acc = getattr(ctx.b, method)(acc, o)
         if mean and len(ops) > 1:
             acc = ctx.b.div(acc, ctx.scalar(float(len(ops)), acc.data_type))
-        if len(ops) == 1:
-            acc = ctx.b.identity(acc)
         return [acc]
     return handler
 
@@ -108,12 +106,24 @@ def _mod(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     dt = a.data_type
     fmod = int(attrs.get("fmod", 0))
     if dt in float_types:
+        # fmod=1: a - trunc(a / b) * b; fmod=0 (float since opset 28):
+        # a - floor(a / b) * b
+        bb = ctx.b
+        q = bb.div(a, b)
+        if fmod:
+            q = bb.mul(bb.sign(q), bb.floor(bb.abs(q)))
+        else:
+            q = bb.floor(q)
+        r = bb.sub(a, bb.mul(q, b))
+        # a finite x over an infinite y: x (fmod), else x or y by their signs
+        a_finite = bb.logical_not(bb.logical_or(bb.is_infinite(a), bb.is_nan(a)))
+        sel = bb.logical_and(bb.is_infinite(b), a_finite)
+        fix = a
         if not fmod:
-            raise ctx.fail("float Mod requires fmod=1")
-        # fmod(a, b) = a - trunc(a / b) * b
-        q = ctx.b.div(a, b)
-        trunc = ctx.b.mul(ctx.b.sign(q), ctx.b.floor(ctx.b.abs(q)))
-        return [ctx.b.sub(a, ctx.b.mul(trunc, b))]
+            zero = ctx.scalar(0, dt)
+            keep_a = bb.logical_or(bb.equal(bb.sign(a), bb.sign(b)), bb.equal(a, zero))
+            fix = bb.where(keep_a, a, b)
+        return [bb.where(sel, fix, r)]
     # integer division truncates toward zero: a - (a / b) * b is C's fmod
     r = ctx.b.sub(a, ctx.b.mul(ctx.b.div(a, b), b))
     if fmod or dt in _UNSIGNED:
@@ -135,7 +145,7 @@ def _unary(method: str, *, unsigned: str | None = None):
         x = ctx.op(inputs[0], "X")
         if unsigned is not None and x.data_type in _UNSIGNED:
             if unsigned == "identity":
-                return [ctx.b.identity(x)]
+                return [inputs[0]]
             one = ctx.scalar(1, x.data_type)
             return [ctx.b.min(x, one)]
         return [getattr(ctx.b, method)(x)]
@@ -167,7 +177,7 @@ HANDLERS = {
     "Mul": ((1, 14, _binary("mul")),),
     "Div": ((1, 14, _binary("div")),),
     "Pow": ((1, 15, _pow),),
-    "Mod": ((10, 13, _mod),),
+    "Mod": ((10, 28, _mod),),
     "Max": ((1, 13, _variadic("max")),),
     "Min": ((1, 13, _variadic("min")),),
     "Sum": ((1, 13, _variadic("add")),),

@@ -151,7 +151,7 @@ def _einsum(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         raise ctx.fail(f"equation {eq!r}: output labels {out} are not all inputs")
     perm = [lab.index(c) for c in out]
     y = ctx.transpose(y, perm)
-    return [y if y is not ops[0] else ctx.b.identity(y)]
+    return [y]
 
 
 def _diagonals(ctx: ImportContext, o: MLOperand, lab: list[str]
@@ -365,10 +365,10 @@ def _lrn(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
 HANDLERS = {
     "MatMul": ((1, 13, _matmul),),
     "MatMulInteger": ((10, 10, _matmul_integer),),
-    "Gemm": ((7, 13, _gemm),),
-    "Einsum": ((12, 12, _einsum),),
-    "BatchNormalization": ((7, 15, _batch_norm),),
-    "InstanceNormalization": ((6, 22, _instance_norm),),
+    "Gemm": ((1, 13, _gemm),),
+    "Einsum": ((12, 28, _einsum),),
+    "BatchNormalization": ((1, 15, _batch_norm),),
+    "InstanceNormalization": ((1, 22, _instance_norm),),
     "LayerNormalization": ((17, 17, _layer_norm),),
     "GroupNormalization": ((18, 21, _group_norm),),
     "RMSNormalization": ((23, 23, _rms_norm),),

@@ -19,14 +19,16 @@ __all__ = ["HANDLERS"]
 
 def _cast_to(ctx: ImportContext, t: Tensor, to: int) -> Any:
     x = ctx.op(t, "input")
+    if to == BOOL and t.is_bool:
+        return t
     if to == BOOL:
         zero = ctx.scalar(0, x.data_type)
         return ctx.bool_out(ctx.b.not_equal(x, zero))
     dt = webnn_of_onnx(to)
     if dt is None:
         raise ctx.fail(f"casting to {type_name(to)}, which WebNN has no data type for")
-    if x.data_type == dt:
-        return ctx.out(ctx.b.identity(x), to)
+    if x.data_type == dt:  # a bool -> uint8 cast keeps the 0/1 values
+        return t if t.onnx_type == to else ctx.out(x, to)
     return ctx.out(ctx.b.cast(x, dt), to)
 
 
@@ -60,14 +62,14 @@ def _dropout(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     if node.version < 7 and not int(attrs.get("is_test", 0)):
         raise ctx.fail("is_test=0 (training) drops at random")
     x = ctx.op(t, "data")
-    outs: list[Any] = [ctx.tensor_of(ctx.b.identity(x), t)]
+    outs: list[Any] = [t]
     if node.wants(1):
         outs.append(np.ones(x.shape, dtype=bool))
     return outs
 
 
 HANDLERS = {
-    "Cast": ((1, 25, _cast),),
+    "Cast": ((1, 28, _cast),),
     "CastLike": ((15, 25, _cast_like),),
     "Dropout": ((1, 22, _dropout),),
 }

@@ -38,8 +38,9 @@ def _param_shape(ctx: ImportContext, p: MLOperand, rank: int, axis: int,
 def _params(ctx: ImportContext, x: MLOperand, s_t: Tensor, z_t: Tensor | None,
             attrs: dict[str, Any], zp_type: str) -> tuple[MLOperand, MLOperand]:
     scale = ctx.op(s_t, "scale")
-    axis = norm_axis(ctx, int(attrs.get("axis", 1)), max(x.rank, 1)) if x.rank else 0
     block = int(attrs.get("block_size", 0))
+    per_axis = scale.rank == 1 and scale.shape[0] != 1 and not block
+    axis = norm_axis(ctx, int(attrs.get("axis", 1)), x.rank) if per_axis else 0
     shape = _param_shape(ctx, scale, x.rank, axis, block)
     scale = ctx.reshape(scale, shape)
     if z_t is None:
@@ -100,13 +101,16 @@ def _dynamic_quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | 
     zpf = b.round_even(b.clamp(b.sub(zero, b.div(lo, scale)), min_value=0.0,
                                max_value=255.0))
     zp = b.cast(zpf, "uint8")
-    ones = [1] * x.rank
-    y = b.quantize_linear(x, ctx.reshape(scale, ones), ctx.reshape(zp, ones))
+    # y = saturate(round(x / scale) + zp) in float32 arithmetic, as ONNX
+    # defines it (its quotient is rounded to float32 before rounding to an
+    # integer, which quantize_linear's exact quotient would not do)
+    q = b.add(b.round_even(b.div(x, scale)), zpf)
+    y = b.cast(b.clamp(q, min_value=0.0, max_value=255.0), "uint8")
     return [y, scale, zp]
 
 
 HANDLERS = {
-    "QuantizeLinear": ((10, 25, _quantize),),
-    "DequantizeLinear": ((10, 25, _dequantize),),
+    "QuantizeLinear": ((10, 28, _quantize),),
+    "DequantizeLinear": ((10, 28, _dequantize),),
     "DynamicQuantizeLinear": ((11, 11, _dynamic_quantize),),
 }

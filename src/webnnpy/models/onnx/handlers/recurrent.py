@@ -116,7 +116,7 @@ def _split_bias(ctx: ImportContext, b_t: Tensor | None, gates: int, hidden: int
 
 def _gru(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
          attrs: dict[str, Any]) -> list[Any]:
-    x, steps, batch, hidden, direction, acts = _common(
+    x, steps, _, hidden, direction, acts = _common(
         ctx, node, inputs, attrs, ["sigmoid", "tanh"], 3)
     w_t, r_t = inputs[1], inputs[2]
     assert w_t is not None and r_t is not None
@@ -134,7 +134,7 @@ def _lstm(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
           attrs: dict[str, Any]) -> list[Any]:
     if int(attrs.get("input_forget", 0)):
         raise ctx.fail("input_forget=1 (coupled gates) has no WebNN counterpart")
-    x, steps, batch, hidden, direction, acts = _common(
+    x, steps, _, hidden, direction, acts = _common(
         ctx, node, inputs, attrs, ["sigmoid", "tanh", "tanh"], 4)
     w_t, r_t = inputs[1], inputs[2]
     assert w_t is not None and r_t is not None

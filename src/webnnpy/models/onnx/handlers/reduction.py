@@ -30,7 +30,7 @@ def _reduce(method: str):
         axes = input_or_attr_ints(ctx, node, inputs, 1, attrs, "axes")
         if not axes:
             if int(attrs.get("noop_with_empty_axes", 0)):
-                return [ctx.tensor_of(ctx.b.identity(x), t)]
+                return [t]
             axes = list(range(x.rank))
         axes = norm_axes(ctx, axes, x.rank)
         y = getattr(ctx.b, method)(x, axes=axes, keep_dimensions=keep)
@@ -74,8 +74,8 @@ def _cumsum(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
 HANDLERS = {
     "ReduceL1": ((1, 18, _reduce("reduce_l1")),),
     "ReduceL2": ((1, 18, _reduce("reduce_l2")),),
-    "ReduceLogSum": ((1, 18, _reduce("reduce_log_sum")),),
-    "ReduceLogSumExp": ((1, 18, _reduce("reduce_log_sum_exp")),),
+    "ReduceLogSum": ((1, 28, _reduce("reduce_log_sum")),),
+    "ReduceLogSumExp": ((1, 28, _reduce("reduce_log_sum_exp")),),
     "ReduceMax": ((1, 20, _reduce("reduce_max")),),
     "ReduceMean": ((1, 18, _reduce("reduce_mean")),),
     "ReduceMin": ((1, 20, _reduce("reduce_min")),),

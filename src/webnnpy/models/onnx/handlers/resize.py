@@ -100,7 +100,7 @@ def _resize_impl(ctx: ImportContext, t: Tensor, mode: str, transform: str,
     axes = [a for a in range(r)
             if not (out_sizes[a] == in_sizes[a] and scales[a] == 1.0)]
     if not axes:
-        return ctx.tensor_of(ctx.b.identity(x), t)
+        return t
     if len(axes) > 2:
         raise ctx.fail(f"axes {axes} are resized; WebNN resamples at most 2 axes")
     for a in axes:
@@ -214,5 +214,5 @@ def _upsample(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
 
 HANDLERS = {
     "Resize": ((10, 19, _resize),),
-    "Upsample": ((7, 9, _upsample),),
+    "Upsample": ((7, 10, _upsample),),
 }

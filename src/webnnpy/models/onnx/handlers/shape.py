@@ -34,9 +34,9 @@ def _data(ctx: ImportContext, inputs: list[Tensor | None]) -> tuple[Tensor, MLOp
 
 def _reshape_to(ctx: ImportContext, t: Tensor, x: MLOperand, shape: list[int]) -> Any:
     if 0 in shape:
-        raise ctx.fail(f"output shape {shape} is empty: WebNN has no empty tensors")
+        return ctx.empty(shape, t)
     if list(x.shape) == shape:
-        return ctx.tensor_of(ctx.b.identity(x), t)
+        return t
     return ctx.tensor_of(ctx.b.reshape(x, shape), t)
 
 
@@ -219,7 +219,7 @@ def _concat(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     ts = [t for t in ts if not (t.is_const and 0 in t.shape)] or ts[:1]
     ops = [ctx.op(t, f"input {i}") for i, t in enumerate(ts)]
     if len(ops) == 1:
-        return [ctx.tensor_of(ctx.b.identity(ops[0]), ts[0])]
+        return [ts[0]]
     return [ctx.tensor_of(ctx.b.concat(ops, axis), ts[0])]
 
 
@@ -242,13 +242,23 @@ def _split(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     if sum(sizes) != dim or len(sizes) != n_out:
         raise ctx.fail(f"split sizes {sizes} do not fit dimension {dim} and "
                        f"{n_out} outputs")
-    if any(s <= 0 for s in sizes):
-        raise ctx.fail(f"split sizes {sizes} give an empty output: WebNN has no "
-                       f"empty tensors")
-    if len(sizes) == 1:
-        return [ctx.tensor_of(ctx.b.identity(x), t)]
-    outs = ctx.b.split(x, sizes, axis=axis)
-    return [ctx.tensor_of(o, t) for o in outs]
+    if any(s < 0 for s in sizes):
+        raise ctx.fail(f"split sizes {sizes} are negative")
+    full = [s for s in sizes if s]
+    if len(full) == 1:
+        pieces = [t]
+    else:
+        pieces = [ctx.tensor_of(o, t) for o in ctx.b.split(x, full, axis=axis)]
+    it = iter(pieces)
+    out = []
+    for s in sizes:  # empty pieces are empty constants
+        if s:
+            out.append(next(it))
+        else:
+            shape = list(x.shape)
+            shape[axis] = 0
+            out.append(ctx.empty(shape, t))
+    return out
 
 
 def slice_params(dim: int, start: int, end: int, step: int
@@ -290,22 +300,26 @@ def _slice(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     w_sizes = list(x.shape)
     w_strides = [1] * x.rank
     rev: list[int] = []
+    empty = False
     for a, s, e, k in zip(axes, starts, ends, steps, strict=True):
         if k == 0:
             raise ctx.fail("a step is 0")
         b0, size, stride, reverse = slice_params(x.shape[a], s, e, k)
         if size == 0:
-            raise ctx.fail(f"the slice of axis {a} is empty: WebNN has no empty "
-                           f"tensors")
+            empty = True
         w_starts[a], w_sizes[a], w_strides[a] = b0, size, stride
         if reverse:
             rev.append(a)
+    if empty:
+        shape = [0 if sz == 0 else -(-sz // st) for sz, st in zip(w_sizes, w_strides,
+                                                                 strict=True)]
+        return [ctx.empty(shape, t)]
     y = x
     if rev:
         y = ctx.b.reverse(y, axes=sorted(rev))
     if w_starts == [0] * x.rank and w_sizes == list(x.shape) and \
             w_strides == [1] * x.rank:
-        return [ctx.tensor_of(y if rev else ctx.b.identity(y), t)]
+        return [ctx.tensor_of(y, t) if rev else t]
     y = ctx.b.slice(y, w_starts, w_sizes, strides=w_strides)
     return [ctx.tensor_of(y, t)]
 
@@ -317,9 +331,9 @@ def _expand(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     assert s is not None
     shape = broadcast_shape(ctx, x.shape, ctx.ints(s, "shape"))
     if 0 in shape:
-        raise ctx.fail(f"output shape {shape} is empty: WebNN has no empty tensors")
+        return [ctx.empty(shape, t)]
     if shape == list(x.shape):
-        return [ctx.tensor_of(ctx.b.identity(x), t)]
+        return [t]
     return [ctx.tensor_of(ctx.b.expand(x, shape), t)]
 
 
@@ -332,8 +346,7 @@ def _tile(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     if len(reps) != x.rank:
         raise ctx.fail(f"repeats {reps} do not match the rank {x.rank}")
     if 0 in reps:
-        raise ctx.fail(f"repeats {reps} give an empty output: WebNN has no empty "
-                       f"tensors")
+        return [ctx.empty([d * r for d, r in zip(x.shape, reps, strict=True)], t)]
     return [ctx.tensor_of(ctx.b.tile(x, reps), t)]
 
 
@@ -356,8 +369,8 @@ def _pad(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
             v = ctx.const(v_t, "constant_value")
             value = np.asarray(v).reshape(-1)[0].item() if v.size else 0
         ax_t = present(inputs, 3)
-        axes = list(range(r)) if ax_t is None else norm_axes(ctx, ctx.ints(ax_t, "axes"),
-                                                             r)
+        axes = (list(range(r)) if ax_t is None
+                else norm_axes(ctx, ctx.ints(ax_t, "axes"), r))
     if len(pads) != 2 * len(axes):
         raise ctx.fail(f"pads {pads} need 2 values per axis ({len(axes)} axes)")
     begin, end = [0] * r, [0] * r
@@ -378,7 +391,7 @@ def _pad(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         begin = [max(b, 0) for b in begin]
         end = [max(e, 0) for e in end]
     if not any(begin) and not any(end):
-        return [ctx.tensor_of(ctx.b.identity(x), t)]
+        return [ctx.tensor_of(x, t)]
     if mode == "wrap":
         return [ctx.tensor_of(_wrap_pad(ctx, x, begin, end), t)]
     webnn_mode = {"constant": "constant", "reflect": "reflection",
@@ -450,7 +463,10 @@ def _space_to_depth(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | No
     if h % bs or w % bs:
         raise ctx.fail(f"spatial size {h}x{w} is not divisible by blocksize {bs}")
     y = ctx.b.reshape(x, [n, c, h // bs, bs, w // bs, bs])
-    y = ctx.b.transpose(y, permutation=[0, 3, 5, 1, 2, 4])
+    if attrs.get("mode", "DCR") == "CRD":  # opset 28
+        y = ctx.b.transpose(y, permutation=[0, 1, 3, 5, 2, 4])
+    else:
+        y = ctx.b.transpose(y, permutation=[0, 3, 5, 1, 2, 4])
     return [ctx.tensor_of(ctx.b.reshape(y, [n, c * bs * bs, h // bs, w // bs]), t)]
 
 
@@ -468,7 +484,7 @@ HANDLERS = {
     "Size": ((1, 25, _size),),
     "Constant": ((1, 25, _constant),),
     "ConstantOfShape": ((9, 25, _constant_of_shape),),
-    "Range": ((11, 11, _range),),
+    "Range": ((11, 27, _range),),
     "EyeLike": ((9, 22, _eye_like),),
     "Reshape": ((1, 25, _reshape),),
     "Flatten": ((1, 25, _flatten),),
@@ -481,7 +497,7 @@ HANDLERS = {
     "Expand": ((8, 13, _expand),),
     "Tile": ((6, 13, _tile),),
     "Pad": ((1, 25, _pad),),
-    "DepthToSpace": ((1, 13, _depth_to_space),),
-    "SpaceToDepth": ((1, 13, _space_to_depth),),
+    "DepthToSpace": ((1, 28, _depth_to_space),),
+    "SpaceToDepth": ((1, 28, _space_to_depth),),
     "Trilu": ((14, 14, _trilu),),
 }

@@ -1,0 +1,38 @@
+"""Import ONNX models as WebNN graphs.
+
+    >>> from webnnpy.models import onnx as wonnx
+    >>> m = wonnx.load("model.onnx", dims={"batch": 1})
+    >>> outputs = m.run({"x": x})                  # or wonnx.run(m, {...})
+    >>> print(wonnx.inspect("model.onnx"))         # every node: maps or why not
+
+:func:`load` turns a model (a path, bytes or an ``onnx.ModelProto``, with
+external data) into an ``MLGraph`` by calls on the public ``MLGraphBuilder``,
+so the spec's validation applies to every imported operator.  Free
+dimensions are fixed by ``dims=`` (or the model), and shape computations are
+folded at import, so the WebNN graph is static.  Needs the ``onnx``
+package; ``import webnnpy`` does not import it.
+"""
+
+from __future__ import annotations
+
+from webnnpy.models.onnx.errors import (
+    NeedsConstantError,
+    OnnxImportError,
+    UnsupportedModelError,
+    UnsupportedNodeError,
+)
+from webnnpy.models.onnx.importer import ImportedModel, load, run
+from webnnpy.models.onnx.inspect import InspectReport, NodeReport, inspect
+
+__all__ = [
+    "ImportedModel",
+    "InspectReport",
+    "NeedsConstantError",
+    "NodeReport",
+    "OnnxImportError",
+    "UnsupportedModelError",
+    "UnsupportedNodeError",
+    "inspect",
+    "load",
+    "run",
+]
