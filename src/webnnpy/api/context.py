@@ -442,9 +442,7 @@ class MLContext:
             if self._is_lost:
                 return  # aborted by context loss
             try:
-                backend.dispatch(graph._impl,
-                                 {n: t._buffer for n, t in in_t.items()},
-                                 {n: t._buffer for n, t in out_t.items()})
+                backend.dispatch(graph._impl, _buffers(in_t), _buffers(out_t))
             except Exception as e:
                 # The spec has no error path here (its issue 778); rather than
                 # leave stale data to be read silently, the outputs remember
@@ -543,6 +541,11 @@ class MLContext:
             t.destroy()
             t._buffer = None
         self._timeline.close()
+
+
+def _buffers(tensors: dict[str, MLTensor]) -> dict[str, Any]:
+    """The backend buffers behind named tensors."""
+    return {n: t._buffer for n, t in tensors.items()}
 
 
 def _as_tensor(where: str, what: str, value: Any) -> MLTensor:

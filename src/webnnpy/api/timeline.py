@@ -42,6 +42,8 @@ _GRACE_S = 0.0005
 #: The worker polls for this long after the last enqueue, then sleeps until
 #: notified.
 _BUSY_S = 0.05
+#: The worker's polling period while a caller runs the queue inline.
+_RUNNING_POLL_S = 0.05
 
 
 class Timeline:
@@ -83,7 +85,7 @@ class Timeline:
             raise InvalidStateError("the context is lost")
         if not self.on_timeline and self._run_lock.acquire(blocking=False):
             try:
-                while self._run_one():
+                while self._items and self._run_one():
                     pass
                 return work()
             finally:
@@ -177,10 +179,11 @@ class Timeline:
                         return
                     if running:
                         # Someone is running the queue (a caller, inline):
-                        # sleep until it hands back what is left, rather than
-                        # polling and taking the GIL from a long native run.
-                        self._polling = False
-                        self._cv.wait()
+                        # sleep until it hands back what is left (it notifies)
+                        # rather than poll and take CPU from a long native
+                        # run; still "polling", so enqueue does not notify.
+                        self._polling = True
+                        self._cv.wait(_RUNNING_POLL_S)
                         continue
                     self._polling = now - self._last < _BUSY_S
                     self._cv.wait(_POLL_S if self._polling or self._items else None)

@@ -27,6 +27,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -705,13 +706,17 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
 
 
 def _latency_models() -> dict[str, Callable[[webnnpy.MLContext], webnnpy.MLGraph]]:
-    rng = np.random.default_rng(0)
+    def consts() -> Callable[..., webnnpy.MLOperand]:
+        rng = np.random.default_rng(0)  # the same weights on every context
 
-    def const(b: webnnpy.MLGraphBuilder, shape: Sequence[int]) -> webnnpy.MLOperand:
-        data = (rng.standard_normal(shape) * 0.1).astype(np.float32)
-        return b.constant({"data_type": "float32", "shape": list(shape)}, data)
+        def const(b: webnnpy.MLGraphBuilder, shape: Sequence[int]
+                  ) -> webnnpy.MLOperand:
+            data = (rng.standard_normal(shape) * 0.1).astype(np.float32)
+            return b.constant({"data_type": "float32", "shape": list(shape)}, data)
+        return const
 
     def cnn(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
+        const = consts()
         b = webnnpy.MLGraphBuilder(ctx)
         x = b.input("x", {"data_type": "float32", "shape": [1, 32, 32, 3]})
         for cin, cout in ((3, 16), (16, 32), (32, 64)):
@@ -726,6 +731,7 @@ def _latency_models() -> dict[str, Callable[[webnnpy.MLContext], webnnpy.MLGraph
         return b.build({"y": b.softmax(x, 1)})
 
     def mlp(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
+        const = consts()
         b = webnnpy.MLGraphBuilder(ctx)
         x = b.input("x", {"data_type": "float32", "shape": [8, 256]})
         for _ in range(4):
@@ -733,8 +739,33 @@ def _latency_models() -> dict[str, Callable[[webnnpy.MLContext], webnnpy.MLGraph
             x = b.layer_normalization(x, axes=[1])
         return b.build({"y": x})
 
+    def mobile(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
+        const = consts()
+        b = webnnpy.MLGraphBuilder(ctx)
+        x = b.input("x", {"data_type": "float32", "shape": [1, 112, 112, 3]})
+        x = b.clamp(b.conv2d(x, const(b, [32, 3, 3, 3]), bias=const(b, [32]),
+                             strides=[2, 2], padding=[0, 1, 0, 1],
+                             input_layout="nhwc", filter_layout="ohwi"),
+                    min_value=0, max_value=6)
+        c = 32
+        for cout, stride in ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1),
+                             (512, 2)):
+            pad = [1, 1, 1, 1] if stride == 1 else [0, 1, 0, 1]
+            x = b.clamp(b.conv2d(x, const(b, [1, 3, 3, c]), bias=const(b, [c]),
+                                 strides=[stride, stride], padding=pad, groups=c,
+                                 input_layout="nhwc", filter_layout="ihwo"),
+                        min_value=0, max_value=6)
+            x = b.clamp(b.conv2d(x, const(b, [cout, 1, 1, c]), bias=const(b, [cout]),
+                                 input_layout="nhwc", filter_layout="ohwi"),
+                        min_value=0, max_value=6)
+            c = cout
+        x = b.average_pool2d(x, layout="nhwc")
+        x = b.gemm(b.reshape(x, [1, c]), const(b, [c, 100]), c=const(b, [100]))
+        return b.build({"y": b.softmax(x, 1)})
+
     return {"small CNN 32x32x3 (3 conv+pool, gemm)": cnn,
-            "MLP 8x256, 4 layers (matmul, gelu, layerNorm)": mlp}
+            "MLP 8x256, 4 layers (matmul, gelu, layerNorm)": mlp,
+            "MobileNet-style 112x112x3 (13 conv, depthwise separable)": mobile}
 
 
 def _time_webnnpy(graph: webnnpy.MLGraph, ctx: webnnpy.MLContext,
@@ -748,21 +779,29 @@ def _time_webnnpy(graph: webnnpy.MLGraph, ctx: webnnpy.MLContext,
     outs = {n: ctx.create_tensor({"data_type": d.data_type, "shape": list(d.shape),
                                   "readable": True})
             for n, d in graph.outputs.items()}
-    times = []
-    for i in range(warmup + iterations):
-        s = time.perf_counter()
+    def once() -> None:
         for n, t in ins.items():
             ctx.write_tensor(t, feeds[n])
         ctx.dispatch(graph, ins, outs)
         for t in outs.values():
             ctx.read_tensor(t)
-        if i >= warmup:
-            times.append((time.perf_counter() - s) * 1000)
+
+    for _ in range(warmup):
+        once()
+    times = []  # as the browser side: the means of 5 batches
+    batch = max(1, iterations // 5)
+    for done in range(0, iterations, batch):
+        n = min(batch, iterations - done)
+        s = time.perf_counter()
+        for _ in range(n):
+            once()
+        times.append((time.perf_counter() - s) * 1000 / n)
     return float(np.median(times))
 
 
-def latency_table(browser: Browser, *, workdir: Path, iterations: int = 30,
-                  warmup: int = 5, onnx_models: Sequence[str] = ()) -> str:
+def latency_table(browser: Browser, *, workdir: Path, iterations: int = 200,
+                  warmup: int = 10, onnx_models: Sequence[str] = (),
+                  dims: dict[str, Any] | None = None) -> str:
     """Median latency (ms) of write + dispatch + read per model and runtime."""
     from webnnpy.backends import available_backends
 
@@ -770,9 +809,10 @@ def latency_table(browser: Browser, *, workdir: Path, iterations: int = 30,
     models: dict[str, Callable[[webnnpy.MLContext], webnnpy.MLGraph]] = \
         dict(_latency_models())
     for path in onnx_models:
-        models[Path(path).name] = _onnx_builder(path)
+        models[Path(path).name] = _onnx_builder(path, dims)
     header = ["model", "Chromium (LiteRT/XNNPACK)", *[f"webnnpy {b}" for b in
-                                                      backends]]
+                                                      backends],
+              "Chromium vs reference (max abs diff)"]
     lines = ["| " + " | ".join(header) + " |",
              "|---|" + "---:|" * (len(header) - 1)]
     for i, (name, make) in enumerate(models.items()):
@@ -782,22 +822,37 @@ def latency_table(browser: Browser, *, workdir: Path, iterations: int = 30,
         d = workdir / f"latency{i}"
         export(graph, d)
         cells = []
+        diff = "-"
         try:
-            bench = browser.benchmark(d, feeds, iterations=iterations, warmup=warmup)
+            probe = browser.benchmark(d, feeds, iterations=3, warmup=1)
+            n = _iterations(probe["median_ms"], iterations)
+            bench = browser.benchmark(d, feeds, iterations=n, warmup=min(warmup, n))
             cells.append(f"{bench['median_ms']:.3f}")
+            ref = ref_ctx.compute(graph, feeds)
+            diff = _fmt(max(float(np.max(np.abs(ref[k].astype(np.float64)
+                                                - bench["outputs"][k])))
+                            for k in ref))
         except JSError as e:
             cells.append(f"fails: {e.name}")
         for backend in backends:
             ctx = webnnpy.ml.create_context(backend=backend)
             try:
                 g = make(ctx)
-                cells.append(f"{_time_webnnpy(g, ctx, feeds, iterations, warmup):.3f}")
+                first = _time_webnnpy(g, ctx, feeds, 1, 1)
+                n = _iterations(first, iterations)
+                cells.append(f"{_time_webnnpy(g, ctx, feeds, n, min(warmup, n)):.3f}")
             except Exception as e:  # noqa: BLE001 - report per backend
                 cells.append(f"fails: {type(e).__name__}")
             finally:
                 ctx.destroy()
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {diff} |")
+        ref_ctx.destroy()
     return "\n".join(lines) + "\n"
+
+
+def _iterations(ms: float, most: int, budget_ms: float = 3000.0) -> int:
+    """How many timed runs fit the time budget (5 to ``most``)."""
+    return int(max(5, min(most, budget_ms / max(ms, 1e-3))))
 
 
 def _onnx_builder(path: str, dims: dict[str, Any] | None = None
@@ -810,6 +865,12 @@ def _onnx_builder(path: str, dims: dict[str, Any] | None = None
 
 
 # ------------------------------------------------------------------- main
+
+
+def _parse_dims(items: Sequence[str]) -> dict[str, Any]:
+    from webnnpy.models.javascript.cli import _parse_dims as parse
+
+    return parse(items)
 
 
 def _default_tests_dir() -> Path:
@@ -832,6 +893,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="also time models in Chromium and webnnpy's backends")
     p.add_argument("--onnx", action="append", default=[],
                    help="an ONNX model to include in the latency table")
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
+                   help="a free dimension of the ONNX models")
     p.add_argument("--no-cases", action="store_true",
                    help="skip the per-op cases (with --latency)")
     p.add_argument("--cache-dir", help="the browser's install folder")
@@ -863,11 +926,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Path(args.details).write_text(json.dumps(
                     [r.__dict__ for r in results], indent=1, default=str) + "\n")
         if args.latency:
-            out.append("\n## Latency\n\nMedian milliseconds per run (write the "
-                       "inputs, dispatch, read the outputs) after warm-up, same "
-                       "graph and inputs, on this machine's CPU.\n\n" +
+            out.append("\n## Latency\n\nMilliseconds per run (write the inputs, "
+                       "dispatch, read the outputs): the median of 5 batch means "
+                       "over up to 200 runs (as many as fit in 3 s) after up to 10 "
+                       "warm-up runs, same graph, weights "
+                       "and inputs, on this machine's CPU "
+                       f"({os.cpu_count()} cores).\n\n" +
                        latency_table(browser, workdir=Path(tmp),
-                                     onnx_models=args.onnx))
+                                     onnx_models=args.onnx,
+                                     dims=_parse_dims(args.dim)))
         text = "\n".join(out)
         if args.table:
             Path(args.table).write_text(text)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,8 @@ class ExportResult:
     module: Path
     weights: Path
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Path]:
+        """``module, weights = export(...)``."""
         return iter((self.module, self.weights))
 
 

@@ -47,6 +47,17 @@ def _plain(ctx: Emitter, node: Node) -> None:
     x = ctx.input(node, "input")
     dt = dtype_of(node, "input")
     if node.op in _FINITE_BELOW:
+        if dt == "float16":
+            # ONNX Runtime's CPU kernels for Max, Gelu and HardSwish are
+            # float32 only: it would wrap each in a Cast pair.  One pair
+            # around both, as the float16 graph gets anyway, computes the
+            # same (float32 inside, one rounding to float16 at the end).
+            x = ctx.emit("Max", [ctx.cast(x, "float32"),
+                                 ctx.const(-_MAX[dt], "float32")])
+            attrs = {"approximate": "none"} if node.op == "gelu" else {}
+            y = ctx.emit(_PLAIN[node.op], [x], **attrs)
+            ctx.cast(y, "float16", ctx.out(node))
+            return
         x = ctx.emit("Max", [x, ctx.const(-_MAX[dt], dt)])
     if node.op == "softsign":  # inf / inf: the limit is sign(x)
         y = ctx.emit("Softsign", [x])

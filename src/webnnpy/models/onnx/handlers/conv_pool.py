@@ -176,8 +176,14 @@ def _conv_transpose(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | No
         for i in range(n):
             total = full[i] - target[i]
             if total < 0:
-                raise ctx.fail(f"output_shape {target} is larger than the full "
-                               f"transposed convolution")
+                # a larger output: extra rows and columns at the end, as
+                # WebNN's outputSizes gives them (up to stride - 1 of them)
+                if -total >= strides[i]:
+                    raise ctx.fail(f"output_shape {target} exceeds the full "
+                                   f"transposed convolution {full} by a stride "
+                                   f"or more")
+                pads.append((0, 0))
+                continue
             small = total // 2
             pads.append((small, total - small) if auto_pad == "SAME_UPPER"
                         else (total - small, small))

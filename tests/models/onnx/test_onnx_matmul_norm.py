@@ -1,0 +1,118 @@
+"""MatMul/Gemm/Einsum and the normalization handlers against onnx.reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import helper
+from onnx_testlib import rand
+
+N = helper.make_node
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)),
+                                   ((4,), (2, 4, 3)), ((2, 1, 3, 4), (5, 4, 2)),
+                                   ((4,), (4,)), ((2, 3, 4), (4,))])
+def test_matmul(check, sa, sb):
+    check([N("MatMul", ["a", "b"], ["y"])], {"a": rand(*sa), "b": rand(*sb)}, ["y"],
+          rtol=1e-5, atol=1e-6)
+
+
+def test_matmul_integer(check):
+    a = rand(3, 4, dtype=np.uint8, low=0, high=255)
+    b = rand(4, 5, dtype=np.int8, low=-128, high=127)
+    check([N("MatMulInteger", ["a", "b", "az", "bz"], ["y"])], {"a": a, "b": b}, ["y"],
+          initializers={"az": np.array([1, 2, 3], np.uint8),
+                        "bz": np.array(-3, np.int8)})
+
+
+@pytest.mark.parametrize("attrs,c_shape", [
+    ({}, None), ({"transA": 1, "alpha": 0.5}, (5,)), ({"transB": 1, "beta": 2.0}, (3, 1)),
+    ({"transA": 1, "transB": 1}, (3, 5))])
+def test_gemm(check, attrs, c_shape):
+    a = rand(4, 3) if attrs.get("transA") else rand(3, 4)
+    b = rand(5, 4) if attrs.get("transB") else rand(4, 5)
+    ins = {"a": a, "b": b}
+    names = ["a", "b"]
+    if c_shape:
+        ins["c"] = rand(*c_shape)
+        names.append("c")
+    check([N("Gemm", names, ["y"], **attrs)], ins, ["y"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("eq,shapes", [
+    ("ij->ji", [(3, 4)]), ("ij->", [(3, 4)]), ("ii->i", [(4, 4)]),
+    ("...ii->...i", [(2, 3, 3)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+    ("i,i", [(5,), (5,)]), ("ij,jk", [(3, 4), (4, 2)]), ("i,j->ij", [(3,), (4,)]),
+    ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)])])
+def test_einsum(check, eq, shapes):
+    ins = {f"x{i}": rand(*s) for i, s in enumerate(shapes)}
+    check([N("Einsum", list(ins), ["y"], equation=eq)], ins, ["y"], rtol=1e-5,
+          atol=1e-6)
+
+
+def test_batch_norm(check):
+    c = 3
+    ins = {"x": rand(2, c, 4, 5)}
+    init = {"s": rand(c), "b": rand(c), "m": rand(c), "v": rand(c, low=0.5, high=2)}
+    check([N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
+          ins, ["y"], initializers=init, rtol=1e-5)
+
+
+@pytest.mark.parametrize("rank", [3, 4, 5])
+def test_instance_norm(check, rank):
+    x = rand(*([2, 3, 4, 5, 2][:rank]))
+    check([N("InstanceNormalization", ["x", "s", "b"], ["y"])], {"x": x}, ["y"],
+          initializers={"s": rand(3), "b": rand(3)}, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("axis", [-1, 1, 0])
+def test_layer_norm(check, axis):
+    x = rand(2, 3, 4)
+    shape = x.shape[axis:] if axis >= 0 else x.shape[axis:]
+    check([N("LayerNormalization", ["x", "s", "b"], ["y"], axis=axis)], {"x": x},
+          ["y"], initializers={"s": rand(*shape), "b": rand(*shape)}, rtol=1e-4,
+          atol=1e-5)
+
+
+def test_layer_norm_statistics_outputs(check):
+    # Mean and InvStdDev come from LayerNormalization's ONNX function body
+    x = rand(2, 3, 4)
+    check([N("LayerNormalization", ["x", "s"], ["y", "mean", "inv"], axis=1)],
+          {"x": x}, ["y", "mean", "inv"], initializers={"s": rand(3, 4)}, rtol=1e-4,
+          atol=1e-5)
+
+
+@pytest.mark.parametrize("opset", [18, 21])
+def test_group_norm(check, opset):
+    groups = 2
+    c = 4
+    n_scale = groups if opset == 18 else c
+    check([N("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=groups)],
+          {"x": rand(2, c, 3, 3)}, ["y"], opset=opset,
+          initializers={"s": rand(n_scale), "b": rand(n_scale)}, rtol=1e-4, atol=1e-5)
+
+
+def test_rms_norm(check):
+    check([N("RMSNormalization", ["x", "s"], ["y"], axis=-1)], {"x": rand(2, 3, 4)},
+          ["y"], opset=23, initializers={"s": rand(4)}, rtol=1e-5)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_lp_normalization(check, p):
+    x = rand(3, 4)
+    x[1] = 0  # a zero norm gives 0
+    check([N("LpNormalization", ["x"], ["y"], axis=1, p=p)], {"x": x}, ["y"],
+          rtol=1e-5)
+
+
+def test_mean_variance_normalization(check):
+    check([N("MeanVarianceNormalization", ["x"], ["y"])], {"x": rand(2, 3, 4, 5)},
+          ["y"], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [3, 4])
+def test_lrn(check, size):
+    check([N("LRN", ["x"], ["y"], size=size, alpha=0.01, beta=0.6, bias=1.5)],
+          {"x": rand(2, 6, 3, 3)}, ["y"], rtol=1e-5)
