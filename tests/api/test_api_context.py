@@ -192,10 +192,28 @@ def test_compute_graph_without_inputs(ref_context) -> None:
     assert ref_context.compute(g, {})["y"] == np.int32(42)
 
 
-def test_compute_leaves_no_live_tensors(ref_context) -> None:
+def test_compute_tensors_live_with_the_graph(ref_context) -> None:
+    # compute() keeps one set of tensors per graph (no allocation per call);
+    # they are the graph's: destroying it destroys them.
     g = identity_graph(ref_context)
     ref_context.compute(g, {"x": np.zeros((2, 3), np.float32)})
+    ref_context.compute(g, {"x": np.ones((2, 3), np.float32)})
+    assert len(list(ref_context._tensors)) == 2
+    g.destroy()
     assert all(t._destroyed for t in list(ref_context._tensors))
+
+
+def test_compute_from_threads_does_not_interleave(context) -> None:
+    import concurrent.futures
+
+    g = identity_graph(context)
+
+    def one(k: int) -> bool:
+        x = np.full((2, 3), k, np.float32)
+        return bool((context.compute(g, {"x": x})["y"] == k).all())
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(one, range(200)))
 
 
 def test_compute_errors(ref_context) -> None:

@@ -477,23 +477,24 @@ class MLContext:
                             f"graph's inputs {sorted(graph._input_descs)}")
         data = {name: buffer_to_array(f"compute: inputs[{name!r}]", inputs[name], d)
                 for name, d in graph._input_descs.items()}
-        in_t = {}
-        out_t = {}
-        try:
-            for name, d in graph._input_descs.items():
-                t = self.create_tensor({"data_type": d.data_type, "shape": d.shape,
-                                        "writable": True})
-                in_t[name] = t
+        # The graph keeps one set of tensors for compute(), made on first use
+        # (creating tensors per call would cost more than a small graph's
+        # run); the lock keeps concurrent compute() calls from interleaving
+        # their writes, dispatches and reads on them.
+        with graph._compute_lock:
+            if graph._compute_tensors is None:
+                in_t = {n: self.create_tensor({"data_type": d.data_type,
+                                               "shape": d.shape, "writable": True})
+                        for n, d in graph._input_descs.items()}
+                out_t = {n: self.create_tensor({"data_type": d.data_type,
+                                                "shape": d.shape, "readable": True})
+                         for n, d in graph._output_descs.items()}
+                graph._compute_tensors = (in_t, out_t)
+            in_t, out_t = graph._compute_tensors
+            for name, t in in_t.items():
                 self.write_tensor(t, data[name])
-            for name, d in graph._output_descs.items():
-                out_t[name] = self.create_tensor({"data_type": d.data_type,
-                                                  "shape": d.shape,
-                                                  "readable": True})
             self.dispatch(graph, in_t, out_t)
             return {name: self.read_tensor(t) for name, t in out_t.items()}
-        finally:
-            for t in (*in_t.values(), *out_t.values()):
-                t.destroy()
 
     # ------------------------------------------------------------- limits
 

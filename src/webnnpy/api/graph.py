@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ class MLGraph:
         # (inputs, outputs, tensors) of the last dispatch that passed
         # validation, so that repeating it skips the unchanged checks
         self._last_binding: tuple[Any, Any, tuple[Any, ...]] | None = None
+        # the tensors MLContext.compute() reuses, and the lock it holds
+        self._compute_tensors: tuple[dict[str, Any], dict[str, Any]] | None = None
+        self._compute_lock = threading.Lock()
 
     @property
     def _context(self) -> MLContext | None:
@@ -53,6 +57,11 @@ class MLGraph:
         if self._destroyed:
             return
         self._destroyed = True
+        if self._compute_tensors is not None:
+            for group in self._compute_tensors:
+                for t in group.values():
+                    t.destroy()
+            self._compute_tensors = None
         ctx = self._context
         if ctx is not None and not ctx._is_lost:
             ctx._release_graph(self)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from onnx import helper
-from onnx_testlib import rand
+from onnx_testlib import make_model, rand
+
+from webnnpy.models.onnx import load
 
 N = helper.make_node
 
@@ -22,8 +24,18 @@ def test_matmul_integer(check):
     a = rand(3, 4, dtype=np.uint8, low=0, high=255)
     b = rand(4, 5, dtype=np.int8, low=-128, high=127)
     check([N("MatMulInteger", ["a", "b", "az", "bz"], ["y"])], {"a": a, "b": b}, ["y"],
-          initializers={"az": np.array([1, 2, 3], np.uint8),
-                        "bz": np.array(-3, np.int8)})
+          initializers={"az": np.array(7, np.uint8), "bz": np.array(-3, np.int8)})
+
+
+def test_matmul_integer_per_row_zero_point():
+    # (onnx.reference cannot broadcast a per-row a_zero_point)
+    a = rand(3, 4, dtype=np.uint8, low=0, high=255)
+    b = rand(4, 5, dtype=np.uint8, low=0, high=255)
+    az, bz = np.array([1, 2, 3], np.uint8), np.array([4, 5, 6, 7, 8], np.uint8)
+    m = make_model([N("MatMulInteger", ["a", "b", "az", "bz"], ["y"])],
+                   {"a": a, "b": b}, ["y"], initializers={"az": az, "bz": bz})
+    want = (a.astype(np.int32) - az[:, None]) @ (b.astype(np.int32) - bz)
+    np.testing.assert_array_equal(load(m).run({"a": a, "b": b})["y"], want)
 
 
 @pytest.mark.parametrize("attrs,c_shape", [
@@ -100,11 +112,15 @@ def test_rms_norm(check):
 
 
 @pytest.mark.parametrize("p", [1, 2])
-def test_lp_normalization(check, p):
+def test_lp_normalization(p):
+    # (onnx.reference sums x ** p without abs(), wrong for p=1 and negative x)
     x = rand(3, 4)
-    x[1] = 0  # a zero norm gives 0
-    check([N("LpNormalization", ["x"], ["y"], axis=1, p=p)], {"x": x}, ["y"],
-          rtol=1e-5)
+    x[1] = 0  # a zero norm gives 0, as onnx.reference does
+    m = make_model([N("LpNormalization", ["x"], ["y"], axis=1, p=p)], {"x": x}, ["y"])
+    norm = (np.abs(x.astype(np.float64)) ** p).sum(axis=1, keepdims=True) ** (1 / p)
+    with np.errstate(invalid="ignore"):
+        want = np.where(norm == 0, 0, x / norm)
+    np.testing.assert_allclose(load(m).run({"x": x})["y"], want, rtol=1e-5)
 
 
 def test_mean_variance_normalization(check):
@@ -113,6 +129,17 @@ def test_mean_variance_normalization(check):
 
 
 @pytest.mark.parametrize("size", [3, 4])
-def test_lrn(check, size):
-    check([N("LRN", ["x"], ["y"], size=size, alpha=0.01, beta=0.6, bias=1.5)],
-          {"x": rand(2, 6, 3, 3)}, ["y"], rtol=1e-5)
+def test_lrn(size):
+    # expected values from the ONNX spec's formula (onnx.reference's loop runs
+    # over the batch axis instead of the channels)
+    x = rand(2, 6, 3, 3).astype(np.float64)
+    alpha, beta, bias = 0.01, 0.6, 1.5
+    m = make_model([N("LRN", ["x"], ["y"], size=size, alpha=alpha, beta=beta,
+                      bias=bias)], {"x": x.astype(np.float32)}, ["y"])
+    sq = np.zeros_like(x)
+    lo_n, hi_n = (size - 1) // 2, -(-(size - 1) // 2)
+    for c in range(x.shape[1]):
+        sq[:, c] = (x[:, max(0, c - lo_n):c + hi_n + 1] ** 2).sum(axis=1)
+    want = x / (bias + alpha / size * sq) ** beta
+    got = load(m).run({"x": x.astype(np.float32)})["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
