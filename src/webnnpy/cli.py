@@ -1,7 +1,14 @@
 """The ``webnnpy`` command line.
 
-``webnnpy info`` shows the version, the spec commit, the backends and what a
-default context would use.
+- ``webnnpy info``: the version, the spec commit, the backends and what a
+  default context would use;
+- ``webnnpy inspect MODEL`` / ``webnnpy run MODEL --input name=file.npy``: ONNX
+  models through the importer;
+- ``webnnpy export MODEL_OR_GRAPH --js OUTDIR``: a WebNN JavaScript module;
+- ``webnnpy browser install|info|run``: Chromium's own WebNN, for comparison.
+
+Each subcommand's own module parses its arguments (``webnnpy X --help``), and
+is imported only when that subcommand runs.
 """
 
 from __future__ import annotations
@@ -45,13 +52,36 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+#: subcommand -> (module, function taking the remaining argv, help)
+_DELEGATES = {
+    "inspect": ("webnnpy.models.onnx.cli", "inspect_main",
+                "list an ONNX model's nodes, shapes and what each backend supports"),
+    "run": ("webnnpy.models.onnx.cli", "run_main",
+            "run an ONNX model through webnnpy on .npy inputs"),
+    "export": ("webnnpy.models.javascript.cli", "export_main",
+               "write a graph or ONNX model as a WebNN JavaScript module"),
+    "browser": ("webnnpy.browser.cli", "browser_main",
+                "install/run Chromium's WebNN (headless) for cross-checks"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``webnnpy`` command."""
-    parser = argparse.ArgumentParser(prog="webnnpy", description=__doc__)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in _DELEGATES:
+        import importlib
+
+        mod, fn, _help = _DELEGATES[args_list[0]]
+        return int(getattr(importlib.import_module(mod), fn)(args_list[1:]) or 0)
+    parser = argparse.ArgumentParser(
+        prog="webnnpy", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="version, backends, what a context would use")
     p.set_defaults(func=_info)
-    args = parser.parse_args(argv)
+    for name, (_mod, _fn, help_text) in _DELEGATES.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    args = parser.parse_args(args_list)
     return int(args.func(args))
 
 

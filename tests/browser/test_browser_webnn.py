@@ -135,3 +135,18 @@ def test_imported_onnx_model_runs(browser: Browser, tmp_path: Path) -> None:
     x = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32)
     got = browser.run_module(tmp_path / "js", {"x": x})["y"]
     np.testing.assert_allclose(got, 1 / (1 + np.exp(-(x @ w))), rtol=1e-5)
+
+
+def test_module_run_takes_plain_arrays(browser: Browser, tmp_path: Path) -> None:
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [2]})
+    i = b.input("i", {"data_type": "int64", "shape": [2]})
+    export(b.build({"y": b.relu(x), "j": b.neg(i)}), tmp_path / "m")
+    path = browser.serve(tmp_path / "m")
+    got = browser.evaluate(
+        f"import('{path}model.js').then(async (m) => {{"
+        f"  const o = await m.run({{x: [1.5, -2], i: [3, -4]}});"
+        f"  return [Array.from(o.y), Array.from(o.j, Number),"
+        f"          o.y.constructor.name, o.j.constructor.name]; }})")
+    assert got == [[1.5, 0], [-3, 4], "Float32Array", "BigInt64Array"]

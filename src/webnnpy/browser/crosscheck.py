@@ -922,7 +922,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 progress=say)
             say(f"ran in {time.time() - t0:.1f} s")
             command = " ".join(["python -m webnnpy.browser.crosscheck",
-                                *(argv if argv is not None else sys.argv[1:])])
+                                *[a for a in (argv if argv is not None
+                                              else sys.argv[1:])
+                                  if a not in ("-q", "--quiet")]])
             table = agreement_table(results, chromium_version=browser.version,
                                     command=command)
             out.append(table)

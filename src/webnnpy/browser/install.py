@@ -23,6 +23,7 @@ The cache folder is ``$WEBNNPY_BROWSER_DIR`` if set, else
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -163,6 +164,18 @@ def install(cache_dir: str | os.PathLike[str] | None = None, *,
     inst = check(root)
     if not force and inst.binary.is_file() and inst.version == NPM_VERSION:
         return inst
+    root.mkdir(parents=True, exist_ok=True)
+    # One installer at a time (parallel test workers may all ask for it): the
+    # others wait, then find it installed.
+    with open(root / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        inst = check(root)
+        if not force and inst.binary.is_file() and inst.version == NPM_VERSION:
+            return inst
+        return _install(root, quiet)
+
+
+def _install(root: Path, quiet: bool) -> Installation:
     npm, node = shutil.which("npm"), shutil.which("node")
     if npm is None or node is None:
         raise BrowserNotInstalledError(

@@ -281,6 +281,13 @@ class Browser:
             raise BrowserError("the browser is not started")
         return self._server.origin
 
+    def serve(self, folder: str | os.PathLike[str]) -> str:
+        """Serve ``folder`` to the page; returns its URL path (``/m/<key>/``),
+        e.g. for ``await import(path + "model.js")`` in :meth:`evaluate`."""
+        if self._server is None:
+            raise BrowserError("the browser is not started")
+        return self._server.mount(uuid.uuid4().hex, folder)
+
     def _send(self, method: str, params: dict[str, Any] | None = None, *,
               timeout: float | None = None) -> dict[str, Any]:
         if self._conn is None or self._session is None:

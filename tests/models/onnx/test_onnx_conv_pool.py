@@ -32,7 +32,7 @@ def test_conv1d(check):
 def test_conv3d_is_rejected(ref_ctx):
     x, w = rand(1, 1, 3, 3, 3), rand(1, 1, 2, 2, 2)
     m = make_model([N("Conv", ["x", "w"], ["y"])], {"x": x, "w": w}, ["y"])
-    with pytest.raises(UnsupportedNodeError, match="Conv.*3 spatial"):
+    with pytest.raises(UnsupportedNodeError, match=r"Conv.*3 spatial"):
         load(m, context=ref_ctx)
 
 

@@ -26,6 +26,7 @@ def test_legacy_broadcast_axis(check):
     a, b = rand(2, 3, 4), rand(3)
     node = N("Add", ["a", "b"], ["y"], broadcast=1, axis=1)
     from onnx_testlib import make_model
+
     from webnnpy.models.onnx import load
     m = make_model([node], {"a": a, "b": b}, ["y"], opset=6)
     got = load(m).run({"a": a, "b": b})["y"]

@@ -62,7 +62,7 @@ def test_scatter_reduction_is_rejected(ref_ctx):
     m = make_model([N("ScatterND", ["x", "i", "u"], ["y"], reduction="add")],
                    {"x": x, "i": np.array([[1]], I64), "u": rand(1, 4)}, ["y"],
                    opset=18)
-    with pytest.raises(UnsupportedNodeError, match="ScatterND.*reduction='add'"):
+    with pytest.raises(UnsupportedNodeError, match=r"ScatterND.*reduction='add'"):
         load(m, context=ref_ctx)
 
 

@@ -82,7 +82,7 @@ def test_instance_norm(check, rank):
 @pytest.mark.parametrize("axis", [-1, 1, 0])
 def test_layer_norm(check, axis):
     x = rand(2, 3, 4)
-    shape = x.shape[axis:] if axis >= 0 else x.shape[axis:]
+    shape = x.shape[axis:]
     check([N("LayerNormalization", ["x", "s", "b"], ["y"], axis=axis)], {"x": x},
           ["y"], initializers={"s": rand(*shape), "b": rand(*shape)}, rtol=1e-4,
           atol=1e-5)

@@ -17,6 +17,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
 from webnnpy.models.onnx.handlers._util import present
@@ -270,20 +272,48 @@ def _pool(kind: str):
             x2 = ctx.b.pad(x2, [0, 0, padding[0], padding[2]],
                            [0, 0, padding[1], padding[3]])
             padding = [0, 0, 0, 0]
-        if kind == "lp":
-            p = int(attrs.get("p", 2))
-            if p != 2:
-                raise ctx.fail(f"p={p}: WebNN pools only with the L2 norm")
-        method = {"average": "average_pool2d", "max": "max_pool2d",
-                  "lp": "l2_pool2d"}[kind]
-        if kind == "max" and int(attrs.get("storage_order", 0)) and node.wants(1):
-            raise ctx.fail("storage_order applies to Indices, which is unsupported")
-        y = getattr(ctx.b, method)(x2, window_dimensions=_pair(kernel),
-                                   padding=padding, strides=_pair(strides),
-                                   dilations=_pair(dilations),
-                                   output_shape_rounding=rounding)
+        opts: dict[str, Any] = {
+            "window_dimensions": _pair(kernel), "padding": padding,
+            "strides": _pair(strides), "dilations": _pair(dilations),
+            "output_shape_rounding": rounding}
+        p = int(attrs.get("p", 2)) if kind == "lp" else 2
+        if kind == "lp" and p != 2:
+            y = _lp_pool(ctx, x2, p, opts)
+        else:
+            method = {"average": "average_pool2d", "max": "max_pool2d",
+                      "lp": "l2_pool2d"}[kind]
+            y = getattr(ctx.b, method)(x2, **opts)
         return [y if n == 2 else ctx.b.reshape(y, list(y.shape[:3]))]
     return handler
+
+
+def _window_counts(size: int, out: int, k: int, stride: int, dilation: int,
+                   begin: int) -> np.ndarray:
+    """For each output position of one axis: how many window taps fall on
+    the input (not on padding, nor past the end)."""
+    start = np.arange(out) * stride - begin
+    taps = start[:, None] + np.arange(k)[None, :] * dilation
+    return ((taps >= 0) & (taps < size)).sum(axis=1).astype(np.float64)
+
+
+def _lp_pool(ctx: ImportContext, x: MLOperand, p: int,
+             opts: dict[str, Any]) -> MLOperand:
+    """Lp pooling for p != 2: (sum of |x|^p over the window)^(1/p), the sum
+    being WebNN's average (over the input taps) times their count."""
+    b = ctx.b
+    dt = x.data_type
+    if dt not in ("float32", "float16"):
+        raise ctx.fail(f"input has data type {dt}; expected float32 or float16")
+    powered = b.abs(x) if p == 1 else b.pow(b.abs(x), ctx.scalar(float(p), dt))
+    avg = b.average_pool2d(powered, **opts)
+    oh, ow = avg.shape[2], avg.shape[3]
+    (kh, kw), (sh, sw), (dh, dw) = (opts["window_dimensions"], opts["strides"],
+                                    opts["dilations"])
+    pt, _, pl, _ = opts["padding"]
+    counts = np.outer(_window_counts(x.shape[2], oh, kh, sh, dh, pt),
+                      _window_counts(x.shape[3], ow, kw, sw, dw, pl))
+    total = b.mul(avg, ctx.constant(counts.astype(np.dtype(dt))[None, None]))
+    return total if p == 1 else b.pow(total, ctx.scalar(1.0 / p, dt))
 
 
 def _global(kind: str):

@@ -2,8 +2,9 @@
 ScatterND, and OneHot and Compress (Compress needs its condition at import).
 
 WebNN takes int32, uint32 or int64 indices and counts negative ones from the
-end, as ONNX does.  Scatter reductions other than "none" have no WebNN
-counterpart.
+end, as ONNX does.  WebNN's scatters replace; a scatter reduction (add, mul,
+max, min) is a gather, the reduction and a scatter when the indices are known
+at import and write each target once.
 """
 
 from __future__ import annotations
@@ -73,31 +74,66 @@ def _gather_nd(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     return [ctx.tensor_of(ctx.b.gather_nd(x, idx), t)]
 
 
-def _no_reduction(ctx: ImportContext, attrs: dict[str, Any]) -> None:
-    red = attrs.get("reduction", "none")
-    if red != "none":
-        raise ctx.fail(f"reduction={red!r}: WebNN scatters only replace")
+_REDUCE = {"add": "add", "mul": "mul", "max": "max", "min": "min"}
+
+
+def _reduction(ctx: ImportContext, attrs: dict[str, Any],
+               i_t: Tensor | None) -> str | None:
+    """The WebNN op combining old and new values, or None to replace.  A
+    reduction is expressible when every target is written once (then it is
+    ``scatter(data, i, reduce(gather(data, i), updates))``), which needs the
+    indices at import time."""
+    red = str(attrs.get("reduction", "none"))
+    if red == "none":
+        return None
+    if red not in _REDUCE:
+        raise ctx.fail(f"reduction={red!r} is not an ONNX scatter reduction")
+    assert i_t is not None
+    ctx.const(i_t, f"indices (for reduction={red!r})")
+    return _REDUCE[red]
+
+
+def _check_unique(ctx: ImportContext, targets: np.ndarray, red: str) -> None:
+    if len(np.unique(targets, axis=0)) != len(targets):
+        raise ctx.fail(f"duplicate indices with reduction {red!r}: WebNN's scatter "
+                       f"writes each target once")
 
 
 def _scatter_elements(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                       attrs: dict[str, Any]) -> list[Any]:
-    _no_reduction(ctx, attrs)
-    t, u = inputs[0], inputs[2]
-    assert t is not None and u is not None
+    t, i_t, u = inputs[0], inputs[1], inputs[2]
+    assert t is not None and i_t is not None and u is not None
+    red = _reduction(ctx, attrs, i_t)
     x = ctx.op(t, "data")
     axis = norm_axis(ctx, int(attrs.get("axis", 0)), x.rank)
-    y = ctx.b.scatter_elements(x, _indices(ctx, inputs[1]), ctx.op(u, "updates"),
-                               axis=axis)
+    idx, upd = _indices(ctx, i_t), ctx.op(u, "updates")
+    if red is not None:
+        iv = np.asarray(i_t.value).astype(np.int64)
+        iv = np.where(iv < 0, iv + x.shape[axis], iv)
+        coords = np.indices(iv.shape).reshape(iv.ndim, -1)
+        coords[axis] = iv.reshape(-1)
+        _check_unique(ctx, coords.T, red)
+        old = ctx.b.gather_elements(x, idx, axis=axis)
+        upd = getattr(ctx.b, red)(old, upd)
+    y = ctx.b.scatter_elements(x, idx, upd, axis=axis)
     return [ctx.tensor_of(y, t)]
 
 
 def _scatter_nd(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                 attrs: dict[str, Any]) -> list[Any]:
-    _no_reduction(ctx, attrs)
-    t, u = inputs[0], inputs[2]
-    assert t is not None and u is not None
+    t, i_t, u = inputs[0], inputs[1], inputs[2]
+    assert t is not None and i_t is not None and u is not None
+    red = _reduction(ctx, attrs, i_t)
     x = ctx.op(t, "data")
-    y = ctx.b.scatter_nd(x, _indices(ctx, inputs[1]), ctx.op(u, "updates"))
+    idx, upd = _indices(ctx, i_t), ctx.op(u, "updates")
+    if red is not None:
+        iv = np.asarray(i_t.value).astype(np.int64)
+        k = iv.shape[-1]
+        iv = iv.reshape(-1, k)
+        iv = np.where(iv < 0, iv + np.array(x.shape[:k]), iv)
+        _check_unique(ctx, iv, red)
+        upd = getattr(ctx.b, red)(ctx.b.gather_nd(x, idx), upd)
+    y = ctx.b.scatter_nd(x, idx, upd)
     return [ctx.tensor_of(y, t)]
 
 
