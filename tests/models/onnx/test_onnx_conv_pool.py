@@ -29,10 +29,20 @@ def test_conv1d(check):
           {"x": x, "w": w}, ["y"], rtol=1e-4, atol=1e-5)
 
 
-def test_conv3d_is_rejected(ref_ctx):
+@pytest.mark.parametrize("attrs", [
+    {}, {"pads": [1, 0, 1, 1, 1, 0], "strides": [2, 1, 2]},
+    {"dilations": [2, 1, 1], "group": 2}, {"auto_pad": "SAME_UPPER"}])
+def test_conv3d_as_depth_taps(check, attrs):
+    x, w, b = rand(2, 4, 5, 6, 5), rand(6, 2 if attrs.get("group") else 4, 2, 3, 2), \
+        rand(6)
+    check([N("Conv", ["x", "w", "b"], ["y"], **attrs)], {"x": x, "w": w, "b": b},
+          ["y"], rtol=1e-4, atol=1e-5)
+
+
+def test_conv_transpose3d_is_rejected(ref_ctx):
     x, w = rand(1, 1, 3, 3, 3), rand(1, 1, 2, 2, 2)
-    m = make_model([N("Conv", ["x", "w"], ["y"])], {"x": x, "w": w}, ["y"])
-    with pytest.raises(UnsupportedNodeError, match=r"Conv.*3 spatial"):
+    m = make_model([N("ConvTranspose", ["x", "w"], ["y"])], {"x": x, "w": w}, ["y"])
+    with pytest.raises(UnsupportedNodeError, match=r"ConvTranspose.*3 spatial"):
         load(m, context=ref_ctx)
 
 
@@ -71,6 +81,17 @@ def test_conv_integer(check):
                                                  "wz": np.uint8(100)})
 
 
+def test_qlinear_conv(check):
+    x = rand(1, 2, 5, 5, dtype=np.uint8, low=0, high=255)
+    w = rand(3, 2, 3, 3, dtype=np.int8, low=-128, high=127)
+    init = {"xs": np.float32(0.02), "xz": np.uint8(128), "ws": rand(3, low=0.01,
+                                                                    high=0.02),
+            "wz": np.zeros(3, np.int8), "ys": np.float32(0.1), "yz": np.uint8(100),
+            "b": np.array([100, -50, 7], np.int32), "w": w}
+    check([N("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"],
+             ["y"], pads=[1, 1, 1, 1])], {"x": x}, ["y"], initializers=init)
+
+
 @pytest.mark.parametrize("op", ["AveragePool", "MaxPool", "LpPool"])
 @pytest.mark.parametrize("attrs", [
     {"kernel_shape": [3, 3]},
@@ -86,6 +107,27 @@ def test_pool2d(check, op, attrs):
                     "ceil_mode extends past the input")
     check([N(op, ["x"], ["y"], **attrs)], {"x": rand(1, 2, 7, 8)}, ["y"], opset=19,
           rtol=1e-5)
+
+
+@pytest.mark.parametrize("op,attrs", [
+    ("MaxPool", {"kernel_shape": [2, 3, 2]}),
+    ("MaxPool", {"kernel_shape": [3, 2, 2], "strides": [2, 1, 2], "pads": [1, 0, 1,
+                                                                          1, 1, 0]}),
+    ("AveragePool", {"kernel_shape": [2, 2, 2], "strides": [2, 2, 2], "ceil_mode": 1}),
+    ("AveragePool", {"kernel_shape": [3, 3, 3], "pads": [1, 1, 1, 1, 1, 1],
+                     "count_include_pad": 1}),
+    ("LpPool", {"kernel_shape": [2, 2, 2], "p": 2}),
+    ("LpPool", {"kernel_shape": [2, 2, 2], "p": 3, "pads": [0, 1, 0, 1, 0, 1]}),
+])
+def test_pool3d_as_two_stages(check, op, attrs):
+    check([N(op, ["x"], ["y"], **attrs)], {"x": rand(1, 2, 5, 6, 4)}, ["y"], opset=19,
+          rtol=1e-5, atol=1e-6)
+
+
+def test_lp_pool_p1_p3(check):
+    for p in (1, 3):
+        check([N("LpPool", ["x"], ["y"], kernel_shape=[3, 2], p=p, pads=[1, 0, 1, 1])],
+              {"x": rand(1, 2, 5, 5)}, ["y"], opset=19, rtol=1e-5, atol=1e-6)
 
 
 def test_average_pool_count_include_pad(check):

@@ -38,6 +38,15 @@ def test_matmul_integer_per_row_zero_point():
     np.testing.assert_array_equal(load(m).run({"a": a, "b": b})["y"], want)
 
 
+def test_qlinear_matmul(check):
+    a = rand(2, 3, 4, dtype=np.uint8, low=0, high=255)
+    b = rand(4, 5, dtype=np.uint8, low=0, high=255)
+    init = {"as": np.float32(0.02), "az": np.uint8(120), "bs": np.float32(0.01),
+            "bz": np.uint8(130), "ys": np.float32(0.05), "yz": np.uint8(125)}
+    check([N("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["y"])],
+          {"a": a, "b": b}, ["y"], initializers=init)
+
+
 @pytest.mark.parametrize("attrs,c_shape", [
     ({}, None), ({"transA": 1, "alpha": 0.5}, (5,)), ({"transB": 1, "beta": 2.0}, (3, 1)),
     ({"transA": 1, "transB": 1}, (3, 5))])

@@ -25,15 +25,6 @@ TABLE = ROOT / "docs" / "onnx_node_tests.md"
 
 CASES = nt.load_cases()
 
-#: cases known to differ, with why (each must still fail: strict xfail)
-KNOWN_DIFFERENCES = {
-    "test_dynamicquantizelinear_expanded": (
-        "QuantizeLinear maps to WebNN's quantizeLinear, which rounds the exact "
-        "quotient x / scale; ONNX's reference first rounds it to float32, which "
-        "here turns 25.4999991 into the tie 25.5 and so one value differs by 1"),
-}
-
-
 @pytest.fixture(scope="module")
 def ref_ctx() -> webnnpy.MLContext:
     ctx = webnnpy.ml.create_context(backend="numpy")
@@ -46,9 +37,9 @@ def test_node_case(case: object, ref_ctx: webnnpy.MLContext) -> None:
     r = nt.run_case(case, ref_ctx)
     if r.status == "skip":
         pytest.skip(r.reason)
-    why = KNOWN_DIFFERENCES.get(r.name)
+    why = nt.KNOWN_DIFFERENCES.get(r.name)
     if why is not None:
-        assert r.status == "fail", f"{r.name} now passes: drop it from KNOWN_DIFFERENCES"
+        assert r.status == "fail", f"{r.name} now passes: drop it from nt.KNOWN_DIFFERENCES"
         pytest.xfail(why)
     assert r.status == "pass", r.reason
 

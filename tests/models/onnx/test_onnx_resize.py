@@ -69,3 +69,14 @@ def test_sampling_matrices():
     assert np.allclose(b, webnn_sampling("linear", 4, 7))
     c = onnx_sampling("linear", "align_corners", 4, 7, 7 / 4, "round_prefer_floor")
     assert not np.allclose(c, webnn_sampling("linear", 4, 7))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_resize_opset10(check, mode):
+    check([N("Resize", ["x", "s"], ["y"], mode=mode)], {"x": rand(1, 2, 3, 4)}, ["y"],
+          opset=10, initializers={"s": np.array([1, 1, 2, 2], np.float32)}, rtol=1e-5)
+
+
+def test_upsample_opset7_attribute(check):
+    check([N("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 2.0])],
+          {"x": rand(1, 1, 2, 3)}, ["y"], opset=7)

@@ -164,10 +164,10 @@ class ImportContext:
     run_subgraph: Callable[[GraphProto], list[Tensor | None]] | None = None
     _leaves: dict[int, MLOperand] = field(default_factory=dict)
     _scalars: dict[tuple[str, Any], MLOperand] = field(default_factory=dict)
-    _limits: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        self.b = _RecordingBuilder(self.builder, self)
+        #: the builder as handlers call it (every operator call is recorded)
+        self.b: Any = _RecordingBuilder(self.builder, self)
 
     # ------------------------------------------------------------ errors
 
@@ -199,11 +199,6 @@ class ImportContext:
     def ints(self, t: Tensor, what: str) -> list[int]:
         """A constant integer input as a list of Python ints."""
         return [int(v) for v in np.asarray(self.const(t, what)).reshape(-1)]
-
-    def limits(self) -> dict[str, Any]:
-        if self._limits is None:
-            self._limits = self.context.op_support_limits()
-        return self._limits
 
     def constant(self, array: np.ndarray, what: str = "constant") -> MLOperand:
         """A constant operand holding ``array`` (bool as uint8 0/1)."""

@@ -249,8 +249,8 @@ def _node_info(node: NodeProto, index: int, opsets: Mapping[str, int]) -> NodeIn
 def _wrap(ctx: ImportContext, out: Any, first_in: Tensor | None) -> Tensor | None:
     if out is None:
         return None
-    if isinstance(out, Tensor):
-        return Tensor("", out.onnx_type, value=out.value, operand=out.operand)
+    if isinstance(out, Tensor):  # keeps the name: assign_outputs reads its deps
+        return Tensor(out.name, out.onnx_type, value=out.value, operand=out.operand)
     if isinstance(out, np.ndarray):
         return Tensor("", onnx_of_np(out.dtype), value=out)
     if isinstance(out, MLOperand):
@@ -415,12 +415,15 @@ def assign_outputs(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
             deps |= ctx.deps.get(t.name, frozenset())
     for name, t in zip(info.outputs, outs, strict=False):
         if name and t is not None:
+            # a value passed through (Identity, an If branch's outputs) keeps
+            # what it depended on
+            own = ctx.deps.get(t.name, frozenset()) if t.name else frozenset()
             if t.name and t.name != name:
                 t = Tensor(name, t.onnx_type, value=t.value, operand=t.operand)
             t.name = name
             values[name] = t
             if not t.is_const:
-                ctx.deps[name] = deps
+                ctx.deps[name] = deps | own
 
 
 def _subgraph_runner(ctx: ImportContext, outer: dict[str, Tensor],
@@ -570,6 +573,54 @@ def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndar
     return out
 
 
+def bind_input(ctx: ImportContext, spec: InputSpec, values: dict[str, Tensor],
+               name: str | None = None) -> str:
+    """Make a graph input an operand (``builder.input``) in ``values``; an
+    empty one (a 0 in its shape) has no values and becomes a constant.
+    Returns why the input cannot be bound, or ""."""
+    if spec.problem:
+        return spec.problem
+    dt = webnn_of_onnx(spec.onnx_type)
+    if dt is None:
+        return (f"input {spec.name!r} has type {type_name(spec.onnx_type)}, which "
+                f"WebNN has no data type for")
+    assert spec.shape is not None
+    if 0 in spec.shape:
+        values[spec.name] = Tensor(spec.name, spec.onnx_type, value=np.zeros(
+            spec.shape, np_dtype_of_onnx(spec.onnx_type)))
+        return ""
+    try:
+        op = ctx.builder.input(name or spec.name, {"data_type": dt,
+                                                   "shape": spec.shape})
+    except TypeError as e:
+        return f"input {spec.name!r}: {e}"
+    ctx.add_leaf(op)
+    values[spec.name] = Tensor(spec.name, spec.onnx_type, operand=op)
+    ctx.deps[spec.name] = frozenset({spec.name})
+    return ""
+
+
+def output_problems(model: ModelProto, values: Mapping[str, Tensor]) -> list[str]:
+    """Why the graph's outputs cannot be WebNN outputs (values that nodes did
+    produce): a type WebNN lacks, or every output being empty."""
+    problems = []
+    empty = 0
+    for vi in model.graph.output:
+        t = values.get(vi.name)
+        if t is None or not t.is_const:
+            continue
+        assert t.value is not None
+        if t.value.size == 0:
+            empty += 1
+        elif t.data_type is None:
+            problems.append(f"output {vi.name!r} has type {type_name(t.onnx_type)}, "
+                            f"which WebNN has no data type for")
+    if model.graph.output and empty == len(model.graph.output):
+        problems.append("the model has no outputs that WebNN can compute (every "
+                        "output is empty)")
+    return problems
+
+
 def _prepare(model: ModelLike, dims: Mapping[str, Any] | None,
              constants: Mapping[str, Any] | None,
              base_dir: str | os.PathLike[str] | None
@@ -631,27 +682,14 @@ def load(model: ModelLike, *, context: MLContext | None = None,
     in_descs: dict[str, dict[str, Any]] = {}
     onnx_types: dict[str, int] = {}
     for s in specs:
-        dt = webnn_of_onnx(s.onnx_type)
-        if dt is None:
-            raise UnsupportedModelError(
-                f"input {s.name!r} has type {type_name(s.onnx_type)}, which WebNN "
-                f"has no data type for")
-        assert s.shape is not None
-        if 0 in s.shape:
-            # no values: a constant of its shape (the graph does not read it)
-            values[s.name] = Tensor(s.name, s.onnx_type, value=np.zeros(
-                s.shape, np_dtype_of_onnx(s.onnx_type)))
-            onnx_types[s.name] = s.onnx_type
-            continue
-        try:
-            op = builder.input(s.name, {"data_type": dt, "shape": s.shape})
-        except TypeError as e:
-            raise UnsupportedModelError(f"input {s.name!r}: {e}") from e
-        ctx.add_leaf(op)
-        values[s.name] = Tensor(s.name, s.onnx_type, operand=op)
-        ctx.deps[s.name] = frozenset({s.name})
-        in_descs[s.name] = {"data_type": dt, "shape": list(s.shape)}
+        problem = bind_input(ctx, s, values)
+        if problem:
+            raise UnsupportedModelError(problem)
         onnx_types[s.name] = s.onnx_type
+        t = values[s.name]
+        if t.operand is not None:
+            in_descs[s.name] = {"data_type": t.operand.data_type,
+                                "shape": list(t.operand.shape)}
     walk(ctx, proto, values, opsets)
     outputs: dict[str, MLOperand] = {}
     out_descs: dict[str, dict[str, Any]] = {}

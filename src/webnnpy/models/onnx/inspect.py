@@ -25,6 +25,8 @@ from webnnpy.models.onnx.importer import (
     ModelLike,
     NodeOutcome,
     _prepare,
+    bind_input,
+    output_problems,
     walk,
 )
 from webnnpy.models.onnx.types import onnx_of_np, type_name, webnn_of_onnx
@@ -223,17 +225,10 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
 
     in_reports = []
     for s in specs:
-        shape = s.shape
-        t = None
-        if not s.problem:
-            t = stand_in(s.name, s.onnx_type, shape)
-            if t is None and not problems:
-                problems.append(f"input {s.name!r} has type {type_name(s.onnx_type)}, "
-                                f"which WebNN has no data type for")
-        if t is not None:
-            values[s.name] = t
-            ctx.deps[s.name] = frozenset({s.name})
-        in_reports.append(ValueReport(s.name, type_name(s.onnx_type), shape))
+        problem = bind_input(ctx, s, values)
+        if problem and problem not in problems:
+            problems.append(problem)
+        in_reports.append(ValueReport(s.name, type_name(s.onnx_type), s.shape))
 
     reports: list[NodeReport] = []
     blocked_names: set[str] = set()
@@ -272,6 +267,7 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
                                   reason, info.expanded))
 
     walk(ctx, proto, values, opsets, on_error=on_error, on_node=on_node)
+    problems += output_problems(proto, values)
     out_reports = [_value(values.get(vi.name), vi.name, inferred)
                    for vi in proto.graph.output]
     return InspectReport(int(proto.ir_version), proto.producer_name, opsets,

@@ -14,6 +14,7 @@ from typing import Final
 from webnnpy.models.onnx.convert import Handler
 from webnnpy.models.onnx.handlers import (
     activation,
+    contrib,
     control,
     conv_pool,
     elementwise,
@@ -34,6 +35,7 @@ OpsetRanges = tuple[tuple[int, int, Handler], ...]
 
 _FAMILIES: Final = (
     activation.HANDLERS,
+    contrib.HANDLERS,
     control.HANDLERS,
     conv_pool.HANDLERS,
     elementwise.HANDLERS,

@@ -21,22 +21,29 @@ __all__ = ["HANDLERS"]
 _UNSIGNED = ("uint8", "uint32", "uint64")
 
 
+def _legacy(ctx: ImportContext, node: NodeInfo, attrs: dict[str, Any],
+            a: MLOperand, b: MLOperand) -> tuple[MLOperand, MLOperand]:
+    """Opset < 7: with ``broadcast=1`` B is broadcast onto A from ``axis``;
+    without it the shapes must be equal."""
+    if node.version >= 7:
+        return a, b
+    if attrs.get("broadcast", 0):
+        axis = attrs.get("axis")
+        if axis is not None and b.rank < a.rank:
+            axis = axis % a.rank
+            b = ctx.reshape(b, [1] * axis + list(b.shape)
+                            + [1] * (a.rank - axis - b.rank))
+    elif list(a.shape) != list(b.shape):
+        raise ctx.fail(f"shapes {list(a.shape)} and {list(b.shape)} differ and "
+                       f"broadcast is 0")
+    return a, b
+
+
 def _pair(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
           attrs: dict[str, Any]) -> tuple[MLOperand, MLOperand]:
     a_t, b_t = inputs[0], inputs[1]
     assert a_t is not None and b_t is not None
-    a, b = ctx.op(a_t, "A"), ctx.op(b_t, "B")
-    if node.version < 7:
-        if attrs.get("broadcast", 0):
-            axis = attrs.get("axis")
-            if axis is not None and b.rank < a.rank:
-                axis = axis % a.rank
-                b = ctx.reshape(b, [1] * axis + list(b.shape)
-                                + [1] * (a.rank - axis - b.rank))
-        elif list(a.shape) != list(b.shape):
-            raise ctx.fail(f"shapes {list(a.shape)} and {list(b.shape)} differ and "
-                           f"broadcast is 0")
-    return a, b
+    return _legacy(ctx, node, attrs, ctx.op(a_t, "A"), ctx.op(b_t, "B"))
 
 
 def _binary(method: str):
@@ -49,6 +56,8 @@ def _binary(method: str):
 
 def _pow(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
          attrs: dict[str, Any]) -> list[Any]:
+    """Pow's exponent may have another type than its base: the result has the
+    base's type."""
     x_t, y_t = inputs[0], inputs[1]
     assert x_t is not None and y_t is not None
     x = ctx.op(x_t, "X")
@@ -58,29 +67,16 @@ def _pow(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         # an exponent that is exact in X's type: cast it at import
         if xt in float_types or np.all(np.equal(np.mod(yv, 1), 0)):
             y = ctx.constant(yv.astype(np.dtype(xt)), "Y")
-            return [ctx.b.pow(*_pair_ops(ctx, node, attrs, x, y))]
+            return [ctx.b.pow(*_legacy(ctx, node, attrs, x, y))]
     y = ctx.op(y_t, "Y")
-    if y.data_type == xt:
-        return [ctx.b.pow(*_pair_ops(ctx, node, attrs, x, y))]
-    if xt in float_types:
-        return [ctx.b.pow(*_pair_ops(ctx, node, attrs, x, ctx.cast(y, xt)))]
+    if y.data_type == xt or xt in float_types:
+        return [ctx.b.pow(*_legacy(ctx, node, attrs, x, ctx.cast(y, xt)))]
     if y.data_type in float_types:
         # integer base, float exponent: computed in the exponent's type and
         # truncated back, as ONNX's reference does
-        r = ctx.b.pow(*_pair_ops(ctx, node, attrs, ctx.cast(x, y.data_type), y))
+        r = ctx.b.pow(*_legacy(ctx, node, attrs, ctx.cast(x, y.data_type), y))
         return [ctx.cast(r, xt)]
-    return [ctx.b.pow(*_pair_ops(ctx, node, attrs, x, ctx.cast(y, xt)))]
-
-
-def _pair_ops(ctx: ImportContext, node: NodeInfo, attrs: dict[str, Any],
-              a: MLOperand, b: MLOperand) -> tuple[MLOperand, MLOperand]:
-    if node.version < 7 and attrs.get("broadcast", 0):
-        axis = attrs.get("axis")
-        if axis is not None and b.rank < a.rank:
-            axis = axis % a.rank
-            b = ctx.reshape(b, [1] * axis + list(b.shape)
-                            + [1] * (a.rank - axis - b.rank))
-    return a, b
+    return [ctx.b.pow(*_legacy(ctx, node, attrs, x, ctx.cast(y, xt)))]
 
 
 def _variadic(method: str, mean: bool = False):

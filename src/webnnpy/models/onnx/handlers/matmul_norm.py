@@ -1,4 +1,5 @@
-"""Matrix products and normalization: MatMul MatMulInteger Gemm Einsum,
+"""Matrix products and normalization: MatMul MatMulInteger QLinearMatMul Gemm
+Einsum,
 BatchNormalization InstanceNormalization LayerNormalization
 GroupNormalization RMSNormalization SimplifiedLayerNormalization
 LpNormalization MeanVarianceNormalization LRN.
@@ -70,6 +71,46 @@ def _matmul_integer(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | No
     if bz_t is not None:
         bf = ctx.b.sub(bf, ctx.b.cast(ctx.op(bz_t, "b_zero_point"), "float32"))
     return [ctx.b.cast(_matmul_ops(ctx, af, bf), "int32")]
+
+
+def _qlinear_matmul(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
+                    attrs: dict[str, Any]) -> list[Any]:
+    """saturate(round((a - a_zp) @ (b - b_zp) * a_scale * b_scale / y_scale) +
+    y_zp): the integer product runs in float32 (exact while the partial sums
+    stay below 2**24, which is checked)."""
+    a_t, as_t, az_t, b_t, bs_t, bz_t, ys_t, yz_t = (inputs + [None] * 8)[:8]
+    assert a_t and as_t and b_t and bs_t and ys_t
+    a, bm = ctx.op(a_t, "a"), ctx.op(b_t, "b")
+    for o, what in ((a, "a"), (bm, "b")):
+        if o.data_type not in ("uint8", "int8"):
+            raise ctx.fail(f"{what} is {o.data_type}; expected uint8 or int8")
+    k = a.shape[-1]
+    if k * 255 * 255 >= 2 ** 24:
+        raise ctx.fail(f"{k} products per output could exceed float32's exact "
+                       f"integer range")
+    b = ctx.b
+    af, bf = b.cast(a, "float32"), b.cast(bm, "float32")
+    a_scale = ctx.op(as_t, "a_scale")
+    if az_t is not None:
+        az = b.cast(ctx.op(az_t, "a_zero_point"), "float32")
+        if az.rank == 1 and az.shape[0] != 1 and a.rank >= 2:
+            az = b.reshape(az, [az.shape[0], 1])  # per row of a
+        af = b.sub(af, az)
+    if a_scale.rank == 1 and a_scale.shape[0] != 1 and a.rank >= 2:
+        a_scale = b.reshape(a_scale, [a_scale.shape[0], 1])
+    if bz_t is not None:
+        bf = b.sub(bf, b.cast(ctx.op(bz_t, "b_zero_point"), "float32"))
+    c = _matmul_ops(ctx, af, bf)
+    factor = b.div(b.mul(a_scale, ctx.op(bs_t, "b_scale")), ctx.op(ys_t, "y_scale"))
+    q = b.round_even(b.mul(c, ctx.cast(factor, "float32")))
+    dt = a.data_type
+    if yz_t is not None:
+        zp = ctx.op(yz_t, "y_zero_point")
+        dt = zp.data_type
+        q = b.add(q, b.cast(zp, "float32"))
+    info = np.iinfo(np.dtype(dt))
+    return [b.cast(b.clamp(q, min_value=float(info.min), max_value=float(info.max)),
+                   dt)]
 
 
 def _gemm(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
@@ -365,6 +406,7 @@ def _lrn(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
 HANDLERS = {
     "MatMul": ((1, 13, _matmul),),
     "MatMulInteger": ((10, 10, _matmul_integer),),
+    "QLinearMatMul": ((10, 21, _qlinear_matmul),),
     "Gemm": ((1, 13, _gemm),),
     "Einsum": ((12, 28, _einsum),),
     "BatchNormalization": ((1, 15, _batch_norm),),

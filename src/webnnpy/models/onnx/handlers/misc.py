@@ -12,7 +12,7 @@ import numpy as np
 
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
 from webnnpy.models.onnx.handlers._util import present
-from webnnpy.models.onnx.types import BOOL, type_name, webnn_of_onnx
+from webnnpy.models.onnx.types import BOOL, np_dtype_of_onnx, type_name, webnn_of_onnx
 
 __all__ = ["HANDLERS"]
 
@@ -47,6 +47,10 @@ def _cast_like(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                attrs: dict[str, Any]) -> list[Any]:
     t, like = inputs[0], inputs[1]
     assert t is not None and like is not None
+    if t.is_const and t.value is not None:
+        # only the type of ``like`` matters: a constant stays a constant
+        with np.errstate(all="ignore"):
+            return [t.value.astype(np_dtype_of_onnx(like.onnx_type))]
     return [_cast_to(ctx, t, like.onnx_type)]
 
 
@@ -57,8 +61,12 @@ def _dropout(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     training = present(inputs, 2)
     if training is not None and bool(np.asarray(ctx.const(training, "training_mode"))
                                      .reshape(-1)[0]):
-        raise ctx.fail("training_mode=true drops at random; WebNN graphs are "
-                       "deterministic")
+        ratio_t = present(inputs, 1)
+        ratio = 0.5 if ratio_t is None else float(
+            np.asarray(ctx.const(ratio_t, "ratio")).reshape(-1)[0])
+        if ratio != 0.0:
+            raise ctx.fail("training_mode=true drops at random; WebNN graphs are "
+                           "deterministic")
     if node.version < 7 and not int(attrs.get("is_test", 0)):
         raise ctx.fail("is_test=0 (training) drops at random")
     x = ctx.op(t, "data")

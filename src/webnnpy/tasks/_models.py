@@ -1,0 +1,96 @@
+"""Zoo models imported as WebNN graphs, cached per process.
+
+One MLContext per backend name, one ``onnx.ModelProto`` per zoo model, and
+one :class:`~webnnpy.models.onnx.ImportedModel` per (model, input shapes,
+backend): a model with free dimensions is imported once per shape it meets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["context", "imported", "metadata", "proto"]
+
+_lock = threading.RLock()
+_contexts: dict[str | None, Any] = {}
+_protos: dict[str, Any] = {}
+_imported: dict[tuple[Any, ...], Any] = {}
+_metadata: dict[str, dict[str, str]] = {}
+
+#: opset the models are raised to before import (see ``proto``)
+_MIN_OPSET = 13
+
+
+def context(backend: str | None = None) -> Any:
+    """The process's MLContext for ``backend`` (None: the default one)."""
+    from webnnpy import ml
+
+    with _lock:
+        ctx = _contexts.get(backend)
+        if ctx is None or ctx._is_lost:
+            ctx = (ml.create_context(backend=backend) if backend
+                   else ml.create_context())
+            _contexts[backend] = ctx
+        return ctx
+
+
+def proto(name: str) -> Any:
+    """The zoo model ``name`` as an ``onnx.ModelProto``, ready to import.
+
+    Models of the standard domain below opset 13 are converted to opset 13
+    first (``onnx.version_converter``).  Workaround: the importer folds
+    constant nodes with ``onnx.reference.ReferenceEvaluator(node, opsets=...)``,
+    which ignores ``opsets`` for a lone NodeProto and runs the newest schema,
+    so an opset-11 ``Unsqueeze`` with an ``axes`` attribute (PP-OCRv6 rec,
+    node ``Unsqueeze.2`` on a shape value) does not fold, and the ``Reshape``
+    it feeds has no static shape.  The conversion to 13 moves those axes to
+    inputs; the outputs are compared with ONNX Runtime on the original file
+    in ``tests/models/test_real_models.py``.
+    """
+    import onnx
+
+    from webnnpy.models import zoo
+
+    with _lock:
+        p = _protos.get(name)
+        if p is None:
+            p = onnx.load(str(zoo.find_model(name)))
+            _metadata[name] = {e.key: e.value for e in p.metadata_props}
+            opset = max((o.version for o in p.opset_import
+                         if o.domain in ("", "ai.onnx")), default=_MIN_OPSET)
+            if opset < _MIN_OPSET:
+                from onnx import version_converter
+
+                p = version_converter.convert_version(p, _MIN_OPSET)
+            _protos[name] = p
+        return p
+
+
+def metadata(name: str) -> dict[str, str]:
+    """The zoo model's ONNX metadata (``metadata_props``)."""
+    with _lock:
+        if name not in _metadata:
+            proto(name)
+        return _metadata[name]
+
+
+def imported(name: str, shapes: Mapping[str, Sequence[int]], *,
+             backend: str | None = None,
+             constants: Mapping[str, Any] | None = None) -> Any:
+    """The zoo model ``name`` imported with these input shapes on the
+    process's context for ``backend`` (cached).  ``constants`` (graph inputs
+    fixed at import) must be hashable as ``repr``."""
+    from webnnpy.models import onnx as wonnx
+
+    key = (name, tuple((k, tuple(v)) for k, v in sorted(shapes.items())), backend,
+           repr(sorted((constants or {}).items())))
+    with _lock:
+        m = _imported.get(key)
+        if m is None or m.context._is_lost:
+            dims = {k: [int(d) for d in v] for k, v in shapes.items()}
+            m = wonnx.load(proto(name), dims=dims, context=context(backend),
+                           constants=constants)
+            _imported[key] = m
+        return m
