@@ -15,9 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import webnnpy
-
-from tolerances import EXCLUDES  # noqa: E402
-from webnnpy.backends import available_backends  # noqa: E402
+from tolerances import EXCLUDES
+from webnnpy.backends import available_backends
 
 #: backends the per-op tests run on: every installed one, or
 #: WEBNNPY_TEST_BACKENDS=a,b.

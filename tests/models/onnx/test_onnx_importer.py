@@ -54,6 +54,8 @@ def test_load_path_bytes_proto_and_external_data(tmp_path, ref_ctx):
     np.testing.assert_allclose(got, want, rtol=1e-6)
     got = load(m.SerializeToString(), context=ref_ctx).run({"x": x})["y"]
     np.testing.assert_allclose(got, want, rtol=1e-6)
+    with pytest.raises(UnsupportedModelError, match=r"external data.*base_dir"):
+        load(unloaded, context=ref_ctx)
 
 
 def test_float16_model_with_constant_node_weights(ref_ctx):

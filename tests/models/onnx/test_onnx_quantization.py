@@ -49,3 +49,17 @@ def test_dynamic_quantize(check):
     x = np.array([0, 2, -3, -2.5, 1.34, 0.5, 7.1], np.float32)
     check([N("DynamicQuantizeLinear", ["x"], ["y", "s", "z"])], {"x": x},
           ["y", "s", "z"])
+
+
+def test_quantized_weights_stay_quantized():
+    # DequantizeLinear of a weight is a WebNN dequantizeLinear, not a float
+    # constant made at import
+    from onnx_testlib import make_model
+
+    from webnnpy.models.onnx import inspect
+    w = rand(64, 32, dtype=np.int8, low=-100, high=100)
+    m = make_model([N("DequantizeLinear", ["w", "s"], ["wf"]),
+                    N("MatMul", ["x", "wf"], ["y"])], {"x": rand(2, 64)}, ["y"],
+                   initializers={"w": w, "s": np.float32(0.01)})
+    ops = inspect(m).webnn_ops()
+    assert ops["dequantize_linear"] == 1 and ops["matmul"] == 1

@@ -71,12 +71,22 @@ def test_sampling_matrices():
     assert not np.allclose(c, webnn_sampling("linear", 4, 7))
 
 
-@pytest.mark.parametrize("mode", ["nearest", "linear"])
-def test_resize_opset10(check, mode):
-    check([N("Resize", ["x", "s"], ["y"], mode=mode)], {"x": rand(1, 2, 3, 4)}, ["y"],
-          opset=10, initializers={"s": np.array([1, 1, 2, 2], np.float32)}, rtol=1e-5)
+def test_resize_opset10_and_upsample7_nearest():
+    # (onnx.reference runs neither): asymmetric coordinates, nearest rounds down:
+    # an integer upscale repeats each element
+    x = rand(1, 2, 3, 4)
+    want = x.repeat(2, axis=2).repeat(2, axis=3)
+    m = make_model([N("Resize", ["x", "s"], ["y"], mode="nearest")], {"x": x}, ["y"],
+                   opset=10, initializers={"s": np.array([1, 1, 2, 2], np.float32)})
+    np.testing.assert_array_equal(load(m).run({"x": x})["y"], want)
+    m = make_model([N("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 2.0])],
+                   {"x": x}, ["y"], opset=7)
+    np.testing.assert_array_equal(load(m).run({"x": x})["y"], want)
 
 
-def test_upsample_opset7_attribute(check):
-    check([N("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 2.0])],
-          {"x": rand(1, 1, 2, 3)}, ["y"], opset=7)
+def test_resize_opset10_linear_is_asymmetric_and_rejected(ref_ctx):
+    x = rand(1, 2, 3, 4)
+    m = make_model([N("Resize", ["x", "s"], ["y"], mode="linear")], {"x": x}, ["y"],
+                   opset=10, initializers={"s": np.array([1, 1, 2, 2], np.float32)})
+    with pytest.raises(UnsupportedNodeError, match="asymmetric"):
+        load(m, context=ref_ctx)

@@ -8,9 +8,16 @@
 :func:`load` turns a model (a path, bytes or an ``onnx.ModelProto``, with
 external data) into an ``MLGraph`` by calls on the public ``MLGraphBuilder``,
 so the spec's validation applies to every imported operator.  Free
-dimensions are fixed by ``dims=`` (or the model), and shape computations are
-folded at import, so the WebNN graph is static.  Needs the ``onnx``
-package; ``import webnnpy`` does not import it.
+dimensions are fixed by ``dims=`` (or the model); shape computations are
+folded at import, so the WebNN graph is static.  Ops map through the
+handler table (``handlers/``), or through their ONNX function body; an op
+that cannot be expressed raises :class:`UnsupportedNodeError` naming the
+node, its op type and why, and :func:`inspect` lists every such node.
+
+``python -m webnnpy.models.onnx.node_tests`` runs ONNX's backend node tests
+through the importer; ``webnnpy inspect`` / ``webnnpy run`` are the command
+line (:mod:`webnnpy.models.onnx.cli`).  Needs the ``onnx`` package;
+``import webnnpy`` does not import it.
 """
 
 from __future__ import annotations

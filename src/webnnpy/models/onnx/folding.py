@@ -1,7 +1,8 @@
 """Constant folding: a node whose inputs are all known at import time is
 evaluated there, with ONNX's own reference evaluator, so shape computations
 (Shape -> Gather -> Concat -> Reshape, ConstantOfShape, Range...) become
-constants and the WebNN graph is static.
+constants and the WebNN graph is static.  DequantizeLinear of weights stays a
+WebNN operator, so quantized weights stay quantized in the graph.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Final
 import numpy as np
 from onnx import AttributeProto, NodeProto
 
-__all__ = ["NON_DETERMINISTIC", "can_fold", "fold"]
+__all__ = ["KEEP_ON_WEIGHTS", "NON_DETERMINISTIC", "can_fold", "fold"]
 
 #: ops whose results are random: never folded
 NON_DETERMINISTIC: Final = frozenset({
@@ -22,9 +23,18 @@ NON_DETERMINISTIC: Final = frozenset({
 })
 
 
-def can_fold(node: NodeProto, all_inputs_const: bool) -> bool:
+#: ops kept as WebNN operators on large constant inputs: dequantizing
+#: quantized weights at import would store them as floats in the graph
+KEEP_ON_WEIGHTS: Final = frozenset({"DequantizeLinear"})
+WEIGHT_SIZE: Final = 1024
+
+
+def can_fold(node: NodeProto, all_inputs_const: bool,
+             input_sizes: Sequence[int] = ()) -> bool:
     """True if the node may be evaluated at import time."""
     if not all_inputs_const or not any(node.input):
+        return False
+    if node.op_type in KEEP_ON_WEIGHTS and max(input_sizes, default=0) >= WEIGHT_SIZE:
         return False
     if node.op_type in NON_DETERMINISTIC:
         return False

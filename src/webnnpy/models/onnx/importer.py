@@ -2,10 +2,19 @@
 
 The walk visits the nodes in order.  Each ONNX value becomes a
 :class:`~webnnpy.models.onnx.convert.Tensor`: a constant (initializers,
-``Constant`` nodes, anything computed from constants, shapes) or an
-MLOperand.  A node whose inputs are all constants is folded (evaluated at
-import); otherwise its handler emits WebNN operators.  Free dimensions are
-fixed first (``dims=``), so every shape is static.
+``Constant`` nodes, anything computed from constants, shapes, empty tensors)
+or an MLOperand.  For each node, in this order:
+
+1. all inputs constant: fold it (evaluate it at import with onnx.reference);
+2. an empty constant input and empty outputs whatever the run-time inputs
+   hold: the empty outputs are constants too;
+3. its handler (``handlers/``) emits WebNN operators;
+4. no handler, or the handler declines: an op with an ONNX function body is
+   expanded into the body's nodes, which go through 1-4 themselves.
+
+Free dimensions are fixed first (``dims=``), so every shape is static; a
+value a handler needs at import time but that is computed from graph inputs
+raises NeedsConstantError naming those inputs (``constants=`` fixes them).
 """
 
 from __future__ import annotations
@@ -56,11 +65,21 @@ from webnnpy.models.onnx.types import (
 
 __all__ = [
     "ImportedModel",
+    "InputSpec",
     "ModelLike",
+    "NodeOutcome",
+    "assign_outputs",
+    "bind_input",
+    "convert_node",
+    "initializers",
+    "input_specs",
     "load",
     "load_model",
+    "output_problems",
     "parse_attributes",
+    "prepare",
     "run",
+    "walk",
 ]
 
 ModelLike = str | os.PathLike[str] | bytes | ModelProto
@@ -137,6 +156,11 @@ def _since_version(op_type: str, domain: str, opset: int) -> int:
 
 
 def _const_of_initializer(t: TensorProto) -> np.ndarray:
+    if t.data_location == TensorProto.EXTERNAL:
+        where = {e.key: e.value for e in t.external_data}.get("location", "?")
+        raise UnsupportedModelError(
+            f"initializer {t.name!r} is in the external data file {where!r}, which "
+            f"was not loaded: load the model from its path, or pass base_dir=")
     return np.asarray(numpy_helper.to_array(t))
 
 
@@ -268,7 +292,8 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     ctx.node = info
     node = info.proto
     present = [t for t in ins if t is not None]
-    if can_fold(node, all(t.is_const for t in present)):
+    sizes = [t.value.size for t in present if t.value is not None]
+    if can_fold(node, all(t.is_const for t in present), sizes):
         vals = fold(node, [None if t is None else t.value for t in ins], opsets)
         if vals is not None:
             return [Tensor("", onnx_of_np(v.dtype), value=v) for v in vals], "constant"
@@ -621,11 +646,14 @@ def output_problems(model: ModelProto, values: Mapping[str, Tensor]) -> list[str
     return problems
 
 
-def _prepare(model: ModelLike, dims: Mapping[str, Any] | None,
-             constants: Mapping[str, Any] | None,
-             base_dir: str | os.PathLike[str] | None
-             ) -> tuple[ModelProto, dict[str, int], dict[str, np.ndarray],
-                        list[InputSpec], dict[str, np.ndarray]]:
+def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
+            constants: Mapping[str, Any] | None,
+            base_dir: str | os.PathLike[str] | None
+            ) -> tuple[ModelProto, dict[str, int], dict[str, np.ndarray],
+                       list[InputSpec], dict[str, np.ndarray]]:
+    """Load the model and sort its values: (model, opsets, constants, the
+    run-time inputs with their fixed shapes, the inputs fixed by
+    ``constants``)."""
     proto = load_model(model, base_dir)
     opsets = _opsets(proto)
     consts = initializers(proto)
@@ -669,7 +697,7 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         UnsupportedNodeError: the first node WebNN cannot express (its name,
             op type and why); :func:`inspect` lists them all.
     """
-    proto, opsets, consts, specs, frozen = _prepare(model, dims, constants, base_dir)
+    proto, opsets, consts, specs, frozen = prepare(model, dims, constants, base_dir)
     for s in specs:
         if s.problem:
             raise UnsupportedModelError(s.problem)

@@ -24,9 +24,9 @@ from webnnpy.models.onnx.handlers import find_handler
 from webnnpy.models.onnx.importer import (
     ModelLike,
     NodeOutcome,
-    _prepare,
     bind_input,
     output_problems,
+    prepare,
     walk,
 )
 from webnnpy.models.onnx.types import onnx_of_np, type_name, webnn_of_onnx
@@ -200,7 +200,7 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
     ``context`` chooses whose operator limits are checked (default: the
     NumPy reference, which supports everything the spec allows).
     """
-    proto, opsets, consts, specs, _ = _prepare(model, dims, constants, base_dir)
+    proto, opsets, consts, specs, _ = prepare(model, dims, constants, base_dir)
     if context is None:
         context = ml.create_context(backend="numpy")
     builder = MLGraphBuilder(context)
