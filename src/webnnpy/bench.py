@@ -23,9 +23,7 @@ and per backend the largest absolute difference of any output from native
 and that divided by the output's largest magnitude.
 
 A zoo name (``ppocr-det``, ``ppocr-rec``, ``ppocr-cls``, ``silero-vad``; see
-:mod:`webnnpy.models.zoo`) may stand for the model file; the importer
-workarounds of :mod:`webnnpy.tasks._models` (opset conversion to 13,
-vector Gather indices) then apply on the webnnpy side and are listed.
+:mod:`webnnpy.models.zoo`) may stand for the model file.
 """
 
 from __future__ import annotations
@@ -202,25 +200,14 @@ def bench(model: str, *, dims: Mapping[str, Any] | None = None,
     dims = dict(dims or {})
     constants = {k: np.asarray(v) for k, v in (constants or {}).items()}
     path, zoo_name = _resolve(model)
-    session = _ort_session(path)
+    try:
+        session = _ort_session(path)
+    except Exception as e:
+        raise ValueError(f"ONNX Runtime cannot load {path}: {_short(e)}") from e
     rng = np.random.default_rng(seed)
     feeds = _random_inputs(session, dims, {**(inputs or {}), **constants}, rng)
     notes: list[str] = []
     proto = onnx.load(str(path))
-    if zoo_name is not None:
-        from webnnpy.tasks import _models
-
-        before = max((o.version for o in proto.opset_import
-                      if o.domain in ("", "ai.onnx")), default=0)
-        proto = _models.proto(zoo_name)
-        after = max(o.version for o in proto.opset_import
-                    if o.domain in ("", "ai.onnx"))
-        if after != before:
-            notes.append(f"webnnpy imports the model converted from opset "
-                         f"{before} to {after} (importer workaround)")
-        if any(n.name.endswith("__squeeze") for n in _all_nodes(proto.graph)):
-            notes.append("webnnpy imports the model with Gather indices made "
-                         "1-D (ONNX Runtime backend workaround)")
     # input shapes from the feeds (exactly what native runs)
     load_dims: dict[str, Any] = {**dims, **{k: list(v.shape) for k, v in feeds.items()
                                             if k not in constants}}
@@ -279,18 +266,6 @@ def bench(model: str, *, dims: Mapping[str, Any] | None = None,
     inputs_desc = {k: (str(v.dtype), list(v.shape)) for k, v in feeds.items()}
     return BenchResult(str(path if zoo_name is None else f"{zoo_name} ({path.name})"),
                        inputs_desc, impls, notes)
-
-
-def _all_nodes(g: Any) -> list[Any]:
-    import onnx
-
-    out = []
-    for n in g.node:
-        out.append(n)
-        for a in n.attribute:
-            if a.type == onnx.AttributeProto.GRAPH:
-                out.extend(_all_nodes(a.g))
-    return out
 
 
 def _ms(s: float) -> str:

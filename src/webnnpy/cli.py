@@ -5,7 +5,10 @@
 - ``webnnpy inspect MODEL`` / ``webnnpy run MODEL --input name=file.npy``: ONNX
   models through the importer;
 - ``webnnpy export MODEL_OR_GRAPH --js OUTDIR``: a WebNN JavaScript module;
-- ``webnnpy browser install|info|run``: Chromium's own WebNN, for comparison.
+- ``webnnpy browser install|info|run``: Chromium's own WebNN, for comparison;
+- ``webnnpy bench MODEL``: latency per backend against native onnxruntime;
+- ``webnnpy demo ocr [IMAGE|TEXT]`` / ``webnnpy demo vad [WAV]``: real models
+  (PP-OCRv6, silero-vad) through WebNN graphs.
 
 Each subcommand's own module parses its arguments (``webnnpy X --help``), and
 is imported only when that subcommand runs.
@@ -62,6 +65,10 @@ _DELEGATES = {
                "write a graph or ONNX model as a WebNN JavaScript module"),
     "browser": ("webnnpy.browser.cli", "browser_main",
                 "install/run Chromium's WebNN (headless) for cross-checks"),
+    "bench": ("webnnpy.bench", "bench_main",
+              "time an ONNX model on each backend against native onnxruntime"),
+    "demo": ("webnnpy.tasks.cli", "demo_main",
+             "real models through WebNN: demo ocr [IMAGE|TEXT], demo vad [WAV]"),
 }
 
 

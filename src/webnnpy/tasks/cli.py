@@ -54,6 +54,11 @@ def _ocr(args: argparse.Namespace) -> int:
     from webnnpy.models import zoo
     from webnnpy.tasks import ocr
 
+    names = ["ppocr-det", "ppocr-rec"] + (["ppocr-cls"] if args.classify else [])
+    try:
+        files = ", ".join(zoo.find_model(n).name for n in names)
+    except zoo.ModelNotInstalledError as e:
+        return _missing(e)
     target = args.target
     expected: str | None = None
     if Path(target).is_file():
@@ -86,8 +91,6 @@ def _ocr(args: argparse.Namespace) -> int:
     if not lines:
         print("  (none found)")
     print(_backend_line(args.backend))
-    names = ["ppocr-det", "ppocr-rec"] + (["ppocr-cls"] if args.classify else [])
-    files = ", ".join(zoo.find_model(n).name for n in names)
     print(f"models: {files} (rapidocr {zoo.model_info('ppocr-det').version} "
           f"files, through webnnpy.models.onnx)")
 
@@ -126,7 +129,7 @@ def read_wav(path: str | Path) -> np.ndarray:
         raise ValueError(f"{path}: {8 * width}-bit samples are not supported")
     a = a.reshape(-1, channels).mean(axis=1)
     if rate != 16000:
-        n = int(round(len(a) * 16000 / rate))
+        n = round(len(a) * 16000 / rate)
         a = np.interp(np.arange(n) * (rate / 16000), np.arange(len(a)), a)
     return a.astype(np.float32)
 
@@ -135,6 +138,10 @@ def _vad(args: argparse.Namespace) -> int:
     from webnnpy.models import zoo
     from webnnpy.tasks import vad
 
+    try:
+        model_file = zoo.find_model("silero-vad").name
+    except zoo.ModelNotInstalledError as e:
+        return _missing(e)
     truth: list[tuple[float, float]] | None = None
     if args.audio:
         try:
@@ -168,7 +175,7 @@ def _vad(args: argparse.Namespace) -> int:
         print("  (none)")
     print(_backend_line(args.backend))
     n = -(-len(audio) // vad.CHUNK)
-    print(f"model: {zoo.find_model('silero-vad').name} (silero-vad "
+    print(f"model: {model_file} (silero-vad "
           f"{zoo.model_info('silero-vad').version} file), {n} chunks of "
           f"{vad.CHUNK} samples")
     print(f"time: {t1 - t0:.3f} s first run (graph import included); "

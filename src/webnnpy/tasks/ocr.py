@@ -355,8 +355,8 @@ def _reading_order(boxes: list[tuple[np.ndarray, float]], line_gap: float = 10.0
 
 def _det_size(h: int, w: int, limit_side_len: int) -> tuple[int, int]:
     ratio = min(1.0, limit_side_len / max(h, w))
-    rh = max(32, int(round(h * ratio / 32)) * 32)
-    rw = max(32, int(round(w * ratio / 32)) * 32)
+    rh = max(32, round(h * ratio / 32) * 32)
+    rw = max(32, round(w * ratio / 32) * 32)
     return rh, rw
 
 

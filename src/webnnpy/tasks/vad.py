@@ -166,7 +166,7 @@ def synthetic_speech(parts: Sequence[tuple[str, float]], *, seed: int = 0
     rng = np.random.default_rng(seed)
     out = []
     for kind, seconds in parts:
-        n = int(round(seconds * SAMPLE_RATE))
+        n = round(seconds * SAMPLE_RATE)
         t = np.arange(n) / SAMPLE_RATE
         if kind == "silence":
             out.append(0.003 * rng.standard_normal(n))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from onnx import AttributeProto, NodeProto
@@ -45,6 +45,18 @@ def can_fold(node: NodeProto, all_inputs_const: bool,
                    for a in node.attribute)
 
 
+def _one_node_model(node: NodeProto, feeds: Mapping[str, np.ndarray],
+                    opsets: Mapping[str, int]) -> Any:
+    """``node`` alone in a model that imports ``opsets``."""
+    from onnx import TypeProto, helper
+
+    inputs = [helper.make_value_info(n, TypeProto()) for n in feeds]
+    outputs = [helper.make_value_info(n, TypeProto()) for n in node.output if n]
+    graph = helper.make_graph([node], "fold", inputs, outputs)
+    return helper.make_model(
+        graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()])
+
+
 def fold(node: NodeProto, values: Sequence[np.ndarray | None],
          opsets: Mapping[str, int]) -> list[np.ndarray] | None:
     """The node's outputs computed by ``onnx.reference``, or None if the
@@ -56,7 +68,9 @@ def fold(node: NodeProto, values: Sequence[np.ndarray | None],
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            ev = ReferenceEvaluator(node, opsets=dict(opsets))
+            # A lone NodeProto runs the newest schema whatever ``opsets`` says;
+            # a one-node model runs the node's own opset version.
+            ev = ReferenceEvaluator(_one_node_model(node, feeds, opsets))
             outs = ev.run(None, feeds)
     except Exception:  # noqa: BLE001 - any failure: let the handler decide
         return None

@@ -51,7 +51,9 @@ def _clamped(ctx: Emitter, node: Node, dims: list[int], *,
                     [d - 1 for d in dims])
         if non_negative:
             i = np.where(i < 0, i + np.asarray(dims, np.int64), i)
-        return ctx.array(np.ascontiguousarray(i, dtype=np.int64))
+        # (np.clip broadcasts a scalar against the 1-item bounds: keep the
+        # indices' own shape, scalars included)
+        return ctx.array(np.array(i, dtype=np.int64).reshape(v.constant.shape))
     idx = ctx.value(v)
     if v.desc.data_type != "int64":
         idx = ctx.cast(idx, "int64")
