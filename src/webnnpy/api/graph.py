@@ -27,9 +27,9 @@ class MLGraph:
         self._output_descs = {n: v.desc for n, v in ir.outputs.items()}
         self._impl: Any = None
         self._destroyed = False
-        # (inputs, outputs, tensors) of the last dispatch that passed
-        # validation, so that repeating it skips the unchanged checks
-        self._last_binding: tuple[Any, Any, tuple[Any, ...]] | None = None
+        # (inputs, outputs, tensors, timeline work) of the last dispatch that
+        # passed validation, so that repeating it skips the unchanged checks
+        self._last_binding: tuple[Any, Any, tuple[Any, ...], Any] | None = None
         # the tensors MLContext.compute() reuses, and the lock it holds
         self._compute_tensors: tuple[dict[str, Any], dict[str, Any]] | None = None
         self._compute_lock = threading.Lock()

@@ -61,6 +61,7 @@ class Timeline:
         self._last = 0.0
         self._thread = threading.Thread(target=self._worker, name=name, daemon=True)
         self._thread.start()
+        self._thread_id = self._thread.ident
 
     def post(self, work: Callable[[], Any]) -> None:
         """Queue ``work`` whose result nobody waits for (a failure is logged);
@@ -136,7 +137,7 @@ class Timeline:
     @property
     def on_timeline(self) -> bool:
         """True when called from the worker thread."""
-        return threading.current_thread() is self._thread
+        return threading.get_ident() == self._thread_id
 
     # ----------------------------------------------------------- running
 
