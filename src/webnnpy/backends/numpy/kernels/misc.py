@@ -29,6 +29,7 @@ import numpy as np
 
 from webnnpy.backends.numpy.kernels._table import KernelTable, f64, out_dtype
 from webnnpy.ir.graph import Node
+from webnnpy.ir.resample import linear_positions, nearest_positions
 
 __all__ = ["KERNELS"]
 
@@ -73,38 +74,6 @@ def _cast(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     return [np.asarray(v.astype(dt))]  # integer -> integer: low bits
 
 
-def _source_positions(in_size: int, out_size: int
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each output coordinate o: the clamped input coordinate
-    c = clamp((o + 0.5) * I / O - 0.5, 0, I - 1) as (floor(c), ceil(c),
-    c - floor(c)).  c = num / den with num = (2o + 1) * I - O, den = 2 * O,
-    whose integer parts are exact in int64 (O * I < 2**62 for valid tensors).
-    """
-    o = np.arange(out_size, dtype=np.int64)
-    num = (2 * o + 1) * in_size - out_size
-    den = 2 * out_size
-    lo = num // den
-    rem = num - lo * den
-    t = rem / den
-    hi = lo + (rem != 0)
-    low_clamp = num < 0
-    high_clamp = lo >= in_size - 1
-    lo = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, lo))
-    hi = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, hi))
-    t = np.where(low_clamp | high_clamp, 0.0, t)
-    return lo.astype(np.intp), hi.astype(np.intp), t
-
-
-def _nearest_positions(in_size: int, out_size: int) -> np.ndarray:
-    """ceil(clamp(c, 0, I - 1) - 0.5) = clamp(ceil(c - 0.5), 0, I - 1) with
-    c - 0.5 = ((2o + 1) * I - 2 * O) / (2 * O), in exact integers."""
-    o = np.arange(out_size, dtype=np.int64)
-    num = (2 * o + 1) * in_size - 2 * out_size
-    den = 2 * out_size
-    ceil = -((-num) // den)
-    return np.clip(ceil, 0, in_size - 1).astype(np.intp)
-
-
 @KERNELS.define("resample2d")
 def _resample2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     v = x["input"]
@@ -113,13 +82,13 @@ def _resample2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     if node.attrs["mode"] == "nearest-neighbor":
         out = v
         for ax, size in zip(axes, sizes, strict=True):
-            out = np.take(out, _nearest_positions(v.shape[ax], size), axis=ax)
+            out = np.take(out, nearest_positions(v.shape[ax], size), axis=ax)
         return [np.ascontiguousarray(out)]
     # the spec's bilinear formula interpolates along x (the second axis)
     # first, then along y: the same float64 operations in the same order
     cur = f64(v)
     for ax, size in reversed(list(zip(axes, sizes, strict=True))):
-        lo, hi, t = _source_positions(v.shape[ax], size)
+        lo, hi, t = linear_positions(v.shape[ax], size)
         shape = [1] * v.ndim
         shape[ax] = size
         t = t.reshape(shape)

@@ -24,6 +24,7 @@ from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, where
 from webnnpy.ir.graph import Node, Value
+from webnnpy.ir.resample import linear_positions, nearest_positions
 
 __all__ = ["EXCLUDE", "LOWERINGS"]
 
@@ -74,33 +75,6 @@ def _cast(ctx: Emitter, node: Node) -> None:
     where(ctx, over, ctx.const(int(info.max), dst), v, dst, out)
 
 
-def _linear_positions(in_size: int, out_size: int
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(floor, ceil, fraction) of each output's clamped source coordinate
-    ``(o + 0.5) * I / O - 0.5``, decided in exact integers."""
-    o = np.arange(out_size, dtype=np.int64)
-    num = (2 * o + 1) * in_size - out_size
-    den = 2 * out_size
-    lo = num // den
-    rem = num - lo * den
-    t = rem / den
-    hi = lo + (rem != 0)
-    low_clamp = num < 0
-    high_clamp = lo >= in_size - 1
-    lo = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, lo))
-    hi = np.where(low_clamp, 0, np.where(high_clamp, in_size - 1, hi))
-    t = np.where(low_clamp | high_clamp, 0.0, t)
-    return lo, hi, t
-
-
-def _nearest_positions(in_size: int, out_size: int) -> np.ndarray:
-    """``clamp(ceil(c - 0.5), 0, I - 1)`` for each output coordinate."""
-    o = np.arange(out_size, dtype=np.int64)
-    num = (2 * o + 1) * in_size - 2 * out_size
-    ceil = -((-num) // (2 * out_size))
-    return np.clip(ceil, 0, in_size - 1)
-
-
 @LOWERINGS.define("resample2d")
 def _resample2d(ctx: Emitter, node: Node) -> None:
     v = node.operands["input"]
@@ -113,7 +87,7 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
              if size != v.desc.shape[ax] or node.attrs["mode"] != "nearest-neighbor"]
     if node.attrs["mode"] == "nearest-neighbor":
         for i, (ax, size) in enumerate(pairs):
-            idx = ctx.array(_nearest_positions(v.desc.shape[ax], size))
+            idx = ctx.array(nearest_positions(v.desc.shape[ax], size))
             x = ctx.emit("Gather", [x, idx], out if i == len(pairs) - 1 else 1,
                          axis=ax)
         if not pairs:
@@ -123,7 +97,7 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
     if work != dt:
         x = ctx.cast(x, work)
     for ax, size in reversed(pairs):
-        lo, hi, t = _linear_positions(v.desc.shape[ax], size)
+        lo, hi, t = linear_positions(v.desc.shape[ax], size)
         shape = [1] * v.desc.rank
         shape[ax] = size
         a = ctx.emit("Gather", [x, ctx.array(lo)], axis=ax)
