@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,45 @@ def _file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "output"
 
 
+class _Progress:
+    """Progress of the long steps on stderr: what runs, then how long it
+    took (with a live elapsed-time line on a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.t0 = 0.0
+        self._stop: threading.Event | None = None
+
+    def start(self, what: str) -> None:
+        self.t0 = time.perf_counter()
+        if self.quiet:
+            return
+        print(f"{what}...", end="", file=sys.stderr, flush=True)
+        if sys.stderr.isatty():
+            self._stop = threading.Event()
+            threading.Thread(target=self._tick, args=(what, self._stop),
+                             daemon=True).start()
+
+    def _tick(self, what: str, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
+            dt = time.perf_counter() - self.t0
+            print(f"\r{what}... {dt:.1f} s", end="", file=sys.stderr, flush=True)
+
+    def _end(self, text: str) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._stop = None
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def done(self, detail: str = "") -> None:
+        dt = time.perf_counter() - self.t0
+        self._end(f" done in {dt:.2f} s" + (f": {detail}" if detail else ""))
+
+    def fail(self) -> None:
+        self._end(" failed")
+
+
 def run_main(argv: Sequence[str]) -> int:
     """``webnnpy run MODEL --input x=x.npy``: run a model, save its outputs.
 
@@ -137,6 +178,8 @@ def run_main(argv: Sequence[str]) -> int:
     p.add_argument("--backend", help="numpy, onnxruntime... (default: the "
                    "fastest installed)")
     p.add_argument("--output-dir", default=".", help="where to write NAME.npy")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines on stderr")
     args = p.parse_args(argv)
     from webnnpy import DOMException
     from webnnpy.models.onnx import OnnxImportError, load
@@ -151,10 +194,15 @@ def run_main(argv: Sequence[str]) -> int:
     if not dims:
         # shapes of the given arrays fix the inputs' free dimensions
         dims = {name: list(a.shape) for name, a in inputs.items()}
+    step = _Progress(args.quiet)
     try:
+        step.start(f"importing {args.model}")
         ctx = _context(args.backend)
         model = load(args.model, context=ctx, dims=dims, constants=constants)
+        step.done(f"{len(model.graph._ir.nodes)} WebNN operators, built on "
+                  f"{ctx.backend}")
     except (OSError, OnnxImportError, DOMException) as e:
+        step.fail()
         print(f"webnnpy run: {e}", file=sys.stderr)
         return 1
     missing = [n for n in model.inputs if n not in inputs]
@@ -164,8 +212,11 @@ def run_main(argv: Sequence[str]) -> int:
         print(f"webnnpy run: missing --input for {need}", file=sys.stderr)
         return 2
     try:
+        step.start("running")
         outputs = model.run(inputs)
+        step.done()
     except (TypeError, DOMException) as e:
+        step.fail()
         print(f"webnnpy run: {e}", file=sys.stderr)
         return 1
     out_dir = Path(args.output_dir)
