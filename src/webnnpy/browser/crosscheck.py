@@ -17,8 +17,10 @@ Chromium, and the outputs compared: integers must be equal, floats within
 the spec sets no precision requirements), NaN where NaN is.  Cases that Chromium
 rejects although its limits admit them count as *rejected*.
 
-``--latency`` times models in Chromium (write inputs, dispatch, read outputs)
-against webnnpy's backends with the same runner.
+``--latency`` appends the latency table of :mod:`webnnpy.browser.models`:
+MobileNetV2, PP-OCRv6 det and rec and a transformer encoder, timed in
+Chromium (write the inputs, dispatch, read the outputs) and on webnnpy's
+backends.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import argparse
 import importlib
 import json
 import math
-import os
 import sys
 import tempfile
 import time
@@ -706,163 +707,20 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
 # ---------------------------------------------------------------- latency
 
 
-def _latency_models() -> dict[str, Callable[[webnnpy.MLContext], webnnpy.MLGraph]]:
-    def consts() -> Callable[..., webnnpy.MLOperand]:
-        rng = np.random.default_rng(0)  # the same weights on every context
+def latency_section(browser: Browser, *, workdir: Path,
+                    onnx_models: Sequence[str] = (),
+                    dims: dict[str, Any] | None = None,
+                    progress: Callable[[str], None] | None = None,
+                    command: str = "python -m webnnpy.browser.crosscheck --latency"
+                    ) -> str:
+    """The latency section of :mod:`webnnpy.browser.models` (MobileNetV2,
+    PP-OCRv6 det and rec, the encoder; and ``onnx_models``): Chromium against
+    webnnpy's backends, write + dispatch + read per run."""
+    from webnnpy.browser import models
 
-        def const(b: webnnpy.MLGraphBuilder, shape: Sequence[int]
-                  ) -> webnnpy.MLOperand:
-            data = (rng.standard_normal(shape) * 0.1).astype(np.float32)
-            return b.constant({"data_type": "float32", "shape": list(shape)}, data)
-        return const
-
-    def cnn(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
-        const = consts()
-        b = webnnpy.MLGraphBuilder(ctx)
-        x = b.input("x", {"data_type": "float32", "shape": [1, 32, 32, 3]})
-        for cin, cout in ((3, 16), (16, 32), (32, 64)):
-            x = b.conv2d(x, const(b, [cout, 3, 3, cin]), bias=const(b, [cout]),
-                         padding=[1, 1, 1, 1], input_layout="nhwc",
-                         filter_layout="ohwi")
-            x = b.relu(x)
-            x = b.max_pool2d(x, window_dimensions=[2, 2], strides=[2, 2],
-                             layout="nhwc")
-        x = b.reshape(x, [1, 4 * 4 * 64])
-        x = b.gemm(x, const(b, [4 * 4 * 64, 10]), c=const(b, [10]))
-        return b.build({"y": b.softmax(x, 1)})
-
-    def mlp(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
-        const = consts()
-        b = webnnpy.MLGraphBuilder(ctx)
-        x = b.input("x", {"data_type": "float32", "shape": [8, 256]})
-        for _ in range(4):
-            x = b.gelu(b.matmul(x, const(b, [256, 256])))
-            x = b.layer_normalization(x, axes=[1])
-        return b.build({"y": x})
-
-    def mobile(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
-        const = consts()
-        b = webnnpy.MLGraphBuilder(ctx)
-        x = b.input("x", {"data_type": "float32", "shape": [1, 112, 112, 3]})
-        x = b.clamp(b.conv2d(x, const(b, [32, 3, 3, 3]), bias=const(b, [32]),
-                             strides=[2, 2], padding=[0, 1, 0, 1],
-                             input_layout="nhwc", filter_layout="ohwi"),
-                    min_value=0, max_value=6)
-        c = 32
-        for cout, stride in ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1),
-                             (512, 2)):
-            pad = [1, 1, 1, 1] if stride == 1 else [0, 1, 0, 1]
-            x = b.clamp(b.conv2d(x, const(b, [1, 3, 3, c]), bias=const(b, [c]),
-                                 strides=[stride, stride], padding=pad, groups=c,
-                                 input_layout="nhwc", filter_layout="ihwo"),
-                        min_value=0, max_value=6)
-            x = b.clamp(b.conv2d(x, const(b, [cout, 1, 1, c]), bias=const(b, [cout]),
-                                 input_layout="nhwc", filter_layout="ohwi"),
-                        min_value=0, max_value=6)
-            c = cout
-        x = b.average_pool2d(x, layout="nhwc")
-        x = b.gemm(b.reshape(x, [1, c]), const(b, [c, 100]), c=const(b, [100]))
-        return b.build({"y": b.softmax(x, 1)})
-
-    return {"small CNN 32x32x3 (3 conv+pool, gemm)": cnn,
-            "MLP 8x256, 4 layers (matmul, gelu, layerNorm)": mlp,
-            "MobileNet-style 112x112x3 (13 conv, depthwise separable)": mobile}
-
-
-def _time_webnnpy(graph: webnnpy.MLGraph, ctx: webnnpy.MLContext,
-                  feeds: Mapping[str, np.ndarray], iterations: int, warmup: int
-                  ) -> float:
-    ins = {}
-    for n, d in graph.inputs.items():
-        t = ctx.create_tensor({"data_type": d.data_type, "shape": list(d.shape),
-                               "writable": True})
-        ins[n] = t
-    outs = {n: ctx.create_tensor({"data_type": d.data_type, "shape": list(d.shape),
-                                  "readable": True})
-            for n, d in graph.outputs.items()}
-    def once() -> None:
-        for n, t in ins.items():
-            ctx.write_tensor(t, feeds[n])
-        ctx.dispatch(graph, ins, outs)
-        for t in outs.values():
-            ctx.read_tensor(t)
-
-    for _ in range(warmup):
-        once()
-    times = []  # as the browser side: the means of 5 batches
-    batch = max(1, iterations // 5)
-    for done in range(0, iterations, batch):
-        n = min(batch, iterations - done)
-        s = time.perf_counter()
-        for _ in range(n):
-            once()
-        times.append((time.perf_counter() - s) * 1000 / n)
-    return float(np.median(times))
-
-
-def latency_table(browser: Browser, *, workdir: Path, iterations: int = 200,
-                  warmup: int = 10, onnx_models: Sequence[str] = (),
-                  dims: dict[str, Any] | None = None) -> str:
-    """Median latency (ms) of write + dispatch + read per model and runtime."""
-    from webnnpy.backends import available_backends
-
-    backends = [n for n, ok in available_backends().items() if ok]
-    models: dict[str, Callable[[webnnpy.MLContext], webnnpy.MLGraph]] = \
-        dict(_latency_models())
-    for path in onnx_models:
-        models[Path(path).name] = _onnx_builder(path, dims)
-    header = ["model", "Chromium (LiteRT/XNNPACK)", *[f"webnnpy {b}" for b in
-                                                      backends],
-              "Chromium vs reference (max abs diff)"]
-    lines = ["| " + " | ".join(header) + " |",
-             "|---|" + "---:|" * (len(header) - 1)]
-    for i, (name, make) in enumerate(models.items()):
-        ref_ctx = webnnpy.ml.create_context(backend="numpy")
-        graph = make(ref_ctx)
-        feeds = make_feeds(graph._ir, seed=i)
-        d = workdir / f"latency{i}"
-        export(graph, d)
-        cells = []
-        diff = "-"
-        try:
-            probe = browser.benchmark(d, feeds, iterations=3, warmup=1)
-            n = _iterations(probe["median_ms"], iterations)
-            bench = browser.benchmark(d, feeds, iterations=n, warmup=min(warmup, n))
-            cells.append(f"{bench['median_ms']:.3f}")
-            ref = ref_ctx.compute(graph, feeds)
-            diff = _fmt(max(float(np.max(np.abs(ref[k].astype(np.float64)
-                                                - bench["outputs"][k])))
-                            for k in ref))
-        except JSError as e:
-            cells.append(f"fails: {e.name}")
-        for backend in backends:
-            ctx = webnnpy.ml.create_context(backend=backend)
-            try:
-                g = make(ctx)
-                first = _time_webnnpy(g, ctx, feeds, 1, 1)
-                n = _iterations(first, iterations)
-                cells.append(f"{_time_webnnpy(g, ctx, feeds, n, min(warmup, n)):.3f}")
-            except Exception as e:  # noqa: BLE001 - report per backend
-                cells.append(f"fails: {type(e).__name__}")
-            finally:
-                ctx.destroy()
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {diff} |")
-        ref_ctx.destroy()
-    return "\n".join(lines) + "\n"
-
-
-def _iterations(ms: float, most: int, budget_ms: float = 3000.0) -> int:
-    """How many timed runs fit the time budget (5 to ``most``)."""
-    return int(max(5, min(most, budget_ms / max(ms, 1e-3))))
-
-
-def _onnx_builder(path: str, dims: dict[str, Any] | None = None
-                  ) -> Callable[[webnnpy.MLContext], webnnpy.MLGraph]:
-    def make(ctx: webnnpy.MLContext) -> webnnpy.MLGraph:
-        from webnnpy.models.javascript.cli import load_model
-
-        return load_model(path, ctx, dims=dims)
-    return make
+    cases = models.latency_cases() + models.onnx_cases(onnx_models, dims)
+    return models.latency_section(browser, workdir=workdir, cases=cases,
+                                  progress=progress, command=command)
 
 
 # ------------------------------------------------------------------- main
@@ -904,6 +762,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     tests_dir = Path(args.samples) if args.samples else _default_tests_dir()
     ops = args.ops.split(",") if args.ops else None
+    command = " ".join(["python -m webnnpy.browser.crosscheck",
+                        *[a for a in (argv if argv is not None else sys.argv[1:])
+                          if a not in ("-q", "--quiet")]])
     with Browser(args.cache_dir) as browser, \
             tempfile.TemporaryDirectory(prefix="webnnpy-crosscheck-") as tmp:
         say(f"browser: {browser.version}")
@@ -921,10 +782,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = run_cases(browser, cases, chromium, workdir=Path(tmp),
                                 progress=say)
             say(f"ran in {time.time() - t0:.1f} s")
-            command = " ".join(["python -m webnnpy.browser.crosscheck",
-                                *[a for a in (argv if argv is not None
-                                              else sys.argv[1:])
-                                  if a not in ("-q", "--quiet")]])
             table = agreement_table(results, chromium_version=browser.version,
                                     command=command)
             out.append(table)
@@ -932,15 +789,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Path(args.details).write_text(json.dumps(
                     [r.__dict__ for r in results], indent=1, default=str) + "\n")
         if args.latency:
-            out.append("\n## Latency\n\nMilliseconds per run (write the inputs, "
-                       "dispatch, read the outputs): the median of 5 batch means "
-                       "over up to 200 runs (as many as fit in 3 s) after up to 10 "
-                       "warm-up runs, same graph, weights "
-                       "and inputs, on this machine's CPU "
-                       f"({os.cpu_count()} cores).\n\n" +
-                       latency_table(browser, workdir=Path(tmp),
-                                     onnx_models=args.onnx,
-                                     dims=_parse_dims(args.dim)))
+            out.append(latency_section(browser, workdir=Path(tmp),
+                                       onnx_models=args.onnx,
+                                       dims=_parse_dims(args.dim), progress=say,
+                                       command=command))
         text = "\n".join(out)
         if args.table:
             Path(args.table).write_text(text)
@@ -948,7 +800,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(text)
     return 0
-
 
 
 if __name__ == "__main__":
