@@ -180,6 +180,16 @@ def _reduce(ctx: Emitter, node: Node) -> None:
     axes: list[int] = list(node.attrs["axes"])
     keep: bool = node.attrs["keepDimensions"]
     out = ctx.out(node)
+    shape = list(node.operands["input"].desc.shape)  # type: ignore[union-attr]
+    if (node.op == "reduceMean" and dt in ("float32", "float16") and len(shape) == 4
+            and sorted(axes) == [2, 3]):
+        # A mean over both spatial axes of NCHW (a CNN's global pooling) as
+        # GlobalAveragePool, which ONNX Runtime runs in either float type and
+        # fuses like a native model's; the same float32 sum per channel.
+        g = ctx.emit("GlobalAveragePool", [x], out if keep else 1)
+        if not keep:
+            ctx.emit("Reshape", [g, ctx.ints(shape[:2])], out)
+        return
     if not axes:
         _elementwise(ctx, node.op, x, dt, out)
     elif dt == "float32":
@@ -189,7 +199,6 @@ def _reduce(ctx: Emitter, node: Node) -> None:
         _float_reduce(ctx, node.op, ctx.cast(x, "float32"), axes, keep, r)
         ctx.cast(r, "float16", out)
     else:
-        shape = list(node.operands["input"].desc.shape)  # type: ignore[union-attr]
         _int_reduce(ctx, node.op, x, dt, shape, axes, keep, out)
 
 
