@@ -17,7 +17,15 @@ from typing import Any
 
 from webnnpy.ir.descriptor import Desc
 
-__all__ = ["InferFn", "InferResult", "OpRule", "OperandDescs", "RuleTable"]
+__all__ = [
+    "InferFn",
+    "InferResult",
+    "OpRule",
+    "OperandDescs",
+    "RuleTable",
+    "operand",
+    "optional_operand",
+]
 
 OperandDescs = Mapping[str, "Desc | list[Desc] | None"]
 InferResult = tuple[list[Desc], dict[str, Any]]
@@ -50,3 +58,18 @@ class RuleTable(dict[str, OpRule]):
             return fn
 
         return deco
+
+
+def operand(x: OperandDescs, name: str) -> Desc:
+    """The descriptor of the single-MLOperand argument ``name`` (the builder
+    has already checked its type and builder)."""
+    d = x[name]
+    assert isinstance(d, Desc), f"{name} is not a single operand"
+    return d
+
+
+def optional_operand(x: OperandDescs, name: str) -> Desc | None:
+    """The descriptor of an optional single-MLOperand option, or None."""
+    d = x.get(name)
+    assert d is None or isinstance(d, Desc), f"{name} is not a single operand"
+    return d

@@ -46,7 +46,7 @@ from webnnpy.ir.checks import (
     py,
 )
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.registry import OperandDescs, RuleTable
+from webnnpy.ir.registry import OperandDescs, RuleTable, operand, optional_operand
 
 __all__ = [
     "CONV2D_FILTER_LAYOUTS",
@@ -76,18 +76,6 @@ CONV_TRANSPOSE2D_FILTER_LAYOUTS: dict[str, tuple[int, int, int, int]] = {
     "hwoi": (3, 2, 0, 1),
     "ohwi": (3, 0, 1, 2),
 }
-
-
-def _desc(x: OperandDescs, name: str) -> Desc:
-    d = x[name]
-    assert isinstance(d, Desc)
-    return d
-
-
-def _opt_desc(x: OperandDescs, name: str) -> Desc | None:
-    d = x.get(name)
-    assert d is None or isinstance(d, Desc)
-    return d
 
 
 # ----------------------------------------------------------- option helpers
@@ -169,7 +157,8 @@ def _check_output_dims(op: str, h: int, w: int, why: str) -> None:
 
 @RULES.define("conv2d")
 def _conv2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    inp, flt, bias = _desc(x, "input"), _desc(x, "filter"), _opt_desc(x, "bias")
+    inp, flt = operand(x, "input"), operand(x, "filter")
+    bias = optional_operand(x, "bias")
     # IDL conversion of the options dictionary
     padding = _uint_list(op, "padding", attrs.get("padding"))
     strides = _uint_list(op, "strides", attrs.get("strides"))
@@ -222,7 +211,8 @@ def _conv2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 
 @RULES.define("convTranspose2d")
 def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    inp, flt, bias = _desc(x, "input"), _desc(x, "filter"), _opt_desc(x, "bias")
+    inp, flt = operand(x, "input"), operand(x, "filter")
+    bias = optional_operand(x, "bias")
     # IDL conversion of the options dictionary
     padding = _uint_list(op, "padding", attrs.get("padding"))
     strides = _uint_list(op, "strides", attrs.get("strides"))
@@ -300,7 +290,7 @@ def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result
 
 @RULES.define(*POOLS)
 def _pool2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    inp = _desc(x, "input")
+    inp = operand(x, "input")
     # IDL conversion of the options dictionary
     window = _uint_list(op, "windowDimensions", attrs.get("windowDimensions"))
     padding = _uint_list(op, "padding", attrs.get("padding"))

@@ -27,7 +27,7 @@ from webnnpy.ir.checks import (
     py,
 )
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.registry import OperandDescs, RuleTable
+from webnnpy.ir.registry import OperandDescs, RuleTable, operand, optional_operand
 
 __all__ = ["RULES"]
 
@@ -41,18 +41,6 @@ DEFAULT_ALPHA = 1.0
 DEFAULT_BETA = 1.0
 DEFAULT_BATCH_NORM_AXIS = 1
 DEFAULT_LAYOUT = "nchw"
-
-
-def _desc(x: OperandDescs, name: str) -> Desc:
-    d = x[name]
-    assert isinstance(d, Desc)
-    return d
-
-
-def _opt_desc(x: OperandDescs, name: str) -> Desc | None:
-    d = x.get(name)
-    assert d is None or isinstance(d, Desc)
-    return d
 
 
 def _double(op: str, name: str, value: Any, default: float) -> float:
@@ -77,7 +65,7 @@ def _check_1d_size(op: str, name: str, d: Desc | None, size: int,
 
 @RULES.define("matmul")
 def _matmul(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    a, b = _desc(x, "a"), _desc(x, "b")
+    a, b = operand(x, "a"), operand(x, "b")
     if a.rank < 2 or b.rank < 2:
         fail(op, f"a and b must have rank 2 or more, got shapes {list(a.shape)} "
                  f"and {list(b.shape)}")
@@ -103,7 +91,7 @@ def _matmul(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 
 @RULES.define("gemm")
 def _gemm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    a, b, c = _desc(x, "a"), _desc(x, "b"), _opt_desc(x, "c")
+    a, b, c = operand(x, "a"), operand(x, "b"), optional_operand(x, "c")
     # IDL conversions of the options dictionary
     alpha = _double(op, "alpha", attrs.get("alpha"), DEFAULT_ALPHA)
     beta = _double(op, "beta", attrs.get("beta"), DEFAULT_BETA)
@@ -133,9 +121,9 @@ def _gemm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 
 @RULES.define("batchNormalization")
 def _batch_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    inp = _desc(x, "input")
-    mean, variance = _desc(x, "mean"), _desc(x, "variance")
-    scale, bias = _opt_desc(x, "scale"), _opt_desc(x, "bias")
+    inp = operand(x, "input")
+    mean, variance = operand(x, "mean"), operand(x, "variance")
+    scale, bias = optional_operand(x, "scale"), optional_operand(x, "bias")
     # IDL conversions: [EnforceRange] unsigned long axis, double epsilon
     axis = attrs.get("axis")
     axis = DEFAULT_BATCH_NORM_AXIS if axis is None else as_uint(op, "axis", axis)
@@ -158,8 +146,8 @@ def _batch_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 
 @RULES.define("instanceNormalization")
 def _instance_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    inp = _desc(x, "input")
-    scale, bias = _opt_desc(x, "scale"), _opt_desc(x, "bias")
+    inp = operand(x, "input")
+    scale, bias = optional_operand(x, "scale"), optional_operand(x, "bias")
     eps = _double(op, "epsilon", attrs.get("epsilon"), DEFAULT_EPSILON)
     layout = attrs.get("layout")
     layout = DEFAULT_LAYOUT if layout is None else as_enum(
@@ -178,8 +166,8 @@ def _instance_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 
 @RULES.define("layerNormalization")
 def _layer_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
-    inp = _desc(x, "input")
-    scale, bias = _opt_desc(x, "scale"), _opt_desc(x, "bias")
+    inp = operand(x, "input")
+    scale, bias = optional_operand(x, "scale"), optional_operand(x, "bias")
     eps = _double(op, "epsilon", attrs.get("epsilon"), DEFAULT_EPSILON)
     axes_arg = attrs.get("axes")
     if axes_arg is None:

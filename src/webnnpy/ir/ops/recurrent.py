@@ -27,7 +27,7 @@ from typing import Any
 
 from webnnpy.ir.checks import as_bool, as_enum, as_uint, fail, is_valid_dimension, py
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.registry import OperandDescs, RuleTable
+from webnnpy.ir.registry import OperandDescs, RuleTable, optional_operand
 
 __all__ = ["GRU_DEFAULT_ACTIVATIONS", "LSTM_DEFAULT_ACTIVATIONS", "RULES"]
 
@@ -68,12 +68,6 @@ def _bool_opt(op: str, attrs: dict[str, Any], name: str, default: bool) -> bool:
 # ------------------------------------------------------------- method steps
 
 
-def _desc(x: OperandDescs, name: str) -> Desc | None:
-    d = x.get(name)
-    assert d is None or isinstance(d, Desc)
-    return d
-
-
 def _expect_shape(op: str, name: str, d: Desc | None, want: Sequence[int],
                   formula: str) -> None:
     """The spec's "If its shape is not equal to « ... », throw a TypeError"."""
@@ -105,7 +99,7 @@ def _sequence_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
                  ) -> tuple[list[Desc], dict[str, Any]]:
     """The shared steps of gru (gates=3) and lstm (gates=4)."""
     is_lstm = gates == 4
-    inp, w, rw = _desc(x, "input"), _desc(x, "weight"), _desc(x, "recurrentWeight")
+    inp, w, rw = optional_operand(x, "input"), optional_operand(x, "weight"), optional_operand(x, "recurrentWeight")
     assert inp is not None and w is not None and rw is not None
     # IDL conversions: positional arguments, then the options dictionary.
     steps = as_uint(op, "steps", attrs.get("steps"))
@@ -130,18 +124,18 @@ def _sequence_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
     _expect_shape(op, "recurrentWeight", rw, (nd, gates * hidden, hidden),
                   f"[num_directions, {g}, hidden_size]")
     _check_hidden_size_product(op, hidden, 2 * gates)
-    _expect_shape(op, "bias", _desc(x, "bias"), (nd, gates * hidden),
+    _expect_shape(op, "bias", optional_operand(x, "bias"), (nd, gates * hidden),
                   f"[num_directions, {g}]")
-    _expect_shape(op, "recurrentBias", _desc(x, "recurrentBias"),
+    _expect_shape(op, "recurrentBias", optional_operand(x, "recurrentBias"),
                   (nd, gates * hidden), f"[num_directions, {g}]")
     if is_lstm:
-        _expect_shape(op, "peepholeWeight", _desc(x, "peepholeWeight"),
+        _expect_shape(op, "peepholeWeight", optional_operand(x, "peepholeWeight"),
                       (nd, 3 * hidden), "[num_directions, 3 * hidden_size]")
     state = (nd, batch, hidden)
     states = ("initialHiddenState", "initialCellState") if is_lstm else (
         "initialHiddenState",)
     for name in states:
-        _expect_shape(op, name, _desc(x, name), state,
+        _expect_shape(op, name, optional_operand(x, name), state,
                       "[num_directions, batch_size, hidden_size]")
     activations = _check_activation_count(op, acts, default_acts)
     # Output shapes.
@@ -162,7 +156,7 @@ def _cell_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
              ) -> tuple[list[Desc], dict[str, Any]]:
     """The shared steps of gruCell (gates=3) and lstmCell (gates=4)."""
     is_lstm = gates == 4
-    inp, w, rw = _desc(x, "input"), _desc(x, "weight"), _desc(x, "recurrentWeight")
+    inp, w, rw = optional_operand(x, "input"), optional_operand(x, "weight"), optional_operand(x, "recurrentWeight")
     assert inp is not None and w is not None and rw is not None
     hidden = as_uint(op, "hiddenSize", attrs.get("hiddenSize"))
     acts = _activations_idl(op, attrs.get("activations"))
@@ -176,14 +170,14 @@ def _cell_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
                   f"[{g}, hidden_size]")
     states = ("hiddenState", "cellState") if is_lstm else ("hiddenState",)
     for name in states:
-        _expect_shape(op, name, _desc(x, name), (batch, hidden),
+        _expect_shape(op, name, optional_operand(x, name), (batch, hidden),
                       "[batch_size, hidden_size]")
     _check_hidden_size_product(op, hidden, 2 * gates)
-    _expect_shape(op, "bias", _desc(x, "bias"), (gates * hidden,), f"[{g}]")
-    _expect_shape(op, "recurrentBias", _desc(x, "recurrentBias"),
+    _expect_shape(op, "bias", optional_operand(x, "bias"), (gates * hidden,), f"[{g}]")
+    _expect_shape(op, "recurrentBias", optional_operand(x, "recurrentBias"),
                   (gates * hidden,), f"[{g}]")
     if is_lstm:
-        _expect_shape(op, "peepholeWeight", _desc(x, "peepholeWeight"),
+        _expect_shape(op, "peepholeWeight", optional_operand(x, "peepholeWeight"),
                       (3 * hidden,), "[3 * hidden_size]")
     activations = _check_activation_count(op, acts, default_acts)
     desc = Desc(inp.data_type, (batch, hidden))
