@@ -27,7 +27,7 @@ from typing import Any
 
 from webnnpy.ir.checks import as_bool, as_enum, as_uint, fail, is_valid_dimension, py
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.registry import OperandDescs, RuleTable, optional_operand
+from webnnpy.ir.registry import OperandDescs, RuleTable, operand, optional_operand
 
 __all__ = ["GRU_DEFAULT_ACTIVATIONS", "LSTM_DEFAULT_ACTIVATIONS", "RULES"]
 
@@ -99,8 +99,8 @@ def _sequence_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
                  ) -> tuple[list[Desc], dict[str, Any]]:
     """The shared steps of gru (gates=3) and lstm (gates=4)."""
     is_lstm = gates == 4
-    inp, w, rw = optional_operand(x, "input"), optional_operand(x, "weight"), optional_operand(x, "recurrentWeight")
-    assert inp is not None and w is not None and rw is not None
+    inp, w = operand(x, "input"), operand(x, "weight")
+    rw = operand(x, "recurrentWeight")
     # IDL conversions: positional arguments, then the options dictionary.
     steps = as_uint(op, "steps", attrs.get("steps"))
     hidden = as_uint(op, "hiddenSize", attrs.get("hiddenSize"))
@@ -156,8 +156,8 @@ def _cell_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
              ) -> tuple[list[Desc], dict[str, Any]]:
     """The shared steps of gruCell (gates=3) and lstmCell (gates=4)."""
     is_lstm = gates == 4
-    inp, w, rw = optional_operand(x, "input"), optional_operand(x, "weight"), optional_operand(x, "recurrentWeight")
-    assert inp is not None and w is not None and rw is not None
+    inp, w = operand(x, "input"), operand(x, "weight")
+    rw = operand(x, "recurrentWeight")
     hidden = as_uint(op, "hiddenSize", attrs.get("hiddenSize"))
     acts = _activations_idl(op, attrs.get("activations"))
     layout = _enum_opt(op, attrs, "layout", layout_enum, default_layout)
