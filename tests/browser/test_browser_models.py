@@ -168,7 +168,9 @@ def test_latency_table_runs(browser: Browser, tmp_path: Path) -> None:
     assert isinstance(cells["Chromium"], bmodels.Timing), cells["Chromium"]
     for cell in cells.values():
         assert isinstance(cell, bmodels.Timing) and 3 <= len(cell.times_ms) <= 5
-        assert 0 < cell.min_ms <= cell.median_ms <= cell.max_ms
+        # (0 is possible: the page's performance.now() ticks in 0.1 ms steps
+        # and a small network can run within one tick)
+        assert 0 <= cell.min_ms <= cell.median_ms <= cell.max_ms
     assert cells["Chromium"].build_ms > 0
     assert rows[0].diffs["Chromium"] < 1e-3
     table = bmodels.latency_table(rows)
