@@ -43,7 +43,7 @@ _ORT: dict[tuple[str, str], tuple[int, float, str]] = {
     ("softplus", "float32"): (2, 0.0, _ARITH),
     ("elu", "float32"): (4, 5e-8, _ARITH),
     ("linear", "float32"): (4, 2e-8, "alpha*x+beta rounds twice in float32"),
-    ("sigmoid", "float32"): (8, 1e-7, "ORT flushes results below ~1e-8 to 0"),
+    ("sigmoid", "float32"): (2, 0.0, "e / (1 + e) rounds three times"),
     ("gelu", "float32"): (8, 1e-7, "the far negative tail gives -0 for ~-6e-9"),
     ("gru", "float32"): (16, 2e-7, "float32 recurrence"),
     ("gruCell", "float32"): (16, 2e-7, "float32 recurrence"),

@@ -65,8 +65,15 @@ def test_input_idl_conversions(builder) -> None:
         builder.input("x", tdesc("float64"))
     with raises(TypeError, "input 'x'", "descriptor must be a dict"):
         builder.input("x", None)  # type: ignore[arg-type]
-    with raises(TypeError, "input 'x'", "'readable'"):  # an MLOperandDescriptor
-        builder.input("x", tdesc(readable=True))
+    with raises(TypeError, "input 'x'", "unknown descriptor key 'dims'"):
+        builder.input("x", {**tdesc(), "dims": [2]})
+
+
+def test_input_takes_a_tensor_descriptor(builder) -> None:
+    # MLTensorDescriptor inherits MLOperandDescriptor: its readable/writable
+    # members are allowed and play no part
+    x = builder.input("x", tdesc(readable=True, writable=True))
+    assert (x.data_type, x.shape) == (tdesc()["data_type"], tuple(tdesc()["shape"]))
 
 
 def test_input_step1_can_not_build(ctx) -> None:

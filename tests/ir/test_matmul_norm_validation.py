@@ -92,7 +92,7 @@ def test_matmul_batch_dims_must_broadcast(builder, sa, sb):
 
 def test_matmul_error_carries_label(builder):
     b = builder
-    with type_error("matmul", "columns", "[label 'mm1']"):
+    with type_error("[mm1]", "matmul", "columns"):
         b.matmul(_in(b, "a", [2, 3]), _in(b, "b", [2, 3]), label="mm1")
 
 

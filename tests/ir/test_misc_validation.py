@@ -62,8 +62,7 @@ def test_where_values_must_broadcast(builder):
 
 
 def test_where_condition_must_broadcast(builder):
-    with type_error("where:", "condition shape [4]", "not broadcastable",
-                    "[2, 3]"):
+    with type_error("where:", "condition shape [4]", "not broadcastable", "[2, 3]"):
         builder.where(_in(builder, "c", "uint8", [4]),
                       _in(builder, "t", "float32", [2, 3]),
                       _in(builder, "f", "float32", [3]))
@@ -99,7 +98,7 @@ def test_cast_data_type_must_be_an_operand_data_type(builder, bad):
 
 def test_cast_label_and_after_build(builder):
     x = _in(builder, "x", "float32", [2])
-    with type_error("cast:", "[label 'c1']"):
+    with type_error("[c1]", "cast:"):
         builder.cast(x, "double", label="c1")
     builder.build({"y": builder.cast(x, "int8")})
     with pytest.raises(webnnpy.InvalidStateError, match=r"cast: .*already built"):

@@ -197,6 +197,5 @@ def test_label_in_message(builder):
     x = _in(builder, "x", "uint8", [4])
     s = _in(builder, "s", "float32", [3])
     z = _in(builder, "z", "uint8", [3])
-    with type_error("dequantizeLinear:", "not blockwise broadcastable",
-                    "[label 'dq']"):
+    with type_error("[dq]", "dequantizeLinear:", "not blockwise broadcastable"):
         builder.dequantize_linear(x, s, z, label="dq")

@@ -262,7 +262,7 @@ def test_operand_from_another_builder(ref_context, op):
 
 
 def test_label_in_message(builder):
-    with type_error("gru:", "steps is 3", "[label 'enc']"):
+    with type_error("[enc]", "gru:", "steps is 3"):
         call(builder, "gru", steps=3, label="enc")
 
 

@@ -83,7 +83,7 @@ def test_reshape_element_count_mismatch(builder: B) -> None:
 
 
 def test_reshape_label_in_message(builder: B) -> None:
-    with type_error("reshape", "new_shape", "[label 'flatten_1']"):
+    with type_error("[flatten_1]", "reshape", "new_shape"):
         builder.reshape(inp(builder, [2, 3]), [7], label="flatten_1")
 
 

@@ -80,6 +80,18 @@ def test_gelu_far_negative_tail(context):
     assert_ulp(out, want, 1)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_sigmoid_far_negative_tail(context, dtype):
+    # sigmoid(x) ~ e^x for x << 0: tiny, but representable down to float32's
+    # (float16's) smallest subnormal, so each result is checked in ULP.
+    lo = -100.0 if dtype == "float32" else -16.0
+    x = np.linspace(lo, -5.0, 97).astype(dtype)
+    out = run(context, lambda g, x: g.sigmoid(x), {"x": x})
+    want = _map(_sigmoid, x)
+    assert (np.asarray(want, dtype) != 0).sum() > 60
+    assert_ulp(out, want, 2)
+
+
 def test_gelu_hand_values(context):
     # gelu(1) = 0.5 * (1 + erf(1/√2)) = 0.8413447460685429...
     x = np.array([0.0, 1.0, -1.0], np.float32)

@@ -125,8 +125,10 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "in averages; a window covering no input element gives NaN (average), 0 (L2) "
      "or the type's lowest value (max)."),
     ("convTranspose2d", "The steps never check that the input channels are "
-     "divisible by groups, which the filter layout presupposes; webnnpy throws "
-     "TypeError when they are not."),
+     "divisible by groups, which the filter layout presupposes; webnnpy's builder "
+     "follows the steps (the output has filterOutputChannels * groups channels) "
+     "and build() rejects such a graph with OperationError, as no computation is "
+     "defined for it."),
     ("resample2d", "axes must have 2 items (the description's intent; the steps "
      "omit the length check). Linear interpolation of uint8/int8 rounds half to "
      "even, as the spec's cast does."),

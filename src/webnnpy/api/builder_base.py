@@ -140,7 +140,8 @@ class BuilderBase:
                                     f"at most {max_bytes} are supported")
         except TypeError as e:
             if label:
-                raise TypeError(f"{e} [label {_safe_label(label)!r}]") from None
+                # "[label] message", the form browsers use (and WPT checks).
+                raise TypeError(f"[{_safe_label(label)}] {e}") from None
             raise
         node = Node(op, values, norm_attrs, [], label)
         node.outputs = [self._new_value(d, producer=node) for d in out_descs]

@@ -27,6 +27,7 @@ from webnnpy.backends.base import Backend, SupportLimits
 from webnnpy.dtypes import DATA_TYPES
 from webnnpy.errors import InvalidStateError, OperationError, UnknownError
 from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.ops.conv_pool import uncomputable
 
 __all__ = ["MLContext", "MLContextLostInfo"]
 
@@ -372,6 +373,10 @@ class MLContext:
         backend = self._backend
 
         def compile_graph() -> MLGraph:
+            for node in graph._ir.nodes:
+                why = uncomputable(node)
+                if why is not None:
+                    raise OperationError(f"build: {why}")
             try:
                 graph._impl = backend.compile(graph._ir)
             except Exception as e:

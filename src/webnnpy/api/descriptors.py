@@ -88,9 +88,11 @@ def to_desc(where: str, value: Any, *, tensor: bool = False) -> tuple[Desc, bool
     if not isinstance(value, Mapping):
         raise TypeError(f"{where}: descriptor must be a dict with data_type and "
                         f"shape, got {value!r}")
-    allowed = {"data_type", "shape"} | ({"readable", "writable"} if tensor else set())
+    # An MLTensorDescriptor is an MLOperandDescriptor (it inherits it), so a
+    # tensor's descriptor, readable/writable included, describes an operand
+    # too; those two members then play no part.
+    allowed = {"data_type", "shape", "readable", "writable"}
     if isinstance(value, MLTensorDescriptor) and not tensor:
-        # an MLTensorDescriptor is an MLOperandDescriptor (it inherits it)
         value = {"data_type": value.data_type, "shape": value.shape}
     unknown = set(value) - allowed
     if unknown:

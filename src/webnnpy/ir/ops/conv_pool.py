@@ -46,6 +46,7 @@ from webnnpy.ir.checks import (
     py,
 )
 from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.registry import OperandDescs, RuleTable, operand, optional_operand
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "RULES",
     "conv_output_size",
     "conv_transpose_output_size",
+    "uncomputable",
 ]
 
 RULES = RuleTable()
@@ -252,11 +254,9 @@ def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result
     if not is_valid_dimension(out_c):
         fail(op, f"output channels {f_out_c} * groups {groups} = {out_c} is not "
                  f"a valid dimension")
-    # Not a spec step; the filter layout's "outputChannels/groups" and the
-    # grouping of input channels presuppose it.
-    if in_c % groups != 0:
-        fail(op, f"input channels {in_c} (input shape {list(inp.shape)}, "
-                 f"{input_layout}) are not divisible by groups {groups}")
+    # The steps accept input channels that groups does not divide, although
+    # no computation is defined for them; build() refuses such a graph with
+    # OperationError (see uncomputable()).
     if bias is not None and bias.shape != (out_c,):
         fail(op, f"bias shape {list(bias.shape)} must be [{out_c}] (the output "
                  f"channels)")
@@ -346,3 +346,22 @@ def _pool2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
                    "strides": strides, "dilations": dilations, "layout": layout,
                    "outputShapeRounding": rounding,
                    "outputSizes": [out_h, out_w]}
+
+
+def uncomputable(node: Node) -> str | None:
+    """Why a node the builder's steps accepted has no defined computation
+    (build() then rejects with OperationError), or None.
+
+    convTranspose2d: the steps never check that the input channels divide
+    into ``groups``, but its filter layout (outputChannels/groups per group)
+    presupposes it."""
+    if node.op != "convTranspose2d":
+        return None
+    inp = node.operands["input"]
+    assert isinstance(inp, Value)
+    _, in_c, _, _ = _spatial(node.attrs["inputLayout"], inp.desc.shape)
+    groups = node.attrs["groups"]
+    if in_c % groups:
+        return (f"convTranspose2d: input channels {in_c} are not divisible by "
+                f"groups {groups}, so the grouped convolution is undefined")
+    return None
