@@ -1,0 +1,1 @@
+"""Conformance runners that take an external suite as input (not shipped)."""

@@ -1,0 +1,222 @@
+"""Run the W3C web-platform-tests for WebNN against webnnpy.
+
+WPT's WebNN suite (``webnn/conformance_tests`` and ``webnn/validation_tests``
+in a checkout of https://github.com/web-platform-tests/wpt) is JavaScript.
+This runs each test file unchanged, with WPT's own ``testharness.js`` and
+helpers, in Node, against a ``navigator.ml`` served by webnnpy
+(``wpt_bridge.mjs`` <-> ``server.py``), and counts the results.
+
+    python -m conformance --wpt-dir ~/wpt --backend onnxruntime --jobs 2 \\
+        --json wpt.json --table docs/wpt_conformance.md
+
+Nothing of WPT is copied into this repository: the checkout is an argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+BRIDGE = Path(__file__).with_name("wpt_bridge.mjs")
+SUITES = ("conformance_tests", "validation_tests")
+
+
+def variant_of(test_file: Path) -> str:
+    """The ``cpu`` variant when a file declares variants, else none."""
+    text = test_file.read_text(encoding="utf-8", errors="replace")
+    return "cpu" if "// META: variant=?cpu" in text else ""
+
+
+def run_file(test_file: str, backend: str | None, timeout: float,
+             node: str = "node") -> dict[str, Any]:
+    """Run one WPT file; returns its results and what the bridge noticed."""
+    from conformance.server import Server
+
+    path = Path(test_file)
+    tmp = Path(tempfile.mkdtemp(prefix="webnnpy-wpt-"))
+    req, resp, out = tmp / "req", tmp / "resp", tmp / "results.jsonl"
+    os.mkfifo(req)
+    os.mkfifo(resp)
+    log = open(tmp / "node.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen(
+        [node, str(BRIDGE), str(req), str(resp), str(out), str(path),
+         variant_of(path)], stdout=log, stderr=subprocess.STDOUT)
+    timed_out = threading.Event()
+
+    def watchdog() -> None:
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out.set()
+            proc.kill()
+            # Unblock a FIFO open that is still waiting for the other end.
+            for f, mode in ((req, os.O_WRONLY), (resp, os.O_RDONLY)):
+                try:
+                    os.close(os.open(f, mode | os.O_NONBLOCK))
+                except OSError:
+                    pass
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    server = Server(backend)
+    start = time.perf_counter()
+    try:
+        with open(req, encoding="utf-8") as rq, open(resp, "w", encoding="utf-8") as rs:
+            try:
+                server.serve(rq, rs)
+            except BrokenPipeError:
+                pass
+    finally:
+        proc.kill() if proc.poll() is None else None
+        proc.wait()
+    seconds = time.perf_counter() - start
+    results = []
+    if out.exists():
+        for line in out.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                results.append(json.loads(line))
+    log.seek(0)
+    node_log = log.read()[-4000:]
+    log.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"file": str(path), "results": results, "timed_out": timed_out.is_set(),
+            "seconds": round(seconds, 2), "exit": proc.returncode,
+            "node_log": node_log if (proc.returncode or not results) else "",
+            "crashes": server.crashes[:20],
+            "dropped": sorted(set(server.dropped))}
+
+
+def collect(wpt_dir: Path, suites: list[str], pattern: str) -> list[Path]:
+    root = wpt_dir / "webnn"
+    if not (wpt_dir / "resources" / "testharness.js").exists() or not root.is_dir():
+        raise SystemExit(f"{wpt_dir} is not a WPT checkout (resources/testharness.js "
+                         "and webnn/ are needed)")
+    files: list[Path] = []
+    for suite in suites:
+        files += sorted((root / suite).glob(f"{pattern}.https.any.js"))
+        files += sorted((root / suite).glob(f"{pattern}.https.window.js"))
+    return files
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    totals: collections.Counter[str] = collections.Counter()
+    per_file = []
+    for run in runs:
+        c = collections.Counter(r["status"] for r in run["results"])
+        if run["timed_out"]:
+            c["FILE_TIMEOUT"] += 1
+        if not run["results"] and not run["timed_out"]:
+            c["NO_RESULTS"] += 1
+        totals.update(c)
+        per_file.append({"file": run["file"], **c})
+    return {"totals": dict(totals), "files": per_file}
+
+
+def markdown(runs: list[dict[str, Any]], backend: str, wpt_commit: str) -> str:
+    suites: dict[str, collections.Counter[str]] = collections.defaultdict(
+        collections.Counter)
+    lines = []
+    for run in runs:
+        suite = Path(run["file"]).parent.name
+        for r in run["results"]:
+            suites[suite][r["status"]] += 1
+    out = [f"# WPT WebNN results on the `{backend}` backend", "",
+           f"web-platform-tests at `{wpt_commit}`, `cpu` variant, run unchanged in "
+           "Node by `python -m conformance` (see `conformance/wpt.py`).", "",
+           "| suite | tests | pass | fail | pass rate |", "|---|---|---|---|---|"]
+    for suite, c in sorted(suites.items()):
+        n = sum(c.values())
+        out.append(f"| {suite} | {n} | {c['PASS']} | {n - c['PASS']} | "
+                   f"{100 * c['PASS'] / max(n, 1):.2f}% |")
+    out += ["", "## Tests that do not pass", ""]
+    for run in runs:
+        for r in run["results"]:
+            if r["status"] != "PASS":
+                msg = (r.get("message") or "").replace("\n", " ").replace("|", "\\|")
+                lines.append(f"| {Path(run['file']).name} | {r['name']} | "
+                             f"{r['status']} | {msg[:300]} |")
+    if lines:
+        out += ["| file | test | status | message |", "|---|---|---|---|", *lines]
+    else:
+        out.append("None.")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m conformance", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--wpt-dir", required=True, type=Path,
+                    help="a web-platform-tests checkout")
+    ap.add_argument("--backend", default=None,
+                    help="webnnpy backend for every context (default: the default)")
+    ap.add_argument("--suite", action="append", choices=SUITES,
+                    help="which suites (default: both)")
+    ap.add_argument("-k", "--pattern", default="*",
+                    help="file name glob, without .https.any.js (e.g. 'conv*')")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--timeout", type=float, default=600.0,
+                    help="seconds per test file")
+    ap.add_argument("--json", type=Path, help="write every result here")
+    ap.add_argument("--table", type=Path, help="write a markdown report here")
+    ap.add_argument("--node", default=shutil.which("node") or "node")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="print each failing test")
+    args = ap.parse_args(argv)
+
+    files = collect(args.wpt_dir, args.suite or list(SUITES), args.pattern)
+    if not files:
+        print("no test files matched", file=sys.stderr)
+        return 2
+    runs: list[dict[str, Any]] = []
+    with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(run_file, str(f), args.backend, args.timeout,
+                               args.node): f for f in files}
+        for fut in concurrent.futures.as_completed(futures):
+            run = fut.result()
+            runs.append(run)
+            c = collections.Counter(r["status"] for r in run["results"])
+            n = sum(c.values())
+            flag = " TIMEOUT" if run["timed_out"] else ""
+            print(f"{Path(run['file']).parent.name}/{Path(run['file']).name}: "
+                  f"{c['PASS']}/{n} pass ({run['seconds']} s){flag}", flush=True)
+            if args.verbose:
+                for r in run["results"]:
+                    if r["status"] != "PASS":
+                        print(f"    {r['status']} {r['name']}: "
+                              f"{(r.get('message') or '')[:400]}")
+                for tb in run["crashes"][:3]:
+                    print("    python crash:", tb.strip().splitlines()[-1])
+                if run["node_log"]:
+                    print("    node:", run["node_log"][-1500:])
+    runs.sort(key=lambda r: r["file"])
+    summary = summarize(runs)
+    total = sum(v for k, v in summary["totals"].items()
+                if k not in ("FILE_TIMEOUT", "NO_RESULTS"))
+    passed = summary["totals"].get("PASS", 0)
+    print(f"\n{passed}/{total} WPT tests pass "
+          f"({100 * passed / max(total, 1):.2f}%); {summary['totals']}")
+    commit = "unknown"
+    try:
+        commit = subprocess.run(["git", "-C", str(args.wpt_dir), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, check=True
+                                ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    if args.json:
+        args.json.write_text(json.dumps({"wpt_commit": commit, "backend": args.backend,
+                                         "summary": summary, "runs": runs}, indent=1))
+    if args.table:
+        import webnnpy
+        backend = args.backend or webnnpy.ml.create_context().backend
+        args.table.write_text(markdown(runs, backend, commit))
+    return 0
