@@ -222,7 +222,7 @@ class Server:
         var_pos = any(p.kind == p.VAR_POSITIONAL for p in params)
         keyword = {p.name for p in params if p.kind == p.KEYWORD_ONLY}
         kwargs: dict[str, Any] = {}
-        py_name = fn.__name__
+        py_name = fn.__name__.removesuffix("_async")
         for i, a in enumerate(args):
             if not isinstance(a, dict) or (py_name, i) in _RECORDS:
                 continue
