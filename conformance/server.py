@@ -19,7 +19,6 @@ import base64
 import inspect
 import json
 import math
-import re
 import traceback
 from collections.abc import Callable
 from importlib import resources
@@ -28,6 +27,7 @@ from typing import Any, TextIO
 import numpy as np
 
 import webnnpy
+from webnnpy._spec import to_py_name
 from webnnpy.api.builder import MLGraphBuilder
 from webnnpy.api.context import MLContext
 from webnnpy.api.graph import MLGraph
@@ -80,11 +80,9 @@ class JSUnsupported:
 
 
 def snake(name: str) -> str:
-    """camelCase -> snake_case, keeping runs of capitals together (gatherND ->
-    gather_nd, isNaN -> is_nan, l2Pool2d -> l2_pool2d)."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
-    return s.lower()
+    """camelCase -> snake_case as webnnpy names things (gatherND -> gather_nd,
+    isNaN -> is_nan, l2Pool2d -> l2_pool2d)."""
+    return to_py_name(name)
 
 
 def camel(name: str) -> str:

@@ -251,10 +251,19 @@ for (const [name, fn] of Object.entries({
   }
 }
 
+// ... and ES2024's ArrayBuffer.prototype.transfer / .detached.
 if (!ArrayBuffer.prototype.transfer) {
+  const transferred = new WeakSet();
   Object.defineProperty(ArrayBuffer.prototype, 'transfer', {
-    value() { return structuredClone(this, {transfer: [this]}); },
+    value() {
+      const moved = structuredClone(this, {transfer: [this]});
+      transferred.add(this);
+      return moved;
+    },
     writable: true, configurable: true,
+  });
+  Object.defineProperty(ArrayBuffer.prototype, 'detached', {
+    get() { return transferred.has(this); }, configurable: true,
   });
 }
 

@@ -1,0 +1,1 @@
+const helperValue = 42;
