@@ -164,6 +164,38 @@ def test_destroy_rejects_pending_reads(ctx) -> None:
     asyncio.run(main())
 
 
+def test_destroy_rejects_a_read_its_caller_has_not_taken(ctx) -> None:
+    # In JavaScript the read's promise settles in a later task, so
+    # `p = readTensor(t); t.destroy()` rejects p however fast the copy was.
+    # Here the timeline may already have settled it; not yet taken, it is
+    # still rejected.
+    t = _t(ctx, readable=True)
+    p = ctx.read_tensor_async(t)
+    assert p._timeline is not None
+    assert p.wait_settled(10) and p.done()  # the copy has run...
+    t.destroy()                             # ...but the caller had not taken it
+    with invalid_state("read_tensor", "destroyed"):
+        p.result()
+
+
+def test_destroy_leaves_a_taken_read_alone(ctx) -> None:
+    t = _t(ctx, readable=True, writable=True)
+    ctx.write_tensor(t, _i32(4, 5, 6))
+    p = ctx.read_tensor_async(t)
+    assert p.result().tolist() == [4, 5, 6]
+    t.destroy()
+    assert p.result().tolist() == [4, 5, 6]
+
+
+def test_dropped_reads_are_not_kept(ctx) -> None:
+    t = _t(ctx, readable=True)
+    for _ in range(5):
+        ctx.read_tensor_async(t).result()
+    import gc
+    gc.collect()
+    assert len(t._pending) == 0
+
+
 def test_destroy_rejects_pending_blocking_read(ctx) -> None:
     t = _t(ctx, readable=True)
     with blocked_timeline(ctx), concurrent.futures.ThreadPoolExecutor(1) as pool:

@@ -250,7 +250,9 @@ class MLContext:
         backend = self._backend
 
         def read() -> np.ndarray | None:
-            t._pending.discard(promise)
+            # The promise stays in t._pending: as in JavaScript, where it
+            # settles in a later task, destroying the tensor before the caller
+            # takes the result still rejects it.
             if t._error is not None:
                 raise UnknownError(f"{where}: the dispatch that wrote this tensor "
                                    f"failed: {t._error}") from t._error

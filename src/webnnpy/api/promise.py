@@ -27,7 +27,8 @@ _LOCK = threading.Lock()
 class MLPromise(Generic[T]):
     """A settle-once result of work on a context's timeline."""
 
-    __slots__ = ("_callbacks", "_event", "_state", "_timeline", "_value")
+    __slots__ = ("__weakref__", "_callbacks", "_event", "_observed", "_state",
+                 "_timeline", "_value")
 
     def __init__(self) -> None:
         self._state = _PENDING
@@ -36,6 +37,8 @@ class MLPromise(Generic[T]):
         self._callbacks: list[Callable[[MLPromise[T]], None]] | None = None
         #: the timeline whose work settles this promise (set when queued)
         self._timeline: Any = None
+        #: the caller has taken the outcome (result(), exception(), await)
+        self._observed = False
 
     # ---------------------------------------------------------- settling
 
@@ -58,6 +61,27 @@ class MLPromise(Generic[T]):
     def reject(self, error: BaseException) -> None:
         """Reject, unless already settled."""
         self._settle(_REJECTED, error)
+
+    def _reject_unless_observed(self, error: BaseException) -> None:
+        """Reject, even if the timeline has already fulfilled it, as long as
+        the caller has not taken the value yet.
+
+        In JavaScript a promise settles in a task queued to the caller's
+        event loop, so code that runs before the caller awaits (such as
+        ``MLTensor.destroy()``) still sees it pending.  Here the timeline
+        settles promises at once; this keeps the JavaScript outcome."""
+        with _LOCK:
+            if self._observed or self._state == _REJECTED:
+                return
+            was_pending = self._state == _PENDING
+            self._state, self._value = _REJECTED, error
+            event, callbacks = self._event, self._callbacks
+            self._callbacks = None
+        if was_pending:
+            if event is not None:
+                event.set()
+            for cb in callbacks or ():
+                cb(self)
 
     @classmethod
     def rejected(cls, error: BaseException) -> MLPromise[Any]:
@@ -99,6 +123,8 @@ class MLPromise(Generic[T]):
         While waiting, the calling thread may run the timeline's queued work
         itself (in order), which saves thread hand-offs."""
         self._wait(timeout)
+        with _LOCK:
+            self._observed = True
         if self._state == _REJECTED:
             raise self._value
         return self._value  # type: ignore[no-any-return]
@@ -106,6 +132,8 @@ class MLPromise(Generic[T]):
     def exception(self, timeout: float | None = None) -> BaseException | None:
         """Block until settled, then return the error (None if fulfilled)."""
         self._wait(timeout)
+        with _LOCK:
+            self._observed = True
         return self._value if self._state == _REJECTED else None
 
     def add_done_callback(self, fn: Callable[[MLPromise[T]], None]) -> None:
@@ -132,6 +160,8 @@ class MLPromise(Generic[T]):
             if self._timeline is not None:
                 self._timeline.kick()  # nobody else may run the queue
             yield from fut
+        with _LOCK:
+            self._observed = True
         if self._state == _REJECTED:
             raise self._value
         return self._value  # type: ignore[no-any-return]

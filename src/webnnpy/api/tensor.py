@@ -38,7 +38,8 @@ class MLTensor:
         self._constant_data = constant_data
         self._buffer: Any = None
         self._destroyed = False
-        self._pending: set[MLPromise[Any]] = set()
+        #: reads not yet taken by their caller (weak: a dropped one is gone)
+        self._pending: weakref.WeakSet[MLPromise[Any]] = weakref.WeakSet()
         # the error of the last dispatch that failed writing this tensor
         self._error: BaseException | None = None
 
@@ -85,10 +86,10 @@ class MLTensor:
         if self._destroyed:
             return
         self._destroyed = True
-        pending, self._pending = self._pending, set()
+        pending, self._pending = list(self._pending), weakref.WeakSet()
         for p in pending:
-            p.reject(InvalidStateError("read_tensor: the tensor was destroyed "
-                                       "before the read completed"))
+            p._reject_unless_observed(InvalidStateError(
+                "read_tensor: the tensor was destroyed before the read completed"))
         ctx = self._context
         if ctx is not None and not ctx._is_lost:
             ctx._release_tensor(self)

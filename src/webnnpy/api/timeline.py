@@ -23,7 +23,7 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableSet
 from typing import Any
 
 from webnnpy.api.promise import MLPromise
@@ -76,7 +76,7 @@ class Timeline:
                 self._cv.notify()
 
     def call(self, work: Callable[[], Any],
-             pending: set[MLPromise[Any]] | None = None) -> Any:
+             pending: MutableSet[MLPromise[Any]] | None = None) -> Any:
         """Run ``work`` after everything queued before it and return its
         result (or raise), blocking the caller: in the caller's own thread
         when the timeline is idle, else through the queue, with its promise
