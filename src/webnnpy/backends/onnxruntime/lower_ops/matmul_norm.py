@@ -23,7 +23,7 @@ import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
-from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of
+from webnnpy.backends.onnxruntime.lower_ops._util import const_data, dtype_of
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["EXCLUDE", "LOWERINGS"]
@@ -106,12 +106,6 @@ def _ones_zeros(ctx: Emitter, scale: str | None, bias: str | None, size: int,
             bias if bias is not None else ctx.const(np.zeros(size), dt))
 
 
-def _constant(node: Node, arg: str) -> np.ndarray | None:
-    """The data of an operand that is a graph constant, else None."""
-    v = node.operands.get(arg)
-    return v.constant if isinstance(v, Value) else None
-
-
 @LOWERINGS.define("batchNormalization")
 def _batch_norm(ctx: Emitter, node: Node) -> None:
     # Not ONNX BatchNormalization: ONNX Runtime computes x * k + (bias - mean
@@ -129,7 +123,7 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
     along[axis] = shape[axis]
     xf = _f32(ctx, x, dt) or x
     r = _finish(ctx, node, dt)
-    data = {a: _constant(node, a) for a in ("mean", "variance", "scale", "bias")}
+    data = {a: const_data(node, a) for a in ("mean", "variance", "scale", "bias")}
     present = [a for a in data if node.operands.get(a) is not None]
     if all(data[a] is not None for a in present):
         n = shape[axis]
