@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BenchResult", "ImplResult", "bench", "bench_main", "format_report"]
+__all__ = ["BenchResult", "ImplResult", "bench", "bench_main", "explain_model",
+           "format_report"]
 
 NATIVE = "native onnxruntime"
 
@@ -268,6 +269,52 @@ def bench(model: str, *, dims: Mapping[str, Any] | None = None,
                        inputs_desc, impls, notes)
 
 
+def explain_model(model: str, *, dims: Mapping[str, Any] | None = None,
+                  constants: Mapping[str, Any] | None = None,
+                  inputs: Mapping[str, Any] | None = None, seed: int = 0,
+                  runs: int = 10) -> str:
+    """``webnnpy bench MODEL --explain``: per op type of ONNX Runtime's
+    optimized graph, the node counts and profiled kernel time of the native
+    file and of webnnpy's lowering of it (see
+    :mod:`webnnpy.backends.onnxruntime.explain`), as a markdown report."""
+    import onnx
+
+    import webnnpy
+    from webnnpy.backends.onnxruntime.explain import (
+        explain,
+        format_explain,
+        inline_external,
+    )
+    from webnnpy.backends.onnxruntime.lower import lower
+    from webnnpy.backends.onnxruntime.runtime import OrtBackend
+    from webnnpy.models import onnx as wonnx
+
+    dims = dict(dims or {})
+    constants = {k: np.asarray(v) for k, v in (constants or {}).items()}
+    path, zoo_name = _resolve(model)
+    try:
+        session = _ort_session(path)
+    except Exception as e:
+        raise ValueError(f"ONNX Runtime cannot load {path}: {_short(e)}") from e
+    feeds = _random_inputs(session, dims, {**(inputs or {}), **constants},
+                           np.random.default_rng(seed))
+    del session
+    load_dims: dict[str, Any] = {**dims, **{k: list(v.shape) for k, v in feeds.items()
+                                            if k not in constants}}
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    m = wonnx.load(onnx.load(str(path)), dims=load_dims, context=ctx,
+                   constants=constants)
+    lowered = lower(m.graph._ir, check=False)
+    standalone = inline_external(lowered.model, lowered.external)
+    wfeeds = {lowered.inputs[k]: v for k, v in _webnn_feeds(m, feeds).items()}
+    be = OrtBackend()
+    result = explain(str(path), standalone, feeds, wfeeds,
+                     session_options=be.session_options, providers=be.providers,
+                     runs=runs)
+    name = str(path if zoo_name is None else f"{zoo_name} ({path.name})")
+    return f"model: {name}\n\n{format_explain(result)}"
+
+
 def _ms(s: float) -> str:
     return f"{s * 1e3:.3f}" if s < 0.01 else f"{s * 1e3:.2f}" if s < 1 else \
         f"{s * 1e3:.0f}"
@@ -342,6 +389,10 @@ def bench_main(argv: Sequence[str]) -> int:
                    help="inputs to use instead of random ones")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="FILE", help="also write the result as JSON")
+    p.add_argument("--explain", action="store_true",
+                   help="instead of timing: ONNX Runtime's optimized graph of the "
+                   "native file vs webnnpy's lowering, node counts and profiled "
+                   "kernel time per op type (where fusions are lost)")
     args = p.parse_args(argv)
     from webnnpy.backends import available_backends
     from webnnpy.models.onnx.cli import parse_dims
@@ -357,6 +408,15 @@ def bench_main(argv: Sequence[str]) -> int:
     except (ValueError, OSError) as e:
         print(f"webnnpy bench: {e}", file=sys.stderr)
         return 2
+    if args.explain:
+        try:
+            print(explain_model(args.model, dims=dims, constants=consts,
+                                inputs=given, seed=args.seed,
+                                runs=max(1, args.iters // 2)))
+        except (ValueError, OSError) as e:
+            print(f"webnnpy bench: {e}", file=sys.stderr)
+            return 2
+        return 0
     try:
         result = bench(args.model, dims=dims, backends=backends, iters=args.iters,
                        rounds=args.rounds, constants=consts, inputs=given,

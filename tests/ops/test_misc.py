@@ -331,3 +331,28 @@ def test_resample2d_against_formulas(context, mode, dtype, axes, scales):
     sizes = [math.floor(x.shape[a] * Fraction(float(np.float32(s))))
              for a, s in zip(axes, scales, strict=True)]
     _check(out, _ref_resample2d(x, mode, axes, sizes))
+
+
+@pytest.mark.parametrize(("axes", "sizes"), [
+    ([2, 3], [8, 12]),     # x2, x3 (o / 3 is not a binary fraction)
+    ([2, 3], [16, 4]),     # x4, and an unchanged axis
+    ([1, 3], [9, 20]),     # x3 and x5 on non-spatial / spatial axes
+    ([0, 2], [4, 12]),     # the batch axis
+])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8", "uint8"])
+def test_resample2d_nearest_whole_factors(context, dtype, axes, sizes):
+    # Whole upscale factors are where a native backend may use its resize
+    # kernel: every output element still reads the spec's source element.
+    x = rand((2, 3, 4, 4), dtype, seed=11, low=-100, high=100)
+    out = run(context, lambda g, x: g.resample2d(x, sizes=sizes, axes=axes),
+              {"x": x})
+    assert_exact(out, _ref_resample2d(x, "nearest-neighbor", axes, sizes), dtype)
+
+
+@pytest.mark.parametrize("sizes", [[8, 8], [16, 32], [4, 16], [12, 8]])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_resample2d_linear_whole_factors(context, dtype, sizes):
+    x = rand((1, 2, 4, 4), dtype, seed=12, low=-50, high=50)
+    out = run(context, lambda g, x: g.resample2d(x, mode="linear", sizes=sizes),
+              {"x": x})
+    _check(out, _ref_resample2d(x, "linear", [2, 3], sizes))

@@ -8,7 +8,16 @@
   elements are replaced before the Cast and patched after it.  Integer to
   integer keeps the low bits and integer/float to float round to nearest,
   as ONNX Runtime's Cast does.
-- ``resample2d`` gathers along each resized axis with source indices (and,
+- ``resample2d`` by integer factors (every resized axis's size a whole
+  multiple of its input size; for "linear" a power of two, and float32) is
+  ONNX ``Resize``, which ONNX Runtime runs in one pass (upsampling layers of
+  FPN, YOLO and segmentation heads): nearest-neighbor as "asymmetric" /
+  "floor" (output o reads input floor(o / k), which is the spec's
+  ``ceil((o + 0.5) / k - 1)`` for a whole k, and o / k is exact or at least
+  1/k away from the next integer), linear as "half_pixel" (coordinates
+  (o + 0.5) / k - 0.5 are exact binary fractions for k a power of two, and
+  ONNX Runtime clamps them to [0, I - 1] as the spec does).  Otherwise it
+  gathers along each resized axis with source indices (and,
   for "linear", weights) computed at lowering time in exact integer
   arithmetic, as the reference does: nearest-neighbor is one Gather per
   axis; linear is ``lo * (1 - t) + hi * t`` per axis (the second axis first),
@@ -75,6 +84,24 @@ def _cast(ctx: Emitter, node: Node) -> None:
     where(ctx, over, ctx.const(int(info.max), dst), v, dst, out)
 
 
+def _whole_factors(shape: tuple[int, ...], axes: list[int], sizes: list[int],
+                   mode: str, dt: str) -> list[float] | None:
+    """ONNX Resize scales for every axis when ``Resize`` computes exactly what
+    the spec's resample2d does (see the module docstring), else None."""
+    scales = [1.0] * len(shape)
+    for ax, size in zip(axes, sizes, strict=True):
+        k, rem = divmod(size, shape[ax])
+        if rem or k < 1:
+            return None
+        if mode == "linear" and (dt != "float32" or k & (k - 1)):
+            return None
+        scales[ax] = float(k)
+    if mode == "nearest-neighbor" and dt not in ("float32", "int32", "int8",
+                                                  "uint8"):
+        return None  # types ONNX Runtime's CPU Resize has kernels for
+    return scales
+
+
 @LOWERINGS.define("resample2d")
 def _resample2d(ctx: Emitter, node: Node) -> None:
     v = node.operands["input"]
@@ -83,6 +110,18 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
     axes, sizes = node.attrs["axes"], node.attrs["sizes"]
     x = ctx.input(node, "input")
     out = ctx.out(node)
+    mode = node.attrs["mode"]
+    scales = _whole_factors(v.desc.shape, axes, sizes, mode, dt)
+    if scales is not None and any(s != 1.0 for s in scales):
+        scale_arr = ctx.const(scales, "float32", (len(scales),))
+        if mode == "nearest-neighbor":
+            ctx.emit("Resize", [x, "", scale_arr], out, mode="nearest",
+                     coordinate_transformation_mode="asymmetric",
+                     nearest_mode="floor")
+        else:
+            ctx.emit("Resize", [x, "", scale_arr], out, mode="linear",
+                     coordinate_transformation_mode="half_pixel")
+        return
     pairs = [(ax, size) for ax, size in zip(axes, sizes, strict=True)
              if size != v.desc.shape[ax] or node.attrs["mode"] != "nearest-neighbor"]
     if node.attrs["mode"] == "nearest-neighbor":
