@@ -2,11 +2,14 @@
 
 - ``compile``: lower the IR (``lower.py``) and create an InferenceSession (CPU
   execution provider; CUDA when onnxruntime-gpu sees a GPU and the context is
-  ``accelerated``).  Large constants are shared with the session without a
-  copy: each is declared in the model as external data held "in memory"
-  (``add_external_initializers_from_files_in_memory``) and overridden by
-  ``add_initializer`` with an OrtValue over the builder's read-only array, so
-  ONNX Runtime neither parses nor copies it.
+  ``accelerated``).  Large constants are declared in the model as external
+  data held "in memory" (``add_external_initializers_from_files_in_memory``,
+  which ORT copies); the weights of Conv, MatMul, Gemm... are moreover
+  overridden by ``add_initializer`` with an OrtValue over the builder's
+  read-only array, so ONNX Runtime neither parses nor copies them.  Only
+  those: ORT's transpose optimizer rewrites other constants in place under
+  the same name, and an ``add_initializer`` value would then replace the
+  rewrite (``lower.SHAREABLE_SLOTS``).
 - tensors are :class:`OrtTensor`: on the CPU a NumPy array and an OrtValue
   over the same memory, so ``write`` and ``read_into`` are one copy each.
 - ``dispatch`` binds the tensors' OrtValues with an IOBinding (inputs and
@@ -37,6 +40,7 @@ from webnnpy.backends.onnxruntime.lower import (
     LoweringError,
     external_location,
     lower,
+    shareable,
 )
 from webnnpy.backends.onnxruntime.lower_ops import EXCLUDE
 from webnnpy.dtypes import DATA_TYPES
@@ -217,10 +221,14 @@ class OrtBackend(Backend):
             arrays = [arr for _, arr in lowered.external]
             so.add_external_initializers_from_files_in_memory(
                 files, arrays, [a.nbytes for a in arrays])
+            # only where no graph optimizer rewrites the initializer under its
+            # name: ORT would otherwise prefer this OrtValue to the rewrite
+            share = shareable(lowered.model, {name for name, _ in lowered.external})
             for name, arr in lowered.external:
-                value = ort.OrtValue.ortvalue_from_numpy(arr)
-                so.add_initializer(name, value)
-                keep.append(value)
+                if name in share:
+                    value = ort.OrtValue.ortvalue_from_numpy(arr)
+                    so.add_initializer(name, value)
+                    keep.append(value)
             keep.extend(arrays)
         try:
             session = ort.InferenceSession(lowered.model.SerializeToString(), so,
