@@ -15,6 +15,7 @@ from webnnpy._spec import to_py_name
 from webnnpy.api.descriptors import (
     as_buffer,
     buffer_to_array,
+    check_buffer,
     check_dimensions,
     to_desc,
     writable_view,
@@ -24,7 +25,7 @@ from webnnpy.api.promise import MLPromise
 from webnnpy.api.tensor import MLTensor
 from webnnpy.api.timeline import Timeline
 from webnnpy.backends.base import Backend, SupportLimits
-from webnnpy.dtypes import DATA_TYPES
+from webnnpy.dtypes import DATA_TYPES, numpy_dtype
 from webnnpy.errors import InvalidStateError, OperationError, UnknownError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.ops.conv_pool import uncomputable
@@ -416,14 +417,20 @@ class MLContext:
         where = "dispatch"
         # Fast path: the same graph with the same tensors as its last dispatch
         # was validated then, and only [[isDestroyed]] can have changed since.
+        # The comparison is by identity: ``==`` would let a value that is not
+        # an MLTensor (an ndarray) decide, and must not.
         if (type(inputs) is dict and type(outputs) is dict
-                and isinstance(graph, MLGraph) and graph._context is self
+                and type(graph) is MLGraph and graph._context_ref() is self
                 and not graph._destroyed):
             bound = graph._last_binding
-            if (bound is not None and bound[0] == inputs and bound[1] == outputs
-                    and not any(t._destroyed for t in bound[2])):
-                self._timeline.post(bound[3])
-                return
+            if (bound is not None and _same_tensors(bound[0], inputs)
+                    and _same_tensors(bound[1], outputs)):
+                for t in bound[2]:
+                    if t._destroyed:
+                        break
+                else:
+                    self._timeline.post(bound[3])
+                    return
         # IDL conversions of the three arguments come first.
         if not isinstance(graph, MLGraph):
             raise TypeError(f"{where}: graph must be an MLGraph, got "
@@ -484,40 +491,114 @@ class MLContext:
         """Run ``graph`` on host arrays and return its outputs as NumPy arrays.
 
         A declared addition to the spec (which removed ``compute()`` in favour
-        of tensors): it creates the tensors, writes the inputs, dispatches and
-        reads every output.  Input arrays must match the graph's input
-        descriptors (data type and element count) as ``write_tensor`` requires.
+        of tensors): it writes the inputs into tensors the graph keeps for
+        ``compute()``, runs the graph and reads every output into a new array,
+        all as one step on the context's timeline (after the work queued
+        before it, and never interleaved with another ``compute()``).
+
+        Each input must be an array of the input's data type and exactly its
+        shape: unlike ``write_tensor``, which checks only the byte length, a
+        float32 array of shape [4] for a [2, 2] input is a TypeError (a 0-D or
+        one-element array is accepted for a scalar, [], input).  Raw bytes
+        (``bytes``, ``bytearray``, or uint8 data for an input of another data
+        type) are checked by byte length only, as ``write_tensor`` checks
+        them.  An array of exactly the right dtype and shape is copied once,
+        into the tensor.
+
+        Raises:
+            TypeError: not an MLGraph, a graph of another context, inputs that
+                are not a dict or whose names differ from the graph's, an
+                input of the wrong data type, byte length or shape.
+            InvalidStateError: the context is lost or the graph destroyed.
+            UnknownError: the backend failed to run the graph.
         """
+        plan = graph._compute if type(graph) is MLGraph else None
+        if plan is not None and type(inputs) is dict and len(inputs) == plan.n:
+            # Fast path: a plan exists, so the graph is ours and was validated;
+            # arrays of exactly the right dtype and shape need no more checks.
+            arrays: list[Any] | None = []
+            for name, dt, shape in plan.fast:
+                arr = inputs.get(name)
+                if type(arr) is not np.ndarray or arr.dtype is not dt \
+                        or arr.shape != shape:
+                    arrays = None
+                    break
+                arrays.append(arr)  # type: ignore[union-attr]
+            if arrays is not None and graph._context_ref() is self \
+                    and not graph._destroyed and not self._is_lost:
+                return self._run_compute(graph, plan, arrays)
+        return self._compute_checked(graph, inputs)
+
+    def _compute_checked(self, graph: Any, inputs: Any) -> dict[str, np.ndarray]:
+        """compute() with every check, in order, and the plan made on first use."""
+        where = "compute"
         if not isinstance(graph, MLGraph):
-            raise TypeError(f"compute: expected an MLGraph, got {type(graph).__name__}")
+            raise TypeError(f"{where}: expected an MLGraph, got {type(graph).__name__}")
         if not isinstance(inputs, Mapping):
-            raise TypeError(f"compute: inputs must be a dict of name -> array, got "
+            raise TypeError(f"{where}: inputs must be a dict of name -> array, got "
                             f"{type(inputs).__name__}")
-        missing = set(graph._input_descs) - set(inputs)
-        extra = set(inputs) - set(graph._input_descs)
-        if missing or extra:
-            raise TypeError(f"compute: inputs {sorted(inputs)} do not match the "
-                            f"graph's inputs {sorted(graph._input_descs)}")
-        data = {name: buffer_to_array(f"compute: inputs[{name!r}]", inputs[name], d)
-                for name, d in graph._input_descs.items()}
-        # The graph keeps one set of tensors for compute(), made on first use
-        # (creating tensors per call would cost more than a small graph's
-        # run); the lock keeps concurrent compute() calls from interleaving
-        # their writes, dispatches and reads on them.
-        with graph._compute_lock:
-            if graph._compute_tensors is None:
-                in_t = {n: self.create_tensor({"data_type": d.data_type,
-                                               "shape": d.shape, "writable": True})
-                        for n, d in graph._input_descs.items()}
-                out_t = {n: self.create_tensor({"data_type": d.data_type,
-                                                "shape": d.shape, "readable": True})
-                         for n, d in graph._output_descs.items()}
-                graph._compute_tensors = (in_t, out_t)
-            in_t, out_t = graph._compute_tensors
-            for name, t in in_t.items():
-                self.write_tensor(t, data[name])
-            self.dispatch(graph, in_t, out_t)
-            return {name: self.read_tensor(t) for name, t in out_t.items()}
+        if graph._context is not self:
+            raise TypeError(f"{where}: graph {graph!r} belongs to another context")
+        if self._is_lost:
+            raise InvalidStateError(f"{where}: the context is lost")
+        if graph._destroyed:
+            raise InvalidStateError(f"{where}: graph {graph!r} is destroyed")
+        descs = graph._input_descs
+        if len(inputs) != len(descs) or any(n not in inputs for n in descs):
+            raise TypeError(f"{where}: inputs {sorted(inputs)} do not match the "
+                            f"graph's inputs {sorted(descs)}")
+        arrays = [_compute_input(name, inputs[name], d) for name, d in descs.items()]
+        plan = graph._compute
+        if plan is None:
+            with graph._compute_lock:
+                plan = graph._compute
+                if plan is None:
+                    plan = graph._compute = self._compute_plan(graph)
+        return self._run_compute(graph, plan, arrays)
+
+    def _compute_plan(self, graph: MLGraph) -> _ComputePlan:
+        """Make the tensors compute() reuses on ``graph`` (creating tensors
+        per call would cost more than a small graph's run)."""
+        in_t = {n: self.create_tensor({"data_type": d.data_type, "shape": d.shape,
+                                       "writable": True})
+                for n, d in graph._input_descs.items()}
+        out_t = {n: self.create_tensor({"data_type": d.data_type, "shape": d.shape,
+                                        "readable": True})
+                 for n, d in graph._output_descs.items()}
+        return _ComputePlan(graph, in_t, out_t)
+
+    def _run_compute(self, graph: MLGraph, plan: _ComputePlan,
+                     arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Write, run and read as one item of the timeline: right here when
+        the timeline is idle (after what is queued), else through its queue."""
+        tl = self._timeline
+        if tl._run_lock.acquire(blocking=False):
+            # (the worker holds this lock whenever it runs anything, so a
+            # callback on the timeline never gets here)
+            try:
+                while tl._items and tl._run_one():
+                    pass
+                return self._compute_now(graph, plan, arrays)
+            finally:
+                tl._release()
+        return tl.call(lambda: self._compute_now(graph, plan, arrays))  # type: ignore[no-any-return]
+
+    def _compute_now(self, graph: MLGraph, plan: _ComputePlan,
+                     arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """compute()'s work, on the timeline."""
+        if self._is_lost:
+            raise InvalidStateError("compute: the context is lost")
+        if graph._destroyed:
+            raise InvalidStateError(f"compute: graph {graph!r} is destroyed")
+        backend = self._backend
+        try:
+            for buf, arr in zip(plan.in_list, arrays, strict=True):
+                backend.write(buf, arr)
+            backend.dispatch(graph._impl, plan.in_bufs, plan.out_bufs)
+            return {name: backend.read(buf) for name, buf in plan.out_items}
+        except Exception as e:
+            raise UnknownError(f"compute: running the graph on the {backend.name} "
+                               f"backend failed: {e}") from e
 
     # ------------------------------------------------------------- limits
 
@@ -565,6 +646,62 @@ class MLContext:
             t.destroy()
             t._buffer = None
         self._timeline.close()
+
+
+class _ComputePlan:
+    """What compute() reuses on one graph: its tensors (owned by the graph,
+    destroyed with it), their backend buffers in the dicts dispatch takes
+    (the same dict objects every call, which a backend may use to skip
+    rebinding), and per input the (name, NumPy dtype, shape) that the fast
+    path compares an array against."""
+
+    __slots__ = ("fast", "in_bufs", "in_list", "n", "out_bufs", "out_items",
+                 "tensors")
+
+    def __init__(self, graph: MLGraph, in_t: dict[str, MLTensor],
+                 out_t: dict[str, MLTensor]) -> None:
+        self.tensors = (in_t, out_t)
+        descs = graph._input_descs
+        self.fast = tuple((n, numpy_dtype(d.data_type), d.shape)
+                          for n, d in descs.items())
+        self.n = len(descs)
+        self.in_bufs = _buffers({n: in_t[n] for n in descs})
+        self.in_list = tuple(self.in_bufs.values())
+        self.out_bufs = _buffers(out_t)
+        self.out_items = tuple(self.out_bufs.items())
+
+
+def _compute_input(name: str, value: Any, desc: Desc) -> np.ndarray:
+    """One compute() input, validated (byte length and element type as
+    write_tensor checks them, then, unless it is raw bytes, the exact shape)
+    and as an array of the input's dtype and shape: the caller's own array
+    when it already is one, else a copy."""
+    where = f"compute: inputs[{name!r}]"
+    arr = as_buffer(where, value)
+    check_buffer(where, arr, desc)
+    raw = arr.dtype == np.uint8 and (desc.data_type != "uint8"
+                                     or not isinstance(value, np.ndarray))
+    if not raw and arr.shape != desc.shape \
+            and not (desc.shape == () and arr.size == 1):
+        raise TypeError(f"{where} has shape {list(arr.shape)}, but the graph's "
+                        f"input {name!r} has shape {list(desc.shape)}; compute() "
+                        f"takes arrays of exactly the input's shape")
+    dt = numpy_dtype(desc.data_type)
+    if arr.dtype == dt and arr.shape == desc.shape:
+        return arr
+    return buffer_to_array(where, arr, desc)
+
+
+def _same_tensors(bound: dict[str, MLTensor], given: dict[str, Any]) -> bool:
+    """Whether ``given`` maps exactly ``bound``'s names to the very same
+    tensor objects."""
+    if len(bound) != len(given):
+        return False
+    get = given.get
+    for name, t in bound.items():
+        if get(name) is not t:
+            return False
+    return True
 
 
 def _buffers(tensors: dict[str, MLTensor]) -> dict[str, Any]:

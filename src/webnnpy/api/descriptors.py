@@ -20,6 +20,7 @@ __all__ = [
     "MLTensorDescriptor",
     "as_buffer",
     "buffer_to_array",
+    "check_buffer",
     "check_dimensions",
     "to_desc",
     "writable_view",
@@ -165,16 +166,22 @@ def _matches(arr: np.ndarray, data_type: str) -> bool:
     return data_type == "float16" and dt == np.uint16
 
 
-def buffer_to_array(where: str, data: Any, desc: Desc) -> np.ndarray:
-    """*Validate buffer with descriptor*, then copy the bytes into a new array
-    of ``desc``'s dtype and shape (TypeError when validation fails)."""
-    arr = as_buffer(where, data)
+def check_buffer(where: str, arr: np.ndarray, desc: Desc) -> None:
+    """*Validate buffer with descriptor*: the byte length, then the element
+    type (TypeError naming both when either differs)."""
     if arr.nbytes != desc.byte_length:
         raise TypeError(f"{where}: buffer has {arr.nbytes} bytes, but {desc} needs "
                         f"{desc.byte_length}")
     if not _matches(arr, desc.data_type):
         raise TypeError(f"{where}: a {arr.dtype} buffer does not match data type "
                         f"{desc.data_type}; pass {desc.data_type} or uint8 data")
+
+
+def buffer_to_array(where: str, data: Any, desc: Desc) -> np.ndarray:
+    """*Validate buffer with descriptor*, then copy the bytes into a new array
+    of ``desc``'s dtype and shape (TypeError when validation fails)."""
+    arr = as_buffer(where, data)
+    check_buffer(where, arr, desc)
     out = np.empty(desc.shape, dtype=numpy_dtype(desc.data_type))
     out.reshape(-1).view(np.uint8)[:] = np.ascontiguousarray(arr).reshape(-1).view(
         np.uint8)

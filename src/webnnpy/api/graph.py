@@ -30,8 +30,9 @@ class MLGraph:
         # (inputs, outputs, tensors, timeline work) of the last dispatch that
         # passed validation, so that repeating it skips the unchanged checks
         self._last_binding: tuple[Any, Any, tuple[Any, ...], Any] | None = None
-        # the tensors MLContext.compute() reuses, and the lock it holds
-        self._compute_tensors: tuple[dict[str, Any], dict[str, Any]] | None = None
+        # what MLContext.compute() reuses (its tensors...), made on first use
+        # under the lock
+        self._compute: Any = None
         self._compute_lock = threading.Lock()
 
     @property
@@ -57,11 +58,11 @@ class MLGraph:
         if self._destroyed:
             return
         self._destroyed = True
-        if self._compute_tensors is not None:
-            for group in self._compute_tensors:
+        plan, self._compute = self._compute, None
+        if plan is not None:
+            for group in plan.tensors:
                 for t in group.values():
                     t.destroy()
-            self._compute_tensors = None
         ctx = self._context
         if ctx is not None and not ctx._is_lost:
             ctx._release_graph(self)

@@ -11,9 +11,8 @@ when someone actually has to wait.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Generic, TypeVar
 
 __all__ = ["MLPromise"]
@@ -22,6 +21,39 @@ T = TypeVar("T")
 
 _PENDING, _FULFILLED, _REJECTED = 0, 1, 2
 _LOCK = threading.Lock()
+
+
+def _run_callbacks(promise: MLPromise[Any],
+                   callbacks: Iterable[Callable[[MLPromise[Any]], None]]) -> None:
+    """Call each done-callback; one that raises is logged, never propagated:
+    the thread settling a promise is often a context's timeline worker, which
+    must survive whatever a callback does (as ``concurrent.futures`` does)."""
+    for cb in callbacks:
+        try:
+            cb(promise)
+        except Exception:
+            import logging
+
+            logging.getLogger("webnnpy").exception(
+                "a done-callback of %r raised", promise)
+
+
+def _wake(loop: Any, fut: Any) -> None:
+    """Wake an ``await`` waiting on ``fut`` in ``loop`` (from any thread).
+
+    A loop that has closed meanwhile (``asyncio.run`` returned after a
+    ``wait_for`` timeout cancelled the await) has nobody left to wake:
+    ``call_soon_threadsafe`` then raises RuntimeError, which is dropped."""
+    try:
+        loop.call_soon_threadsafe(_set_done, fut)
+    except RuntimeError:
+        if not loop.is_closed():
+            raise
+
+
+def _set_done(fut: Any) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 class MLPromise(Generic[T]):
@@ -51,8 +83,8 @@ class MLPromise(Generic[T]):
             self._callbacks = None
         if event is not None:
             event.set()
-        for cb in callbacks or ():
-            cb(self)
+        if callbacks:
+            _run_callbacks(self, callbacks)
 
     def resolve(self, value: T) -> None:
         """Fulfil, unless already settled."""
@@ -80,8 +112,8 @@ class MLPromise(Generic[T]):
         if was_pending:
             if event is not None:
                 event.set()
-            for cb in callbacks or ():
-                cb(self)
+            if callbacks:
+                _run_callbacks(self, callbacks)
 
     @classmethod
     def rejected(cls, error: BaseException) -> MLPromise[Any]:
@@ -149,14 +181,11 @@ class MLPromise(Generic[T]):
 
     def __await__(self) -> Generator[Any, None, T]:
         if self._state == _PENDING:
+            import asyncio  # only code that awaits pays for importing it
+
             loop = asyncio.get_running_loop()
             fut: asyncio.Future[None] = loop.create_future()
-
-            def wake(_: MLPromise[T]) -> None:
-                loop.call_soon_threadsafe(
-                    lambda: fut.done() or fut.set_result(None))
-
-            self.add_done_callback(wake)
+            self.add_done_callback(lambda _: _wake(loop, fut))
             if self._timeline is not None:
                 self._timeline.kick()  # nobody else may run the queue
             yield from fut

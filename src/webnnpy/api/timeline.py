@@ -190,8 +190,11 @@ class Timeline:
                     self._cv.wait(_POLL_S if self._polling or self._items else None)
                 self._urgent = False
             with self._run_lock:
-                while self._run_one():
-                    pass
+                try:
+                    while self._run_one():
+                        pass
+                except Exception:  # the worker must outlive any item
+                    logger.exception("work on the timeline failed")
 
     def _release(self) -> None:
         """Release the run lock taken by a caller, waking the worker if work
