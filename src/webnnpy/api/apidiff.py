@@ -32,7 +32,10 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("add", "MLContext.compute",
                "Run a graph on host arrays and get NumPy arrays back (creates the "
                "tensors, writes, dispatches, reads): the common case in Python "
-               "scripts and tests. The spec removed compute() in favour of tensors."),
+               "scripts and tests. The spec removed compute() in favour of tensors. "
+               "Unlike write_tensor, which checks only the byte length, each input "
+               "array must have exactly the input's shape (a 0-D or one-element "
+               "array for a scalar); raw bytes are checked by byte length."),
     Difference("add", "MLContext.backend",
                "The name of the backend that runs the context, for diagnostics."),
     Difference("add", "MLGraph.inputs",
