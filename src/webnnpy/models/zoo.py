@@ -10,7 +10,7 @@ the distribution's file list (``importlib.metadata``), so neither the package
 nor its own dependencies (OpenCV for rapidocr, PyTorch for silero-vad) need be
 importable.  Install the packages without their dependencies::
 
-    pip install --no-deps rapidocr==3.10.0 silero-vad==6.2.3
+    pip install --no-deps rapidocr==3.10.0 silero-vad==6.2.3 ddddocr==1.6.1
 
 Nothing is downloaded: a model that is not installed raises
 :class:`ModelNotInstalledError`, whose message is the pip command.
@@ -72,6 +72,15 @@ MODELS: Final[dict[str, ZooModel]] = {m.name: m for m in (
     _m("silero-vad", "silero-vad", "6.2.3", "silero_vad/data/silero_vad.onnx",
        "Silero VAD v6 (LSTM): 64 context + 512 new samples at 16 kHz and the "
        "state [2,1,128] -> speech probability [1,1] and the next state"),
+    _m("ddddocr-ocr", "ddddocr", "1.6.1", "ddddocr/common.onnx",
+       "ddddocr captcha OCR (CNN + CTC): grey image [1,1,64,W] -> per-step "
+       "class scores [W/8,1,C]"),
+    _m("ddddocr-det", "ddddocr", "1.6.1", "ddddocr/common_det.onnx",
+       "ddddocr detector (YOLOX-like, SiLU): image [1,3,416,416] -> "
+       "[1,3549,6] boxes, objectness and class score"),
+    _m("ddddocr-ocr-old", "ddddocr", "1.6.1", "ddddocr/common_old.onnx",
+       "ddddocr's older OCR model, dynamically quantized to int8 "
+       "(DynamicQuantizeLinear + ConvInteger): grey image [1,1,64,W]"),
 )}
 
 
