@@ -524,8 +524,8 @@ class MLContext:
                     arrays = None
                     break
                 arrays.append(arr)  # type: ignore[union-attr]
-            if arrays is not None and graph._context_ref() is self \
-                    and not graph._destroyed and not self._is_lost:
+            if arrays is not None and graph._context_ref() is self:
+                # (a lost context or destroyed graph is refused by the step)
                 return self._run_compute(graph, plan, arrays)
         return self._compute_checked(graph, inputs)
 
@@ -586,7 +586,7 @@ class MLContext:
     def _compute_now(self, graph: MLGraph, plan: _ComputePlan,
                      arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
         """compute()'s work, on the timeline."""
-        if self._is_lost:
+        if self._lost.done():  # the context is lost
             raise InvalidStateError("compute: the context is lost")
         if graph._destroyed:
             raise InvalidStateError(f"compute: graph {graph!r} is destroyed")

@@ -101,6 +101,9 @@ class NumpyBackend(Backend):
         return np.array(data, dtype=desc.data_type).reshape(desc.shape)
 
     def write(self, buffer: np.ndarray, data: np.ndarray) -> None:
+        if data.dtype is buffer.dtype and data.shape == buffer.shape:
+            buffer[...] = data  # the common case, without copyto's overhead
+            return
         np.copyto(buffer, data.reshape(buffer.shape), casting="no")
 
     def read(self, buffer: np.ndarray) -> np.ndarray:
