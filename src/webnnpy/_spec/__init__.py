@@ -8,9 +8,9 @@ once and offers the lookups the rest of the package needs.  Leaf module.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 __all__ = ["SPEC_COMMIT", "api_table", "op_table", "to_idl_name", "to_py_name"]
@@ -27,8 +27,11 @@ _IRREGULAR_BACK = {v: k for k, v in IRREGULAR_NAMES.items()}
 @cache
 def api_table() -> dict[str, Any]:
     """The whole table (enums, interfaces, dictionaries, ops)."""
-    text = resources.files(__package__).joinpath("api_table.json").read_text()
-    return json.loads(text)
+    # a plain file next to this module (importlib.resources would cost more
+    # to import than reading the table)
+    with open(os.path.join(os.path.dirname(__file__), "api_table.json"),
+              encoding="utf-8") as f:
+        return json.load(f)  # type: ignore[no-any-return]
 
 
 SPEC_COMMIT: str = api_table()["spec_commit"]
