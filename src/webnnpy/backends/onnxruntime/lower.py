@@ -34,6 +34,7 @@ from webnnpy.backends.onnxruntime.emitter import (
     LoweringError,
     value_info,
 )
+from webnnpy.backends.onnxruntime.fuse import fuse
 from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
@@ -195,6 +196,7 @@ def lower(graph: Graph, *, check: bool = True) -> Lowered:
                       dict(ctx.names))
     if check:
         check_against_ir(lowered, graph)
+    fuse(model)  # peephole rewrites after the check (they drop IR values)
     return lowered
 
 
