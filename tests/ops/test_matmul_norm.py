@@ -462,3 +462,34 @@ def test_norms_propagate_nan(context):
     out = run(context, lambda g, x: g.layer_normalization(x, axes=[3]), {"x": x})
     assert np.isnan(out[0, 0, 0]).all() and not np.isnan(out[0, 0, 1]).any()
 
+
+
+@pytest.mark.parametrize("shape", [[1, 8, 5, 5], [2, 8]])
+def test_batch_norm_constant_statistics_near_the_mean(context, shape):
+    # Real models hold the statistics as constants.  With x close to a large
+    # mean, x * k + (bias - mean * k) (ONNX BatchNormalization's folding)
+    # cancels: about 60 ULP here.  (x - mean) * k + bias does not (x - mean
+    # is exact, and |bias| >> |(x - mean) * k|): the result must stay within
+    # WPT's 6 ULP of the float64 formula, with no absolute tolerance.
+    rng = np.random.default_rng(21)
+    c = shape[1]
+    mean = rng.uniform(50, 100, c).astype(np.float32)
+    var = rng.uniform(0.5, 2, c).astype(np.float32)
+    scale = rng.uniform(0.5, 2, c).astype(np.float32)
+    bias = rng.uniform(1, 2, c).astype(np.float32)
+    lay = [1] * len(shape)
+    lay[1] = c
+    x = (mean.reshape(lay) * (1 + rng.uniform(-1e-5, 1e-5, shape))).astype(np.float32)
+
+    def fn(g, x):
+        def k(a):
+            return g.constant({"data_type": "float32", "shape": [c]}, a)
+        return g.batch_normalization(x, k(mean), k(var), scale=k(scale),
+                                     bias=k(bias))
+
+    out = run(context, fn, {"x": x})
+    exp = _batch_norm_ref(x, mean, var, scale, bias, 1, _cast(1e-5, "float32"))
+    ulp = np.abs(out.view(np.int32).astype(np.int64)
+                 - np.float32(exp).view(np.int32).astype(np.int64))
+    assert np.all(np.sign(out) == np.sign(np.float32(exp)))
+    assert ulp.max() <= 6, f"max {ulp.max()} ULP"

@@ -154,9 +154,16 @@ def profile_op_times(models: list[tuple[onnx.ModelProto | str | os.PathLike[str]
             except Exception as e:  # noqa: BLE001 - reported per model
                 sessions.append(" ".join(f"{type(e).__name__}: {e}".split())[:300])
         for _ in range(runs + 1):
-            for sess, (_, feeds) in zip(sessions, models, strict=True):
-                if not isinstance(sess, str):
+            for i, (sess, (_, feeds)) in enumerate(zip(sessions, models,
+                                                       strict=True)):
+                if isinstance(sess, str):
+                    continue
+                try:
                     sess.run(None, dict(feeds))
+                except Exception as e:  # noqa: BLE001 - reported per model
+                    sess.end_profiling()
+                    sessions[i] = " ".join(f"{type(e).__name__}: {e}".split()
+                                           )[:300]
         return [sess if isinstance(sess, str) else
                 _kernel_times(json.loads(Path(sess.end_profiling()).read_text()),
                               runs)

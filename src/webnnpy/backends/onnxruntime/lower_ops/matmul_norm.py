@@ -132,6 +132,20 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
                for a in data}
         k = f64["scale"] / np.sqrt(f64["variance"] + eps)
         y = ctx.emit("Add", [xf, ctx.const(-f64["mean"], "float32", along)])
+        if len(shape) >= 2 and axis == 1:
+            # (x - mean) * k + bias as ONNX BatchNormalization with mean 0,
+            # variance 1 and epsilon 0 (so ONNX Runtime's own k is exactly
+            # 1 * scale): the same arithmetic, but one node that ONNX
+            # Runtime's layout pass turns into a channel-wise convolution
+            # and fuses with a following activation (DenseNet's
+            # BatchNorm -> ReLU after a Concat).
+            ctx.emit("BatchNormalization", [
+                y, ctx.const(k, "float32", (n,)), ctx.const(f64["bias"], "float32",
+                                                            (n,)),
+                ctx.const(np.zeros(n), "float32", (n,)),
+                ctx.const(np.ones(n), "float32", (n,))], r, epsilon=0.0)
+            _cast_out(ctx, node, r, dt)
+            return
         y = ctx.emit("Mul", [y, ctx.const(k, "float32", along)],
                      r if data["bias"] is None else 1)
         if data["bias"] is not None:
