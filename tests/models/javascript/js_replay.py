@@ -39,7 +39,8 @@ def record(dirs: Sequence[Path]) -> dict[str, dict[str, Any]]:
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     res = {}
-    for line in out.stdout.splitlines():
+    # split on "\n" only: a name may hold U+2028, which splitlines() splits on
+    for line in filter(None, out.stdout.split("\n")):
         item = json.loads(line)
         res[item["dir"]] = item
     return res

@@ -18,7 +18,7 @@ function encode(value) {
   }
   if (Array.isArray(value)) return value.map(encode);
   if (value && typeof value === "object") {
-    const out = {};
+    const out = Object.create(null);  // a key "__proto__" stays a key
     for (const [k, v] of Object.entries(value)) out[k] = encode(v);
     return out;
   }

@@ -128,8 +128,22 @@ def _js_number(v: Any, data_type: str) -> str:
     return _js_int(int(v))
 
 
-def _js_key(name: str) -> str:
-    return name if name.isascii() and name.isidentifier() else json.dumps(name)
+def _js_record(entries: Sequence[tuple[str, str]], multiline: bool = False) -> str:
+    """A JS object with the given own properties (name -> JS expression text).
+
+    Names come from the model, so no object literal is used: in a literal,
+    ``__proto__: v`` (quoted or not) sets the prototype instead of adding a
+    key.  ``Object.fromEntries`` defines each name as an own property, so
+    ``__proto__``, ``constructor`` and names with quotes, newlines or any
+    Unicode (written as JSON strings, ASCII-escaped) round-trip.
+    """
+    if not entries:
+        return "Object.fromEntries([])"
+    if not multiline:
+        items = ", ".join(f"[{json.dumps(k)}, {v}]" for k, v in entries)
+        return f"Object.fromEntries([{items}])"
+    items = "".join(f"  [{json.dumps(k)}, {v}],\n" for k, v in entries)
+    return f"Object.fromEntries([\n{items}])"
 
 
 def _js_desc(data_type: str, shape: Sequence[int]) -> str:
@@ -404,8 +418,10 @@ export async function loadWeights(url = new URL("./weights.bin", import.meta.url
  * inputs, dispatches and reads every output (typed arrays by name). */
 export async function createSession(context, weights) {
   const { graph } = await buildGraph(context, weights);
-  const inputTensors = {};
-  const outputTensors = {};
+  // keys are the model's names: objects without a prototype, so that a
+  // name such as "__proto__" or "constructor" is an ordinary key
+  const inputTensors = Object.create(null);
+  const outputTensors = Object.create(null);
   for (const [name, desc] of Object.entries(inputs)) {
     inputTensors[name] = await context.createTensor({ ...desc, writable: true });
   }
@@ -417,7 +433,9 @@ export async function createSession(context, weights) {
     graph,
     async run(values) {
       for (const [name, desc] of Object.entries(inputs)) {
-        if (!(name in values)) throw new TypeError(`missing input "${name}"`);
+        if (!Object.hasOwn(values, name)) {
+          throw new TypeError(`missing input ${JSON.stringify(name)}`);
+        }
         const data = asTypedArray(values[name], desc.dataType);
         context.writeTensor(inputTensors[name], data);
       }
@@ -425,11 +443,8 @@ export async function createSession(context, weights) {
       const names = Object.keys(outputs);
       const buffers = await Promise.all(
         names.map((n) => context.readTensor(outputTensors[n])));
-      const result = {};
-      names.forEach((n, i) => {
-        result[n] = asTypedArray(buffers[i], outputs[n].dataType);
-      });
-      return result;
+      return Object.fromEntries(names.map(
+        (n, i) => [n, asTypedArray(buffers[i], outputs[n].dataType)]));
     },
     destroy() {
       graph.destroy();
@@ -457,13 +472,10 @@ def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
     import webnnpy
 
     w = _Writer(graph)
-    input_lines, output_lines = [], []
-    for in_name, v in graph.inputs.items():
-        input_lines.append(f"  {_js_key(in_name)}: "
-                           f"{_js_desc(v.desc.data_type, v.desc.shape)},")
-    for out_name, v in graph.outputs.items():
-        output_lines.append(f"  {_js_key(out_name)}: "
-                            f"{_js_desc(v.desc.data_type, v.desc.shape)},")
+    input_descs = _js_record([(n, _js_desc(v.desc.data_type, v.desc.shape))
+                              for n, v in graph.inputs.items()], multiline=True)
+    output_descs = _js_record([(n, _js_desc(v.desc.data_type, v.desc.shape))
+                               for n, v in graph.outputs.items()], multiline=True)
     for in_name, v in graph.inputs.items():
         var = w.define(v)
         w.lines.append(f"  const {var} = builder.input({json.dumps(in_name)}, "
@@ -472,7 +484,7 @@ def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
         w.constant(c)
     for node in graph.nodes:
         w.node(node)
-    outs = ", ".join(f"{_js_key(n)}: {w.name(v)}" for n, v in graph.outputs.items())
+    outs = _js_record([(n, w.name(v)) for n, v in graph.outputs.items()])
     n_ops = len(graph.nodes)
     ops = sorted({n.op for n in graph.nodes})
     head = [
@@ -486,8 +498,10 @@ def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
         f"export const WEIGHTS_BYTE_LENGTH = {len(w.weights)};",
         "",
         "/** The graph's inputs and outputs (MLOperandDescriptor by name). */",
-        "export const inputs = {", *input_lines, "};",
-        "export const outputs = {", *output_lines, "};",
+        "// (Object.fromEntries, not object literals: a name such as __proto__",
+        "// stays a name.)",
+        f"export const inputs = {input_descs};",
+        f"export const outputs = {output_descs};",
     ]
     body = [
         "",
@@ -497,7 +511,7 @@ def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
         "  weights ??= await loadWeights();",
         "  const builder = new MLGraphBuilder(context);",
         *w.lines,
-        f"  const graph = await builder.build({{{outs}}});",
+        f"  const graph = await builder.build({outs});",
         "  return { graph, inputs, outputs };",
         "}",
     ]
