@@ -8,11 +8,9 @@ clash with the generated names); :class:`Lowered` maps WebNN names to ONNX
 names either way.
 
 Small constants are embedded in the model.  Large IR constants are declared as
-initializers with external data; the runtime hands the weights of Conv,
-MatMul, Gemm... (:func:`shareable`) to ONNX Runtime as OrtValues over the
-builder's own (read-only) arrays, so that building a graph does not copy its
-weights, and the others as in-memory external data, which ONNX Runtime copies
-(see ``runtime.py`` and :data:`SHAREABLE_SLOTS` for why).
+initializers with external data, and the runtime hands the builder's own
+(read-only) arrays to ONNX Runtime as OrtValues (see ``runtime.py``), so the
+weights are never serialized into model bytes.
 
 After lowering, ONNX shape inference runs in strict mode and every IR value's
 inferred type and shape must equal the IR's (:func:`check_against_ir`).
@@ -48,7 +46,6 @@ __all__ = [
     "check_against_ir",
     "external_location",
     "lower",
-    "shareable",
 ]
 
 #: The ONNX opset of every lowered model (ONNX Runtime 1.31 implements it fully).
@@ -70,44 +67,6 @@ class Lowered:
     external: list[tuple[str, np.ndarray]] = field(default_factory=list)
     #: ONNX name of every IR value (id(value) -> name), for checks
     value_names: dict[int, str] = field(default_factory=dict)
-
-
-#: (ONNX op type, input index) slots whose constant ONNX Runtime's graph
-#: optimizers never rewrite under the same name.  ORT's transpose optimizer
-#: transposes or reshapes a constant input of an op it pushes a Transpose
-#: through (elementwise ops, Concat, Pad, reductions, Softmax, Reshape, ...)
-#: *in place, keeping its name* (``ApiGraph::TransposeInitializer`` /
-#: ``ReshapeInitializer``), and ``SaveInitializedTensors`` then prefers a
-#: ``SessionOptions.add_initializer`` OrtValue of that name, which still has
-#: the original shape and data: a broadcast error, or a silently wrong result
-#: when the shape survives the permutation.  It has no handler for the ops
-#: below (nor do the CPU and CUDA providers' default layouts transform them);
-#: the fusions that fold into their weights write new, renamed initializers.
-SHAREABLE_SLOTS: frozenset[tuple[str, int]] = frozenset({
-    ("Conv", 1), ("Conv", 2), ("ConvTranspose", 1), ("ConvTranspose", 2),
-    ("MatMul", 0), ("MatMul", 1), ("Gemm", 0), ("Gemm", 1), ("Gemm", 2),
-    ("Gather", 0), ("LayerNormalization", 1), ("LayerNormalization", 2),
-    ("InstanceNormalization", 1), ("InstanceNormalization", 2),
-    ("LSTM", 1), ("LSTM", 2), ("LSTM", 3), ("GRU", 1), ("GRU", 2), ("GRU", 3),
-})
-
-
-def shareable(model: onnx.ModelProto, names: set[str]) -> set[str]:
-    """Those of the large constants ``names`` that ONNX Runtime may be handed
-    without a copy (``add_initializer``): every node reading them reads them
-    in a :data:`SHAREABLE_SLOTS` slot.  The others travel as in-memory
-    external data, which ONNX Runtime copies once and may then rewrite."""
-    ok = set(names)
-    for node in model.graph.node:
-        op = node.op_type
-        for i, name in enumerate(node.input):
-            if name in ok and (op, i) not in SHAREABLE_SLOTS:
-                ok.discard(name)
-        for a in node.attribute:  # a sub-graph reading it: not analysed
-            if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
-                return set()
-    outputs = {o.name for o in model.graph.output}
-    return ok - outputs
 
 
 def external_location(name: str) -> str:

@@ -3,13 +3,16 @@
 - ``compile``: lower the IR (``lower.py``) and create an InferenceSession (CPU
   execution provider; CUDA when onnxruntime-gpu sees a GPU and the context is
   ``accelerated``).  Large constants are declared in the model as external
-  data held "in memory" (``add_external_initializers_from_files_in_memory``,
-  which ORT copies); the weights of Conv, MatMul, Gemm... are moreover
-  overridden by ``add_initializer`` with an OrtValue over the builder's
-  read-only array, so ONNX Runtime neither parses nor copies them.  Only
-  those: ORT's transpose optimizer rewrites other constants in place under
-  the same name, and an ``add_initializer`` value would then replace the
-  rewrite (``lower.SHAREABLE_SLOTS``).
+  data and handed over as OrtValues over the builder's read-only arrays with
+  ``add_external_initializers``: ONNX Runtime puts them into its graph before
+  optimizing (one copy, never a second parse of serialized bytes), so its
+  optimizers rewrite them like any initializer, and the copy is what NCHWc
+  reordering and MatMul prepacking replace.  ``add_initializer`` (no copy) is
+  not used: ORT's transpose optimizer rewrites constants in place under the
+  same name and a shared value of that name then replaced the rewrite (a
+  broadcast error on convnext, a silently wrong result where the shape
+  survives), and ORT copies the in-memory data it declares at load anyway,
+  so sharing raised peak memory (see ``tests/backends/test_ort_constants.py``).
 - tensors are :class:`OrtTensor`: on the CPU a NumPy array and an OrtValue
   over the same memory, so ``write`` and ``read_into`` are one copy each.
 - ``dispatch`` binds the tensors' OrtValues with an IOBinding (inputs and
@@ -38,9 +41,7 @@ from webnnpy.backends.onnxruntime.lower import (
     OPSET,
     Lowered,
     LoweringError,
-    external_location,
     lower,
-    shareable,
 )
 from webnnpy.backends.onnxruntime.lower_ops import EXCLUDE
 from webnnpy.dtypes import DATA_TYPES
@@ -217,19 +218,12 @@ class OrtBackend(Backend):
         so = self.session_options()
         keep: list[Any] = []
         if lowered.external:
-            files = [external_location(name) for name, _ in lowered.external]
-            arrays = [arr for _, arr in lowered.external]
-            so.add_external_initializers_from_files_in_memory(
-                files, arrays, [a.nbytes for a in arrays])
-            # only where no graph optimizer rewrites the initializer under its
-            # name: ORT would otherwise prefer this OrtValue to the rewrite
-            share = shareable(lowered.model, {name for name, _ in lowered.external})
-            for name, arr in lowered.external:
-                if name in share:
-                    value = ort.OrtValue.ortvalue_from_numpy(arr)
-                    so.add_initializer(name, value)
-                    keep.append(value)
-            keep.extend(arrays)
+            names = [name for name, _ in lowered.external]
+            values = [ort.OrtValue.ortvalue_from_numpy(arr)
+                      for _, arr in lowered.external]
+            so.add_external_initializers(names, values)
+            keep.extend(values)
+            keep.extend(arr for _, arr in lowered.external)
         try:
             session = ort.InferenceSession(lowered.model.SerializeToString(), so,
                                            providers=self.providers)
