@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +132,8 @@ class _RecordingBuilder:
 
     def __init__(self, builder: MLGraphBuilder, ctx: ImportContext) -> None:
         self._builder = builder
-        self._ctx = ctx
+        # a weak reference: the context holds this object (no cycle)
+        self._ctx = weakref.proxy(ctx)
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._builder, name)

@@ -155,12 +155,33 @@ def _since_version(op_type: str, domain: str, opset: int) -> int:
         return opset
 
 
+#: ONNX element types whose little-endian raw_data NumPy reads as is
+_RAW_DTYPES: dict[int, np.dtype[Any]] = {
+    TensorProto.FLOAT: np.dtype("<f4"), TensorProto.DOUBLE: np.dtype("<f8"),
+    TensorProto.FLOAT16: np.dtype("<f2"), TensorProto.INT8: np.dtype("i1"),
+    TensorProto.UINT8: np.dtype("u1"), TensorProto.INT16: np.dtype("<i2"),
+    TensorProto.UINT16: np.dtype("<u2"), TensorProto.INT32: np.dtype("<i4"),
+    TensorProto.UINT32: np.dtype("<u4"), TensorProto.INT64: np.dtype("<i8"),
+    TensorProto.UINT64: np.dtype("<u8"), TensorProto.BOOL: np.dtype("?"),
+}
+
+
 def _const_of_initializer(t: TensorProto) -> np.ndarray:
+    """An initializer as a read-only array: over the one ``bytes`` object that
+    reading ``raw_data`` makes (``numpy_helper.to_array`` would copy it once
+    more), or converted by ``numpy_helper`` for the other encodings."""
     if t.data_location == TensorProto.EXTERNAL:
         where = {e.key: e.value for e in t.external_data}.get("location", "?")
         raise UnsupportedModelError(
             f"initializer {t.name!r} is in the external data file {where!r}, which "
             f"was not loaded: load the model from its path, or pass base_dir=")
+    dt = _RAW_DTYPES.get(t.data_type)
+    if dt is not None and t.HasField("raw_data"):
+        raw = t.raw_data
+        shape = tuple(int(d) for d in t.dims)
+        if len(raw) == math.prod(shape) * dt.itemsize:
+            return np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder("="),
+                                                       copy=False).reshape(shape)
     return np.asarray(numpy_helper.to_array(t))
 
 
@@ -314,6 +335,7 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
         if declined is not None:
             raise declined
         raise ctx.fail(why)
+    declined = None  # its traceback holds this frame: no cycle left behind
     info.expanded = True
     kind = "constant" if all(t is None or t.is_const for t in outs) else "webnn"
     return outs, kind
@@ -487,12 +509,27 @@ def walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
     """Convert every node in order, filling ``values``.  Without ``on_error``
     the first unsupported node raises; with it, ``on_error`` gives stand-in
     outputs and the walk goes on (inspect)."""
+    try:
+        _walk(ctx, model, values, opsets, on_error, on_node)
+    finally:
+        # the runner's closure holds ctx and the values: no cycle outlives
+        # the walk (its arrays would wait for the garbage collector)
+        ctx.run_subgraph = None
+        ctx.scope = {}
+
+
+def _walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
+          opsets: Mapping[str, int],
+          on_error: Callable[[NodeInfo, OnnxImportError, list[Tensor | None]],
+                             list[Tensor | None]] | None,
+          on_node: Callable[[NodeOutcome], None] | None) -> None:
+    run_subgraph = _subgraph_runner(ctx, values, opsets)
     for index, node in enumerate(model.graph.node):
         info = _node_info(node, index, opsets)
         ctx.node = info
         ctx.used_ops = []
         ctx.scope = values
-        ctx.run_subgraph = _subgraph_runner(ctx, values, opsets)
+        ctx.run_subgraph = run_subgraph
         ins: list[Tensor | None] = []
         missing = None
         for name in node.input:
@@ -540,7 +577,9 @@ class ImportedModel:
     opsets: dict[str, int]
     dims: dict[str, Any]
     constants: dict[str, np.ndarray]
-    model: ModelProto = field(repr=False)
+    model: ModelProto | None = field(default=None, repr=False)
+    """The ONNX model, only when loaded with ``keep_model=True`` (else None:
+    the weights then live once, in the graph)."""
     empty_outputs: dict[str, np.ndarray] = field(default_factory=dict)
     """Outputs with no elements: known at import, returned by run()."""
 
@@ -646,17 +685,30 @@ def output_problems(model: ModelProto, values: Mapping[str, Tensor]) -> list[str
     return problems
 
 
+def _without_initializers(proto: ModelProto) -> ModelProto:
+    """A new ModelProto without the main graph's initializers, so that the
+    parsed one (whose memory holds every weight's bytes) can be freed."""
+    del proto.graph.initializer[:]
+    del proto.graph.sparse_initializer[:]
+    return ModelProto.FromString(proto.SerializeToString())
+
+
 def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
             constants: Mapping[str, Any] | None,
-            base_dir: str | os.PathLike[str] | None
+            base_dir: str | os.PathLike[str] | None, *, strip: bool = False
             ) -> tuple[ModelProto, dict[str, int], dict[str, np.ndarray],
                        list[InputSpec], dict[str, np.ndarray]]:
     """Load the model and sort its values: (model, opsets, constants, the
     run-time inputs with their fixed shapes, the inputs fixed by
-    ``constants``)."""
+    ``constants``).  With ``strip``, the returned model has no initializers
+    when this call parsed it (a path or bytes): the weights are then held
+    once, by the constants."""
     proto = load_model(model, base_dir)
     opsets = _opsets(proto)
     consts = initializers(proto)
+    if strip and proto is not model and (proto.graph.initializer
+                                         or proto.graph.sparse_initializer):
+        proto = _without_initializers(proto)
     frozen: dict[str, np.ndarray] = {}
     graph_inputs = {vi.name: vi for vi in proto.graph.input}
     for name, v in (constants or {}).items():
@@ -675,7 +727,8 @@ def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
 def load(model: ModelLike, *, context: MLContext | None = None,
          dims: Mapping[str, Any] | None = None,
          constants: Mapping[str, Any] | None = None,
-         base_dir: str | os.PathLike[str] | None = None) -> ImportedModel:
+         base_dir: str | os.PathLike[str] | None = None,
+         keep_model: bool = False) -> ImportedModel:
     """Import an ONNX model as an MLGraph.
 
     Args:
@@ -686,6 +739,9 @@ def load(model: ModelLike, *, context: MLContext | None = None,
             (``{"batch": 1}``) or by input name (``{"x": [1, 3, 224, 224]}``).
         constants: graph inputs to fix at import, by name (then computations
             that depend on them, such as a shape input, fold away).
+        keep_model: keep the ``onnx.ModelProto`` as ``.model`` (by default
+            nothing of it is kept, and a model read from a path or bytes has
+            its weights held once: by the built graph).
 
     Returns:
         An :class:`ImportedModel` (the graph, its context, input and output
@@ -697,7 +753,8 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         UnsupportedNodeError: the first node WebNN cannot express (its name,
             op type and why); :func:`inspect` lists them all.
     """
-    proto, opsets, consts, specs, frozen = prepare(model, dims, constants, base_dir)
+    proto, opsets, consts, specs, frozen = prepare(model, dims, constants, base_dir,
+                                                   strip=not keep_model)
     for s in specs:
         if s.problem:
             raise UnsupportedModelError(s.problem)
@@ -747,11 +804,14 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         raise UnsupportedModelError(
             "the model has no outputs that WebNN can compute"
             + (" (every output is empty)" if empty_outs else ""))
+    # the import's arrays are copied into the builder's constants by now:
+    # free them before the backend compiles (weights held once at its peak)
+    del values, consts, ctx
     graph = builder.build(outputs)
     used = graph.inputs
     return ImportedModel(
         graph=graph, context=context,
         inputs={k: v for k, v in in_descs.items() if k in used},
         outputs=out_descs, onnx_types=onnx_types, opsets=opsets,
-        dims=dict(dims or {}), constants=frozen, model=proto,
-        empty_outputs=empty_outs)
+        dims=dict(dims or {}), constants=frozen,
+        model=proto if keep_model else None, empty_outputs=empty_outs)

@@ -1,0 +1,277 @@
+"""What building and loading cost next to ONNX Runtime's own session creation.
+
+    python -m benchmarks.build_cost chains [--runs 15]      # build() vs ORT session
+    python -m benchmarks.build_cost load MODEL.onnx ...     # load() vs ORT session
+    python -m benchmarks.build_cost rss MODEL.onnx ...      # peak RSS, load().run
+    python -m benchmarks.build_cost resnet50                # write the test file
+
+``chains``: a WebNN graph of N elementwise ops (N = 10, 100, 1000) built with
+``MLGraphBuilder`` + ``build()`` on the onnxruntime backend, against
+``ort.InferenceSession`` created from the equivalent hand-written ONNX model
+(serialized once, outside the timing).  ``load``: ``webnnpy.models.onnx.load``
+against ``ort.InferenceSession(path)``, both with ORT's default options.  The
+two sides are timed interleaved; medians and minimums are printed.
+
+``rss``: each side runs in a fresh subprocess (``load(path).run(x)`` vs
+``InferenceSession(path).run``) and reports ``ru_maxrss``.
+
+``resnet50``: a ResNet-50-shaped ONNX file (Conv with folded BatchNorm, Relu,
+Add, pools, Gemm; 25.5 M seeded random float32 weights, as a torchvision export
+with constant folding has) written to ``~/.cache/webnnpy/bench/``.  No torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["chain_model", "main", "resnet50_path"]
+
+CACHE = Path(os.environ.get("WEBNNPY_BENCH_CACHE",
+                            Path.home() / ".cache" / "webnnpy" / "bench"))
+
+
+# ------------------------------------------------------------------ models
+
+
+def resnet50_path() -> Path:
+    """The ResNet-50-shaped ONNX file (written on first use)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    path = CACHE / "resnet50_random.onnx"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(50)
+    nodes: list[Any] = []
+    inits: list[Any] = []
+    count = [0]
+
+    def name(hint: str) -> str:
+        count[0] += 1
+        return f"{hint}{count[0]}"
+
+    def conv(x: str, cin: int, cout: int, k: int, stride: int = 1,
+             relu: bool = True) -> str:
+        w = (rng.standard_normal((cout, cin, k, k)) *
+             np.sqrt(2.0 / (cin * k * k))).astype(np.float32)
+        b = (rng.standard_normal(cout) * 0.01).astype(np.float32)
+        wn, bn, y = name("w"), name("b"), name("t")
+        inits.extend([numpy_helper.from_array(w, wn), numpy_helper.from_array(b, bn)])
+        p = k // 2
+        nodes.append(helper.make_node("Conv", [x, wn, bn], [y], kernel_shape=[k, k],
+                                      strides=[stride, stride], pads=[p, p, p, p]))
+        if relu:
+            r = name("t")
+            nodes.append(helper.make_node("Relu", [y], [r]))
+            return r
+        return y
+
+    x = conv("input", 3, 64, 7, 2)
+    mp = name("t")
+    nodes.append(helper.make_node("MaxPool", [x], [mp], kernel_shape=[3, 3],
+                                  strides=[2, 2], pads=[1, 1, 1, 1]))
+    x, cin = mp, 64
+    for width, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for i in range(blocks):
+            s = stride if i == 0 else 1
+            y = conv(x, cin, width, 1)
+            y = conv(y, width, width, 3, s)
+            y = conv(y, width, width * 4, 1, relu=False)
+            short = conv(x, cin, width * 4, 1, s, relu=False) if i == 0 else x
+            a, r = name("t"), name("t")
+            nodes.append(helper.make_node("Add", [y, short], [a]))
+            nodes.append(helper.make_node("Relu", [a], [r]))
+            x, cin = r, width * 4
+    gp, fl = name("t"), name("t")
+    nodes.append(helper.make_node("GlobalAveragePool", [x], [gp]))
+    nodes.append(helper.make_node("Flatten", [gp], [fl], axis=1))
+    fw = (rng.standard_normal((1000, 2048)) * 0.02).astype(np.float32)
+    fb = np.zeros(1000, np.float32)
+    inits.extend([numpy_helper.from_array(fw, "fc.weight"),
+                  numpy_helper.from_array(fb, "fc.bias")])
+    nodes.append(helper.make_node("Gemm", [fl, "fc.weight", "fc.bias"], ["output"],
+                                  transB=1))
+    g = helper.make_graph(
+        nodes, "resnet50", [helper.make_tensor_value_info(
+            "input", TensorProto.FLOAT, ["batch", 3, 224, 224])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 1000])],
+        initializer=inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    onnx.save(model, str(tmp))
+    tmp.replace(path)
+    return path
+
+
+_CYCLE = ("add", "mul", "sub", "max")
+_ONNX_OPS = {"add": "Add", "mul": "Mul", "sub": "Sub", "max": "Max"}
+
+
+def chain_model(n: int, shape: tuple[int, ...] = (1, 64)) -> bytes:
+    """The ONNX model of a chain of ``n`` elementwise ops (serialized)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, inits = [], []
+    x = "x"
+    for i in range(n):
+        op = _CYCLE[i % len(_CYCLE)]
+        c = f"c{i}"
+        inits.append(numpy_helper.from_array(
+            np.full(shape, 0.5 + i % 7, np.float32), c))
+        y = "y" if i == n - 1 else f"t{i}"
+        nodes.append(helper.make_node(_ONNX_OPS[op], [x, c], [y]))
+        x = y
+    g = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, list(shape))], [helper.make_tensor_value_info(
+            "y", TensorProto.FLOAT, list(shape))], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    m.ir_version = 10
+    onnx.checker.check_model(m)
+    return m.SerializeToString()
+
+
+def _build_chain(context: Any, n: int, shape: tuple[int, ...] = (1, 64)) -> Any:
+    import webnnpy
+
+    b = webnnpy.MLGraphBuilder(context)
+    x = b.input("x", {"data_type": "float32", "shape": list(shape)})
+    for i in range(n):
+        c = b.constant({"data_type": "float32", "shape": list(shape)},
+                       np.full(shape, 0.5 + i % 7, np.float32))
+        x = getattr(b, _CYCLE[i % len(_CYCLE)])(x, c)
+    return b.build({"y": x})
+
+
+# ------------------------------------------------------------------ timing
+
+
+def _interleaved(a: Any, b: Any, runs: int) -> tuple[list[float], list[float]]:
+    ta, tb = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        a()
+        t1 = time.perf_counter()
+        b()
+        t2 = time.perf_counter()
+        ta.append(t1 - t0)
+        tb.append(t2 - t1)
+    return ta, tb
+
+
+def _row(label: str, ta: list[float], tb: list[float]) -> str:
+    ma, mb = statistics.median(ta), statistics.median(tb)
+    return (f"{label:<34} webnnpy {ma * 1e3:8.2f} ms (min {min(ta) * 1e3:7.2f})   "
+            f"ORT {mb * 1e3:8.2f} ms (min {min(tb) * 1e3:7.2f})   "
+            f"ratio {ma / mb:5.2f} (min/min {min(ta) / min(tb):5.2f})")
+
+
+def chains(runs: int, sizes: list[int]) -> None:
+    import onnxruntime as ort
+
+    import webnnpy
+
+    context = webnnpy.ml.create_context(backend="onnxruntime")
+    for n in sizes:
+        blob = chain_model(n)
+
+        def native(blob: bytes = blob) -> None:
+            ort.InferenceSession(blob, providers=["CPUExecutionProvider"])
+
+        def ours(n: int = n) -> None:
+            _build_chain(context, n)
+
+        ours()
+        native()
+        ta, tb = _interleaved(ours, native, runs)
+        print(_row(f"build() chain of {n} ops", ta, tb), flush=True)
+
+
+def loads(runs: int, paths: list[str], dims: dict[str, int]) -> None:
+    import onnxruntime as ort
+
+    from webnnpy.models import onnx as wonnx
+
+    for p in paths:
+        def native(p: str = p) -> None:
+            ort.InferenceSession(p, providers=["CPUExecutionProvider"])
+
+        def ours(p: str = p) -> None:
+            wonnx.load(p, dims=dims)
+
+        ours()
+        native()
+        ta, tb = _interleaved(ours, native, runs)
+        print(_row(f"load() {Path(p).name}", ta, tb), flush=True)
+
+
+_RSS_CHILD = r"""
+import json, resource, sys
+import numpy as np
+side, path, dims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+if side == "native":
+    import onnxruntime as ort
+    s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    feeds = {}
+    for i in s.get_inputs():
+        shape = [d if isinstance(d, int) else dims.get(d, 1) for d in i.shape]
+        types = {"tensor(float)": np.float32, "tensor(int64)": np.int64}
+        feeds[i.name] = np.ones(shape, types.get(i.type, np.float32))
+    s.run(None, feeds)
+else:
+    from webnnpy.models import onnx as wonnx
+    m = wonnx.load(path, dims=dims)
+    feeds = {k: np.ones(v["shape"], v["data_type"]) for k, v in m.inputs.items()}
+    m.run(feeds)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def rss(paths: list[str], dims: dict[str, int], repeats: int) -> None:
+    for p in paths:
+        got: dict[str, list[float]] = {"native": [], "webnnpy": []}
+        for _ in range(repeats):
+            for side in got:
+                out = subprocess.run(
+                    [sys.executable, "-c", _RSS_CHILD, side, p, json.dumps(dims)],
+                    capture_output=True, text=True, check=True)
+                got[side].append(int(out.stdout.split()[-1]) / 1024)
+        n, w = min(got["native"]), min(got["webnnpy"])
+        print(f"peak RSS {Path(p).name:<30} webnnpy {w:7.1f} MiB   native {n:7.1f} "
+              f"MiB   ratio {w / n:5.2f}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.build_cost")
+    ap.add_argument("what", choices=["chains", "load", "rss", "resnet50"])
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--sizes", default="10,100,1000")
+    ap.add_argument("--dims", default='{"batch": 1}', help="JSON free dimensions")
+    a = ap.parse_args(argv)
+    dims = json.loads(a.dims)
+    if a.what == "chains":
+        chains(a.runs, [int(s) for s in a.sizes.split(",")])
+    elif a.what == "resnet50":
+        print(resnet50_path())
+    elif a.what == "load":
+        loads(a.runs, a.models or [str(resnet50_path())], dims)
+    else:
+        rss(a.models or [str(resnet50_path())], dims, max(1, a.runs // 5))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
