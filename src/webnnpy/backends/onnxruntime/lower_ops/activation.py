@@ -16,11 +16,12 @@ decompositions where ONNX Runtime's kernels differ:
   outside WPT's tolerance (see the lowering and docs/accuracy.md); float16
   uses ONNX Runtime's Sigmoid in float32.  ``fuse.py`` turns
   ``x * sigmoid(x)`` (SiLU, Swish) into one Div.
-- gelu and hardSwish at -inf, softsign at +-inf: ONNX Runtime gives NaN
-  (-inf * 0, inf / inf) where the functions have limits (0, +-1): gelu and
-  hardSwish clamp the input to [-max, +inf] first (a Clip, which keeps NaN
-  and which ONNX Runtime fuses into a preceding Conv), softsign selects
-  sign(x) at the infinities.
+- hardSwish is ``m * HardSigmoid(m + 3, 1/6, 0)`` with ``m = Clip(x, -3,
+  inf)``: ONNX Runtime's HardSwish cancels near -3 (see the lowering).
+- gelu at -inf, softsign at +-inf: ONNX Runtime gives NaN (-inf * 0, inf /
+  inf) where the functions have limits (0, +-1): gelu clamps the input to
+  [-max, +inf] first (a Clip, which keeps NaN and which ONNX Runtime fuses
+  into a preceding Conv), softsign selects sign(x) at the infinities.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ EXCLUDE: Exclude = {}
 
 _FLOATS = ("float32", "float16")
 _PLAIN = {"tanh": "Tanh", "softplus": "Softplus",
-          "softsign": "Softsign", "hardSwish": "HardSwish", "gelu": "Gelu"}
+          "softsign": "Softsign", "gelu": "Gelu"}
 #: ops whose ONNX formula gives NaN at an infinity where the function has a
 #: limit: the input is clamped to the finite range first (NaN stays NaN)
-_FINITE_BELOW = ("gelu", "hardSwish")  # -inf * 0
+_FINITE_BELOW = ("gelu",)  # -inf * 0
 _MAX = {"float32": float(np.finfo(np.float32).max),
         "float16": float(np.finfo(np.float16).max)}
 
@@ -54,12 +55,11 @@ def _plain(ctx: Emitter, node: Node) -> None:
     attrs = {"approximate": "none"} if node.op == "gelu" else {}
     if node.op in _FINITE_BELOW:
         # Clip(x, -max, +inf) rather than Max: the same values (NaN stays
-        # NaN), and ONNX Runtime fuses a Clip into a preceding Conv, keeping
-        # its NCHWc chain (Conv -> HardSigmoid -> Mul for hardSwish) intact.
+        # NaN), and ONNX Runtime fuses a Clip into a preceding Conv.
         if dt == "float16":
-            # ONNX Runtime's CPU kernels for Gelu and HardSwish are float32
-            # only: it would wrap each in a Cast pair.  One pair around both
-            # computes the same (float32 inside, one rounding at the end).
+            # ONNX Runtime's CPU kernel for Gelu is float32 only: it would
+            # wrap it in a Cast pair.  One pair around both computes the
+            # same (float32 inside, one rounding at the end).
             x = ctx.emit("Clip", [ctx.cast(x, "float32"),
                                   ctx.const(-_MAX[dt], "float32"),
                                   ctx.const(np.inf, "float32")])
@@ -73,6 +73,30 @@ def _plain(ctx: Emitter, node: Node) -> None:
                  ctx.out(node))
         return
     ctx.emit(_PLAIN[node.op], [x], ctx.out(node), **attrs)
+
+
+@LOWERINGS.define("hardSwish")
+def _hard_swish(ctx: Emitter, node: Node) -> None:
+    # x * min(max(x + 3, 0), 6) / 6 as m * HardSigmoid(m + 3, 1/6, 0) with
+    # m = Clip(x, -3, +inf).  ONNX Runtime's HardSwish computes x/6 + 0.5,
+    # which cancels near x = -3 (4e6 ULP off at -2.9999998 in float32; WPT
+    # allows 4): here m + 3 is exact there and the rest rounds relatively.
+    # -inf gives -3 * 0 = -0 (the limit, where x * 0 would be NaN), NaN
+    # stays NaN, and ONNX Runtime folds the Clip into a preceding Conv and
+    # keeps Add/HardSigmoid/Mul in its NCHWc layout.  float16 computes in
+    # float32 (no float16 HardSigmoid kernel) and rounds once.
+    x = ctx.input(node, "input")
+    half = dtype_of(node, "input") == "float16"
+    if half:
+        x = ctx.cast(x, "float32")
+    m = ctx.emit("Clip", [x, ctx.const(-3.0, "float32"),
+                          ctx.const(np.inf, "float32")])
+    h = ctx.emit("HardSigmoid", [ctx.emit("Add", [m, ctx.const(3.0, "float32")])],
+                 alpha=1.0 / 6.0, beta=0.0)
+    if half:
+        ctx.cast(ctx.emit("Mul", [m, h]), "float16", ctx.out(node))
+    else:
+        ctx.emit("Mul", [m, h], ctx.out(node))
 
 
 @LOWERINGS.define("sigmoid")
