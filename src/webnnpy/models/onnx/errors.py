@@ -7,8 +7,10 @@ op type and opset version, and why WebNN cannot express it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
+    "InvalidDimsError",
     "NeedsConstantError",
     "OnnxImportError",
     "UnsupportedModelError",
@@ -23,6 +25,26 @@ class OnnxImportError(Exception):
 class UnsupportedModelError(OnnxImportError):
     """A model-level problem: a free dimension with no value, an input of a
     type WebNN lacks, an unknown opset domain..."""
+
+
+class InvalidDimsError(UnsupportedModelError, TypeError):
+    """A bad ``dims=`` argument (or ``--dims`` item): ``key`` is the
+    dim_param or input name (None for the argument as a whole), ``value`` what
+    was given, ``reason`` what was expected; ``example`` is a shape that
+    would do for an input, ``flag`` the command-line option it came from.
+
+    A ``TypeError`` (a bad argument, as elsewhere in webnnpy) and an
+    :class:`OnnxImportError` (what callers of the importer catch)."""
+
+    def __init__(self, key: Any, value: Any, reason: str, *,
+                 example: list[int] | None = None, flag: str | None = None
+                 ) -> None:
+        self.key = key
+        self.value = value
+        self.reason = reason
+        self.example = example
+        self.flag = flag
+        super().__init__(reason if flag else f"dims: {reason}")
 
 
 class UnsupportedNodeError(OnnxImportError):

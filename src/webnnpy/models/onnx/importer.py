@@ -45,6 +45,7 @@ from webnnpy.models.onnx.convert import (
     Tensor,
     webnn_rejected,
 )
+from webnnpy.models.onnx.dims import check_dims
 from webnnpy.models.onnx.errors import (
     NeedsConstantError,
     OnnxImportError,
@@ -704,6 +705,7 @@ def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
     when this call parsed it (a path or bytes): the weights are then held
     once, by the constants."""
     proto = load_model(model, base_dir)
+    dims = check_dims(dims, proto)
     opsets = _opsets(proto)
     consts = initializers(proto)
     if strip and proto is not model and (proto.graph.initializer

@@ -1,0 +1,102 @@
+"""``dims=`` is checked in one place (issue #11 D8): a dim_param maps to a
+positive int, an input name to a list of non-negative ints of the input's
+rank; anything else is an InvalidDimsError (a TypeError and an
+OnnxImportError) naming the key, the value and what was expected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from webnnpy.models import onnx as wonnx
+from webnnpy.models.onnx.dims import check_dims, free_dims, parse_dims
+from webnnpy.models.onnx.errors import InvalidDimsError, OnnxImportError
+
+
+def _model(shape=("batch", 3)):
+    """y = relu(x), x float32 of ``shape`` (str entries are dim_params)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_good_dims_load_and_run():
+    m = wonnx.load(_model(), dims={"batch": np.int64(2)})
+    assert m.inputs["x"]["shape"] == [2, 3]
+    m = wonnx.load(_model(), dims={"x": (4, 3)})
+    assert m.inputs["x"]["shape"] == [4, 3]
+    out = m.run({"x": -np.ones((4, 3), np.float32)})["y"]
+    np.testing.assert_array_equal(out, np.zeros((4, 3), np.float32))
+
+
+@pytest.mark.parametrize(("dims", "words"), [
+    # an int for an input name (issue: 'int' object is not iterable)
+    ({"x": 5}, ["input 'x' needs a shape list like [1, 3]", "got 5 (int)"]),
+    # a string was iterated character by character
+    ({"x": "abc"}, ["input 'x' needs a shape list", "'abc' (str)"]),
+    ({"x": [2, 3, 4]}, ["input 'x' has rank 2", "got 3 dimensions"]),
+    ({"x": [2, -3]}, ["dimension 1 is -3 (int), not a non-negative integer"]),
+    ({"x": [2.0, 3]}, ["dimension 0 is 2.0 (float)"]),
+    ({"x": np.zeros((2, 3), np.int64)}, ["a 2-D array"]),
+    ({"batch": [2]}, ["free dimension 'batch' needs a positive integer",
+                      "[2] (list)"]),
+    ({"batch": 0}, ["free dimension 'batch' needs a positive integer", "0 (int)"]),
+    ({"batch": True}, ["'batch'", "True (bool)"]),
+    ({"batch": "2"}, ["'batch'", "'2' (str)"]),
+    ({"bach": 2}, ["'bach' is neither a graph input ('x') nor a free dimension "
+                   "('batch')"]),
+    ({3: 2}, ["names (str), got 3 (int)"]),
+    ([("batch", 2)], ["expected a mapping", "(list)"]),
+])
+def test_bad_dims_are_named(dims, words):
+    with pytest.raises(InvalidDimsError) as info:
+        wonnx.load(_model(), dims=dims)
+    msg = str(info.value)
+    for w in words:
+        assert w in msg, (w, msg)
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, OnnxImportError)
+
+
+def test_inspect_checks_dims_too():
+    with pytest.raises(InvalidDimsError, match="input 'x' needs a shape list"):
+        wonnx.inspect(_model(), {"x": 5})
+
+
+def test_example_shape_follows_the_declared_one():
+    m = _model(("n", 3, "h", "w"))
+    with pytest.raises(InvalidDimsError) as info:
+        check_dims({"x": 1}, m)
+    assert "like [1, 3, 1, 1]" in str(info.value)
+    assert info.value.example == [1, 3, 1, 1] and info.value.key == "x"
+    # without a model (or a declared shape) the example is the generic one
+    with pytest.raises(InvalidDimsError, match=r"like \[1, 3, 224, 224\]"):
+        check_dims({"x": "abc"})
+
+
+def test_a_name_that_is_input_and_dim_param_takes_either_form():
+    m = _model(("x", 3))
+    assert check_dims({"x": 2}, m) == {"x": 2}
+    assert check_dims({"x": [2, 3]}, m) == {"x": [2, 3]}
+
+
+def test_free_dims_lists_each_once():
+    m = _model(("batch", 3, None))
+    assert free_dims(m) == {"batch": ["x"], "x": ["x"]}
+    assert free_dims(_model((2, 3))) == {}
+
+
+def test_parse_dims():
+    assert parse_dims(["batch=2", "x=1,3,8", "s=", "v=5,"]) == {
+        "batch": 2, "x": [1, 3, 8], "s": [], "v": [5]}
+    for item, words in [("x=abc", "--dim 'x=abc': 'abc' is not an integer"),
+                        ("x", "--dim 'x': expected NAME=N"),
+                        ("=3", "--dim '=3': expected NAME=N"),
+                        ("b=-1", "--dim 'b=-1': the free dimension 'b' needs a "
+                                 "positive integer"),
+                        ("x=1,,2", "--dim 'x=1,,2': '1,,2' is not")]:
+        with pytest.raises(InvalidDimsError) as info:
+            parse_dims([item], flag="--dim")
+        assert str(info.value).startswith(words), str(info.value)
