@@ -10,8 +10,9 @@ nothing; ``from webnnpy import X`` and ``webnnpy.X`` work as usual.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+# ``typing`` is not imported for this alone (the idiom type checkers know)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from webnnpy._spec import SPEC_COMMIT
     from webnnpy.api.builder import MLGraphBuilder
@@ -89,7 +90,7 @@ __all__ = [
 _SUBMODULES = frozenset({"_spec", "api", "backends", "dtypes", "errors", "ir"})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """Import a public name (or one of the subpackages above) on first access
     and keep it as a module global."""
     module = _LAZY.get(name)
