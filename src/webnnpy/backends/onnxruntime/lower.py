@@ -12,14 +12,16 @@ initializers with external data, and the runtime hands the builder's own
 (read-only) arrays to ONNX Runtime as OrtValues (see ``runtime.py``), so the
 weights are never serialized into model bytes.
 
-After lowering, ONNX shape inference runs in strict mode and every IR value's
-inferred type and shape must equal the IR's (:func:`check_against_ir`).
+With ``check`` (:data:`CHECK`, ``WEBNNPY_ORT_CHECK=1``), ONNX shape inference
+then runs in strict mode and every IR value's inferred type and shape must
+equal the IR's (:func:`check_against_ir`); builds skip it by default.
 
 Imported only by the onnxruntime backend package.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +40,7 @@ from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
 __all__ = [
+    "CHECK",
     "IR_VERSION",
     "LOWERINGS",
     "OPSET",
@@ -90,9 +93,19 @@ def _prefix(names: list[str]) -> str:
     return prefix
 
 
-def lower(graph: Graph, *, check: bool = True) -> Lowered:
-    """Lower a built IR graph to an ONNX model; with ``check``, verify it
-    against the IR (raises :class:`LoweringError` on a mismatch)."""
+#: Verify every lowering against the IR (:func:`check_against_ir`: ONNX's
+#: checker and strict shape inference, about half of the lowering's time) when
+#: :func:`lower` is not told otherwise.  Off unless the environment sets
+#: ``WEBNNPY_ORT_CHECK=1``: the IR already knows every shape, and
+#: ``tests/backends/test_ort_build_check.py`` checks the lowering of every
+#: operator sample in CI.
+CHECK = os.environ.get("WEBNNPY_ORT_CHECK", "0") not in ("", "0")
+
+
+def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
+    """Lower a built IR graph to an ONNX model; with ``check`` (default
+    :data:`CHECK`), verify it against the IR (raises :class:`LoweringError`
+    on a mismatch)."""
     missing = sorted({n.op for n in graph.nodes if n.op not in LOWERINGS})
     if missing:
         raise LoweringError(f"no ONNX lowering for {', '.join(missing)}")
@@ -153,7 +166,7 @@ def lower(graph: Graph, *, check: bool = True) -> Lowered:
     model.ir_version = IR_VERSION
     lowered = Lowered(model, in_names, out_names, list(ctx.external),
                       dict(ctx.names))
-    if check:
+    if CHECK if check is None else check:
         check_against_ir(lowered, graph)
     fuse(model)  # peephole rewrites after the check (they drop IR values)
     return lowered

@@ -14,7 +14,8 @@ from typing import Any, Final
 import numpy as np
 from onnx import AttributeProto, NodeProto
 
-__all__ = ["KEEP_ON_WEIGHTS", "NON_DETERMINISTIC", "can_fold", "fold"]
+__all__ = ["KEEP_ON_WEIGHTS", "NON_DETERMINISTIC", "can_fold", "fold",
+           "output_shapes"]
 
 #: ops whose results are random: never folded
 NON_DETERMINISTIC: Final = frozenset({
@@ -80,3 +81,58 @@ def fold(node: NodeProto, values: Sequence[np.ndarray | None],
             return None
         result.append(np.asarray(o))
     return result
+
+
+#: constants up to this many elements go into :func:`output_shapes`' model as
+#: values (shape inference reads them); larger ones only as typed inputs
+_INFER_VALUE_SIZE: Final = 4096
+
+
+def output_shapes(node: NodeProto, inputs: Sequence[tuple[int, tuple[int, ...],
+                                                          np.ndarray | None] | None],
+                  opsets: Mapping[str, int]) -> list[tuple[int, ...]] | None:
+    """The node's output shapes by ONNX shape inference (cheap: nothing is
+    computed), or None when it cannot tell every dimension.  ``inputs`` gives
+    per input (ONNX element type, shape, value or None), None if absent."""
+    from onnx import helper, numpy_helper, shape_inference
+
+    graph_inputs, inits = [], []
+    for name, spec in zip(node.input, inputs, strict=False):
+        if not name or spec is None:
+            continue
+        elem, shape, value = spec
+        if value is not None and value.size <= _INFER_VALUE_SIZE:
+            inits.append(numpy_helper.from_array(np.asarray(value), name))
+        graph_inputs.append(helper.make_tensor_value_info(name, elem, list(shape)))
+    outs = [n for n in node.output if n]
+    graph = helper.make_graph([node], "shapes", graph_inputs,
+                              [helper.make_value_info(n, _empty_type())
+                               for n in outs], initializer=inits)
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()])
+    try:
+        inferred = shape_inference.infer_shapes(model, data_prop=True)
+    except Exception:  # noqa: BLE001 - no schema, invalid node: unknown
+        return None
+    known = {vi.name: vi for vi in (*inferred.graph.value_info,
+                                    *inferred.graph.output)}
+    result = []
+    for n in outs:
+        vi = known.get(n)
+        t = vi.type.tensor_type if vi is not None else None
+        if t is None or not t.HasField("shape"):
+            return None
+        dims = []
+        for d in t.shape.dim:
+            if not d.HasField("dim_value"):
+                return None
+            dims.append(int(d.dim_value))
+        result.append(tuple(dims))
+    return result
+
+
+def _empty_type() -> Any:
+    """An empty TypeProto (what shape inference fills in)."""
+    from onnx import TypeProto
+
+    return TypeProto()

@@ -52,7 +52,7 @@ from webnnpy.models.onnx.errors import (
     UnsupportedModelError,
     UnsupportedNodeError,
 )
-from webnnpy.models.onnx.folding import can_fold, fold
+from webnnpy.models.onnx.folding import can_fold, fold, output_shapes
 from webnnpy.models.onnx.functions import expand_function, tensor_type
 from webnnpy.models.onnx.handlers import find_handler
 from webnnpy.models.onnx.types import (
@@ -371,6 +371,13 @@ def _empty_outputs(node: NodeProto, ins: list[Tensor | None],
     if any(t is not None and not t.is_const and
            (k > 0 and node.op_type not in _ALL_DATA_INPUTS)
            for k, t in enumerate(ins)):
+        return None
+    # shape inference first: evaluating on zero stand-ins costs a full run of
+    # the op (a Resize of a feature map whose empty input is its roi)
+    shapes = output_shapes(node, [None if t is None else
+                                  (t.onnx_type, t.shape, t.value) for t in ins],
+                           opsets)
+    if shapes is not None and not any(0 in s for s in shapes):
         return None
     fill = [None if t is None else t.value if t.is_const else
             np.zeros(t.shape, np_dtype_of_onnx(t.onnx_type)) for t in ins]
