@@ -1,11 +1,12 @@
 """One measurement of the zoo benchmark in a fresh process: session creation
-(native) or ``load`` (webnnpy), one run, and the process's peak RSS.
+(native) or ``load`` (webnnpy), one run, and the process's peak RSS
+(``VmHWM``; see :func:`_rss`).
 
     python -m benchmarks.zoo_child native|webnnpy MODEL PATH [SETTINGS_JSON]
 
 Prints one JSON line.  Imports only what the side being measured needs
 (NumPy and ONNX Runtime for native; webnnpy, which brings onnx and ONNX
-Runtime, for webnnpy), so that ``ru_maxrss`` is what a user's process would
+Runtime, for webnnpy), so that the peak RSS is what a user's process would
 see.  The native side builds its SessionOptions from ``SETTINGS_JSON``, the
 settings the parent read from webnnpy's ONNX Runtime backend, without
 importing webnnpy.
@@ -61,8 +62,22 @@ def constants(spec: ZooSpec, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarr
 
 
 def _rss() -> int:
-    """Peak resident set size of this process, in bytes (Linux: KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident set size of this process, in bytes.
+
+    ``VmHWM`` from ``/proc/self/status`` where there is one: ``ru_maxrss``
+    is not reset by ``exec`` on Linux (a child starts with its parent's peak
+    at fork, so a child of a big parent reports the parent's size), while
+    ``VmHWM`` belongs to the process's own address space.  Elsewhere
+    ``ru_maxrss`` (KiB on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def native(spec: ZooSpec, path: str, settings: dict[str, Any]) -> dict[str, Any]:

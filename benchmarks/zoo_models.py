@@ -194,11 +194,11 @@ MODELS: Final[dict[str, ZooSpec]] = {s.name: s for s in (
                 "hidden_size": 384, "num_hidden_layers": 6,
                 "num_attention_heads": 6, "intermediate_size": 1536,
                 "image_size": 224, "patch_size": 16}}),
-    ZooSpec("whisper-encoder", "audio transformer encoder (Whisper-tiny size)",
-            _TF, (Input("input_features", "float32", (1, 80, 3000)),),
+    ZooSpec("whisper-encoder", "audio transformer encoder (Whisper-tiny, 15 s)",
+            _TF, (Input("input_features", "float32", (1, 80, 1500)),),
             export={"kind": "whisper", "opset": 17, "config": {
                 "num_mel_bins": 80, "d_model": 384, "encoder_layers": 4,
                 "encoder_attention_heads": 6, "encoder_ffn_dim": 1536,
                 "decoder_layers": 1, "decoder_attention_heads": 6,
-                "decoder_ffn_dim": 1536, "max_source_positions": 1500}}),
+                "decoder_ffn_dim": 1536, "max_source_positions": 750}}),
 )}

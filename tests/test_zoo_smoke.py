@@ -105,3 +105,18 @@ def test_zoo_runner_lists_a_refused_model_with_its_reason(tmp_path: Path) -> Non
     assert row["status"].startswith("unsupported: webnnpy load:")
     assert "ConvInteger" in row["status"] or "DynamicQuantizeLinear" in row["status"]
     assert row["run ratio (median)"] == "-"
+
+
+def test_child_peak_rss_is_its_own_not_the_parents() -> None:
+    """``ru_maxrss`` survives fork + exec on Linux; the child must report
+    its own peak (here: far below a 400 MiB block the parent touched)."""
+    import subprocess
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("no /proc: the child falls back to ru_maxrss")
+    block = np.ones(400 * 2**20 // 8)  # touched: resident in this process
+    code = "from benchmarks.zoo_child import _rss; print(_rss())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    assert block.sum() > 0
+    assert int(out) < 200 * 2**20
