@@ -112,13 +112,31 @@ def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"ONNX model {str(path)!r} does not exist")
-        proto = onnx.load(str(path), load_external_data=False)
+        proto = _read_model(path)
         from onnx.external_data_helper import load_external_data_for_model
         load_external_data_for_model(proto, str(base_dir or path.parent))
     if proto.functions:
         from onnx import inliner
         proto = inliner.inline_local_functions(proto)
     return proto
+
+
+def _read_model(path: Path) -> ModelProto:
+    """The model file parsed from a read-only memory map (no bytes object of
+    the whole file: one copy of the weights fewer than ``onnx.load``), its
+    external data not loaded; other formats (text, JSON) through onnx.load."""
+    if path.suffix.lower() in (".onnx", ".pb", ""):
+        import mmap
+        try:
+            with open(path, "rb") as f, mmap.mmap(f.fileno(), 0,
+                                                   access=mmap.ACCESS_READ) as m:
+                proto = ModelProto()
+                with memoryview(m) as view:
+                    proto.ParseFromString(view)
+                return proto
+        except (ValueError, OSError):  # empty file, no mmap: read it plainly
+            pass
+    return onnx.load(str(path), load_external_data=False)
 
 
 def parse_attributes(node: NodeProto) -> dict[str, Any]:
