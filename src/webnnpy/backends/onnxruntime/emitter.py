@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from onnx import NodeProto, TensorProto, helper, numpy_helper
+from onnx import AttributeProto, GraphProto, TensorProto, helper, numpy_helper
 
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Node, Value
@@ -56,11 +56,13 @@ class LoweringError(Exception):
 class Emitter:
     """Collects the ONNX nodes, initializers and names of one lowering."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, graph: GraphProto | None = None) -> None:
         #: prefix of every generated name; no graph input or output name
         #: starts with it
         self.prefix = prefix
-        self.nodes: list[Any] = []
+        #: the graph the nodes are written into (made in place: no copy later)
+        self.graph = graph if graph is not None else GraphProto()
+        self.nodes: Any = self.graph.node
         #: small initializers, embedded in the model
         self.initializers: list[TensorProto] = []
         #: large IR constants: (initializer name, array) shared without copy
@@ -167,12 +169,17 @@ class Emitter:
         else:
             outs = list(outputs)
         self._count += 1
-        name = f"{self.prefix}n{self._count}{self._label}"
-        node = NodeProto(op_type=op_type, input=inputs, output=outs, name=name)
+        node = self.nodes.add()
+        node.name = f"{self.prefix}n{self._count}{self._label}"
+        node.op_type = op_type
+        node.input.extend(inputs)
+        node.output.extend(outs)
         if attrs:  # as helper.make_node: sorted by name, None left out
-            node.attribute.extend(helper.make_attribute(k, v)
-                                  for k, v in sorted(attrs.items()) if v is not None)
-        self.nodes.append(node)
+            add = node.attribute.add
+            for k, v in sorted(attrs.items()):
+                if v is not None and not _set_attribute(add(), k, v):
+                    del node.attribute[-1]
+                    node.attribute.append(helper.make_attribute(k, v))
         return outs[0] if len(outs) == 1 else outs
 
     def cast(self, x: str, to: str, out: str | None = None) -> str:
@@ -184,6 +191,32 @@ class Emitter:
         self._current = node
         self._label = (":" + node.label.encode("utf-8", "replace").decode()
                        if node is not None and node.label else "")
+
+
+def _set_attribute(a: AttributeProto, name: str, v: Any) -> bool:
+    """Fill ``a`` as ``helper.make_attribute(name, v)`` would for the common
+    cases (an int, a float, a string, a list of ints or of floats); False for
+    anything else (the caller then uses make_attribute)."""
+    t = type(v)
+    if t is int:
+        a.name, a.type, a.i = name, AttributeProto.INT, v
+    elif t is float:
+        a.name, a.type, a.f = name, AttributeProto.FLOAT, v
+    elif t is str:
+        a.name, a.type, a.s = name, AttributeProto.STRING, v.encode("utf-8")
+    elif (t is list or t is tuple) and v:
+        kinds = {type(x) for x in v}
+        if kinds == {int}:
+            a.name, a.type = name, AttributeProto.INTS
+            a.ints.extend(v)
+        elif kinds == {float}:
+            a.name, a.type = name, AttributeProto.FLOATS
+            a.floats.extend(v)
+        else:
+            return False
+    else:
+        return False
+    return True
 
 
 def tensor_proto(arr: np.ndarray, name: str) -> TensorProto:

@@ -110,7 +110,8 @@ def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
     if missing:
         raise LoweringError(f"no ONNX lowering for {', '.join(missing)}")
     prefix = _prefix([*graph.inputs, *graph.outputs])
-    ctx = Emitter(prefix)
+    model = onnx.ModelProto()
+    ctx = Emitter(prefix, model.graph)  # nodes are written into the model
     used: set[str] = set()
 
     in_names: dict[str, str] = {}
@@ -159,11 +160,15 @@ def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
         initializers.append(t)
     graph_outputs = [value_info(out_names[n], v.desc)
                      for n, v in graph.outputs.items()]
-    g = helper.make_graph(ctx.nodes, "webnn", graph_inputs, graph_outputs,
-                          initializer=initializers)
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="webnnpy")
+    g = model.graph  # as helper.make_graph / make_model, without copying nodes
+    g.name = "webnn"
+    g.input.extend(graph_inputs)
+    g.output.extend(graph_outputs)
+    g.initializer.extend(initializers)
     model.ir_version = IR_VERSION
+    model.producer_name = "webnnpy"
+    opset = model.opset_import.add()
+    opset.domain, opset.version = "", OPSET
     lowered = Lowered(model, in_names, out_names, list(ctx.external),
                       dict(ctx.names))
     if CHECK if check is None else check:

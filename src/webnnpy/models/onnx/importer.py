@@ -19,6 +19,7 @@ raises NeedsConstantError naming those inputs (``constants=`` fixes them).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -167,6 +168,7 @@ def _opsets(model: ModelProto) -> dict[str, int]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _since_version(op_type: str, domain: str, opset: int) -> int:
     try:
         return int(onnx.defs.get_schema(op_type, opset, domain).since_version)
