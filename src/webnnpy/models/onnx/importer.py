@@ -176,15 +176,16 @@ def _since_version(op_type: str, domain: str, opset: int) -> int:
         return opset
 
 
-#: ONNX element types whose little-endian raw_data NumPy reads as is
+#: ONNX element types whose (little-endian) raw_data NumPy reads as is, on a
+#: little-endian machine (elsewhere numpy_helper converts)
 _RAW_DTYPES: dict[int, np.dtype[Any]] = {
-    TensorProto.FLOAT: np.dtype("<f4"), TensorProto.DOUBLE: np.dtype("<f8"),
-    TensorProto.FLOAT16: np.dtype("<f2"), TensorProto.INT8: np.dtype("i1"),
-    TensorProto.UINT8: np.dtype("u1"), TensorProto.INT16: np.dtype("<i2"),
-    TensorProto.UINT16: np.dtype("<u2"), TensorProto.INT32: np.dtype("<i4"),
-    TensorProto.UINT32: np.dtype("<u4"), TensorProto.INT64: np.dtype("<i8"),
-    TensorProto.UINT64: np.dtype("<u8"), TensorProto.BOOL: np.dtype("?"),
-}
+    TensorProto.FLOAT: np.dtype("float32"), TensorProto.DOUBLE: np.dtype("float64"),
+    TensorProto.FLOAT16: np.dtype("float16"), TensorProto.INT8: np.dtype("int8"),
+    TensorProto.UINT8: np.dtype("uint8"), TensorProto.INT16: np.dtype("int16"),
+    TensorProto.UINT16: np.dtype("uint16"), TensorProto.INT32: np.dtype("int32"),
+    TensorProto.UINT32: np.dtype("uint32"), TensorProto.INT64: np.dtype("int64"),
+    TensorProto.UINT64: np.dtype("uint64"), TensorProto.BOOL: np.dtype("bool"),
+} if np.little_endian else {}
 
 
 def _const_of_initializer(t: TensorProto) -> np.ndarray:
@@ -199,10 +200,9 @@ def _const_of_initializer(t: TensorProto) -> np.ndarray:
     dt = _RAW_DTYPES.get(t.data_type)
     if dt is not None and t.HasField("raw_data"):
         raw = t.raw_data
-        shape = tuple(int(d) for d in t.dims)
+        shape = tuple(t.dims)
         if len(raw) == math.prod(shape) * dt.itemsize:
-            return np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder("="),
-                                                       copy=False).reshape(shape)
+            return np.frombuffer(raw, dtype=dt).reshape(shape)
     return np.asarray(numpy_helper.to_array(t))
 
 
