@@ -12,6 +12,11 @@
 
 Each subcommand's own module parses its arguments (``webnnpy X --help``), and
 is imported only when that subcommand runs.
+
+Exit status: 0 on success; 1 when a valid model cannot be imported or run
+(an operator WebNN lacks, a backend failure); 2 on a user error (bad
+arguments, a missing or unreadable file, a file that is not a model, bad
+``--dims``...), reported as one line on stderr, without a traceback.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+from webnnpy.models._cli import (
+    ArgumentParser,
+    UsageError,
+    positional_after,
+    user_error,
+)
+
+__all__ = ["ArgumentParser", "UsageError", "main", "positional_after", "user_error"]
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -79,8 +91,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         import importlib
 
         mod, fn, _help = _DELEGATES[args_list[0]]
-        return int(getattr(importlib.import_module(mod), fn)(args_list[1:]) or 0)
-    parser = argparse.ArgumentParser(
+        try:
+            return int(getattr(importlib.import_module(mod), fn)(args_list[1:])
+                       or 0)
+        except SystemExit as e:  # argparse: --help, or a usage error
+            return e.code if isinstance(e.code, int) else 2
+        except Exception as e:
+            # a user error that a subcommand let through: one line, not a
+            # traceback; anything else is a bug and shows its traceback
+            message = user_error(e)
+            if message is None:
+                raise
+            print(f"webnnpy {args_list[0]}: {message}", file=sys.stderr)
+            return 2
+    parser = ArgumentParser(
         prog="webnnpy", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=_info)
     for name, (_mod, _fn, help_text) in _DELEGATES.items():
         sub.add_parser(name, help=help_text, add_help=False)
-    args = parser.parse_args(args_list)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as e:  # --help, or a usage error (already reported)
+        return e.code if isinstance(e.code, int) else 2
     return int(args.func(args))
 
 

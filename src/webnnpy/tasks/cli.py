@@ -42,7 +42,9 @@ def _backend_line(backend: str | None) -> str:
 
 
 def _missing(e: Exception) -> int:
-    print(f"webnnpy demo: {e}", file=sys.stderr)
+    from webnnpy.models._cli import user_error
+
+    print(f"webnnpy demo: {user_error(e) or e}", file=sys.stderr)
     return 2
 
 
@@ -144,10 +146,13 @@ def _vad(args: argparse.Namespace) -> int:
         return _missing(e)
     truth: list[tuple[float, float]] | None = None
     if args.audio:
+        import wave
+
         try:
             audio = read_wav(args.audio)
-        except (OSError, EOFError, ValueError) as e:
-            return _missing(e)
+        except (OSError, EOFError, ValueError, wave.Error) as e:
+            return _missing(ValueError(f"{args.audio}: not a PCM WAV file ({e})")
+                            if isinstance(e, wave.Error | EOFError) else e)
         print(f"audio: {args.audio} ({len(audio) / 16000:.2f} s at 16 kHz)")
     else:
         parts = [("silence", 0.7), ("voice", 1.2), ("silence", 0.8),
@@ -186,7 +191,9 @@ def _vad(args: argparse.Namespace) -> int:
 def demo_main(argv: Sequence[str]) -> int:
     """``webnnpy demo ocr|vad``: exit status 0 on success, 1 if a rendered
     text was read back wrong, 2 on bad arguments or missing packages."""
-    p = argparse.ArgumentParser(prog="webnnpy demo", description=__doc__,
+    from webnnpy.models._cli import ArgumentParser
+
+    p = ArgumentParser(prog="webnnpy demo", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="task", required=True)
     o = sub.add_parser("ocr", help="read the text in an image (PP-OCRv6)")

@@ -3,11 +3,16 @@
 ``MODEL_OR_GRAPH`` is either
 
 - an ONNX model (``*.onnx``), imported with :func:`webnnpy.models.onnx.load`
-  (free dimensions fixed with ``--dim name=value``), or
+  (free dimensions fixed with ``--dim name=value`` or an input's shape with
+  ``--dim input=N,N,...``; ``--dims`` is accepted too), or
 - a Python builder, ``path/to/file.py:function`` or ``package.module:function``:
   a function that takes an ``MLContext`` and returns an ``MLGraph`` (or an
   object with a ``graph`` attribute).
 
+Exit status: 0 on success, 1 when the ONNX model cannot be imported (an
+operator WebNN lacks...), 2 on a user error (a missing or invalid file, a
+module or function that cannot be found, an output folder that is a file,
+bad ``--dim``, a graph the exporter cannot write), reported as one line.
 The lead wires :func:`export_main` into the ``webnnpy`` command.
 """
 
@@ -21,19 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from webnnpy.models._cli import ArgumentParser, UsageError, positional_after, user_error
+
 __all__ = ["export_main", "load_model"]
-
-
-def _parse_dims(items: Sequence[str]) -> dict[str, Any]:
-    dims: dict[str, Any] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"--dim {item!r}: expected NAME=VALUE or "
-                             f"INPUT=D1,D2,...")
-        parts = [int(v) for v in value.split(",")]
-        dims[name] = parts[0] if len(parts) == 1 and "," not in value else parts
-    return dims
 
 
 def _load_callable(spec: str) -> Any:
@@ -43,7 +38,7 @@ def _load_callable(spec: str) -> Any:
     if target.endswith(".py"):
         path = Path(target)
         if not path.is_file():
-            raise FileNotFoundError(f"no such file: {path}")
+            raise UsageError(f"{spec}: no such file: {path}")
         mod_spec = importlib.util.spec_from_file_location(path.stem, path)
         assert mod_spec is not None and mod_spec.loader is not None
         module = importlib.util.module_from_spec(mod_spec)
@@ -53,7 +48,11 @@ def _load_callable(spec: str) -> Any:
         finally:
             sys.path.pop(0)
     else:
-        module = importlib.import_module(target)
+        try:
+            module = importlib.import_module(target)
+        except ImportError as e:
+            raise UsageError(f"{spec}: cannot import module {target!r} ({e})"
+                             ) from None
     try:
         return getattr(module, attr)
     except AttributeError:
@@ -69,6 +68,8 @@ def load_model(spec: str, context: Any = None,
     if context is None:
         context = webnnpy.ml.create_context(backend="numpy")
     if spec.endswith(".onnx"):
+        if not Path(spec).is_file():
+            raise UsageError(f"{spec}: no such file")
         try:
             from webnnpy.models import onnx as wonnx
         except ImportError as e:
@@ -84,31 +85,86 @@ def load_model(spec: str, context: Any = None,
 
 
 def export_main(argv: Sequence[str] | None = None) -> int:
-    """``webnnpy export MODEL_OR_GRAPH --js OUTDIR [--dim NAME=VALUE]``."""
-    p = argparse.ArgumentParser(
+    """``webnnpy export MODEL_OR_GRAPH --js OUTDIR [--dim NAME=VALUE ...]``."""
+    p = ArgumentParser(
         prog="webnnpy export",
         description="Write a WebNN graph as a standalone JavaScript ES module "
                     "(model.js) plus its weights (weights.bin).")
-    p.add_argument("model", metavar="MODEL_OR_GRAPH",
+    p.add_argument("model", metavar="MODEL_OR_GRAPH", nargs="?",
                    help="an .onnx file, or FILE.py:FUNCTION / MODULE:FUNCTION "
                         "returning an MLGraph for a given MLContext")
     p.add_argument("--js", metavar="OUTDIR", required=True,
                    help="folder for model.js and weights.bin")
-    p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
-                   help="an ONNX free dimension (repeatable)")
+    p.add_argument("--dim", nargs="+", action="extend", default=[],
+                   metavar="NAME=VALUE", help="an ONNX free dimension (batch=1) "
+                   "or input shape (x=1,3,224,224); repeatable")
+    p.add_argument("--dims", nargs="+", action="extend", dest="dim",
+                   help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     from webnnpy.models.javascript.exporter import ExportError, export
 
     try:
-        graph = load_model(args.model, dims=_parse_dims(args.dim) or None)
+        positional_after(args, "model", {"dim": "--dim"}, "MODEL_OR_GRAPH")
+        dims = None
+        if args.dim:
+            if not args.model.endswith(".onnx"):
+                raise UsageError("--dim applies to .onnx models only")
+            from webnnpy.models.onnx.cli import parse_dims
+
+            dims = parse_dims(args.dim, "--dim")
+        out = Path(args.js)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--js {args.js}: is a file, not a folder")
+        if args.model.endswith(".onnx"):
+            from webnnpy.models.onnx.cli import missing_dims, read_model
+
+            # one-line errors for a file that is not a model, or free
+            # dimensions without a --dim, before anything is imported
+            missing_dims(read_model(args.model), dims or {}, "--dim")
+        graph = load_model(args.model, dims=dims)
         paths = export(graph, args.js)
-    except (ExportError, ValueError, RuntimeError, FileNotFoundError,
-            TypeError) as e:
-        print(f"webnnpy export: {e}", file=sys.stderr)
-        return 2
+    except UsageError as e:
+        return _fail(str(e))
+    except (ExportError, ValueError, RuntimeError, TypeError) as e:
+        # ValueError includes a bad --dim (InvalidDimsError)
+        return _fail(_dims_text(e))
+    except Exception as e:
+        message = _import_failure(e, args.model)
+        if message is None:
+            raise
+        return _fail(message[1], message[0])
     print(f"wrote {paths.module} and {paths.weights} "
           f"({paths.weights.stat().st_size} bytes)")
     return 0
+
+
+def _fail(message: str, status: int = 2) -> int:
+    text = "; ".join(line for line in message.splitlines() if line.strip())
+    print(f"webnnpy export: {text}", file=sys.stderr)
+    return status
+
+
+def _dims_text(e: Exception) -> str:
+    if type(e).__name__ == "InvalidDimsError":
+        from webnnpy.models.onnx.cli import dims_message
+
+        return dims_message(e, "--dim")  # type: ignore[arg-type]
+    return str(e)
+
+
+def _import_failure(e: Exception, model: str) -> tuple[int, str] | None:
+    """(status, message) for an error of importing an ONNX model: 1 when
+    the model cannot be imported, 2 when the file is at fault; None for
+    anything else."""
+    if type(e).__name__ == "ValidationError":
+        return 2, f"{model}: {e}"
+    if isinstance(e, OSError):
+        return 2, user_error(e) or str(e)
+    from webnnpy.models.onnx.errors import OnnxImportError
+
+    if isinstance(e, OnnxImportError):
+        return 1, f"{model} cannot be imported: {e}"
+    return None
 
 
 if __name__ == "__main__":

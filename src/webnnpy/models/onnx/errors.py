@@ -27,13 +27,14 @@ class UnsupportedModelError(OnnxImportError):
     type WebNN lacks, an unknown opset domain..."""
 
 
-class InvalidDimsError(UnsupportedModelError, TypeError):
+class InvalidDimsError(UnsupportedModelError, TypeError, ValueError):
     """A bad ``dims=`` argument (or ``--dims`` item): ``key`` is the
     dim_param or input name (None for the argument as a whole), ``value`` what
     was given, ``reason`` what was expected; ``example`` is a shape that
     would do for an input, ``flag`` the command-line option it came from.
 
-    A ``TypeError`` (a bad argument, as elsewhere in webnnpy) and an
+    A ``TypeError`` (a bad argument, as elsewhere in webnnpy), a
+    ``ValueError`` (what ``--dims`` parsers raised before) and an
     :class:`OnnxImportError` (what callers of the importer catch)."""
 
     def __init__(self, key: Any, value: Any, reason: str, *,

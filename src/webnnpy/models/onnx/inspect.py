@@ -43,10 +43,17 @@ class ValueReport:
     type: str
     shape: list[int] | None
     constant: bool = False
+    dims: list[str | int | None] | None = None
+    """The declared dimensions (dim_param names for free ones) of a graph
+    input whose shape is not fixed."""
 
     def __str__(self) -> str:
-        shape = ("?" if self.shape is None
-                 else "x".join(map(str, self.shape)) or "scalar")
+        if self.shape is None and self.dims is not None:
+            shape = "x".join("?" if d is None else str(d) for d in self.dims) \
+                or "scalar"
+        else:
+            shape = ("?" if self.shape is None
+                     else "x".join(map(str, self.shape)) or "scalar")
         return f"{self.name}: {self.type}[{shape}]{' (const)' if self.constant else ''}"
 
 
@@ -88,6 +95,12 @@ class InspectReport:
     problems: list[str]
     """Model-level problems (free dimensions, input types...)."""
     backend: str
+    free_dims: dict[str, list[str]] = field(default_factory=dict)
+    """Free dimensions without a value (dim_param, or the input's name for an
+    input without a declared shape) -> the inputs they occur in.  While there
+    are any, the nodes are not walked (``nodes`` is empty) and
+    ``op_types`` counts the graph's op types."""
+    op_types: Counter[str] = field(default_factory=Counter)
 
     @property
     def supported(self) -> bool:
@@ -123,7 +136,7 @@ class InspectReport:
         lines.append("outputs:")
         lines += [f"  {v}" for v in self.outputs]
         lines += [f"problem: {p}" for p in self.problems]
-        if nodes:
+        if nodes and not self.free_dims:
             lines.append("nodes:")
             for n in self.nodes:
                 ins = ", ".join(str(v) for v in n.inputs)
@@ -134,6 +147,11 @@ class InspectReport:
                        }.get(n.status, f" -> {n.status.upper()}: {n.reason}")
                 lines.append(f"  [{n.index}] {n.name} ({n.op_type}-{n.version})"
                              f"{how}\n      in: {ins}\n      out: {outs}")
+        if self.free_dims:
+            lines.append("op types (not checked until the free dimensions have "
+                         "values): " + ", ".join(
+                             f"{k} x{v}" for k, v in sorted(self.op_types.items())))
+            return "\n".join(lines)
         lines.append("op types:")
         for op, c in sorted(self.op_summary().items()):
             counts = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
@@ -189,6 +207,53 @@ def _inferred(model: ModelProto, specs: list[Any]) -> dict[str, tuple[int, Any]]
     return out
 
 
+def _declares_dims(spec: Any) -> bool:
+    """Whether a graph input declares its dimensions (fixed or free)."""
+    return bool(spec.symbolic) or spec.shape is not None
+
+
+def _declared(vi: Any) -> ValueReport:
+    """A graph output as its ValueInfo declares it."""
+    tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+    if tt is None:
+        return ValueReport(vi.name, "?", None)
+    dims: list[str | int | None] | None = None
+    if tt.HasField("shape"):
+        dims = [int(d.dim_value) if d.HasField("dim_value") else (d.dim_param or None)
+                for d in tt.shape.dim]
+    shape = dims if dims is not None and all(isinstance(d, int) for d in dims) \
+        else None
+    return ValueReport(vi.name, type_name(tt.elem_type) if tt.elem_type else "?",
+                       shape, dims=dims)  # type: ignore[arg-type]
+
+
+def _free_dims(specs: list[Any]) -> dict[str, list[str]]:
+    """dim_param (or input name, for an input with no declared shape or an
+    unnamed free dimension) -> the inputs it occurs in, for inputs whose
+    shape is not fixed."""
+    free: dict[str, list[str]] = {}
+    for s in specs:
+        if s.shape is not None or not s.problem or not s.onnx_type:
+            continue
+        keys = [d or s.name for d in s.symbolic if not isinstance(d, int)] \
+            if s.symbolic else [s.name]
+        for k in dict.fromkeys(keys):
+            free.setdefault(k, []).append(s.name)
+    return free
+
+
+def _free_dims_problem(free: dict[str, list[str]]) -> str:
+    where = "; ".join(f"{k!r} (input{'s' if len(v) > 1 else ''} "
+                      f"{', '.join(map(repr, v))})" for k, v in free.items())
+    cli = " ".join(f"{k}=N" if k not in v else f"{k}=N,N,..."
+                   for k, v in free.items())
+    py = ", ".join(f"{k!r}: N" if k not in v else f"{k!r}: [N, ...]"
+                   for k, v in free.items())
+    return (f"free dimensions without a value: {where}; give them with "
+            f"dims={{{py}}} (command line: --dims {cli}), then the nodes are "
+            f"checked")
+
+
 def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
             constants: Mapping[str, Any] | None = None,
             context: MLContext | None = None,
@@ -223,11 +288,31 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
         ctx.add_leaf(op)
         return Tensor(name, elem, operand=op)
 
+    free = _free_dims(specs)
+    if free:
+        # without values for its free dimensions no node can be checked:
+        # say once which values to pass, not a "fed by" error per node
+        problems = [p for p in problems if not any(
+            p == s.problem for s in specs if s.shape is None)]
+        problems.insert(0, _free_dims_problem(free))
+        return InspectReport(
+            int(proto.ir_version), proto.producer_name, opsets,
+            [ValueReport(s.name, type_name(s.onnx_type), s.shape,
+                         dims=s.symbolic if _declares_dims(s) else None)
+             for s in specs],
+            [_declared(vi) for vi in proto.graph.output], [],
+            problems, context.backend, free_dims=free,
+            op_types=Counter(f"{n.domain}:{n.op_type}" if n.domain else n.op_type
+                             for n in proto.graph.node))
+
     in_reports = []
+    unbound: dict[str, str] = {}
     for s in specs:
         problem = bind_input(ctx, s, values)
         if problem and problem not in problems:
             problems.append(problem)
+        if problem:
+            unbound[s.name] = problem
         in_reports.append(ValueReport(s.name, type_name(s.onnx_type), s.shape))
 
     reports: list[NodeReport] = []
@@ -253,7 +338,14 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
         if outcome.error is not None:
             reason = getattr(outcome.error, "reason", str(outcome.error))
             feeders = [n for n in info.inputs if n in blocked_names]
-            if feeders and "not produced" in reason:
+            graph_ins = [n for n in info.inputs if n in unbound]
+            if graph_ins and "not produced" in reason:
+                # a graph input that cannot be an operand, not a missing value
+                status = "blocked"
+                reason = (f"graph input {graph_ins[0]!r} cannot be used: "
+                          f"{unbound[graph_ins[0]]}")
+                blocked_names.update(n for n in info.outputs if n)
+            elif feeders and "not produced" in reason:
                 handler, why = find_handler(info.domain, info.op_type, info.version)
                 if handler is None:
                     reason = why
