@@ -73,6 +73,10 @@ def _info(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from webnnpy.browser.session import Browser, BrowserError, JSError
 
+    if not (Path(args.dir) / "model.js").is_file():  # before starting a browser
+        print(f"webnnpy browser run: {args.dir}: no model.js there (webnnpy export "
+              f"... --js {args.dir} writes one)", file=sys.stderr)
+        return 2
     inputs = {}
     for item in args.input:
         name, sep, path = item.partition("=")
