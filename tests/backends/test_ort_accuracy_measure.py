@@ -6,7 +6,7 @@ Run as a script (from the repository root)::
 
     python tests/backends/test_ort_accuracy_measure.py sweep sigmoid float32
     python tests/backends/test_ort_accuracy_measure.py sweep silu float16
-    python tests/backends/test_ort_accuracy_measure.py time
+    python tests/backends/test_ort_accuracy_measure.py time [THREADS]
 
 ``sweep`` covers, for float32, every value with 0.5 <= |x| < 128 (all
 134 million of them), every 61st bit pattern of all 2**32 (subnormals,
@@ -298,10 +298,10 @@ def optimized_ops(m: Any) -> dict[str, int]:
 
 
 def bench(models: dict[str, Any], feed: dict[str, np.ndarray], rounds: int = 40,
-          per: int = 5) -> dict[str, tuple[float, float]]:
+          per: int = 5, threads: int = 0) -> dict[str, tuple[float, float]]:
     """Interleaved: every round runs each model (rotating order) for 1
     untimed and ``per`` timed calls; returns (min, median) in µs."""
-    ss = {n: session(m) for n, m in models.items()}
+    ss = {n: session(m, threads) for n, m in models.items()}
     times: dict[str, list[float]] = {n: [] for n in ss}
     for s in ss.values():
         for _ in range(3):
@@ -318,13 +318,15 @@ def bench(models: dict[str, Any], feed: dict[str, np.ndarray], rounds: int = 40,
     return {n: (min(v) * 1e6, float(np.median(v)) * 1e6) for n, v in times.items()}
 
 
-def time_all() -> None:
+def time_all(threads: int = 0) -> None:
+    """Every timing table of docs/accuracy.md (``threads``: ORT's intra-op
+    threads, 0 for its default)."""
     rng = np.random.default_rng(1)
     x = rng.uniform(-8, 8, (1, 32, 112, 112)).astype(np.float32)
     for kind, table in (("sigmoid", SIGMOID), ("silu", SILU)):
         print(f"\n### {kind} alone on [1,32,112,112]: min / median µs")
         res = bench({n: model(b, shape=list(x.shape), ms="Quick" in n)
-                     for n, b in table.items()}, {"x": x})
+                     for n, b in table.items()}, {"x": x}, threads=threads)
         for n, (lo, med) in res.items():
             print(f"| {n} | {lo:.0f} | {med:.0f} |")
     for kind, table in (("silu", SILU), ("hardswish", HARD_SWISH), ("gelu", GELU)):
@@ -334,7 +336,8 @@ def time_all() -> None:
         ms["(the preceding op alone)"], xs = block(lambda e, c, x: x, kind)
         print(f"\n### {kind} after its producer, input {xs}: min / median µs, "
               "ORT's optimized graph")
-        res = bench(ms, {"x": rng.standard_normal(xs).astype(np.float32)})
+        res = bench(ms, {"x": rng.standard_normal(xs).astype(np.float32)},
+                    threads=threads)
         for n, (lo, med) in res.items():
             print(f"| {n} | {lo:.0f} | {med:.0f} | {optimized_ops(ms[n])} |")
 
@@ -364,6 +367,6 @@ if __name__ == "__main__":
         for n, r in sweep(kind, dt).items():
             print(f"| {n} | {r} |")
     elif sys.argv[1:2] == ["time"]:
-        time_all()
+        time_all(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
     else:
         raise SystemExit(__doc__)
