@@ -102,7 +102,7 @@ CASES = [
     ("export garbage", ["export", "{d}/garbage.onnx", "--js", "{d}/out3"], 2,
      ["not an ONNX model"]),
     ("export free dims", ["export", "{d}/free.onnx", "--js", "{d}/out4"], 2,
-     ["'batch'", "--dim batch=N"]),
+     ["input 'x' [batch, 3]: pass --dim x=N,3 or batch=N"]),
     ("export dim abc", ["export", "{d}/free.onnx", "--js", "{d}/out4", "--dim",
                         "batch=abc"], 2, ["--dim 'batch=abc'", "'abc'"]),
     ("export no --js", ["export", "{d}/ok.onnx"], 2, ["--js"]),
@@ -217,8 +217,9 @@ def test_inspect_free_dims_says_once_what_to_pass(files, capsys):
     assert "not produced by any node" not in out and "fed by" not in out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1, out
-    assert "'n', 'h', 'w'" not in problems[0]  # each named with its input
-    for w in ("'n' (input 'images')", "'h' (input 'images')", "--dims n=N h=N w=N"):
+    for w in ("input 'images' [n, 3, h, w]: pass --dims images=N,3,N,N or n=N "
+              "h=N w=N", "dims={'images': [N, 3, N, N]} or {'n': N, 'h': N, "
+              "'w': N}"):
         assert w in problems[0], problems[0]
     assert len(out.splitlines()) < 15, out
     assert "images: float[nx3xhxw]" in out

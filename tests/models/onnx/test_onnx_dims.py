@@ -100,3 +100,26 @@ def test_parse_dims():
         with pytest.raises(InvalidDimsError) as info:
             parse_dims([item], flag="--dim")
         assert str(info.value).startswith(words), str(info.value)
+
+
+def test_free_dims_hint_fills_in_given_values():
+    from webnnpy.models.onnx.dims import free_dims_hint
+
+    hint = free_dims_hint({"x": ["n", 3, "h"], "z": None}, given={"n": 2})
+    assert hint == ("input 'x' [n, 3, h]: pass --dims x=2,3,N or h=N (Python: "
+                    "dims={'x': [2, 3, N]} or {'h': N}); input 'z' (no declared "
+                    "shape): pass --dims z=N,N,... (Python: dims={'z': [N, N, ...]})")
+    # an unnamed free dimension can only be given with the whole shape
+    assert free_dims_hint({"x": [None, 3]}, "--dim", python=False) == \
+        "input 'x' [?, 3]: pass --dim x=N,3"
+
+
+def test_inspect_reports_free_dims_once_without_walking():
+    report = wonnx.inspect(_model(("batch", 3)))
+    assert report.nodes == [] and report.free_dims == {"batch": ["x"]}
+    assert len(report.problems) == 1 and "--dims x=N,3 or batch=N" in \
+        report.problems[0]
+    assert not report.supported and report.op_types == {"Relu": 1}
+    assert str(report.inputs[0]) == "x: float[batchx3]"
+    report = wonnx.inspect(_model(("batch", 3)), {"batch": 2})
+    assert report.supported and report.free_dims == {}

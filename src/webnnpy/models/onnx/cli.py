@@ -145,17 +145,24 @@ def missing_dims(proto: ModelProto, dims: dict[str, Any], flag: str = "--dims"
     """A UsageError naming the free dimensions of the graph's inputs that
     ``dims`` gives no value for (by dim_param, or the input's whole shape),
     and the ``flag`` items to pass."""
-    from webnnpy.models.onnx.dims import free_dims
+    from webnnpy.models.onnx.dims import free_dims, free_dims_hint
 
     todo = {k: ins for k, ins in free_dims(proto).items()
             if k not in dims and not all(i in dims for i in ins)}
     if todo:
-        where = "; ".join(f"{k!r} (input{'s' if len(v) > 1 else ''} "
-                          f"{', '.join(map(repr, v))})" for k, v in todo.items())
-        items = " ".join(f"{k}=N,N,..." if k in v else f"{k}=N"
-                         for k, v in todo.items())
-        raise UsageError(f"free dimensions without a value: {where}; pass "
-                         f"{flag} {items}")
+        names = {i: None for ins in todo.values() for i in ins if i not in dims}
+        shapes = {vi.name: _declared_dims(vi) for vi in proto.graph.input
+                  if vi.name in names}
+        raise UsageError("free dimensions without a value: "
+                         + free_dims_hint(shapes, flag, python=False, given=dims))
+
+
+def _declared_dims(vi: Any) -> list[str | int | None] | None:
+    tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+    if tt is None or not tt.HasField("shape"):
+        return None
+    return [int(d.dim_value) if d.HasField("dim_value") else (d.dim_param or None)
+            for d in tt.shape.dim]
 
 
 def _is_npy(p: Path) -> bool:

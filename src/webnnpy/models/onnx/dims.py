@@ -28,7 +28,7 @@ from webnnpy.models.onnx.errors import InvalidDimsError
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["check_dims", "free_dims", "parse_dims"]
+__all__ = ["check_dims", "free_dims", "free_dims_hint", "parse_dims"]
 
 #: the example shape in messages when the input's own rank is unknown
 _EXAMPLE = [1, 3, 224, 224]
@@ -80,6 +80,42 @@ def free_dims(model: ModelProto) -> dict[str, list[str]]:
                 if name not in out[d or name]:
                     out[d or name].append(name)
     return out
+
+
+def free_dims_hint(shapes: Mapping[str, Sequence[str | int | None] | None],
+                   flag: str = "--dims", python: bool = True,
+                   given: Mapping[str, Any] | None = None) -> str:
+    """What to pass for the free dimensions of some graph inputs: ``shapes``
+    maps each such input to its declared dims (dim_param names, or None for
+    unnamed free ones; None for no declared shape).  Per input: its whole
+    shape as a ``flag`` item (``x=N,3,N,N``), or its named free dimensions one
+    by one, and with ``python`` the ``dims=`` dict.  Dimensions ``given``
+    a value already are filled in, not asked for.
+    """
+    given = {k: v for k, v in (given or {}).items() if _as_int(v) is not None}
+    parts = []
+    for name, dims in shapes.items():
+        if dims is None:
+            whole, named, declared = ["N", "N", "..."], [], " (no declared shape)"
+        else:
+            whole = [str(d) if isinstance(d, int) else str(given[d])
+                     if d in given else "N" for d in dims]
+            named = list(dict.fromkeys(d for d in dims if isinstance(d, str)
+                                       and d not in given))
+            if None in dims:
+                named = []  # an unnamed free dimension: only the whole shape
+            declared = " [" + ", ".join("?" if d is None else str(d)
+                                        for d in dims) + "]"
+        how = f"{flag} {name}={','.join(whole)}"
+        if named:
+            how += " or " + " ".join(f"{d}=N" for d in named)
+        if python:
+            how += f" (Python: dims={{{name!r}: [{', '.join(whole)}]}}"
+            if named:
+                how += " or {" + ", ".join(f"{d!r}: N" for d in named) + "}"
+            how += ")"
+        parts.append(f"input {name!r}{declared}: pass {how}")
+    return "; ".join(parts)
 
 
 def _example(shape: list[str | int | None] | None) -> list[int]:

@@ -242,16 +242,15 @@ def _free_dims(specs: list[Any]) -> dict[str, list[str]]:
     return free
 
 
-def _free_dims_problem(free: dict[str, list[str]]) -> str:
-    where = "; ".join(f"{k!r} (input{'s' if len(v) > 1 else ''} "
-                      f"{', '.join(map(repr, v))})" for k, v in free.items())
-    cli = " ".join(f"{k}=N" if k not in v else f"{k}=N,N,..."
-                   for k, v in free.items())
-    py = ", ".join(f"{k!r}: N" if k not in v else f"{k!r}: [N, ...]"
-                   for k, v in free.items())
-    return (f"free dimensions without a value: {where}; give them with "
-            f"dims={{{py}}} (command line: --dims {cli}), then the nodes are "
-            f"checked")
+def _free_dims_problem(specs: list[Any], free: dict[str, list[str]],
+                       dims: Mapping[str, Any] | None) -> str:
+    from webnnpy.models.onnx.dims import free_dims_hint
+
+    names = {i for ins in free.values() for i in ins}
+    shapes = {s.name: (s.symbolic if _declares_dims(s) else None) for s in specs
+              if s.name in names}
+    return (f"free dimensions without a value, so the nodes are not checked: "
+            f"{free_dims_hint(shapes, given=dims)}")
 
 
 def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
@@ -294,7 +293,7 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
         # say once which values to pass, not a "fed by" error per node
         problems = [p for p in problems if not any(
             p == s.problem for s in specs if s.shape is None)]
-        problems.insert(0, _free_dims_problem(free))
+        problems.insert(0, _free_dims_problem(specs, free, dims))
         return InspectReport(
             int(proto.ir_version), proto.producer_name, opsets,
             [ValueReport(s.name, type_name(s.onnx_type), s.shape,
