@@ -237,7 +237,8 @@ if side == "native":
     s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     feeds = {}
     for i in s.get_inputs():
-        shape = [d if isinstance(d, int) else dims.get(d, 1) for d in i.shape]
+        shape = dims.get(i.name) or [d if isinstance(d, int) else dims.get(d, 1)
+                                     for d in i.shape]
         types = {"tensor(float)": np.float32, "tensor(int64)": np.int64}
         feeds[i.name] = np.ones(shape, types.get(i.type, np.float32))
     s.run(None, feeds)
@@ -257,7 +258,10 @@ def rss(paths: list[str], dims: dict[str, int], repeats: int) -> None:
             for side in got:
                 out = subprocess.run(
                     [sys.executable, "-c", _RSS_CHILD, side, p, json.dumps(dims)],
-                    capture_output=True, text=True, check=True)
+                    capture_output=True, text=True, check=False)
+                if out.returncode:
+                    last = out.stderr.strip().splitlines()[-1]
+                    raise SystemExit(f"{side} {p}: {last}")
                 got[side].append(int(out.stdout.split()[-1]) / 1024)
         n, w = min(got["native"]), min(got["webnnpy"])
         print(f"peak RSS {Path(p).name:<30} webnnpy {w:7.1f} MiB   native {n:7.1f} "
