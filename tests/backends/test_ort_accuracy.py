@@ -361,3 +361,27 @@ def test_clip_keeps_ort_conv_fusion():
     convs = [n for n in opt.graph.node if "Conv" in n.op_type]
     assert any(a.name == "activation" and a.s == b"Clip"
                for n in convs for a in n.attribute), opt_ops
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_silu_chains_and_lookalikes(ctx, dtype):
+    # silu(silu(x)) fuses twice; x * silu(x) is not a sigmoid product and
+    # must stay a Mul of the fused value.
+    def fn(b, x):
+        s1 = b.mul(x, b.sigmoid(x))
+        return b.mul(s1, b.sigmoid(s1)), b.mul(x, s1)
+
+    ops = _ops(fn, dtype, ("y", "z"))
+    assert ops.count("Div") == 2 and ops.count("Mul") == 1, ops
+    x = np.linspace(-20, 20, 4001).astype(dtype)
+    b = webnnpy.MLGraphBuilder(ctx)
+    xo = b.input("x", {"data_type": dtype, "shape": list(x.shape)})
+    y, z = fn(b, xo)
+    res = ctx.compute(b.build({"y": y, "z": z}), {"x": x})
+    x64 = _x64(x)
+    s1 = _silu(x64)
+    # the inner result rounds to the type before the outer op reads it
+    s1r = _x64(s1.astype(dtype))
+    ulp = policy(["sigmoid", "mul"], dtype)[0]
+    _check(res["y"], s1.astype(dtype), _silu(s1r), 2 * ulp, 0.0)
+    _check(res["z"], x, x64 * s1r, ulp + 1, 0.0)

@@ -40,41 +40,64 @@ def fuse(model: onnx.ModelProto) -> None:
     fuse_silu(model)
 
 
+class _SubgraphError(Exception):
+    """The graph has a sub-graph (which may read any outer name)."""
+
+
+class _Node:
+    """A node's op type, inputs and outputs, read once from the proto."""
+
+    __slots__ = ("attrs", "inputs", "op", "outputs", "proto")
+
+    def __init__(self, proto: Any) -> None:
+        self.proto = proto
+        self.op: str = proto.op_type
+        self.inputs: list[str] = list(proto.input)
+        self.outputs: list[str] = list(proto.output)
+        self.attrs = proto.attribute
+
+
 class _Graph:
-    """Producer / reader bookkeeping over a graph's node list."""
+    """Producer / reader bookkeeping over a graph's node list.  A rewrite
+    puts one or more new nodes at an old node's index (the last of them
+    producing the old node's outputs) or drops a node."""
 
     def __init__(self, model: onnx.ModelProto) -> None:
         g = model.graph
         self.model = model
-        self.nodes: list[Any] = list(g.node)
+        self.nodes = [_Node(n) for n in g.node]
+        #: index -> the nodes that replace nodes[index] (None: dropped)
+        self.new: dict[int, list[Any] | None] = {}
         self.producer: dict[str, int] = {}
-        for i, n in enumerate(self.nodes):
-            for o in n.output:
-                self.producer[o] = i
         self.readers: Counter[str] = Counter()
-        for n in self.nodes:
-            self.readers.update(x for x in n.input if x)
-            for a in n.attribute:  # a sub-graph may read any outer name
+        for i, n in enumerate(self.nodes):
+            for a in n.attrs:
                 if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
                     raise _SubgraphError
+            for o in n.outputs:
+                self.producer[o] = i
+            self.readers.update(x for x in n.inputs if x)
         self.outputs = {o.name for o in g.output}
         self.inits = {t.name: t for t in g.initializer}
         self.names = (set(self.producer) | set(self.inits)
                       | {i.name for i in g.input} | self.outputs)
 
-    def node(self, name: str, op: str) -> Any | None:
+    def node(self, name: str, op: str) -> _Node | None:
         """The node producing ``name`` if it is an ``op`` node."""
         i = self.producer.get(name)
-        if i is None or self.nodes[i] is None or self.nodes[i].op_type != op:
+        if i is None or i in self.new or self.nodes[i].op != op:
             return None
         return self.nodes[i]
+
+    def index(self, name: str) -> int:
+        return self.producer[name]
 
     def private(self, name: str) -> bool:
         """``name`` is read once and is not a graph output."""
         return self.readers[name] == 1 and name not in self.outputs
 
     def is_one(self, name: str) -> bool:
-        """``name`` is a float initializer whose elements are all 1."""
+        """``name`` is an embedded float initializer whose elements are all 1."""
         t = self.inits.get(name)
         if t is None or t.data_type not in (TensorProto.FLOAT, TensorProto.FLOAT16):
             return False
@@ -91,80 +114,69 @@ class _Graph:
         self.names.add(name)
         return name
 
-    def replace(self, old: Any, new: list[Any]) -> None:
-        """Put ``new`` at ``old``'s place in the node list."""
-        i = next(j for j, n in enumerate(self.nodes) if n is old)
-        self.nodes[i:i + 1] = new
-        self.producer = {o: j for j, n in enumerate(self.nodes) if n is not None
-                         for o in n.output}
-
-    def drop(self, node: Any) -> None:
-        i = next(j for j, n in enumerate(self.nodes) if n is node)
-        self.nodes[i] = None
-
     def commit(self) -> None:
-        kept = []
-        for n in self.nodes:
-            if n is not None:
-                c = onnx.NodeProto()
-                c.CopyFrom(n)
-                kept.append(c)
+        kept: list[Any] = []
+        for i, n in enumerate(self.nodes):
+            if i not in self.new:
+                kept.append(n.proto)
+                continue
+            for p in self.new[i] or ():
+                kept.append(p)
+        copies = []
+        for p in kept:
+            c = onnx.NodeProto()
+            c.CopyFrom(p)
+            copies.append(c)
         g = self.model.graph
         del g.node[:]
-        g.node.extend(kept)
+        g.node.extend(copies)
 
 
-class _SubgraphError(Exception):
-    pass
-
-
-def _cast_to(node: Any) -> int | None:
-    for a in node.attribute:
+def _cast_to(node: _Node) -> int | None:
+    for a in node.attrs:
         if a.name == "to":
             return int(helper.get_attribute_value(a))
     return None
 
 
-def _sigmoid_denominator(g: _Graph, x: str, s: str) -> Any | None:
-    """The ``Add(Exp(Neg(x)), 1)`` node when ``s`` is ``Reciprocal`` of it
-    and every intermediate value is private."""
+def _sigmoid_denominator(g: _Graph, x: str, s: str) -> _Node | None:
+    """The ``Reciprocal`` node when ``s`` is ``Reciprocal(Add(Exp(Neg(x)),
+    1))`` and every intermediate value is private."""
     rec = g.node(s, "Reciprocal")
     if rec is None or not g.private(s):
         return None
-    d = rec.input[0]
+    d = rec.inputs[0]
     add = g.node(d, "Add")
     if add is None or not g.private(d):
         return None
-    a, b = add.input
+    a, b = add.inputs
     e = a if g.is_one(b) else b if g.is_one(a) else None
     if e is None:
         return None
     exp = g.node(e, "Exp")
     if exp is None or not g.private(e):
         return None
-    neg = g.node(exp.input[0], "Neg")
-    if neg is None or not g.private(exp.input[0]) or neg.input[0] != x:
+    neg = g.node(exp.inputs[0], "Neg")
+    if neg is None or not g.private(exp.inputs[0]) or neg.inputs[0] != x:
         return None
     return rec
 
 
-def _half_sigmoid(g: _Graph, x: str, s: str) -> tuple[Any, Any, str] | None:
+def _half_sigmoid(g: _Graph, x: str, s: str) -> tuple[_Node, _Node, str] | None:
     """``(sigmoid node, outer cast, x32)`` when ``s`` is
     ``Cast16(Sigmoid(Cast32(x)))`` with the sigmoid private."""
     out_cast = g.node(s, "Cast")
-    if out_cast is None or not g.private(s):
+    if (out_cast is None or not g.private(s)
+            or _cast_to(out_cast) != TensorProto.FLOAT16):
         return None
-    if _cast_to(out_cast) != TensorProto.FLOAT16:
-        return None
-    sf = out_cast.input[0]
+    sf = out_cast.inputs[0]
     sig = g.node(sf, "Sigmoid")
     if sig is None or not g.private(sf):
         return None
-    xf = sig.input[0]
+    xf = sig.inputs[0]
     in_cast = g.node(xf, "Cast")
-    if in_cast is None or in_cast.input[0] != x:
-        return None
-    if _cast_to(in_cast) != TensorProto.FLOAT:
+    if (in_cast is None or in_cast.inputs[0] != x
+            or _cast_to(in_cast) != TensorProto.FLOAT):
         return None
     return sig, out_cast, xf
 
@@ -172,22 +184,24 @@ def _half_sigmoid(g: _Graph, x: str, s: str) -> tuple[Any, Any, str] | None:
 def fuse_silu(model: onnx.ModelProto) -> int:
     """Rewrite every ``x * sigmoid(x)`` as described in the module docstring;
     returns how many were rewritten."""
+    ops = {n.op_type for n in model.graph.node}
+    if "Mul" not in ops or not ops & {"Reciprocal", "Sigmoid"}:
+        return 0
     try:
         g = _Graph(model)
     except _SubgraphError:
         return 0
     count = 0
     one32: str | None = None
-    for mul in list(g.nodes):
-        if mul is None or mul.op_type != "Mul":
+    for i, mul in enumerate(g.nodes):
+        if mul.op != "Mul" or i in g.new:
             continue
-        for x, s in ((mul.input[0], mul.input[1]), (mul.input[1], mul.input[0])):
+        for x, s in ((mul.inputs[0], mul.inputs[1]), (mul.inputs[1], mul.inputs[0])):
             rec = _sigmoid_denominator(g, x, s)
             if rec is not None:
-                div = helper.make_node("Div", [x, rec.input[0]], list(mul.output),
-                                       name=mul.name)
-                g.drop(rec)
-                g.replace(mul, [div])
+                g.new[g.index(s)] = None
+                g.new[i] = [helper.make_node("Div", [x, rec.inputs[0]], mul.outputs,
+                                             name=mul.proto.name)]
                 count += 1
                 break
             half = _half_sigmoid(g, x, s)
@@ -197,19 +211,22 @@ def fuse_silu(model: onnx.ModelProto) -> int:
                     one32 = g.fresh("silu_one")
                     model.graph.initializer.append(
                         numpy_helper.from_array(np.array(1.0, np.float32), one32))
-                neg, exp, den = (g.fresh(f"{sig.output[0]}_{h}")
-                                 for h in ("neg", "exp", "den"))
-                chain = [
-                    helper.make_node("Neg", [xf], [neg], name=f"{sig.name}_neg"),
-                    helper.make_node("Exp", [neg], [exp], name=f"{sig.name}_exp"),
-                    helper.make_node("Add", [exp, one32], [den],
-                                     name=f"{sig.name}_add"),
-                    helper.make_node("Div", [xf, den], list(sig.output),
-                                     name=sig.name),
+                sf = sig.outputs[0]
+                neg, exp, den = (g.fresh(f"{sf}_{h}") for h in ("neg", "exp", "den"))
+                name = sig.proto.name
+                g.new[g.index(sf)] = [
+                    helper.make_node("Neg", [xf], [neg], name=f"{name}_neg"),
+                    helper.make_node("Exp", [neg], [exp], name=f"{name}_exp"),
+                    helper.make_node("Add", [exp, one32], [den], name=f"{name}_add"),
+                    helper.make_node("Div", [xf, den], [sf], name=name),
                 ]
-                g.replace(sig, chain)
-                out_cast.output[0] = mul.output[0]
-                g.drop(mul)
+                # the outer Cast now produces the mul's output
+                j = g.index(s)
+                g.new[j] = [helper.make_node("Cast", [sf], mul.outputs,
+                                             name=out_cast.proto.name,
+                                             to=TensorProto.FLOAT16)]
+                g.producer[mul.outputs[0]] = j
+                g.new[i] = None
                 count += 1
                 break
     if count:
