@@ -234,3 +234,13 @@ def test_failed_import_prints_its_error_once(files, capsys):
                f"x={files}/x.npy", "--backend", "numpy"])
     err = capsys.readouterr().err
     assert rc == 1 and err.count("WebNN has no operator") == 1, err
+
+
+def test_run_fixes_a_negative_dim_value_from_the_array(files, tmp_path, capsys):
+    path = _save(tmp_path / "neg.onnx", [helper.make_node("Relu", ["x"], ["y"])],
+                 [VI("x", TensorProto.FLOAT, [-1, 3])],
+                 [VI("y", TensorProto.FLOAT, None)])
+    rc = main(["run", str(path), "--input", f"x={files}/x4.npy", "--backend",
+               "numpy", "--output-dir", str(tmp_path), "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert np.load(tmp_path / "y.npy").shape == (4, 3)

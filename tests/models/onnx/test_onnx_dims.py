@@ -123,3 +123,16 @@ def test_inspect_reports_free_dims_once_without_walking():
     assert str(report.inputs[0]) == "x: float[batchx3]"
     report = wonnx.inspect(_model(("batch", 3)), {"batch": 2})
     assert report.supported and report.free_dims == {}
+
+
+def test_negative_dim_value_is_a_free_dimension():
+    """Exporters write dim_value -1 for a dynamic dimension (PaddlePaddle)."""
+    from webnnpy.models.onnx.dims import declared_dims, free_dims_hint
+
+    m = _model((-1, 3))
+    assert declared_dims(m.graph.input[0]) == [None, 3]
+    assert free_dims(m) == {"x": ["x"]}
+    assert free_dims_hint({"x": declared_dims(m.graph.input[0])}, python=False) \
+        == "input 'x' [?, 3]: pass --dims x=N,3"
+    report = wonnx.inspect(m)
+    assert report.free_dims == {"x": ["x"]} and str(report.inputs[0]) == "x: float[?x3]"

@@ -145,24 +145,16 @@ def missing_dims(proto: ModelProto, dims: dict[str, Any], flag: str = "--dims"
     """A UsageError naming the free dimensions of the graph's inputs that
     ``dims`` gives no value for (by dim_param, or the input's whole shape),
     and the ``flag`` items to pass."""
-    from webnnpy.models.onnx.dims import free_dims, free_dims_hint
+    from webnnpy.models.onnx.dims import declared_dims, free_dims, free_dims_hint
 
     todo = {k: ins for k, ins in free_dims(proto).items()
             if k not in dims and not all(i in dims for i in ins)}
     if todo:
         names = {i: None for ins in todo.values() for i in ins if i not in dims}
-        shapes = {vi.name: _declared_dims(vi) for vi in proto.graph.input
+        shapes = {vi.name: declared_dims(vi) for vi in proto.graph.input
                   if vi.name in names}
         raise UsageError("free dimensions without a value: "
                          + free_dims_hint(shapes, flag, python=False, given=dims))
-
-
-def _declared_dims(vi: Any) -> list[str | int | None] | None:
-    tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
-    if tt is None or not tt.HasField("shape"):
-        return None
-    return [int(d.dim_value) if d.HasField("dim_value") else (d.dim_param or None)
-            for d in tt.shape.dim]
 
 
 def _is_npy(p: Path) -> bool:
@@ -329,6 +321,8 @@ def _input_types(proto: ModelProto, constants: Sequence[str]
                  ) -> dict[str, tuple[int, list[str | int | None] | None]]:
     """The run-time graph inputs: name -> (ONNX element type, declared dims
     or None)."""
+    from webnnpy.models.onnx.dims import declared_dims
+
     skip = {t.name for t in proto.graph.initializer} | set(constants)
     skip |= {t.values.name for t in proto.graph.sparse_initializer}
     out: dict[str, tuple[int, list[str | int | None] | None]] = {}
@@ -336,14 +330,8 @@ def _input_types(proto: ModelProto, constants: Sequence[str]
         if vi.name in skip:
             continue
         tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
-        if tt is None:
-            out[vi.name] = (0, None)
-        elif not tt.HasField("shape"):
-            out[vi.name] = (int(tt.elem_type), None)
-        else:
-            out[vi.name] = (int(tt.elem_type), [
-                int(d.dim_value) if d.HasField("dim_value") else (d.dim_param or None)
-                for d in tt.shape.dim])
+        out[vi.name] = (int(tt.elem_type) if tt is not None else 0,
+                        declared_dims(vi))
     return out
 
 

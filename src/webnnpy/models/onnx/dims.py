@@ -28,7 +28,7 @@ from webnnpy.models.onnx.errors import InvalidDimsError
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["check_dims", "free_dims", "free_dims_hint", "parse_dims"]
+__all__ = ["check_dims", "declared_dims", "free_dims", "free_dims_hint", "parse_dims"]
 
 #: the example shape in messages when the input's own rank is unknown
 _EXAMPLE = [1, 3, 224, 224]
@@ -48,18 +48,25 @@ def _describe(v: Any) -> str:
     return f"{v!r} ({type(v).__name__})"
 
 
-def _input_shapes(model: ModelProto) -> dict[str, list[str | int | None] | None]:
-    """Graph input name -> its declared dims (an int, a dim_param name or
-    None for an unnamed free dim), or None when no shape is declared."""
-    out: dict[str, list[str | int | None] | None] = {}
-    for vi in model.graph.input:
-        tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
-        if tt is None or not tt.HasField("shape"):
-            out[vi.name] = None
-            continue
-        out[vi.name] = [int(d.dim_value) if d.HasField("dim_value")
-                        else (d.dim_param or None) for d in tt.shape.dim]
+def declared_dims(vi: Any) -> list[str | int | None] | None:
+    """A ValueInfo's declared dims: an int, a dim_param name, or None for an
+    unnamed free dimension (exporters also write a negative dim_value such as
+    -1 for one); None when it declares no shape (or is not a tensor)."""
+    tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+    if tt is None or not tt.HasField("shape"):
+        return None
+    out: list[str | int | None] = []
+    for d in tt.shape.dim:
+        if d.HasField("dim_value"):
+            out.append(int(d.dim_value) if d.dim_value >= 0 else None)
+        else:
+            out.append(d.dim_param or None)
     return out
+
+
+def _input_shapes(model: ModelProto) -> dict[str, list[str | int | None] | None]:
+    """Graph input name -> its declared dims (see :func:`declared_dims`)."""
+    return {vi.name: declared_dims(vi) for vi in model.graph.input}
 
 
 def free_dims(model: ModelProto) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ from onnx import ModelProto
 
 from webnnpy import MLContext, MLGraphBuilder, ml
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
+from webnnpy.models.onnx.dims import declared_dims
 from webnnpy.models.onnx.errors import OnnxImportError
 from webnnpy.models.onnx.handlers import find_handler
 from webnnpy.models.onnx.importer import (
@@ -217,10 +218,7 @@ def _declared(vi: Any) -> ValueReport:
     tt = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
     if tt is None:
         return ValueReport(vi.name, "?", None)
-    dims: list[str | int | None] | None = None
-    if tt.HasField("shape"):
-        dims = [int(d.dim_value) if d.HasField("dim_value") else (d.dim_param or None)
-                for d in tt.shape.dim]
+    dims = declared_dims(vi)
     shape = dims if dims is not None and all(isinstance(d, int) for d in dims) \
         else None
     return ValueReport(vi.name, type_name(tt.elem_type) if tt.elem_type else "?",
@@ -233,10 +231,18 @@ def _free_dims(specs: list[Any]) -> dict[str, list[str]]:
     shape is not fixed."""
     free: dict[str, list[str]] = {}
     for s in specs:
-        if s.shape is not None or not s.problem or not s.onnx_type:
+        if not s.onnx_type:
             continue
-        keys = [d or s.name for d in s.symbolic if not isinstance(d, int)] \
-            if s.symbolic else [s.name]
+        if s.shape is not None:
+            # every named dim has a value; a negative dim_value (what some
+            # exporters write for a dynamic one) needs the whole shape
+            if any(d < 0 for d in s.shape):
+                free.setdefault(s.name, []).append(s.name)
+            continue
+        if not s.problem:
+            continue
+        keys = [d if isinstance(d, str) and d else s.name for d in s.symbolic
+                if not isinstance(d, int) or d < 0] if s.symbolic else [s.name]
         for k in dict.fromkeys(keys):
             free.setdefault(k, []).append(s.name)
     return free
@@ -247,8 +253,9 @@ def _free_dims_problem(specs: list[Any], free: dict[str, list[str]],
     from webnnpy.models.onnx.dims import free_dims_hint
 
     names = {i for ins in free.values() for i in ins}
-    shapes = {s.name: (s.symbolic if _declares_dims(s) else None) for s in specs
-              if s.name in names}
+    shapes = {s.name: ([None if isinstance(d, int) and d < 0 else d
+                        for d in s.symbolic] if _declares_dims(s) else None)
+              for s in specs if s.name in names}
     return (f"free dimensions without a value, so the nodes are not checked: "
             f"{free_dims_hint(shapes, given=dims)}")
 
@@ -296,8 +303,11 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
         problems.insert(0, _free_dims_problem(specs, free, dims))
         return InspectReport(
             int(proto.ir_version), proto.producer_name, opsets,
-            [ValueReport(s.name, type_name(s.onnx_type), s.shape,
-                         dims=s.symbolic if _declares_dims(s) else None)
+            [ValueReport(s.name, type_name(s.onnx_type),
+                         s.shape if s.shape is None or min(s.shape, default=0) >= 0
+                         else None,
+                         dims=[None if isinstance(d, int) and d < 0 else d
+                               for d in s.symbolic] if _declares_dims(s) else None)
              for s in specs],
             [_declared(vi) for vi in proto.graph.output], [],
             problems, context.backend, free_dims=free,
