@@ -263,6 +263,7 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
     log(f"[{spec.name}] timing: ~{round_cost * 1e3:.1f} ms per call of all "
         f"three, {rounds} rounds x {block} calls")
     samples: dict[str, list[float]] = {k: [] for k in calls}
+    blocks: dict[str, list[float]] = {k: [] for k in calls}
     keys = list(calls)
     from benchmarks.run import CpuMeter
 
@@ -276,7 +277,9 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
             c = calls[key]
             if lead[key]:
                 c()
-            samples[key].extend(_timed(c) for _ in range(block))
+            blk = [_timed(c) for _ in range(block)]
+            samples[key].extend(blk)
+            blocks[key].append(statistics.median(blk))
             time.sleep(pause)
         done += 1
         spent = time.perf_counter() - t_start
@@ -285,6 +288,11 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
     res["load"] = meter.others()
     res["rounds"], res["block"] = done, block
     res["stats"] = {k: _stats(v) for k, v in samples.items()}
+    # per round, a block's median over native's block median in the same
+    # round (adjacent in time, so less exposed to load that drifts)
+    res["paired"] = {k: statistics.median(
+        a / b for a, b in zip(blocks[k], blocks["native"], strict=True))
+        for k in ("run", "dispatch")}
     graph.destroy()
     ctx.destroy()
     gc.collect()
@@ -349,6 +357,7 @@ def ratios(rec: dict[str, Any]) -> dict[str, float | None]:
         "rss": _ratio(wc.get("rss"), nc.get("rss")),
         "run": _ratio(med("run"), med("native")),
         "run_min": _ratio(med("run", "min"), med("native", "min")),
+        "run_paired": (rec.get("paired") or {}).get("run"),
         "dispatch": _ratio(med("dispatch"), med("native")),
     }
 
@@ -360,7 +369,8 @@ def _f(v: float | None, fmt: str = ".2f") -> str:
 
 COLUMNS = ("model", "family", "source", "load ratio", "RSS ratio",
            "run ratio (median)", "dispatch ratio (median)", "max abs err",
-           "rel err", "run ratio (min)", "native run ms (median)",
+           "rel err", "run ratio (min)", "run ratio (paired)",
+           "native run ms (median)",
            "native load s", "native RSS MiB", "status")
 
 
@@ -408,7 +418,7 @@ def render(report: dict[str, Any]) -> str:
         lines.append("| " + " | ".join([
             rec["name"], rec["family"], rec["source"], _f(r["load"]),
             _f(r["rss"]), _f(r["run"]), _f(r["dispatch"]), _f(err[0], ".2e"),
-            _f(err[1], ".2e"), _f(r["run_min"]),
+            _f(err[1], ".2e"), _f(r["run_min"]), _f(r["run_paired"]),
             _f(st["median"] * 1e3 if st else None, ".1f"),
             _f(nc.get("load_s"), ".2f"),
             _f(nc["rss"] / 2**20 if nc.get("rss") else None, ".0f"),
@@ -431,7 +441,9 @@ def render(report: dict[str, Any]) -> str:
         "dims=...)` vs `InferenceSession(path)` creation, each in a fresh "
         "process; RSS: peak RSS (VmHWM) of that process after one run, "
         "imports included; run: `imported.run(feed)` vs `session.run(None, "
-        "feed)`, interleaved; dispatch: `context.dispatch` on preallocated "
+        "feed)`, interleaved (median ÷ median, min ÷ min, and paired: per "
+        "round, the block median ÷ native's block median of that round, "
+        "median over rounds); dispatch: `context.dispatch` on preallocated "
         "MLTensors + `read_tensor` of every output. max abs err: of "
         "`imported.run` vs native over every output; rel err: that over "
         "max |native| (the largest over the outputs).",

@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:
 from webnnpy.models import zoo as registry  # noqa: E402
 
 RATIO_COLUMNS = ("load ratio", "RSS ratio", "run ratio (median)",
-                 "dispatch ratio (median)", "run ratio (min)")
+                 "dispatch ratio (median)", "run ratio (min)",
+                 "run ratio (paired)")
 REQUIRED = ("model", "family", "source", *RATIO_COLUMNS, "max abs err", "status")
 
 
