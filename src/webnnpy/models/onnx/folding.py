@@ -58,6 +58,14 @@ def _one_node_model(node: NodeProto, feeds: Mapping[str, np.ndarray],
         graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()])
 
 
+def _release(ev: Any) -> None:
+    """Break the evaluator's reference cycle (its ops hold its bound log
+    method in ``run_params``), so a fold leaves nothing for the collector."""
+    nodes = getattr(ev, "rt_nodes_", None)
+    if isinstance(nodes, list):
+        nodes.clear()
+
+
 def fold(node: NodeProto, values: Sequence[np.ndarray | None],
          opsets: Mapping[str, int]) -> list[np.ndarray] | None:
     """The node's outputs computed by ``onnx.reference``, or None if the
@@ -72,7 +80,10 @@ def fold(node: NodeProto, values: Sequence[np.ndarray | None],
             # A lone NodeProto runs the newest schema whatever ``opsets`` says;
             # a one-node model runs the node's own opset version.
             ev = ReferenceEvaluator(_one_node_model(node, feeds, opsets))
-            outs = ev.run(None, feeds)
+            try:
+                outs = ev.run(None, feeds)
+            finally:
+                _release(ev)
     except Exception:  # noqa: BLE001 - any failure: let the handler decide
         return None
     result = []
