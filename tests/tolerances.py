@@ -35,23 +35,31 @@ Every entry says why; none may exceed the op's WPT tolerance.
 
 from __future__ import annotations
 
-__all__ = ["EXCLUDES", "FLUSH_ATOL", "TOLERANCES", "WPT_SOURCE", "WPT_ULP",
-           "policy", "widen"]
+__all__ = ["EXCLUDES", "FLUSH_ATOL", "TOLERANCES", "WPT_ATOL", "WPT_SOURCE",
+           "WPT_ULP", "policy", "widen"]
 
 #: where WPT_ULP comes from
 WPT_SOURCE = ("web-platform-tests webnn/resources/utils.js operatorToleranceDict "
               "and webnn/conformance_tests/<op>.https.any.js "
               "get<Op>PrecisionTolerance, BruceDai/wpt@0556bbc (2025-03-31)")
 
-#: op -> (float32, float16) ULP tolerance of WPT's conformance tests (a few
-#: ops use an absolute tolerance in WPT: tanh 1/1024 and 1/512, not listed)
+#: op -> (float32, float16) ULP tolerance of WPT's conformance tests
 WPT_ULP: dict[str, tuple[int, int]] = {
     "elu": (18, 18), "gelu": (18, 18), "hardSigmoid": (2, 2),
     "hardSwish": (4, 4), "leakyRelu": (1, 2), "linear": (2, 2), "prelu": (1, 1),
     "relu": (0, 0), "sigmoid": (34, 10), "softplus": (18, 18),
     "softsign": (3, 3), "clamp": (0, 0), "batchNormalization": (6, 6),
     "exp": (32, 1), "mul": (1, 1), "div": (2, 2), "reciprocal": (2, 2),
-    "add": (1, 1), "neg": (0, 0),
+    "add": (1, 1), "neg": (0, 0), "sub": (1, 1), "sqrt": (1, 1), "abs": (0, 0),
+    "ceil": (0, 0), "floor": (0, 0),
+}
+
+#: op -> (float32, float16) absolute tolerance of WPT's conformance tests
+#: for the ops it checks with ATOL instead of ULP
+WPT_ATOL: dict[str, tuple[float, float]] = {
+    "tanh": (1 / 1024, 1 / 512), "erf": (1 / 1024, 1 / 512),
+    "sin": (1 / 1024, 1 / 512), "cos": (1 / 1024, 1 / 512),
+    "tan": (1 / 1024, 1 / 512), "log": (1 / 1024, 1 / 1024),
 }
 
 #: float32 results below 2**-126 in magnitude may be flushed to zero (policy 3)
