@@ -13,6 +13,7 @@ that may be flushed, scaled by |x| after a mul.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,7 @@ def ctx() -> webnnpy.MLContext:
     c.destroy()
 
 
+@functools.cache
 def _f32_inputs() -> np.ndarray:
     sampled = (np.arange(0, 1 << 32, 4099, dtype=np.uint64)
                .astype(np.uint32).view(np.float32))
@@ -53,6 +55,7 @@ def _f32_inputs() -> np.ndarray:
                            near.astype(np.float32)])
 
 
+@functools.cache
 def _f16_inputs() -> np.ndarray:
     return np.arange(1 << 16, dtype=np.uint16).view(np.float16)
 
