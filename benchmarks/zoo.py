@@ -476,6 +476,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT.json", help="also save all results here")
     p.add_argument("--md", metavar="OUT.md", help="also save the table here")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--list", action="store_true",
+                   help="list the models, their inputs and whether their files "
+                        "are there; measure nothing")
     return p
 
 
@@ -488,6 +491,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"unknown model: {', '.join(bad)}; expected "
                          f"{', '.join(MODELS)}")
     rounds = max(1, args.rounds)
+    if args.list:
+        for name in names:
+            spec = MODELS[name]
+            path, why = resolve(spec)
+            print(f"{name:30} {spec.source:20} {spec.describe()}\n{'':30} "
+                  f"{path if path else why}")
+        return 0
 
     def log(msg: str) -> None:
         if not args.quiet:
