@@ -3,7 +3,7 @@ Runtime on the original file.
 
     webnnpy bench MODEL.onnx|ZOO_NAME [--dims k=v ...] [--backends numpy,onnxruntime]
                   [--iters N] [--rounds R] [--const NAME=VALUE|FILE.npy ...]
-                  [--input NAME=FILE.npy ...] [--seed S] [--json FILE]
+                  [--input NAME=FILE.npy ...] [--seed S] [--json FILE] [--explain]
 
 The model is imported once per webnnpy backend (``webnnpy.models.onnx.load``
 with ``--dims``) and loaded once in an ``onnxruntime.InferenceSession`` with
@@ -21,6 +21,11 @@ tensors reused), a native call is ``session.run(None, inputs)``.  The
 report gives each one's median, min and max latency, its ratio to native,
 and per backend the largest absolute difference of any output from native
 and that divided by the output's largest magnitude.
+
+``--explain`` times nothing: it prints, per op type of ONNX Runtime's
+optimized graph, the node counts and profiled kernel time of the native
+file and of webnnpy's lowering of it, which shows the fusions a lowering
+loses (:mod:`webnnpy.backends.onnxruntime.explain`).
 
 A zoo name (``ppocr-det``, ``ppocr-rec``, ``ppocr-cls``, ``silero-vad``; see
 :mod:`webnnpy.models.zoo`) may stand for the model file.
@@ -373,8 +378,10 @@ def bench_main(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="webnnpy bench", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", help="an .onnx file or a zoo model name")
-    p.add_argument("--dims", nargs="*", metavar="K=V",
+    p.add_argument("model", nargs="?", metavar="MODEL",
+                   help="an .onnx file or a zoo model name")
+    p.add_argument("--dims", "--dim", nargs="+", action="extend", default=[],
+                   metavar="K=V",
                    help="free dimensions (batch=1) or input shapes (x=1,3,48,320)")
     p.add_argument("--backends", default=None,
                    help="comma-separated webnnpy backends (default: every "
@@ -383,9 +390,11 @@ def bench_main(argv: Sequence[str]) -> int:
                    "implementation (default 20)")
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds "
                    "(default 5)")
-    p.add_argument("--const", nargs="*", metavar="NAME=VALUE",
+    p.add_argument("--const", "--constant", nargs="+", action="extend",
+                   default=[], dest="const", metavar="NAME=VALUE",
                    help="inputs fixed at import (a number, a JSON list or .npy)")
-    p.add_argument("--input", nargs="*", metavar="NAME=FILE.npy",
+    p.add_argument("--input", nargs="+", action="extend", default=[],
+                   metavar="NAME=FILE.npy",
                    help="inputs to use instead of random ones")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="FILE", help="also write the result as JSON")
@@ -395,9 +404,12 @@ def bench_main(argv: Sequence[str]) -> int:
                    "kernel time per op type (where fusions are lost)")
     args = p.parse_args(argv)
     from webnnpy.backends import available_backends
+    from webnnpy.models._cli import UsageError, positional_after
     from webnnpy.models.onnx.cli import parse_dims
 
     try:
+        positional_after(args, "model", {"dims": "--dims", "const": "--const",
+                                         "input": "--input"})
         dims = parse_dims(args.dims)
         consts = _parse_values(args.const, "const")
         given = _parse_values(args.input, "input")
@@ -405,7 +417,7 @@ def bench_main(argv: Sequence[str]) -> int:
                     [n for n, ok in available_backends().items() if ok])
         if args.iters < 1 or args.rounds < 1:
             raise ValueError("--iters and --rounds must be at least 1")
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, UsageError) as e:
         print(f"webnnpy bench: {e}", file=sys.stderr)
         return 2
     if args.explain:

@@ -97,7 +97,7 @@ _RUN_JS = r"""
     const session = await mod.createSession(context);
     const t1 = performance.now();
     stage = "inputs";
-    const values = {};
+    const values = Object.create(null);  // input names may be "__proto__"
     for (const [name, file] of Object.entries(cfg.inputs)) {
       const r = await fetch(file);
       values[name] = mod.asTypedArray(await r.arrayBuffer(), mod.inputs[name].dataType);
