@@ -315,6 +315,25 @@ def test_gelu_whole_range(ctx, dtype):
     _check(y, x, _gelu(_x64(x)), ulp, atol)
 
 
+def _softsign(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softsign_whole_range(ctx, dtype):
+    # the clamp to +-2**64 gives +-1 at +-inf, keeps NaN and stays within
+    # WPT's 3 ULP up to the largest float32 (ORT's Softsign alone is 4 off)
+    x = _inputs(dtype)
+    y = _run(ctx, lambda b, x: b.softsign(x), x)
+    ulp, atol = policy(["softsign"], dtype)
+    _check(y, x, _softsign(_x64(x)), ulp, atol)
+    special = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0], dtype)
+    got = _run(ctx, lambda b, x: b.softsign(x), special)
+    np.testing.assert_array_equal(got, np.array([1, -1, np.nan, 0, 0], dtype))
+    assert np.signbit(got[4])
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_gelu_hard_swish_special_values(ctx, dtype):
     x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, F32_MAX, -F32_MAX], np.float32)

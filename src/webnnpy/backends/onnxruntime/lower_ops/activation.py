@@ -19,9 +19,9 @@ decompositions where ONNX Runtime's kernels differ:
 - hardSwish is ``m * HardSigmoid(m + 3, 1/6, 0)`` with ``m = Clip(x, -3,
   inf)``: ONNX Runtime's HardSwish cancels near -3 (see the lowering).
 - gelu at -inf, softsign at +-inf: ONNX Runtime gives NaN (-inf * 0, inf /
-  inf) where the functions have limits (0, +-1): gelu clamps the input to
-  [-max, +inf] first (a Clip, which keeps NaN and which ONNX Runtime fuses
-  into a preceding Conv), softsign selects sign(x) at the infinities.
+  inf) where the functions have limits (0, +-1): both clamp the input first
+  (gelu to [-max, +inf], softsign to [-2**64, 2**64]) with a Clip, which
+  keeps NaN and which ONNX Runtime fuses into a preceding Conv.
 """
 
 from __future__ import annotations
@@ -67,12 +67,32 @@ def _plain(ctx: Emitter, node: Node) -> None:
             ctx.cast(y, "float16", ctx.out(node))
             return
         x = ctx.emit("Clip", [x, ctx.const(-_MAX[dt], dt), ctx.const(np.inf, dt)])
-    if node.op == "softsign":  # inf / inf: the limit is sign(x)
-        y = ctx.emit("Softsign", [x])
-        ctx.emit("Where", [ctx.emit("IsInf", [x]), ctx.emit("Sign", [x]), y],
-                 ctx.out(node))
+    if node.op == "softsign":
+        _softsign(ctx, node, x, dt)
         return
     ctx.emit(_PLAIN[node.op], [x], ctx.out(node), **attrs)
+
+
+#: softsign's input bound: beyond it the result rounds to +-1
+_SOFTSIGN_BOUND = 2.0 ** 64
+
+
+def _softsign(ctx: Emitter, node: Node, x: str, dt: str) -> None:
+    # ONNX Runtime's Softsign gives NaN at +-inf (inf / inf) and 1 ULP over
+    # 1 near the largest float32 (its 1 / (1 + |x|) is subnormal there).
+    # Clamping to +-2**64, where x / (1 + |x|) already rounds to +-1, gives
+    # the limits at the infinities and keeps NaN (one Clip, which ONNX
+    # Runtime fuses into a preceding Conv, instead of IsInf/Sign/Where).
+    # float16 computes in float32 and rounds once.
+    half = dt == "float16"
+    if half:
+        x = ctx.cast(x, "float32")
+    c = ctx.emit("Clip", [x, ctx.const(-_SOFTSIGN_BOUND, "float32"),
+                          ctx.const(_SOFTSIGN_BOUND, "float32")])
+    if half:
+        ctx.cast(ctx.emit("Softsign", [c]), "float16", ctx.out(node))
+    else:
+        ctx.emit("Softsign", [c], ctx.out(node))
 
 
 @LOWERINGS.define("hardSwish")
