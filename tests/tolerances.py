@@ -105,7 +105,9 @@ _ORT: dict[tuple[str, str], tuple[int, float, str]] = {
     ("hardSwish", "float32"): (2, 0.0, "m * HardSigmoid(m + 3, 1/6, 0): 2 ULP over "
                                "every float32 (WPT allows 4)"),
     ("softplus", "float32"): (2, 0.0, _ARITH),
-    ("elu", "float32"): (4, 5e-8, _ARITH),
+    ("elu", "float32"): (18, FLUSH_ATOL, "tanh(x/2) * (exp(x) + 1): within WPT's "
+                         "18 ULP on every float32 (ORT's Tanh, up to 207 near "
+                         "2**-126)"),
     ("linear", "float32"): (4, 2e-8, "alpha*x+beta rounds twice in float32"),
     ("sigmoid", "float32"): (2, FLUSH_ATOL, "1 / (1 + exp(-x)): 2 ULP on normal "
                              "results, flushes below x = -88.72 (WPT allows 34)"),

@@ -315,6 +315,23 @@ def test_gelu_whole_range(ctx, dtype):
     _check(y, x, _gelu(_x64(x)), ulp, atol)
 
 
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_elu_whole_range(ctx, dtype, alpha):
+    x = _inputs(dtype)
+    y = _run(ctx, lambda b, x: b.elu(x, alpha=alpha), x)
+    a = float(np.array(alpha, dtype))  # the spec casts alpha to the input type
+    x64 = _x64(x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = np.where(x64 > 0, x64, a * np.expm1(x64))
+    ulp, atol = policy(["elu"], dtype)
+    _check(y, x, want, ulp, atol)
+    special = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0], dtype)
+    got = _run(ctx, lambda b, x: b.elu(x, alpha=alpha), special)
+    np.testing.assert_array_equal(got, np.array([np.inf, -a, np.nan, 0, 0], dtype))
+    assert np.signbit(got[4])
+
+
 def _softsign(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))

@@ -137,7 +137,11 @@ UNARY: dict[str, dict[str, Build]] = {
     "exp": {"Exp": lambda e, c, x: e("Exp", [x])},
     "sqrt": {"Sqrt": lambda e, c, x: e("Sqrt", [x])},
     "softplus": {"Softplus": lambda e, c, x: e("Softplus", [x])},
-    "elu": {"Elu(alpha=1)": lambda e, c, x: e("Elu", [x], alpha=1.0)},
+    "elu": {"Elu(alpha=1)": lambda e, c, x: e("Elu", [x], alpha=1.0),
+            "Where(x>0, x, Tanh(x/2)(Exp x + 1))": lambda e, c, x: e("Where", [
+                e("Greater", [x, c(0.0)]), x,
+                e("Mul", [e("Tanh", [e("Mul", [x, c(0.5)])]),
+                          e("Add", [e("Exp", [x]), c(1.0)])])])},
     "softsign": {"Where(IsInf x, Sign x, Softsign x)": lambda e, c, x: e(
         "Where", [e("IsInf", [x]), e("Sign", [x]), e("Softsign", [x])])},
     "tanh": {"Tanh": lambda e, c, x: e("Tanh", [x])},
