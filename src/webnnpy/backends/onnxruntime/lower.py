@@ -37,7 +37,7 @@ from webnnpy.backends.onnxruntime.emitter import (
 from webnnpy.backends.onnxruntime.fuse import fuse
 from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.graph import Graph
+from webnnpy.ir.graph import Graph, Node
 
 __all__ = [
     "CHECK",
@@ -137,6 +137,8 @@ def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
     for node in graph.nodes:
         ctx.begin(node)
         LOWERINGS[node.op](ctx, node)
+        if node.op == "cast":
+            _keep_float16_rounding(ctx, node)
         for j, v in enumerate(node.outputs):
             if id(v) not in ctx.names:
                 raise LoweringError(f"{node.op}: the lowering did not produce "
@@ -177,6 +179,37 @@ def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
     return lowered
 
 
+#: types whose every value is a float16 value: a cast from them never rounds
+_EXACT_IN_FLOAT16 = frozenset({"float16", "int8", "uint8"})
+
+
+def _keep_float16_rounding(ctx: Emitter, node: Node) -> None:
+    """Keep the rounding of a WebNN cast to float16 (issue #11 D1).
+
+    ONNX Runtime's CPU provider runs a float16 operator it has no float16
+    kernel for in float32 between inserted Casts, then drops every
+    ``Cast(to float16) -> Cast(to float32)`` pair as redundant, so
+    ``sub(cast(x, "float16"), 1)`` computed ``x - 1`` in float32: 65520 stayed
+    finite instead of becoming inf, 1.0001 kept its digits.  A same-shape
+    Reshape (which has a float16 kernel) between the cast and its readers
+    keeps the pair apart; it costs a view, and only after explicit casts to
+    float16 from a type with values float16 cannot hold.
+    """
+    out = node.outputs[0]
+    if out.desc.data_type != "float16" or id(out) in ctx.designated:
+        return
+    src = node.operands["input"]
+    if getattr(src, "desc", None) is None or src.desc.data_type in _EXACT_IN_FLOAT16:
+        return
+    name = ctx.names[id(out)]
+    last = ctx.nodes[-1]
+    if last.op_type != "Cast" or list(last.output) != [name]:
+        return
+    rounded = ctx.fresh("r")
+    last.output[0] = rounded
+    ctx.emit("Reshape", [rounded, ctx.ints(out.desc.shape)], name)
+
+
 def _desc_of(vi: onnx.ValueInfoProto) -> Desc | None:
     t = vi.type.tensor_type
     names = {v: k for k, v in ONNX_TYPES.items()}
@@ -206,9 +239,12 @@ def check_against_ir(lowered: Lowered, graph: Graph) -> None:
             name, ONNX_TYPES[str(arr.dtype)], list(arr.shape)))
     try:
         onnx.checker.check_model(model)
+        # No data propagation: it evaluates integer shape arithmetic and fails
+        # on a constant whose product overflows (pow's repeated Mul of int64
+        # constants), and every lowered shape is a constant anyway.
         inferred = onnx.shape_inference.infer_shapes(model, check_type=True,
                                                      strict_mode=True,
-                                                     data_prop=True)
+                                                     data_prop=False)
     except Exception as e:
         raise LoweringError(f"the lowered model is invalid: {e}") from e
     known: dict[str, onnx.ValueInfoProto] = {}

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from webnnpy.backends.onnxruntime.emitter import Emitter
+from webnnpy.backends.onnxruntime.emitter import Emitter, value_info
 from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import max_min
 from webnnpy.ir.graph import Node, Value
@@ -83,7 +83,11 @@ def _gather_nd(ctx: Emitter, node: Node) -> None:
     shape = _value(node, "input").desc.shape
     k = _value(node, "indices").desc.shape[-1]
     idx = _clamped(ctx, node, list(shape[:k]), non_negative=True)
-    ctx.emit("GatherND", [ctx.input(node, "input"), idx], ctx.out(node))
+    out = ctx.emit("GatherND", [ctx.input(node, "input"), idx], ctx.out(node))
+    if not node.outputs[0].desc.shape:
+        # ONNX's GatherND shape inference leaves a 0-D result shapeless, so a
+        # node that reads it could not be checked (lower.CHECK): declare it.
+        ctx.graph.value_info.append(value_info(out, node.outputs[0].desc))
 
 
 @LOWERINGS.define("scatterElements")
