@@ -100,6 +100,13 @@ def _hs_exact(e: Emit, c: Callable[[float], str], x: str) -> str:
                           beta=0.0)])
 
 
+def _elu_exact(e: Emit, c: Callable[[float], str], x: str) -> str:
+    m = e("Min", [x, c(0.0)])
+    em1 = e("Mul", [e("Tanh", [e("Mul", [m, c(0.5)])]),
+                    e("Add", [e("Exp", [m]), c(1.0)])])
+    return e("Add", [e("Relu", [x]), em1])
+
+
 def _clip_then(op: str) -> Build:
     return lambda e, c, x: e(op, [e("Clip", [x, c(-FMAX), c(INF)])])
 
@@ -141,9 +148,12 @@ UNARY: dict[str, dict[str, Build]] = {
             "Where(x>0, x, Tanh(x/2)(Exp x + 1))": lambda e, c, x: e("Where", [
                 e("Greater", [x, c(0.0)]), x,
                 e("Mul", [e("Tanh", [e("Mul", [x, c(0.5)])]),
-                          e("Add", [e("Exp", [x]), c(1.0)])])])},
-    "softsign": {"Where(IsInf x, Sign x, Softsign x)": lambda e, c, x: e(
-        "Where", [e("IsInf", [x]), e("Sign", [x]), e("Softsign", [x])])},
+                          e("Add", [e("Exp", [x]), c(1.0)])])]),
+            "Relu x + Tanh(m/2)(Exp m + 1), m = Min(x, 0) (chosen)": _elu_exact},
+    "softsign": {"Where(IsInf x, Sign x, Softsign x) (before)": lambda e, c, x: e(
+        "Where", [e("IsInf", [x]), e("Sign", [x]), e("Softsign", [x])]),
+        "Softsign(Clip(x, -2**64, 2**64)) (chosen)": lambda e, c, x: e(
+            "Softsign", [e("Clip", [x, c(-(2.0 ** 64)), c(2.0 ** 64)])])},
     "tanh": {"Tanh": lambda e, c, x: e("Tanh", [x])},
     "erf": {"Erf": lambda e, c, x: e("Erf", [x])},
     "log": {"Log": lambda e, c, x: e("Log", [x])},
