@@ -7,6 +7,7 @@ WebNN operator, so quantized weights stay quantized in the graph.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -14,8 +15,8 @@ from typing import Any, Final
 import numpy as np
 from onnx import AttributeProto, NodeProto
 
-__all__ = ["KEEP_ON_WEIGHTS", "NON_DETERMINISTIC", "can_fold", "fold",
-           "output_shapes"]
+__all__ = ["FOLD_BUDGET", "KEEP_ON_WEIGHTS", "NON_DETERMINISTIC", "can_fold",
+           "fold", "fold_bytes", "fold_limit", "format_bytes", "output_shapes"]
 
 #: ops whose results are random: never folded
 NON_DETERMINISTIC: Final = frozenset({
@@ -147,3 +148,123 @@ def _empty_type() -> Any:
     from onnx import TypeProto
 
     return TypeProto()
+
+
+# ------------------------------------------------------------------ budget
+
+#: a folded result may take this many bytes beyond 8x its inputs' bytes
+#: (:func:`fold_limit`): a few hundred bytes of model must not make the
+#: importer allocate gigabytes because a node declares a huge shape
+FOLD_BUDGET: Final = 256 * 2**20
+
+#: ops whose outputs hold at most as many elements as the product of their
+#: inputs' sizes, whatever their values and attributes (broadcasting,
+#: MatMul, Gather, Concat, reductions...): no shape inference needed when
+#: that product is within the budget
+_SHAPE_BOUNDED: Final = frozenset({
+    "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh",
+    "Atan", "Atanh", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr",
+    "BitwiseXor", "Cast", "CastLike", "Ceil", "Clip", "Compress", "Concat",
+    "Cos", "Cosh", "CumSum", "DequantizeLinear", "Div", "Einsum", "Equal", "Erf",
+    "Exp", "Flatten", "Floor", "Gather", "GatherElements", "GatherND", "Gemm",
+    "Greater", "GreaterOrEqual", "Identity", "IsInf", "IsNaN", "Less",
+    "LessOrEqual", "Log", "MatMul", "Max", "Mean", "Min", "Mod", "Mul", "Neg",
+    "NonZero", "Not", "Or", "Pow", "QuantizeLinear", "Reciprocal", "ReduceL1",
+    "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+    "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu", "Reshape",
+    "Round", "ScatterElements", "ScatterND", "Shape", "Sigmoid", "Sign", "Sin",
+    "Sinh", "Size", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Sum",
+    "Tan", "Tanh", "TopK", "Transpose", "Trilu", "Unique", "Unsqueeze", "Where",
+    "Xor",
+})
+
+#: (ONNX element type, shape, value or None) of one input, None if absent
+InputSpec = tuple[int, tuple[int, ...], np.ndarray | None] | None
+
+
+def fold_limit(input_bytes: int) -> int:
+    """The most bytes a node folded from inputs of ``input_bytes`` bytes may
+    produce: :data:`FOLD_BUDGET` plus 8x the inputs (a Cast of int8 weights
+    to float64 is 8x; anything larger is made from a declared shape)."""
+    return FOLD_BUDGET + 8 * input_bytes
+
+
+def format_bytes(n: int) -> str:
+    """``n`` bytes as a short human-readable size."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _itemsize(elem: int) -> int:
+    from onnx import helper
+
+    try:
+        return int(np.dtype(helper.tensor_dtype_to_np_dtype(elem)).itemsize)
+    except (KeyError, TypeError, ValueError):
+        return 8
+
+
+def _ints(value: np.ndarray | None) -> list[int] | None:
+    if value is None or value.dtype.kind not in "iu" or value.ndim > 1:
+        return None
+    return [int(v) for v in value.reshape(-1).tolist()]
+
+
+def _prod(dims: Sequence[int]) -> int:
+    return math.prod(max(int(d), 0) for d in dims)
+
+
+def fold_bytes(node: NodeProto, inputs: Sequence[InputSpec],
+               opsets: Mapping[str, int]) -> int | None:
+    """An upper bound of the bytes :func:`fold` would allocate for the node's
+    outputs, found without evaluating it: from the inputs' values for
+    ConstantOfShape, Range, Expand and Tile, from the inputs' sizes for the
+    ops of ``_SHAPE_BOUNDED``, else from ONNX shape inference; None when it
+    cannot be told (then the node must not be folded)."""
+    present = [spec for spec in inputs if spec is not None]
+    widest = max((_itemsize(e) for e, _, _ in present), default=8)
+    op = node.op_type
+    first = inputs[0] if inputs else None
+    if op == "ConstantOfShape" and first is not None:
+        dims = _ints(first[2])
+        if dims is None:
+            return None
+        itemsize = 4
+        for a in node.attribute:
+            if a.name == "value" and a.type == AttributeProto.TENSOR:
+                itemsize = _itemsize(a.t.data_type)
+        return _prod(dims) * itemsize
+    if op == "Range" and len(present) == 3:
+        values = [v for _, _, v in present if v is not None and v.size == 1]
+        if len(values) != 3:
+            return None
+        start, limit, delta = (float(v.reshape(-1)[0]) for v in values)
+        if not all(math.isfinite(v) for v in (start, limit, delta)) or delta == 0:
+            return None
+        return max(math.ceil((limit - start) / delta), 0) * widest
+    if op in ("Expand", "Tile") and len(inputs) >= 2 and first is not None \
+            and inputs[1] is not None:
+        arg = _ints(inputs[1][2])
+        shape = list(first[1])
+        widest = _itemsize(first[0])
+        if arg is None:
+            return None
+        if op == "Tile":
+            if len(arg) != len(shape):
+                return None
+            return _prod([d * r for d, r in zip(shape, arg, strict=True)]) * widest
+        rank = max(len(shape), len(arg))
+        a = [1] * (rank - len(shape)) + shape
+        b = [1] * (rank - len(arg)) + arg
+        return _prod([max(x, y) for x, y in zip(a, b, strict=True)]) * widest
+    if op in _SHAPE_BOUNDED:
+        bound = math.prod(max(_prod(s), 1) for _, s, _ in present) + \
+            sum(_prod(s) for _, s, _ in present)
+        if bound * 8 <= FOLD_BUDGET:  # 8: a Cast may widen
+            return bound * 8
+    shapes = output_shapes(node, inputs, opsets)
+    if shapes is None:
+        return None
+    return sum(_prod(s) for s in shapes) * 8

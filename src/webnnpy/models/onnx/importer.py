@@ -53,7 +53,15 @@ from webnnpy.models.onnx.errors import (
     UnsupportedModelError,
     UnsupportedNodeError,
 )
-from webnnpy.models.onnx.folding import can_fold, fold, output_shapes
+from webnnpy.models.onnx.folding import (
+    FOLD_BUDGET,
+    can_fold,
+    fold,
+    fold_bytes,
+    fold_limit,
+    format_bytes,
+    output_shapes,
+)
 from webnnpy.models.onnx.functions import expand_function, tensor_type
 from webnnpy.models.onnx.handlers import find_handler
 from webnnpy.models.onnx.types import (
@@ -335,7 +343,8 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     node = info.proto
     present = [t for t in ins if t is not None]
     sizes = [t.value.size for t in present if t.value is not None]
-    if can_fold(node, all(t.is_const for t in present), sizes):
+    if can_fold(node, all(t.is_const for t in present), sizes) and \
+            _within_fold_budget(ctx, info, ins, opsets):
         vals = fold(node, [None if t is None else t.value for t in ins], opsets)
         if vals is not None:
             return [Tensor("", onnx_of_np(v.dtype), value=v) for v in vals], "constant"
@@ -360,6 +369,34 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     info.expanded = True
     kind = "constant" if all(t is None or t.is_const for t in outs) else "webnn"
     return outs, kind
+
+
+#: ops whose handlers build their whole result in NumPy at import: one over
+#: the fold budget is refused rather than allocated
+_MATERIALIZED = frozenset({"ConstantOfShape", "Range", "EyeLike"})
+
+
+def _within_fold_budget(ctx: ImportContext, info: NodeInfo,
+                        ins: list[Tensor | None], opsets: Mapping[str, int]) -> bool:
+    """Whether folding the node allocates at most :func:`fold_limit` bytes,
+    told from the declared shapes and small input values before anything is
+    evaluated (issue #11 D5: a 188-byte ConstantOfShape([20000, 20000]) took
+    1.6 GB).  A node over it is left to its handler (WebNN operators, run
+    time), or refused with an :class:`UnsupportedNodeError` naming the size
+    when its handler would build the result at import anyway."""
+    specs = [None if t is None else (t.onnx_type, tuple(t.shape), t.value)
+             for t in ins]
+    size = fold_bytes(info.proto, specs, opsets)
+    limit = fold_limit(sum(t.value.nbytes for t in ins
+                           if t is not None and t.value is not None))
+    if size is not None and size <= limit:
+        return True
+    if info.op_type in _MATERIALIZED:
+        what = "of unknown size" if size is None else f"of {format_bytes(size)}"
+        raise ctx.fail(f"its constant result would be {what}, over the "
+                       f"{format_bytes(limit)} an import may fold for it; the "
+                       f"model declares a shape too large to build")
+    return False
 
 
 #: ops whose output shape depends on the values of input 0
@@ -398,6 +435,9 @@ def _empty_outputs(node: NodeProto, ins: list[Tensor | None],
                                   (t.onnx_type, t.shape, t.value) for t in ins],
                            opsets)
     if shapes is not None and not any(0 in s for s in shapes):
+        return None
+    if sum(math.prod(t.shape) for t in ins if t is not None and not t.is_const) \
+            > FOLD_BUDGET // 8:  # zero stand-ins of a declared huge shape
         return None
     fill = [None if t is None else t.value if t.is_const else
             np.zeros(t.shape, np_dtype_of_onnx(t.onnx_type)) for t in ins]
