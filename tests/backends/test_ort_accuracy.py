@@ -332,6 +332,41 @@ def test_elu_whole_range(ctx, dtype, alpha):
     assert np.signbit(got[4])
 
 
+@pytest.mark.parametrize(("alpha", "beta"), [(2.5, -1.3), (0.2, 0.5)])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_linear_whole_range(ctx, dtype, alpha, beta):
+    # alpha * x + beta rounded once (alpha, beta cast to the input type); the
+    # zero crossing x = -beta / alpha is where two roundings would cancel
+    x = np.concatenate([_inputs(dtype), _near(-beta / alpha, dtype)])
+    y = _run(ctx, lambda b, x: b.linear(x, alpha=alpha, beta=beta), x)
+    a, c = float(np.array(alpha, dtype)), float(np.array(beta, dtype))
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = a * _x64(x) + c
+    ulp, atol = policy(["linear"], dtype)
+    _check(y, x, want, ulp, atol)
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(0.2, 0.5), (1 / 6, 0.5)])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_hard_sigmoid_whole_range(ctx, dtype, alpha, beta):
+    x = np.concatenate([_inputs(dtype), _near(-beta / alpha, dtype)])
+    y = _run(ctx, lambda b, x: b.hard_sigmoid(x, alpha=alpha, beta=beta), x)
+    a, c = float(np.array(alpha, dtype)), float(np.array(beta, dtype))
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = np.clip(a * _x64(x) + c, 0.0, 1.0)
+    ulp, atol = policy(["hardSigmoid"], dtype)
+    _check(y, x, want, ulp, atol)
+
+
+def _near(v: float, dtype: str, n: int = 20_000) -> np.ndarray:
+    """The ``n`` values of ``dtype`` on each side of ``v``."""
+    c = np.array(v, dtype)
+    bits = np.int32 if dtype == "float32" else np.int16
+    i = int(c.view(bits))
+    k = np.arange(i - n, i + n, dtype=np.int64)
+    return k.astype(bits).view(np.dtype(dtype))
+
+
 def _softsign(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))
