@@ -332,12 +332,14 @@ def test_elu_whole_range(ctx, dtype, alpha):
     assert np.signbit(got[4])
 
 
-@pytest.mark.parametrize(("alpha", "beta"), [(2.5, -1.3), (0.2, 0.5)])
+@pytest.mark.parametrize(("alpha", "beta"), [(2.5, -1.3), (0.2, 0.5), (-0.7, 3.1),
+                                           (3.0, 1e-3), (1.0, 0.0), (0.0, 0.25)])
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_linear_whole_range(ctx, dtype, alpha, beta):
     # alpha * x + beta rounded once (alpha, beta cast to the input type); the
     # zero crossing x = -beta / alpha is where two roundings would cancel
-    x = np.concatenate([_inputs(dtype), _near(-beta / alpha, dtype)])
+    crossing = -beta / alpha if alpha else 0.0
+    x = np.concatenate([_inputs(dtype), _near(crossing, dtype)])
     y = _run(ctx, lambda b, x: b.linear(x, alpha=alpha, beta=beta), x)
     a, c = float(np.array(alpha, dtype)), float(np.array(beta, dtype))
     with np.errstate(invalid="ignore", over="ignore"):
@@ -346,7 +348,8 @@ def test_linear_whole_range(ctx, dtype, alpha, beta):
     _check(y, x, want, ulp, atol)
 
 
-@pytest.mark.parametrize(("alpha", "beta"), [(0.2, 0.5), (1 / 6, 0.5)])
+@pytest.mark.parametrize(("alpha", "beta"), [(0.2, 0.5), (1 / 6, 0.5), (-0.3, 0.4),
+                                           (2.0, 0.0)])
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_hard_sigmoid_whole_range(ctx, dtype, alpha, beta):
     x = np.concatenate([_inputs(dtype), _near(-beta / alpha, dtype)])

@@ -11,8 +11,9 @@ decompositions where ONNX Runtime's kernels differ:
   ``slope * x`` wraps like the element-wise mul.
 - prelu whose slope broadcasts beyond the input's shape: ``Where(x >= 0, x,
   slope * x)`` (ONNX PRelu broadcasts the slope one way only).
-- linear is ``alpha * x + beta`` (Mul, Add); in float32 (and hardSigmoid's
-  ``alpha * x + beta``) computed in float64 so that it rounds once.
+- linear is ``alpha * x + beta`` (Mul, Add); in float32 it (and
+  hardSigmoid's ``alpha * x + beta``) is shifted to its zero crossing,
+  ``alpha * (x - x0) + r``, where two roundings would otherwise cancel.
 - float32 elu is ``relu(x) + alpha * tanh(m/2) * (exp(m) + 1)``, ``m =
   min(x, 0)``: ONNX Runtime's Elu cancels near 0 (see the lowering).
 - float32 sigmoid is ``1 / (1 + exp(-x))``: ONNX Runtime's Sigmoid is
@@ -188,43 +189,54 @@ def _elu32(ctx: Emitter, node: Node, x: str, alpha: float) -> None:
     ctx.emit("Add", [ctx.emit("Relu", [x]), em1], ctx.out(node))
 
 
-def _affine64(ctx: Emitter, node: Node, x: str, out: str | None = None) -> str:
-    """float32 ``alpha * x + beta`` rounded once: in float64 the product is
-    exact and the sum rounds once before the cast back."""
+def _shifted(node: Node) -> tuple[float, float, float] | None:
+    """``(alpha, x0, r)`` with ``alpha * x + beta == alpha * (x - x0) + r``:
+    x0 the float32 nearest the zero crossing ``-beta / alpha`` and ``r =
+    alpha * x0 + beta`` (tiny), all float32; None when the crossing is not a
+    finite float32 (no cancellation to avoid)."""
     alpha = float(np.float32(node.attrs["alpha"]))
     beta = float(np.float32(node.attrs["beta"]))
-    x64 = ctx.cast(x, "float64")
-    y = ctx.emit("Add", [ctx.emit("Mul", [x64, ctx.const(alpha, "float64")]),
-                         ctx.const(beta, "float64")])
-    return ctx.cast(y, "float32", out)
+    if alpha == 0.0:
+        return None
+    with np.errstate(over="ignore"):
+        x0 = np.float32(-beta / alpha)
+    if not np.isfinite(x0):
+        return None
+    r = float(np.float32(alpha * float(x0) + beta))
+    return alpha, float(x0), r
 
 
 @LOWERINGS.define("hardSigmoid")
 def _hard_sigmoid(ctx: Emitter, node: Node) -> None:
     # float32: ONNX Runtime's HardSigmoid rounds alpha * x before adding
-    # beta, which cancels near its lower corner (2.9e6 ULP off at x =
-    # -2.4999998 for alpha 0.2, beta 0.5; WPT allows 2): computed in float64
-    # and clipped after one rounding instead.  float16: HardSigmoid in
-    # float32 is exact enough (1 ULP).
+    # beta, which cancels near the lower corner (2.9e6 ULP off at x =
+    # -2.4999998 for alpha 0.2, beta 0.5; WPT allows 2).  Shifted to the
+    # corner, alpha * (x - x0) + r: x - x0 is exact near it and r is tiny, so
+    # every result rounds relatively (one Sub more; 2 ULP over every
+    # float32).  float16: HardSigmoid in float32 is within 1 ULP.
     x = ctx.input(node, "input")
-    if dtype_of(node, "input") == "float32":
-        ctx.emit("Clip", [_affine64(ctx, node, x), ctx.const(0.0, "float32"),
-                          ctx.const(1.0, "float32")], ctx.out(node))
-        return
-    ctx.emit("HardSigmoid", [x], ctx.out(node),
-             alpha=float(node.attrs["alpha"]), beta=float(node.attrs["beta"]))
+    alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
+    shift = _shifted(node) if dtype_of(node, "input") == "float32" else None
+    if shift is not None:
+        alpha, x0, beta = shift
+        x = ctx.emit("Sub", [x, ctx.const(x0, "float32")])
+    ctx.emit("HardSigmoid", [x], ctx.out(node), alpha=alpha, beta=beta)
 
 
 @LOWERINGS.define("linear")
 def _linear(ctx: Emitter, node: Node) -> None:
-    # float32 in float64 (see _affine64): Mul then Add in float32 rounds
-    # twice and cancels near the zero crossing (2e6 ULP off; WPT allows 2).
+    # float32: Mul then Add rounds twice and cancels near the zero crossing
+    # (2e6 ULP off; WPT allows 2): alpha * (x - x0) + r as in hardSigmoid.
     # float16: ONNX Runtime runs the Mul and Add in float32 and is within 1
     # ULP (tests/backends/test_ort_accuracy.py).
     dt = dtype_of(node, "input")
     x = ctx.input(node, "input")
-    if dt == "float32":
-        _affine64(ctx, node, x, ctx.out(node))
+    shift = _shifted(node) if dt == "float32" else None
+    if shift is not None:
+        alpha, x0, r = shift
+        d = ctx.emit("Sub", [x, ctx.const(x0, dt)])
+        scaled = ctx.emit("Mul", [d, ctx.const(alpha, dt)])
+        ctx.emit("Add", [scaled, ctx.const(r, dt)], ctx.out(node))
         return
     scaled = ctx.emit("Mul", [x, ctx.const(node.attrs["alpha"], dt)])
     ctx.emit("Add", [scaled, ctx.const(node.attrs["beta"], dt)], ctx.out(node))
