@@ -101,14 +101,15 @@ _ORT: dict[tuple[str, str], tuple[int, float, str]] = {
     ("cumulativeSum", "float32"): (8, 0.0, _ACC),
     ("softmax", "float32"): (8, 0.0, _ARITH),
     ("tanh", "float32"): (4, 0.0, _ARITH),
-    ("hardSigmoid", "float32"): (4, 0.0, _ARITH),
+    ("hardSigmoid", "float32"): (2, 0.0, "alpha * (x - x0) + r: 2 ULP (WPT's bound)"),
     ("hardSwish", "float32"): (2, 0.0, "m * HardSigmoid(m + 3, 1/6, 0): 2 ULP over "
                                "every float32 (WPT allows 4)"),
     ("softplus", "float32"): (2, 0.0, _ARITH),
     ("elu", "float32"): (18, FLUSH_ATOL, "tanh(x/2) * (exp(x) + 1): within WPT's "
                          "18 ULP on every float32 (ORT's Tanh, up to 207 near "
                          "2**-126)"),
-    ("linear", "float32"): (4, 2e-8, "alpha*x+beta rounds twice in float32"),
+    ("linear", "float32"): (2, 0.0, "alpha * (x - x0) + r rounds three times: 2 ULP "
+                            "(WPT's bound)"),
     ("sigmoid", "float32"): (2, FLUSH_ATOL, "1 / (1 + exp(-x)): 2 ULP on normal "
                              "results, flushes below x = -88.72 (WPT allows 34)"),
     ("sigmoid", "float16"): (2, 0.0, "ONNX Runtime's Sigmoid in float32: 2 ULP "
