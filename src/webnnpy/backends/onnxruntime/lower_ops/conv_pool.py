@@ -66,10 +66,14 @@ def _conv(ctx: Emitter, node: Node, op: str) -> None:
         x = ctx.emit("Transpose", [x], perm=_TO_NCHW)
     layouts = CONV2D_FILTER_LAYOUTS if op == "Conv" else \
         CONV_TRANSPOSE2D_FILTER_LAYOUTS
+    pads = _onnx_pads(a["padding"])
+    if op == "Conv" and any(pads) and _non_finite_constant(node.operands["filter"]):
+        x = _pad_explicitly(ctx, node, x, pads)
+        pads = [0, 0, 0, 0]
     inputs = [x, _filter(ctx, node, layouts[a["filterLayout"]])]
     if node.operands.get("bias") is not None:
         inputs.append(ctx.input(node, "bias"))
-    attrs = {"pads": _onnx_pads(a["padding"]), "strides": list(a["strides"]),
+    attrs = {"pads": pads, "strides": list(a["strides"]),
              "dilations": list(a["dilations"]), "group": a["groups"]}
     if op == "ConvTranspose":
         attrs["output_padding"] = list(a["outputPadding"])
@@ -77,6 +81,48 @@ def _conv(ctx: Emitter, node: Node, op: str) -> None:
     y = ctx.emit(op, inputs, ctx.fresh() if nhwc else out, **attrs)
     if nhwc:
         ctx.emit("Transpose", [y], out, perm=_TO_NHWC)
+
+
+#: float dtype -> (unsigned view, mask of the magnitude bits, smallest
+#: magnitude bits of an infinity or NaN)
+_NON_FINITE_BITS = {np.dtype(np.float32): (np.uint32, 0x7FFFFFFF, 0x7F800000),
+                    np.dtype(np.float16): (np.uint16, 0x7FFF, 0x7C00)}
+
+
+def _non_finite_constant(v: object) -> bool:
+    """True for a constant filter holding NaN or inf (tested on the bits:
+    one integer pass, several times faster than np.isfinite on float16)."""
+    if not isinstance(v, Value) or v.constant is None:
+        return False
+    bits = _NON_FINITE_BITS.get(v.constant.dtype)
+    if bits is None or v.constant.size == 0:
+        return False
+    view, magnitude, inf = bits
+    arr = np.ascontiguousarray(v.constant).view(view)
+    return bool(np.bitwise_and(arr, magnitude).max() >= inf)
+
+
+def _pad_explicitly(ctx: Emitter, node: Node, x: str, pads: list[int]) -> str:
+    """``x`` (NCHW) zero-padded by a Pad that stays a Pad (issue #11 D9).
+
+    Padding is zeros, and 0 * NaN and 0 * inf are NaN, so a NaN or infinite
+    filter tap over padding makes the output NaN (what the reference gives).
+    ONNX Runtime's NCHWc Conv for constant filters skips padded taps instead,
+    and its PadFusion folds a Pad feeding a Conv back into the Conv's pads: a
+    same-shape Reshape between them keeps the zeros real.  Used only for a
+    constant filter holding NaN or inf, so ordinary convolutions are lowered
+    as before (a non-constant filter runs on ORT's im2col path, which
+    multiplies the zeros).
+    """
+    v = node.operands["input"]
+    assert isinstance(v, Value)
+    top, left, bottom, right = pads
+    padded = ctx.emit("Pad", [x, ctx.ints([0, 0, top, left, 0, 0, bottom, right])],
+                      mode="constant")
+    n, c, h, w = (v.desc.shape[i] for i in (_TO_NCHW if node.attrs["inputLayout"]
+                                             == "nhwc" else [0, 1, 2, 3]))
+    return ctx.emit("Reshape", [padded, ctx.ints([n, c, h + top + bottom,
+                                                  w + left + right])])
 
 
 @LOWERINGS.define("conv2d")
