@@ -152,4 +152,31 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
     ("quantizeLinear / dequantizeLinear",
      "The steps register only input as the operator's input; webnnpy records all "
      "three operands. quantizeLinear of NaN gives 0, infinities saturate."),
+    ("maxPool2d (NaN)",
+     "The spec does not say how NaN compares. The reference propagates it, as "
+     "reduceMax does (IEEE 754 maximum): a window holding a NaN gives NaN. The "
+     "onnxruntime backend differs: ONNX Runtime's MaxPool skips NaN (the maximum of "
+     "the window's other elements; NaN when all are NaN, the lowest float32 when a "
+     "window's real elements are all NaN and the rest is padding). Patching it "
+     "with a NaN mask measured 1 to 3.5 ms on ResNet-50's single max pool (the "
+     "network runs in about 49 ms), so it is left as this documented difference."),
+    ("conv2d (padding)",
+     "Padding is zeros and the arithmetic is IEEE: a NaN or infinite filter tap "
+     "over padding gives NaN (0 * NaN, 0 * inf), on every backend."),
+    ("layerNormalization / l2Pool2d (float32 overflow)",
+     "The reference computes the mean, variance and sum of squares exactly and "
+     "rounds once. The onnxruntime backend accumulates in float32, as "
+     "implementations do: a variance or a sum of squares past the float32 maximum "
+     "(values beyond about 1.8e19) overflows, so layerNormalization of such values "
+     "gives zeros or NaN and l2Pool2d gives inf where the exact result is finite."),
+    ("softsign",
+     "softsign(+-inf) is +-1, the limit of x / (1 + |x|); the formula evaluated in "
+     "floating point gives inf / inf = NaN (Chromium's result). NaN stays NaN."),
+    ("float16 intermediates (onnxruntime backend)",
+     "A cast to float16 rounds (and overflows to inf) before the next operator on "
+     "every backend. ONNX Runtime's CPU provider has no float16 kernels for most "
+     "operators: it runs a chain of them in float32 between one pair of casts, so "
+     "the results in between are not rounded to float16 (a sum that overflows "
+     "float16 mid-chain stays finite there); rounding after each op would add two "
+     "casts per operator on float16 networks."),
 )
