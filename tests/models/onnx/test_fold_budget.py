@@ -176,3 +176,25 @@ def test_d5_fold_bytes_tells_sizes_without_evaluating():
 def test_d5_error_is_an_onnx_import_error(ctx):
     with pytest.raises(OnnxImportError, match=r"'huge'.*ConstantOfShape.*GiB"):
         wonnx.load(_constant_of_shape([20000, 20000]), context=ctx)
+
+
+def test_d5_many_nodes_under_the_budget_do_not_add_up(ctx, monkeypatch):
+    from webnnpy.models.onnx import importer
+
+    monkeypatch.setattr(folding, "FOLD_BUDGET", 64 * 1024)
+    monkeypatch.setattr(importer, "FOLD_TOTAL_BUDGET", 128 * 1024)
+    nodes, inits, sums = [], [numpy_helper.from_array(np.array([100, 100], np.int64), "s")], []
+    for i in range(5):  # five 40000-byte constants, each under 64 KiB
+        nodes += [helper.make_node("ConstantOfShape", ["s"], [f"c{i}"], name=f"big{i}",
+                                   value=numpy_helper.from_array(np.ones(1, np.float32))),
+                  helper.make_node("ReduceSum", [f"c{i}"], [f"r{i}"], keepdims=0)]
+        sums.append(f"r{i}")
+    nodes += [helper.make_node("Sum", sums, ["t"]), helper.make_node("Add", ["t", "x"], ["y"])]
+    data = _model(nodes, inits)
+    # after four folds (160000 bytes > 128 KiB) the fifth is refused
+    with pytest.raises(OnnxImportError, match=r"'big4'.*already folded 155.8 KiB"):
+        wonnx.load(data, context=ctx)
+    monkeypatch.setattr(importer, "FOLD_TOTAL_BUDGET", 256 * 1024)
+    m = wonnx.load(data, context=ctx)
+    np.testing.assert_array_equal(m.run({"x": np.array([0.5], np.float32)})["y"],
+                                  np.float32(5 * 10000 + 0.5))

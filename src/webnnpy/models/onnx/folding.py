@@ -15,8 +15,9 @@ from typing import Any, Final
 import numpy as np
 from onnx import AttributeProto, NodeProto
 
-__all__ = ["FOLD_BUDGET", "KEEP_ON_WEIGHTS", "NON_DETERMINISTIC", "can_fold",
-           "fold", "fold_bytes", "fold_limit", "format_bytes", "output_shapes"]
+__all__ = ["FOLD_BUDGET", "FOLD_TOTAL_BUDGET", "KEEP_ON_WEIGHTS",
+           "NON_DETERMINISTIC", "can_fold", "fold", "fold_bytes", "fold_limit",
+           "format_bytes", "output_shapes"]
 
 #: ops whose results are random: never folded
 NON_DETERMINISTIC: Final = frozenset({
@@ -156,6 +157,9 @@ def _empty_type() -> Any:
 #: (:func:`fold_limit`): a few hundred bytes of model must not make the
 #: importer allocate gigabytes because a node declares a huge shape
 FOLD_BUDGET: Final = 256 * 2**20
+#: what one import may fold in all beyond 8x its nodes' inputs (a model of
+#: many nodes each under :data:`FOLD_BUDGET` must not add up to gigabytes)
+FOLD_TOTAL_BUDGET: Final = 2**30
 
 #: ops whose outputs hold at most as many elements as the product of their
 #: inputs' sizes, whatever their values and attributes (broadcasting,

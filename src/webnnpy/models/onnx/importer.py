@@ -55,6 +55,7 @@ from webnnpy.models.onnx.errors import (
 )
 from webnnpy.models.onnx.folding import (
     FOLD_BUDGET,
+    FOLD_TOTAL_BUDGET,
     can_fold,
     fold,
     fold_bytes,
@@ -347,6 +348,7 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
             _within_fold_budget(ctx, info, ins, opsets):
         vals = fold(node, [None if t is None else t.value for t in ins], opsets)
         if vals is not None:
+            _count_folded(ctx, ins, vals)
             return [Tensor("", onnx_of_np(v.dtype), value=v) for v in vals], "constant"
     empties = _empty_outputs(node, ins, opsets)
     if empties is not None:
@@ -387,16 +389,36 @@ def _within_fold_budget(ctx: ImportContext, info: NodeInfo,
     specs = [None if t is None else (t.onnx_type, tuple(t.shape), t.value)
              for t in ins]
     size = fold_bytes(info.proto, specs, opsets)
-    limit = fold_limit(sum(t.value.nbytes for t in ins
-                           if t is not None and t.value is not None))
-    if size is not None and size <= limit:
+    in_bytes = sum(t.value.nbytes for t in ins if t is not None and t.value is not None)
+    limit = fold_limit(in_bytes)
+    # what folds made beyond 8x their inputs' data, over the whole import
+    # (counted by :func:`_count_folded`): many nodes each under the budget
+    # must not add up to gigabytes either
+    declared = getattr(ctx, "_fold_declared_bytes", 0)
+    if size is not None and size <= limit and declared <= FOLD_TOTAL_BUDGET:
         return True
     if info.op_type in _MATERIALIZED:
-        what = "of unknown size" if size is None else f"of {format_bytes(size)}"
-        raise ctx.fail(f"its constant result would be {what}, over the "
-                       f"{format_bytes(limit)} an import may fold for it; the "
-                       f"model declares a shape too large to build")
+        if size is None:
+            why = "the size of its constant result cannot be told"
+        elif size > limit:
+            why = (f"its constant result would take {format_bytes(size)}, over "
+                   f"the {format_bytes(limit)} an import may fold for it")
+        else:
+            why = (f"its constant result would take {format_bytes(size)}, and this "
+                   f"import has already folded {format_bytes(declared)} beyond its "
+                   f"nodes' inputs (at most {format_bytes(FOLD_TOTAL_BUDGET)})")
+        raise ctx.fail(f"{why}; the model declares shapes too large to build")
     return False
+
+
+def _count_folded(ctx: ImportContext, ins: list[Tensor | None],
+                  vals: list[np.ndarray]) -> None:
+    """Add what a fold made beyond 8x its inputs' bytes to the import's total."""
+    in_bytes = sum(t.value.nbytes for t in ins if t is not None and t.value is not None)
+    extra = max(0, sum(v.nbytes for v in vals) - 8 * in_bytes)
+    if extra:
+        total = getattr(ctx, "_fold_declared_bytes", 0) + extra
+        setattr(ctx, "_fold_declared_bytes", total)  # noqa: B010
 
 
 #: ops whose output shape depends on the values of input 0
