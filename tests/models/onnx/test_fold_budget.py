@@ -68,12 +68,25 @@ def _expand(shape: list[int]) -> bytes:
         numpy_helper.from_array(np.array(shape, np.int64), "s")])
 
 
+def _eye_like(shape: list[int]) -> bytes:
+    g = helper.make_graph(
+        [helper.make_node("EyeLike", ["x"], ["e"], name="eye"),
+         helper.make_node("Add", ["e", "x"], ["y"])], "hostile",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m.SerializeToString()
+
+
 HOSTILE = {
     "cos_20000": _constant_of_shape([20000, 20000]),
     "cos_60000": _constant_of_shape([60000, 60000]),
     "range_3e9": _range(3_000_000_000),
     "expand_20000": _expand([20000, 20000]),
     "expand_60000": _expand([60000, 60000]),
+    # EyeLike's handler builds np.eye of its (runtime) input's declared shape
+    "eye_20000": _eye_like([20000, 20000]),
 }
 
 _CHILD = textwrap.dedent("""
@@ -112,12 +125,13 @@ def test_d5_hostile_declared_sizes_load_in_bounded_memory():
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     results = report["results"]
-    for name in ("cos_20000", "cos_60000", "range_3e9"):
+    for name in ("cos_20000", "cos_60000", "range_3e9", "eye_20000"):
         kind, message = results[name]
         assert kind == "OnnxImportError", (name, kind, message)
     assert "'huge'" in results["cos_20000"][1] and "ConstantOfShape" in results["cos_20000"][1]
     assert "1.5 GiB" in results["cos_20000"][1]  # 4e8 float32 values
     assert "'long'" in results["range_3e9"][1] and "22.4 GiB" in results["range_3e9"][1]
+    assert "'eye'" in results["eye_20000"][1] and "1.5 GiB" in results["eye_20000"][1]
     # Expand maps to a WebNN operator: left to run time, nothing allocated
     # now; past WebNN's element limit the builder's own error says so
     assert results["expand_20000"] == ["ok", ""]

@@ -224,7 +224,8 @@ def fold_bytes(node: NodeProto, inputs: Sequence[InputSpec],
                opsets: Mapping[str, int]) -> int | None:
     """An upper bound of the bytes :func:`fold` would allocate for the node's
     outputs, found without evaluating it: from the inputs' values for
-    ConstantOfShape, Range, Expand and Tile, from the inputs' sizes for the
+    ConstantOfShape, Range, Expand and Tile (EyeLike: its input's shape),
+    from the inputs' sizes for the
     ops of ``_SHAPE_BOUNDED``, else from ONNX shape inference; None when it
     cannot be told (then the node must not be folded)."""
     present = [spec for spec in inputs if spec is not None]
@@ -240,6 +241,12 @@ def fold_bytes(node: NodeProto, inputs: Sequence[InputSpec],
             if a.name == "value" and a.type == AttributeProto.TENSOR:
                 itemsize = _itemsize(a.t.data_type)
         return _prod(dims) * itemsize
+    if op == "EyeLike" and first is not None:
+        itemsize = _itemsize(first[0])
+        for a in node.attribute:
+            if a.name == "dtype" and a.type == AttributeProto.INT:
+                itemsize = _itemsize(a.i)
+        return _prod(first[1]) * itemsize
     if op == "Range" and len(present) == 3:
         values = [v for _, _, v in present if v is not None and v.size == 1]
         if len(values) != 3:

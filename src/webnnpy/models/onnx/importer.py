@@ -353,6 +353,8 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     empties = _empty_outputs(node, ins, opsets)
     if empties is not None:
         return empties, "constant"
+    if info.op_type == "EyeLike":  # its handler builds np.eye of the input's shape
+        _within_fold_budget(ctx, info, ins, opsets)
     handler, why = find_handler(info.domain, info.op_type, info.version)
     declined: UnsupportedNodeError | None = None
     if handler is not None:
