@@ -212,3 +212,27 @@ def test_d5_many_nodes_under_the_budget_do_not_add_up(ctx, monkeypatch):
     m = wonnx.load(data, context=ctx)
     np.testing.assert_array_equal(m.run({"x": np.array([0.5], np.float32)})["y"],
                                   np.float32(5 * 10000 + 0.5))
+
+
+def test_d5_sparse_initializer_declaring_a_huge_dense_shape_is_refused(ctx):
+    values = numpy_helper.from_array(np.array([1.0], np.float32), "w")
+    indices = numpy_helper.from_array(np.array([5], np.int64), "w_idx")
+    sp = helper.make_sparse_tensor(values, indices, [60000, 60000])
+    g = helper.make_graph([helper.make_node("Add", ["w", "x"], ["y"])], "sparse",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          sparse_initializer=[sp])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    with pytest.raises(OnnxImportError, match=r"sparse initializer 'w'.*13.4 GiB"):
+        wonnx.load(m.SerializeToString(), context=ctx)
+    # a small one still densifies: value 1 at flat index 5 of a [2, 3]
+    small = helper.make_sparse_tensor(values, indices, [2, 3])
+    del g.sparse_initializer[:]
+    g.sparse_initializer.append(small)
+    g.input[0].CopyFrom(helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3]))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    out = wonnx.load(m.SerializeToString(), context=ctx).run(
+        {"x": np.zeros((2, 3), np.float32)})["y"]
+    np.testing.assert_array_equal(out, np.array([[0, 0, 0], [0, 0, 1]], np.float32))

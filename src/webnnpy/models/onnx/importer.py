@@ -225,6 +225,14 @@ def initializers_of(graph: GraphProto) -> dict[str, np.ndarray]:
     out = {t.name: _const_of_initializer(t) for t in graph.initializer}
     for sp in graph.sparse_initializer:
         values = numpy_helper.to_array(sp.values)
+        size = math.prod(max(int(d), 0) for d in sp.dims) * values.dtype.itemsize
+        limit = fold_limit(values.nbytes + 8 * math.prod(sp.indices.dims))
+        if size > limit:  # never allocate what a file merely declares
+            raise UnsupportedModelError(
+                f"sparse initializer {sp.values.name!r}: its dense form "
+                f"{list(sp.dims)} would take {format_bytes(size)} for "
+                f"{values.size} stored values, over the {format_bytes(limit)} an "
+                f"import may make of it")
         dense = np.zeros(math.prod(sp.dims), dtype=values.dtype)
         idx = numpy_helper.to_array(sp.indices)
         if idx.ndim == 2:
