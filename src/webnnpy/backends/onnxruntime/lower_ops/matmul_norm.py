@@ -32,6 +32,10 @@ LOWERINGS = LoweringTable()
 EXCLUDE: Exclude = {}
 
 
+#: ops that ONNX Runtime folds a following Add/Mul/BatchNormalization into
+_CONVS = ("conv2d", "convTranspose2d")
+
+
 def _opt(ctx: Emitter, node: Node, arg: str) -> str | None:
     return ctx.input(node, arg) if node.operands.get(arg) is not None else None
 
@@ -131,6 +135,26 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
                    else np.full(n, 1.0 if a == "scale" else 0.0))
                for a in data}
         k = f64["scale"] / np.sqrt(f64["variance"] + eps)
+        v = node.operands["input"]
+        assert isinstance(v, Value)
+        after_conv = v.producer is not None and v.producer.op in _CONVS
+        if len(shape) == 4 and axis == 1 and dt == "float32" and not after_conv:
+            # Not after a convolution (DenseNet's BatchNorm after a Concat,
+            # pre-activation blocks): two channel-wise 1x1 convolutions,
+            # x * 1 + (-mean), then * k + bias - the same two roundings - which
+            # ONNX Runtime keeps in its blocked (NCHWc) layout with a
+            # following ReLU fused, where an Add and a BatchNormalization make
+            # it reorder the tensor out of that layout and back (DenseNet-121:
+            # 61 such round trips).  A Conv is never folded into another Conv,
+            # so the statistics are not folded into x * k + (bias - mean * k),
+            # which cancels.
+            ch = (n, 1, 1, 1)
+            y = ctx.emit("Conv", [xf, ctx.const(np.ones(n), "float32", ch),
+                                  ctx.const(-f64["mean"], "float32", (n,))],
+                         group=n)
+            ctx.emit("Conv", [y, ctx.const(k, "float32", ch),
+                              ctx.const(f64["bias"], "float32", (n,))], r, group=n)
+            return
         y = ctx.emit("Add", [xf, ctx.const(-f64["mean"], "float32", along)])
         if len(shape) >= 2 and axis == 1:
             # (x - mean) * k + bias as ONNX BatchNormalization with mean 0,
