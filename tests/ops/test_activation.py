@@ -378,3 +378,19 @@ def test_clamp_scalar(context):
     out = run(context, lambda g, x: g.clamp(x, min_value=0, max_value=1),
               {"x": np.array(-3, np.int32)})
     assert_exact(out, np.array(0, np.int32))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_d9_clamp_nan_bound_is_not_applied(context, dtype):
+    # Issue #11 D9: the spec's steps are silent on a NaN bound; WPT expects
+    # it ignored (hand-computed: only the other bound applies).
+    x = np.array([-np.inf, -1.5, 0.25, 2.0, np.inf, np.nan], dtype)
+    out = run(context, lambda g, x: g.clamp(x, min_value=math.nan, max_value=1),
+              {"x": x})
+    assert_exact(out, [-np.inf, -1.5, 0.25, 1, 1, np.nan], dtype)
+    out = run(context, lambda g, x: g.clamp(x, min_value=-1, max_value=math.nan),
+              {"x": x})
+    assert_exact(out, [-1, -1, 0.25, 2.0, np.inf, np.nan], dtype)
+    out = run(context, lambda g, x: g.clamp(x, min_value=math.nan,
+                                            max_value=math.nan), {"x": x})
+    assert_exact(out, x, dtype)

@@ -260,3 +260,12 @@ def test_chain_with_constants(context):
     out = run(context, lambda g, x, c: g.mul(g.add(x, c), g.neg(c)),
               {"x": x, "c": c}, constants={"c"})
     assert_exact(out, [-0.75, -0.5625, -0.390625], np.float32)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_d9_sign_of_nan_is_nan(context, dtype):
+    # Issue #11 D9: sign(NaN) is NaN (the reference's and float32 ORT's);
+    # ONNX Runtime's float16 Sign gave 0.
+    x = np.array([np.nan, -np.nan, -0.0, 0.0, 3, -2, np.inf, -np.inf], dtype)
+    out = run(context, lambda g, x: g.sign(x), {"x": x})
+    assert_exact(out, [np.nan, np.nan, 0, 0, 1, -1, 1, -1], dtype)

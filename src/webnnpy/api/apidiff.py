@@ -172,6 +172,11 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
     ("softsign",
      "softsign(+-inf) is +-1, the limit of x / (1 + |x|); the formula evaluated in "
      "floating point gives inf / inf = NaN (Chromium's result). NaN stays NaN."),
+    ("clamp with a NaN bound",
+     "The steps are silent on a NaN minValue or maxValue (min <= max is false, so "
+     "nothing throws). A NaN bound is not applied, on every backend: WPT expects "
+     "that, and ONNX Runtime's Clip and Chromium do it. (Emulated with max/min as "
+     "the spec's note does, a NaN bound would make every element NaN.)"),
     ("float16 intermediates (onnxruntime backend)",
      "A cast to float16 rounds (and overflows to inf) before the next operator on "
      "every backend. ONNX Runtime's CPU provider has no float16 kernels for most "

@@ -174,10 +174,17 @@ def _prelu(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
 def _clamp(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     # The bounds are already cast to the input's type (exact Python ints for
     # 64-bit integers), so min/max in that type is exact.
+    # A NaN bound (floats only; integers cast NaN to 0) is not applied: the
+    # spec's steps are silent on NaN, and WPT expects the bound ignored, as
+    # ONNX Runtime's Clip and Chromium do (docs/differences.md).
     v = x["input"]
     lo = np.array(node.attrs["minValue"], dtype=v.dtype)
     hi = np.array(node.attrs["maxValue"], dtype=v.dtype)
-    return [np.asarray(np.minimum(np.maximum(v, lo), hi))]
+    if not np.isnan(lo):
+        v = np.maximum(v, lo)
+    if not np.isnan(hi):
+        v = np.minimum(v, hi)
+    return [np.asarray(v)]
 
 
 @KERNELS.define("softmax")

@@ -191,4 +191,10 @@ def _unary(ctx: Emitter, node: Node) -> None:
         neg = ctx.cast(ctx.emit("Less", [x, ctx.const(0, dt)]), dt)
         ctx.emit("Sub", [pos, neg], ctx.out(node))
         return
+    if node.op == "sign" and dt == "float16":
+        # ONNX Runtime's float16 Sign gives 0 for NaN; its float32 Sign keeps
+        # NaN (and float16 -> float32 -> float16 is exact for -1, 0, 1, NaN)
+        ctx.cast(ctx.emit("Sign", [ctx.cast(x, "float32")]), "float16",
+                 ctx.out(node))
+        return
     ctx.emit(_UNARY[node.op], [x], ctx.out(node))
