@@ -41,7 +41,7 @@ import numpy as np
 
 from webnnpy.models._cli import ArgumentParser, UsageError, positional_after, user_error
 from webnnpy.models.onnx.dims import parse_dims as _parse_dims
-from webnnpy.models.onnx.errors import InvalidDimsError
+from webnnpy.models.onnx.errors import ExternalDataError, InvalidDimsError
 
 if TYPE_CHECKING:
     from onnx import ModelProto
@@ -181,7 +181,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _load_error(e: BaseException, model: str) -> str | None:
     """A one-line message for an exception of loading ``model`` that is the
     file's fault (external data outside its folder, missing...), else None."""
-    if type(e).__name__ == "ValidationError":
+    if type(e).__name__ == "ValidationError" or isinstance(e, ExternalDataError):
         return f"{model}: {e}"
     if isinstance(e, OSError):
         return user_error(e)
@@ -503,6 +503,8 @@ def run_main(argv: Sequence[str]) -> int:
                   f"{ctx.backend}")
     except InvalidDimsError as e:
         return step.fail("run", dims_message(e), 2)
+    except ExternalDataError as e:  # the file's fault: a user error
+        return step.fail("run", f"{args.model}: {e}", 2)
     except (OnnxImportError, DOMException, TypeError) as e:
         return step.fail("run", str(e), 1)
     except Exception as e:

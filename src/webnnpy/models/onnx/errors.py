@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "ExternalDataError",
     "InvalidDimsError",
     "NeedsConstantError",
     "OnnxImportError",
@@ -25,6 +26,11 @@ class OnnxImportError(Exception):
 class UnsupportedModelError(OnnxImportError):
     """A model-level problem: a free dimension with no value, an input of a
     type WebNN lacks, an unknown opset domain..."""
+
+
+class ExternalDataError(UnsupportedModelError):
+    """The model's external data lies outside its folder, or is missing: the
+    file's fault, not a limit of WebNN."""
 
 
 class InvalidDimsError(UnsupportedModelError, TypeError, ValueError):

@@ -48,6 +48,7 @@ from webnnpy.models.onnx.convert import (
 )
 from webnnpy.models.onnx.dims import check_dims
 from webnnpy.models.onnx.errors import (
+    ExternalDataError,
     NeedsConstantError,
     OnnxImportError,
     UnsupportedModelError,
@@ -81,6 +82,7 @@ __all__ = [
     "NodeOutcome",
     "assign_outputs",
     "bind_input",
+    "check_external_paths",
     "convert_node",
     "initializers",
     "input_specs",
@@ -99,6 +101,54 @@ ModelLike = str | os.PathLike[str] | bytes | ModelProto
 # ------------------------------------------------------------------ model
 
 
+def _external_tensors(g: onnx.GraphProto) -> list[onnx.TensorProto]:
+    """Every tensor of ``g`` and its sub-graphs whose data is external."""
+    out = [t for t in g.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+    out += [t.values for t in g.sparse_initializer
+            if t.values.data_location == onnx.TensorProto.EXTERNAL]
+    for node in g.node:
+        for a in node.attribute:
+            if a.HasField("t") and a.t.data_location == onnx.TensorProto.EXTERNAL:
+                out.append(a.t)
+            out += [t for t in a.tensors
+                    if t.data_location == onnx.TensorProto.EXTERNAL]
+            if a.HasField("g"):
+                out += _external_tensors(a.g)
+            for sub in a.graphs:
+                out += _external_tensors(sub)
+    return out
+
+
+def check_external_paths(proto: ModelProto, base_dir: str | os.PathLike[str]
+                         ) -> None:
+    """Refuse external data that lies outside ``base_dir`` (an absolute
+    location, ``..`` or a symbolic link leading out) or does not exist, with
+    an :class:`ExternalDataError` naming the tensor, whatever the
+    installed onnx version checks itself."""
+    root = Path(base_dir).resolve()
+    for t in _external_tensors(proto.graph):
+        where = {e.key: e.value for e in t.external_data}.get("location", "")
+        if not where or Path(where).is_absolute() or Path(where).drive:
+            raise ExternalDataError(
+                f"tensor {t.name!r}: external data location {where!r} is not a "
+                f"path relative to the model's folder")
+        target = (root / where).resolve()
+        if target != root and root not in target.parents:
+            raise ExternalDataError(
+                f"tensor {t.name!r}: external data {where!r} lies outside the "
+                f"model's folder {str(root)!r}")
+        if not target.is_file():
+            raise ExternalDataError(
+                f"tensor {t.name!r}: external data file {where!r} does not exist "
+                f"in {str(root)!r}")
+
+
+def _load_external(proto: ModelProto, base_dir: str | os.PathLike[str]) -> None:
+    check_external_paths(proto, base_dir)
+    from onnx.external_data_helper import load_external_data_for_model
+    load_external_data_for_model(proto, str(base_dir))
+
+
 def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
                ) -> ModelProto:
     """A ModelProto with its external data loaded and local functions inlined.
@@ -111,20 +161,17 @@ def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
         if base_dir is not None:
             proto = ModelProto()
             proto.CopyFrom(model)
-            from onnx.external_data_helper import load_external_data_for_model
-            load_external_data_for_model(proto, str(base_dir))
+            _load_external(proto, base_dir)
     elif isinstance(model, bytes | bytearray):
         proto = onnx.load_from_string(bytes(model))
         if base_dir is not None:
-            from onnx.external_data_helper import load_external_data_for_model
-            load_external_data_for_model(proto, str(base_dir))
+            _load_external(proto, base_dir)
     else:
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"ONNX model {str(path)!r} does not exist")
         proto = _read_model(path)
-        from onnx.external_data_helper import load_external_data_for_model
-        load_external_data_for_model(proto, str(base_dir or path.parent))
+        _load_external(proto, base_dir or path.parent)
     if proto.functions:
         from onnx import inliner
         proto = inliner.inline_local_functions(proto)
