@@ -254,8 +254,12 @@ class OrtBackend(Backend):
         return t
 
     def write(self, buffer: OrtTensor, data: np.ndarray) -> None:
-        if buffer.array is not None:
-            np.copyto(buffer.array, data.reshape(buffer.array.shape), casting="no")
+        arr = buffer.array
+        if arr is not None:
+            if data.dtype is arr.dtype and data.shape == arr.shape:
+                arr[...] = data  # compute()'s exact arrays: one plain copy
+                return
+            np.copyto(arr, data.reshape(arr.shape), casting="no")
             return
         try:
             buffer.value.update_inplace(np.ascontiguousarray(
