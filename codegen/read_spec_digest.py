@@ -160,12 +160,29 @@ def enums_module(table: dict) -> str:
 
 
 def main() -> int:
-    src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIGEST
-    table = build_table(json.loads(src.read_text()))
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Generate src/webnnpy/_spec/"
+                                 "api_table.json and src/webnnpy/enums.py from the "
+                                 "spec digest.")
+    ap.add_argument("digest", nargs="?", type=Path, default=DEFAULT_DIGEST,
+                    help=f"the digest's spec_ops.json (default: {DEFAULT_DIGEST})")
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 "
+                    "and name each file that differs from what would be written")
+    args = ap.parse_args()
+    if not args.digest.exists():
+        print(f"read_spec_digest: {args.digest} does not exist", file=sys.stderr)
+        return 2
+    table = build_table(json.loads(args.digest.read_text()))
     text = json.dumps(table, indent=1, sort_keys=False) + "\n"
     enums = enums_module(table)
-    if "--check" in sys.argv:
-        return 0 if OUT.read_text() == text and ENUMS_PY.read_text() == enums else 1
+    if args.check:
+        stale = [str(p.relative_to(ROOT)) for p, want in ((OUT, text),
+                                                          (ENUMS_PY, enums))
+                 if p.read_text() != want]
+        for name in stale:
+            print(f"{name} is out of date: run python codegen/read_spec_digest.py")
+        return 1 if stale else 0
     OUT.write_text(text)
     ENUMS_PY.write_text(enums)
     print(f"wrote {OUT.relative_to(ROOT)}: {len(table['ops'])} ops, "
