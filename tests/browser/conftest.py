@@ -8,7 +8,7 @@ The browser is optional (``webnnpy browser install``).  ``WEBNNPY_BROWSER``:
   skip, saying so);
 - ``require``: like ``install``, but a browser that cannot be installed or
   started fails the tests instead of skipping them (for CI jobs that must
-  run them).
+  run them).  Under ``CI=true`` the same holds whatever the mode.
 
 ``WEBNNPY_BROWSER_DIR`` chooses the install folder.
 """
@@ -26,9 +26,13 @@ from webnnpy.browser import Browser, BrowserError, BrowserNotInstalledError, ins
 MODE = os.environ.get("WEBNNPY_BROWSER", "").strip().lower()
 
 
+#: under CI=true the browser is a required part: unavailable fails
+CI = os.environ.get("CI", "").strip().lower() == "true"
+
+
 def _unavailable(why: str) -> None:
-    if MODE == "require":
-        pytest.fail(f"WEBNNPY_BROWSER=require but {why}")
+    if MODE == "require" or CI:
+        pytest.fail(f"{'CI=true' if CI else 'WEBNNPY_BROWSER=require'} but {why}")
     pytest.skip(why)
 
 
