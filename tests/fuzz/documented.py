@@ -1,0 +1,86 @@
+"""The documented backend differences the differential fuzzer must not report.
+
+One table: each entry names the ``docs/differences.md`` entry (its bold
+title) it relies on, the backends it applies to, and a predicate over the
+disagreeing op (its name, data type, and the values of its operands as the
+backend fed them).  An op-level disagreement that matches an entry is counted
+under that entry instead of reported; anything else is a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["DOCUMENTED", "F16_CHAIN", "Documented", "match"]
+
+
+@dataclass(frozen=True)
+class Documented:
+    """A documented difference: ``differences_md`` is the entry's title in
+    docs/differences.md; ``applies(op, dtype, inputs)`` says whether a
+    disagreement of ``op`` on those operand values is this difference."""
+
+    name: str
+    differences_md: str
+    backends: tuple[str, ...]
+    applies: Callable[[str, str, Sequence[np.ndarray]], bool]
+
+
+def _max_abs(inputs: Sequence[np.ndarray]) -> float:
+    m = 0.0
+    for a in inputs:
+        if a.dtype.kind == "f" and a.size:
+            fin = np.abs(a[np.isfinite(a)].astype(np.float64))
+            if fin.size:
+                m = max(m, float(fin.max()))
+    return m
+
+
+def _has_nan(inputs: Sequence[np.ndarray]) -> bool:
+    return any(a.dtype.kind == "f" and bool(np.isnan(a).any()) for a in inputs)
+
+
+_SUMS = ("reduceSum", "reduceMean", "reduceL1", "reduceL2", "reduceSumSquare",
+         "reduceLogSum", "reduceLogSumExp", "reduceProduct", "cumulativeSum",
+         "matmul", "gemm", "conv2d", "convTranspose2d", "averagePool2d",
+         "batchNormalization", "instanceNormalization", "softmax",
+         "gru", "gruCell", "lstm", "lstmCell")
+
+#: float32 magnitude beyond which a float32 sum of squares (or a sum of a few
+#: values) can overflow while the float64 reference stays finite
+_BIG32 = 1e18
+
+DOCUMENTED: tuple[Documented, ...] = (
+    Documented(
+        "maxPool2d skips NaN on ONNX Runtime", "maxPool2d (NaN)", ("onnxruntime",),
+        lambda op, dt, ins: op == "maxPool2d" and _has_nan(ins)),
+    Documented(
+        "float32 variance / sum of squares overflow on ONNX Runtime",
+        "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime",),
+        lambda op, dt, ins: (op in ("layerNormalization", "l2Pool2d")
+                             and dt == "float32" and _max_abs(ins) > _BIG32)),
+    Documented(
+        "float32 accumulator overflow on ONNX Runtime (reference sums in float64)",
+        "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime",),
+        lambda op, dt, ins: (op in _SUMS and dt == "float32"
+                             and _max_abs(ins) > _BIG32)),
+)
+
+#: results that depend on which values are outputs, in a graph with float16
+#: intermediates: ONNX Runtime runs a float16 chain in float32
+F16_CHAIN = Documented(
+    "float16 intermediates not rounded between ops on ONNX Runtime",
+    "float16 intermediates (onnxruntime backend)", ("onnxruntime",),
+    lambda op, dt, ins: True)
+
+
+def match(backend: str, op: str, dtype: str, inputs: Sequence[np.ndarray]
+          ) -> Documented | None:
+    """The documented difference a disagreement of ``op`` is, or None."""
+    for d in DOCUMENTED:
+        if backend in d.backends and d.applies(op, dtype, inputs):
+            return d
+    return None

@@ -1,0 +1,497 @@
+"""Malformed and hostile ONNX files for the importer.
+
+A few small valid models (an MLP, a convolution, a shape computation that
+import folds, an If, a model with external data) are broken in every way a
+careless tool or an attacker would: truncated and flipped bytes, huge or
+negative declared dimensions, initializers whose data does not match their
+shape, cycles, deep If/Loop nesting, external data outside the model's folder
+or missing.  ``webnnpy.models.onnx.load`` and ``inspect`` must succeed or
+raise an ``OnnxImportError`` (a subclass), within bounded time and memory.
+
+Cases run in a child process (``python -m tests.fuzz.onnx_files --worker``)
+whose address space is capped (``RLIMIT_AS``) at :data:`HEADROOM` above what
+it holds after its imports, each under a SIGALRM time limit; the child
+reports each case's outcome as one JSON line.
+
+``python -m tests.fuzz onnx --minutes N [--seed S]`` runs random mutations
+for N minutes; ``tests/test_fuzz_importer.py`` runs the named cases and a
+fixed number of mutations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CASE_SECONDS",
+    "HEADROOM",
+    "Case",
+    "base_models",
+    "main",
+    "mutations",
+    "named_cases",
+    "run_cases",
+]
+
+#: address space the child may use beyond what it holds after its imports
+HEADROOM = 1536 << 20
+#: time one case (load + inspect) may take
+CASE_SECONDS = 20
+
+
+# ------------------------------------------------------------------ models
+
+
+def _onnx() -> Any:
+    import onnx
+    return onnx
+
+
+def _model(nodes: list[Any], inputs: list[Any], outputs: list[Any],
+           inits: list[Any] = (), opset: int = 17) -> Any:
+    onnx = _onnx()
+    from onnx import helper
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    del onnx
+    return m
+
+
+def _vi(name: str, shape: Any, elem: int | None = None) -> Any:
+    from onnx import TensorProto, helper
+    return helper.make_tensor_value_info(name, elem or TensorProto.FLOAT, shape)
+
+
+def _init(name: str, arr: np.ndarray) -> Any:
+    from onnx import numpy_helper
+    return numpy_helper.from_array(arr, name)
+
+
+def base_models() -> dict[str, Any]:
+    """Small valid models, by name."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(0)
+    f = np.float32
+    mlp = _model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"], name="mm"),
+         helper.make_node("Add", ["m", "b"], ["a"], name="add"),
+         helper.make_node("Relu", ["a"], ["y"], name="relu")],
+        [_vi("x", [2, 4])], [_vi("y", [2, 3])],
+        [_init("w", rng.standard_normal((4, 3)).astype(f)),
+         _init("b", rng.standard_normal(3).astype(f))])
+    conv = _model(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("MaxPool", ["c"], ["y"], name="pool", kernel_shape=[2, 2])],
+        [_vi("x", [1, 2, 4, 4])], [_vi("y", [1, 3, 2, 2])],
+        [_init("w", rng.standard_normal((3, 2, 3, 3)).astype(f))])
+    shape = _model(
+        [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+         helper.make_node("Gather", ["s", "i"], ["d"], name="gather", axis=0),
+         helper.make_node("Concat", ["d", "m1"], ["ns"], name="concat", axis=0),
+         helper.make_node("Reshape", ["x", "ns"], ["y"], name="reshape")],
+        [_vi("x", ["batch", 2, 3])], [_vi("y", None)],
+        [_init("i", np.array([0], np.int64)), _init("m1", np.array([-1], np.int64))])
+    then_g = helper.make_graph([helper.make_node("Neg", ["x"], ["t"])], "then", [],
+                               [_vi("t", [3])])
+    else_g = helper.make_graph([helper.make_node("Abs", ["x"], ["e"])], "else", [],
+                               [_vi("e", [3])])
+    cond = _model(
+        [helper.make_node("If", ["c"], ["y"], name="if", then_branch=then_g,
+                          else_branch=else_g)],
+        [_vi("x", [3])], [_vi("y", [3])], [_init("c", np.array(True))])
+    loop_body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+         helper.make_node("Add", ["acc_in", "x"], ["acc_out"])], "body",
+        [_vi("iter", [], TensorProto.INT64), _vi("cond_in", [], TensorProto.BOOL),
+         _vi("acc_in", [3])],
+        [_vi("cond_out", [], TensorProto.BOOL), _vi("acc_out", [3])])
+    loop = _model(
+        [helper.make_node("Loop", ["n", "t", "z"], ["y"], name="loop", body=loop_body)],
+        [_vi("x", [3])], [_vi("y", [3])],
+        [_init("n", np.array(3, np.int64)), _init("t", np.array(True)),
+         _init("z", np.zeros(3, f))])
+    return {"mlp": mlp, "conv": conv, "shape": shape, "if": cond, "loop": loop}
+
+
+# ------------------------------------------------------------------ cases
+
+
+class Case:
+    """One file to import: ``make(folder)`` writes what it needs under
+    ``folder`` and returns the model argument for load/inspect (a path or
+    bytes) and the load keyword arguments."""
+
+    def __init__(self, name: str, make: Callable[[Path], tuple[Any, dict]]) -> None:
+        self.name = name
+        self.make = make
+
+
+def _bytes_case(name: str, data: bytes, **kw: Any) -> Case:
+    return Case(name, lambda d: (data, kw))
+
+
+def _file_case(name: str, data: bytes, files: dict[str, bytes] | None = None,
+               **kw: Any) -> Case:
+    def make(folder: Path) -> tuple[Any, dict]:
+        sub = folder / "model"
+        sub.mkdir(exist_ok=True)
+        for rel, content in (files or {}).items():
+            p = (sub / rel)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(content)
+        path = sub / "model.onnx"
+        path.write_bytes(data)
+        return str(path), kw
+
+    return Case(name, make)
+
+
+def _external(location: str, *, offset: int | None = None,
+              length: int | None = None) -> bytes:
+    """The MLP with its weight ``w`` as external data at ``location``."""
+    from onnx import TensorProto
+    m = base_models()["mlp"]
+    w = m.graph.initializer[0]
+    w.ClearField("float_data")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    entries = {"location": location}
+    if offset is not None:
+        entries["offset"] = str(offset)
+    if length is not None:
+        entries["length"] = str(length)
+    for k, v in entries.items():
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    return m.SerializeToString()
+
+
+def _nested_if(depth: int) -> bytes:
+    from onnx import helper
+    inner = helper.make_graph([helper.make_node("Neg", ["x"], ["o0"])], "leaf", [],
+                              [_vi("o0", [3])])
+    for k in range(1, depth + 1):
+        other = helper.make_graph([helper.make_node("Abs", ["x"], [f"a{k}"])],
+                                  f"e{k}", [], [_vi(f"a{k}", [3])])
+        node = helper.make_node("If", ["c"], [f"o{k}"], then_branch=inner,
+                                else_branch=other)
+        inner = helper.make_graph([node], f"t{k}", [], [_vi(f"o{k}", [3])])
+    m = _model(list(inner.node), [_vi("x", [3])], [_vi(f"o{depth}", [3])],
+               [_init("c", np.array(True))])
+    return m.SerializeToString()
+
+
+def _nested_loop(depth: int, trip: int) -> bytes:
+    from onnx import TensorProto, helper
+    body = None
+    for k in range(depth):
+        nodes = [helper.make_node("Identity", [f"ci{k}"], [f"co{k}"])]
+        if body is None:
+            nodes.append(helper.make_node("Add", [f"ai{k}", "x"], [f"ao{k}"]))
+        else:
+            nodes.append(helper.make_node("Loop", ["n", "t", f"ai{k}"], [f"ao{k}"],
+                                          body=body))
+        body = helper.make_graph(
+            nodes, f"b{k}",
+            [_vi(f"it{k}", [], TensorProto.INT64), _vi(f"ci{k}", [], TensorProto.BOOL),
+             _vi(f"ai{k}", [3])],
+            [_vi(f"co{k}", [], TensorProto.BOOL), _vi(f"ao{k}", [3])])
+    m = _model([helper.make_node("Loop", ["n", "t", "z"], ["y"], body=body)],
+               [_vi("x", [3])], [_vi("y", [3])],
+               [_init("n", np.array(trip, np.int64)), _init("t", np.array(True)),
+                _init("z", np.zeros(3, np.float32))])
+    return m.SerializeToString()
+
+
+def named_cases() -> list[Case]:
+    """The hand-made hostile cases."""
+    from onnx import TensorProto, helper, numpy_helper
+    base = base_models()
+    mlp = base["mlp"].SerializeToString()
+    cases: list[Case] = []
+    add = cases.append
+    # not ONNX at all
+    add(_bytes_case("empty bytes", b""))
+    add(_bytes_case("text", b"hello, this is not a model\n" * 10))
+    add(_bytes_case("npy header", b"\x93NUMPY\x01\x00v\x00{'descr': '<f4'}"))
+    add(_file_case("empty file", b""))
+    add(_file_case("garbage file", bytes(range(256)) * 8))
+    for k in (1, 7, len(mlp) // 3, len(mlp) // 2, len(mlp) - 5, len(mlp) - 1):
+        add(_bytes_case(f"mlp truncated to {k} bytes", mlp[:k]))
+        add(_file_case(f"mlp file truncated to {k} bytes", mlp[:k]))
+    # huge, zero and negative declared dims
+    for dims in ([1 << 40, 4], [10**12, 10**12], [-5, 4], [0, 4], [2, 1 << 62],
+                 ["n", 4]):
+        m = base_models()["mlp"]
+        m.graph.input[0].type.tensor_type.shape.Clear()
+        for d in dims:
+            dim = m.graph.input[0].type.tensor_type.shape.dim.add()
+            if isinstance(d, str):
+                dim.dim_param = d
+            else:
+                dim.dim_value = d
+        add(_bytes_case(f"input dims {dims}", m.SerializeToString()))
+    add(_bytes_case("dims= huge", mlp, dims={"x": [1 << 40, 4]}))
+    m = base_models()["shape"]
+    add(_bytes_case("free dim batch=2**40", m.SerializeToString(),
+                    dims={"batch": 1 << 40}))
+    add(_bytes_case("free dim batch=-3", m.SerializeToString(), dims={"batch": -3}))
+    # an initializer whose declared dims do not match its data
+    for dims in ([1 << 40, 3], [4, 3, 1 << 30], [0, 3], [7, 3]):
+        m = base_models()["mlp"]
+        w = m.graph.initializer[0]
+        del w.dims[:]
+        w.dims.extend(dims)
+        add(_bytes_case(f"initializer w dims {dims}, 12 values", m.SerializeToString()))
+    m = base_models()["mlp"]
+    m.graph.initializer[0].data_type = TensorProto.DOUBLE
+    add(_bytes_case("initializer raw data of the wrong type size", m.SerializeToString()))
+    m = base_models()["mlp"]
+    m.graph.initializer[0].data_type = TensorProto.STRING
+    add(_bytes_case("initializer of type string", m.SerializeToString()))
+    m = base_models()["mlp"]
+    m.graph.initializer[0].data_type = 999
+    add(_bytes_case("initializer of an unknown type", m.SerializeToString()))
+    # folding what a file merely declares (issue #11 D5)
+    for shape in ([20000, 20000], [60000, 60000], [1 << 31, 1 << 31]):
+        add(_bytes_case(f"ConstantOfShape {shape}", _model(
+            [helper.make_node("ConstantOfShape", ["s"], ["c"], name="huge",
+                              value=numpy_helper.from_array(np.ones(1, np.float32))),
+             helper.make_node("ReduceSum", ["c"], ["r"], keepdims=0),
+             helper.make_node("Add", ["r", "x"], ["y"])],
+            [_vi("x", [1])], [_vi("y", None)],
+            [_init("s", np.array(shape, np.int64))]).SerializeToString()))
+    add(_bytes_case("Range(0, 3e9)", _model(
+        [helper.make_node("Range", ["a", "b", "d"], ["c"], name="long"),
+         helper.make_node("ReduceSum", ["c"], ["r"], keepdims=0),
+         helper.make_node("Cast", ["r"], ["rf"], to=TensorProto.FLOAT),
+         helper.make_node("Add", ["rf", "x"], ["y"])],
+        [_vi("x", [1])], [_vi("y", None)],
+        [_init(n, np.array(v, np.int64)) for n, v in
+         (("a", 0), ("b", 3 * 10**9), ("d", 1))]).SerializeToString()))
+    for op, extra in (("Expand", np.array([1 << 20, 1 << 20], np.int64)),
+                      ("Tile", np.array([1 << 30], np.int64)),
+                      ("Reshape", np.array([1 << 40, -1], np.int64))):
+        add(_bytes_case(f"{op} to a huge shape", _model(
+            [helper.make_node(op, ["x", "s"], ["y"], name=op.lower())],
+            [_vi("x", [1])], [_vi("y", None)], [_init("s", extra)]
+        ).SerializeToString()))
+    # cycles
+    add(_bytes_case("two nodes in a cycle", _model(
+        [helper.make_node("Add", ["x", "b"], ["a"], name="n1"),
+         helper.make_node("Relu", ["a"], ["b"], name="n2"),
+         helper.make_node("Identity", ["a"], ["y"], name="n3")],
+        [_vi("x", [3])], [_vi("y", [3])]).SerializeToString()))
+    add(_bytes_case("a node that consumes its own output", _model(
+        [helper.make_node("Add", ["x", "y"], ["y"], name="self")],
+        [_vi("x", [3])], [_vi("y", [3])]).SerializeToString()))
+    add(_bytes_case("an output no node makes", _model(
+        [helper.make_node("Relu", ["x"], ["r"])],
+        [_vi("x", [3])], [_vi("y", [3])]).SerializeToString()))
+    add(_bytes_case("two nodes make one value", _model(
+        [helper.make_node("Relu", ["x"], ["y"]), helper.make_node("Neg", ["x"], ["y"])],
+        [_vi("x", [3])], [_vi("y", [3])]).SerializeToString()))
+    add(_bytes_case("a node with an empty op type", _model(
+        [helper.make_node("", ["x"], ["y"])],
+        [_vi("x", [3])], [_vi("y", [3])]).SerializeToString()))
+    add(_bytes_case("an unknown op domain", _model(
+        [helper.make_node("Relu", ["x"], ["y"], domain="evil.example")],
+        [_vi("x", [3])], [_vi("y", [3])]).SerializeToString()))
+    for opset in (0, 1, 999):
+        m = base_models()["mlp"]
+        m.opset_import[0].version = opset
+        add(_bytes_case(f"opset {opset}", m.SerializeToString()))
+    m = base_models()["mlp"]
+    del m.opset_import[:]
+    add(_bytes_case("no opset import", m.SerializeToString()))
+    # deep nesting
+    for depth in (3, 60, 400):
+        add(_bytes_case(f"If nested {depth} deep", _nested_if(depth)))
+    for depth, trip in ((3, 2), (8, 2), (40, 1), (4, 10**6)):
+        add(_bytes_case(f"Loop nested {depth} deep, {trip} trips",
+                        _nested_loop(depth, trip)))
+    add(_bytes_case("Loop of 10**12 trips", _nested_loop(1, 10**12)))
+    # external data
+    w = base_models()["mlp"].graph.initializer[0]
+    raw = numpy_helper.to_array(w).tobytes()
+    add(_file_case("external data present", _external("w.bin"), {"w.bin": raw}))
+    add(_file_case("external data missing", _external("w.bin")))
+    add(_file_case("external data outside the folder (..)",
+                   _external("../outside.bin"), {"../outside.bin": raw}))
+    add(_file_case("external data at an absolute path", _external("/etc/passwd")))
+    add(_file_case("external data in a subfolder", _external("sub/w.bin"),
+                   {"sub/w.bin": raw}))
+    add(_file_case("external data too short", _external("w.bin"),
+                   {"w.bin": raw[:10]}))
+    add(_file_case("external data offset past the end",
+                   _external("w.bin", offset=1 << 40, length=len(raw)),
+                   {"w.bin": raw}))
+    add(_file_case("external data length 2**40",
+                   _external("w.bin", length=1 << 40), {"w.bin": raw}))
+    add(_file_case("external data negative offset",
+                   _external("w.bin", offset=-8), {"w.bin": raw}))
+    add(_file_case("external data is a folder", _external("sub"), {"sub/x": b""}))
+    add(_bytes_case("external data from bytes without a folder", _external("w.bin")))
+    return cases
+
+
+def mutations(seed: int, count: int) -> Iterator[Case]:
+    """``count`` random byte-level mutations of the base models."""
+    rng = np.random.default_rng(seed)
+    models = {k: v.SerializeToString() for k, v in base_models().items()}
+    names = sorted(models)
+    for i in range(count):
+        name = names[int(rng.integers(0, len(names)))]
+        data = bytearray(models[name])
+        kind = int(rng.integers(0, 4))
+        if kind == 0:  # truncate
+            k = int(rng.integers(0, len(data)))
+            out, what = bytes(data[:k]), f"truncated to {k}"
+        elif kind == 1:  # flip bytes
+            n = int(rng.integers(1, 6))
+            pos = rng.integers(0, len(data), n)
+            for p in pos:
+                data[p] ^= int(rng.integers(1, 256))
+            out, what = bytes(data), f"bytes {sorted(pos.tolist())} flipped"
+        elif kind == 2:  # a varint made huge
+            p = int(rng.integers(0, len(data)))
+            data[p:p + 1] = b"\xff\xff\xff\xff\xff\xff\xff\xff\x7f"
+            out, what = bytes(data), f"huge varint at {p}"
+        else:  # a slice duplicated
+            a = int(rng.integers(0, len(data)))
+            b = int(rng.integers(a, min(len(data), a + 40) + 1))
+            out, what = bytes(data[:b] + data[a:]), f"bytes {a}:{b} repeated"
+        yield _bytes_case(f"mutation {seed}/{i}: {name} {what}", out)
+
+
+# ------------------------------------------------------------------ worker
+
+
+def _classify(exc: BaseException | None) -> str:
+    if exc is None:
+        return "ok"
+    from webnnpy.models.onnx import OnnxImportError
+    if isinstance(exc, OnnxImportError):
+        return "import_error"
+    return "finding"
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise TimeoutError(f"case took more than {CASE_SECONDS} s")
+
+
+def _worker(cases: list[Case]) -> None:
+    """Run ``cases`` here (the child): one JSON line per case on stdout."""
+    import webnnpy
+    from webnnpy.models import onnx as wonnx
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    with open("/proc/self/statm") as f:
+        vsz = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (vsz + HEADROOM, vsz + HEADROOM))
+    signal.signal(signal.SIGALRM, _alarm)
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, case in enumerate(cases):
+            folder = Path(tmp) / str(k)
+            folder.mkdir()
+            try:
+                model, kw = case.make(folder)
+            except Exception as e:  # noqa: BLE001 - the case itself is broken
+                print(json.dumps({"case": case.name, "call": "make",
+                                  "outcome": "broken case",
+                                  "error": f"{type(e).__name__}: {e}"}), flush=True)
+                continue
+            for call in ("load", "inspect"):
+                exc: BaseException | None = None
+                t0 = time.monotonic()
+                signal.alarm(CASE_SECONDS)
+                try:
+                    if call == "load":
+                        wonnx.load(model, context=ctx, **kw)
+                    else:
+                        wonnx.inspect(model, **kw)
+                except BaseException as e:  # noqa: BLE001 - the point
+                    exc = e
+                finally:
+                    signal.alarm(0)
+                rec = {"case": case.name, "call": call, "outcome": _classify(exc),
+                       "seconds": round(time.monotonic() - t0, 3)}
+                if exc is not None:
+                    rec["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+                print(json.dumps(rec), flush=True)
+
+
+def run_cases(which: str, *, seed: int = 0, count: int = 0, only: str = "",
+              timeout: float = 600) -> list[dict[str, Any]]:
+    """Run the named cases (``which="named"``) or ``count`` mutations of
+    ``seed`` (``"mutations"``) in a capped child, or only the case named
+    ``only``; one record per call.  A
+    child that dies (a crash, the memory cap as a hard kill) or hangs adds a
+    record with outcome "finding" for the case it was on."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "-m", "tests.fuzz.onnx_files", "--worker", which,
+           "--seed", str(seed), "--count", str(count), "--only", only]
+    try:
+        p = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
+                           timeout=timeout)
+        out, rc, err = p.stdout, p.returncode, p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        rc, err = None, "timed out"
+    recs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    if rc != 0:
+        done = len(recs)
+        recs.append({"case": f"(after {done} records)", "call": "child",
+                     "outcome": "finding",
+                     "error": f"child exit {rc}: {err[-1500:]}"})
+    return recs
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m tests.fuzz onnx",
+                                description="ONNX importer fuzzer")
+    p.add_argument("--minutes", type=float, default=5.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--worker", choices=["named", "mutations"], default=None)
+    p.add_argument("--count", type=int, default=0)
+    p.add_argument("--only", default="")
+    a = p.parse_args(argv)
+    if a.worker:
+        cases = (named_cases() if a.worker == "named"
+                 else list(mutations(a.seed, a.count)))
+        _worker([c for c in cases if not a.only or c.name == a.only])
+        return 0
+    deadline = time.monotonic() + a.minutes * 60
+    recs = run_cases("named")
+    batch = 0
+    while time.monotonic() < deadline:
+        recs += run_cases("mutations", seed=a.seed * 100003 + batch, count=200)
+        batch += 1
+    findings = [r for r in recs if r["outcome"] not in ("ok", "import_error")]
+    from collections import Counter
+    print(f"{len(recs)} calls: {dict(Counter(r['outcome'] for r in recs))}; "
+          f"slowest {max((r.get('seconds', 0) for r in recs), default=0)} s")
+    for r in findings:
+        print(json.dumps(r))
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,174 @@
+"""The differential fuzzing loop: generate, run everywhere, judge, shrink."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import webnnpy
+from webnnpy.backends import available_backends
+
+from .differential import Verdict, check
+from .graphs import FAMILIES, FAMILY, Graph, generate, snippet
+from .shrink import shrink
+
+__all__ = ["Finding", "Report", "fuzz", "graph_seed", "installed_backends"]
+
+
+def installed_backends() -> list[str]:
+    """Every installed backend but the reference."""
+    return [n for n, ok in available_backends().items() if ok and n != "numpy"]
+
+
+def graph_seed(seed: int, index: int) -> int:
+    """The seed of graph ``index`` of a run with ``seed`` (what --replay takes)."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+@dataclass
+class Finding:
+    """A disagreement: the graph's seed, the verdict, the shrunk repro."""
+
+    graph_seed: int
+    family: str
+    verdict: Verdict
+    repro: Graph
+    repeats: int = 1
+
+    def text(self) -> str:
+        v = self.verdict
+        return (f"# {v.status} on {v.backend}: {v.op}: {v.detail}\n"
+                f"# graph seed {self.graph_seed} (python -m tests.fuzz --replay "
+                f"{self.graph_seed} --family {self.family}); seen {self.repeats}x; "
+                f"ops {self.repro.ops()}; {self.repro.note}\n"
+                + snippet(self.repro, ("numpy", v.backend)))
+
+
+@dataclass
+class Report:
+    """What a run did."""
+
+    seed: int
+    backends: list[str]
+    tried: int = 0
+    built: int = 0
+    ran: int = 0
+    builder_errors: int = 0
+    per_family: Counter = field(default_factory=Counter)
+    per_op: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    documented: Counter = field(default_factory=Counter)
+    findings: dict[tuple[str, str, str | None], Finding] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        rate = self.ran / (self.seconds / 60) if self.seconds else 0.0
+        lines = [
+            f"seed {self.seed}, backends {self.backends}: {self.tried} graphs tried, "
+            f"{self.built} built, {self.ran} ran in {self.seconds:.0f} s "
+            f"({rate:.0f} graphs/min); {self.builder_errors} builder TypeErrors "
+            f"(dropped calls)",
+            f"verdicts: {dict(self.statuses)}",
+            f"per family: {dict(sorted(self.per_family.items()))}",
+        ]
+        if self.documented:
+            lines.append(f"documented differences: {dict(self.documented)}")
+        never = sorted(set(FAMILY) - set(self.per_op))
+        if never:
+            lines.append(f"ops never run: {never}")
+        lines.append(f"disagreements: {len(self.findings)} distinct")
+        for f in self.findings.values():
+            lines.append("")
+            lines.append(f.text())
+        return "\n".join(lines)
+
+
+def fuzz(seed: int = 0, *, graphs: int | None = None, minutes: float | None = None,
+         backends: Sequence[str] | None = None, do_shrink: bool = True,
+         max_shrinks: int = 20, families: Sequence[str] = FAMILIES,
+         first_ops: Sequence[str] | None = None,
+         log: Callable[[str], None] | None = None) -> Report:
+    """Run ``graphs`` graphs (or for ``minutes``), families in turn (or
+    graphs starting with each of ``first_ops`` in turn)."""
+    names = list(backends) if backends is not None else installed_backends()
+    report = Report(seed, names)
+    ref = webnnpy.ml.create_context(backend="numpy")
+    ctxs = {n: webnnpy.ml.create_context(backend=n) for n in names}
+    gen_ctx = ctxs[names[0]] if names else ref
+    start = time.monotonic()
+    deadline = start + minutes * 60 if minutes is not None else None
+    i = 0
+    shrinks = 0
+    last_log = start
+    while True:
+        if graphs is not None and i >= graphs:
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        family = families[i % len(families)]
+        if first_ops:
+            family = FAMILY[first_ops[i % len(first_ops)]]
+        gseed = graph_seed(seed, i)
+        i += 1
+        report.tried += 1
+        first = first_ops[i % len(first_ops)] if first_ops else None
+        graph = generate(gseed, gen_ctx, family=family, first_op=first,
+                         stats=report.stats)
+        if graph is None:
+            continue
+        report.built += 1
+        verdicts = []
+        try:
+            for ctx in ctxs.values():
+                verdicts.append(check(graph, ctx, ref))
+        except TypeError:  # the reference context refused a call
+            report.stats["ref_type_errors"] = report.stats.get("ref_type_errors", 0) + 1
+            continue
+        report.ran += 1
+        report.per_family[family] += 1
+        report.per_op.update(graph.ops())
+        for v in verdicts:
+            report.statuses[v.status] += 1
+            if v.status == "documented":
+                report.documented[v.documented] += 1
+            if v.status not in ("disagreement", "error"):
+                continue
+            key = (v.backend, v.status, v.op or v.detail[:120])
+            if key in report.findings:
+                report.findings[key].repeats += 1
+                continue
+            repro = graph
+            if do_shrink and shrinks < max_shrinks:
+                shrinks += 1
+                repro = shrink(graph, ctxs[v.backend], ref, v)
+            report.findings[key] = Finding(gseed, family, v, repro)
+            if log:
+                log(report.findings[key].text())
+        now = time.monotonic()
+        if log and now - last_log > 30:
+            last_log = now
+            log(f"[{now - start:.0f} s] {report.ran} graphs ran, "
+                f"{len(report.findings)} disagreements, {dict(report.statuses)}")
+    report.builder_errors = report.stats.get("builder_errors", 0)
+    report.seconds = time.monotonic() - start
+    for c in (ref, *ctxs.values()):
+        c.destroy()
+    return report
+
+
+def replay(gseed: int, family: str, backends: Sequence[str] | None = None
+           ) -> tuple[Graph | None, list[Verdict]]:
+    """Regenerate one graph by its seed and judge it again."""
+    names = list(backends) if backends is not None else installed_backends()
+    ref = webnnpy.ml.create_context(backend="numpy")
+    ctxs = {n: webnnpy.ml.create_context(backend=n) for n in names}
+    graph = generate(gseed, ctxs[names[0]] if names else ref, family=family)
+    if graph is None:
+        return None, []
+    return graph, [check(graph, c, ref) for c in ctxs.values()]

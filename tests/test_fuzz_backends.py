@@ -1,0 +1,133 @@
+"""A bounded run of the differential fuzzer (tests/fuzz, issue #11): a fixed
+seed and a fixed number of random graphs over every operator family, each run
+on every installed backend and compared with the NumPy reference under the
+tolerance manifest.  No disagreement outside the documented list
+(tests/fuzz/documented.py) may appear, most graphs must build and run, and
+every family must be exercised.
+
+The long run is ``python -m tests.fuzz --minutes 30``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import webnnpy
+from fuzz import differential
+from fuzz.documented import DOCUMENTED, F16_CHAIN
+from fuzz.graphs import FAMILIES, FAMILY, GENERATORS, build, generate, snippet
+from fuzz.runner import fuzz, installed_backends
+
+#: fixed seed and graph count (deterministic; about 40 s of one core here)
+SEED = 20261203
+GRAPHS = 300
+#: each family's share of GRAPHS is 30; at least this many must run
+MIN_PER_FAMILY = 20
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def report():
+    if not installed_backends():
+        pytest.skip("no backend besides the NumPy reference is installed")
+    return fuzz(SEED, graphs=GRAPHS, max_shrinks=3)
+
+
+def test_no_disagreement_outside_the_documented_list(report) -> None:
+    assert not report.findings, report.summary()
+
+
+def test_most_graphs_built_and_ran(report) -> None:
+    # a generator that builds nothing would pass the test above vacuously
+    assert report.built >= 0.9 * GRAPHS, report.summary()
+    assert report.ran >= 0.9 * GRAPHS, report.summary()
+    assert report.statuses["ok"] >= 0.8 * report.ran * len(report.backends), \
+        report.summary()
+
+
+def test_every_family_ran(report) -> None:
+    short = {f: report.per_family[f] for f in FAMILIES
+             if report.per_family[f] < MIN_PER_FAMILY}
+    assert not short, f"families with too few graphs: {short}\n{report.summary()}"
+
+
+def test_every_operator_has_a_generator() -> None:
+    assert set(FAMILY) <= set(GENERATORS), sorted(set(FAMILY) - set(GENERATORS))
+
+
+def test_documented_entries_exist_in_differences_md() -> None:
+    text = (ROOT / "docs" / "differences.md").read_text()
+    titles = set(re.findall(r"^- \*\*(.+?)\*\*:", text, re.M))
+    for d in (*DOCUMENTED, F16_CHAIN):
+        assert d.differences_md in titles, d
+
+
+def test_generation_is_deterministic() -> None:
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    for fam in FAMILIES:
+        a = generate(SEED + 1, ctx, family=fam)
+        b = generate(SEED + 1, ctx, family=fam)
+        assert a is not None and b is not None
+        assert snippet(a) == snippet(b)
+
+
+def test_snippet_runs_and_reproduces_the_graph() -> None:
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    graph = generate(7, ctx, family="elementwise")
+    assert graph is not None
+    graph.leaves[0].value.reshape(-1)[0] = np.nan  # a special value round-trips
+    code = snippet(graph, ("numpy",))
+    scope: dict = {}
+    exec(compile(code.replace("    print(name, ", "    scope_out = ("), "<snippet>",
+                 "exec"), scope)
+    mlgraph, feeds = build(graph, ctx)
+    want = ctx.compute(mlgraph, feeds)
+    got = scope["scope_out"][1]
+    for name in graph.outputs:
+        np.testing.assert_array_equal(got[name], want[name])
+
+
+def test_compare_is_exact_on_special_values() -> None:
+    f = np.float32
+    ref = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0], f)
+    assert differential.compare(ref.copy(), ref, 0, 0.0) is None
+    for i, bad in ((0, 0.0), (1, 3.4e38), (2, np.nan), (4, np.inf)):
+        got = ref.copy()
+        got[i] = bad
+        assert differential.compare(got, ref, 10**6, 1e30) is not None, (i, bad)
+    near = ref.copy()
+    near[4] = np.nextafter(f(1), f(2))
+    assert differential.compare(near, ref, 0, 0.0) is not None
+    assert differential.compare(near, ref, 1, 0.0) is None
+    ints = np.array([1, 2], np.int32)
+    assert differential.compare(ints + 1, ints, 10**6, 1e30) is not None
+
+
+def test_a_wrong_backend_is_caught_and_shrunk(monkeypatch) -> None:
+    """The fuzzer is not vacuous: a backend whose exp is off by one is
+    reported, blamed on exp, and shrunk to a short graph."""
+    if not installed_backends():
+        pytest.skip("no backend besides the NumPy reference is installed")
+    real = differential.run_graph
+
+    def wrong(graph, context, outputs=None):
+        res = real(graph, context, outputs)
+        if context.backend == "numpy":
+            return res
+        names = outputs or graph.outputs
+        for c in graph.calls:
+            if c.op == "exp" and c.out in names:
+                res[c.out] = res[c.out] + np.ones((), res[c.out].dtype)
+        return res
+
+    monkeypatch.setattr(differential, "run_graph", wrong)
+    rep = fuzz(3, graphs=12, first_ops=("exp",), max_shrinks=1)
+    exp = [f for f in rep.findings.values() if f.verdict.op == "exp"]
+    assert exp, rep.summary()
+    repro = exp[0].repro
+    assert "exp" in repro.ops() and len(repro.calls) <= 2, rep.summary()

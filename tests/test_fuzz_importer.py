@@ -1,0 +1,61 @@
+"""The ONNX importer over malformed and hostile files (issue #11): truncated
+and flipped bytes, huge declared dims, cycles, deep If/Loop nesting, external
+data outside the folder or missing.  ``load`` and ``inspect`` must succeed or
+raise an ``OnnxImportError``, each call within ``CASE_SECONDS``, in a child
+process whose address space is capped (tests/fuzz/onnx_files.py).
+
+Known findings (another exception type) are listed in ``KNOWN`` with an
+xfail(strict=True) regression test each in tests/test_fuzz_regressions.py;
+the long run is ``python -m tests.fuzz onnx --minutes N``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("onnx")
+
+from fuzz.onnx_files import named_cases, run_cases
+
+#: case name -> why it is a known finding (see tests/test_fuzz_regressions.py)
+KNOWN: dict[str, str] = {}
+
+MUTATION_SEED = 11
+MUTATIONS = 120
+
+
+def _findings(recs: list[dict]) -> list[dict]:
+    return [r for r in recs if r["outcome"] not in ("ok", "import_error")
+            and r["case"] not in KNOWN]
+
+
+@pytest.fixture(scope="module")
+def named() -> list[dict]:
+    return run_cases("named", timeout=240)
+
+
+def test_named_hostile_files_raise_only_onnx_import_errors(named) -> None:
+    bad = _findings(named)
+    assert not bad, "\n".join(map(str, bad))
+
+
+def test_every_named_case_ran_both_calls(named) -> None:
+    seen = {(r["case"], r["call"]) for r in named}
+    missing = [(c.name, call) for c in named_cases() for call in ("load", "inspect")
+               if (c.name, call) not in seen]
+    assert not missing, missing
+
+
+def test_the_valid_models_still_load(named) -> None:
+    # the mutations start from models that import: a refusal of everything
+    # would make the other checks vacuous
+    ok = {r["case"] for r in named if r["outcome"] == "ok" and r["call"] == "load"}
+    assert "external data present" in ok, named
+    assert "external data in a subfolder" in ok, named
+
+
+def test_random_mutations_raise_only_onnx_import_errors() -> None:
+    recs = run_cases("mutations", seed=MUTATION_SEED, count=MUTATIONS, timeout=240)
+    assert len(recs) >= 2 * MUTATIONS
+    bad = _findings(recs)
+    assert not bad, "\n".join(map(str, bad))
