@@ -26,7 +26,7 @@ import numpy as np
 import webnnpy
 from tolerances import FLUSH_ATOL, TOLERANCES, WPT_ATOL
 
-from .documented import F16_CHAIN, match
+from .documented import F16_CHAIN, known, match
 from .graphs import Call, Graph, Leaf, build, refs_of
 
 __all__ = ["Verdict", "check", "compare", "op_tolerance", "run_graph"]
@@ -136,7 +136,9 @@ def run_graph(graph: Graph, context: webnnpy.MLContext,
 class Verdict:
     """The outcome of one graph on one backend."""
 
-    status: str  # "ok", "amplified", "documented", "disagreement", "error"
+    #: "ok", "amplified", "documented", "known" (a recorded defect),
+    #: "disagreement", "error" (the backend failed where the reference ran)
+    status: str
     backend: str
     op: str | None = None
     detail: str = ""
@@ -197,8 +199,11 @@ def check(graph: Graph, ctx: webnnpy.MLContext, ref: webnnpy.MLContext,
     except TypeError:
         raise
     except Exception as e:  # noqa: BLE001 - the reference ran it: so must all
-        return Verdict("error", backend, None,
-                       f"{type(e).__name__}: {str(e)[:300]}")
+        detail = f"{type(e).__name__}: {str(e)[:300]}"
+        k = known(backend, None, "", [], error=str(e))
+        if k is not None:
+            return Verdict("known", backend, None, detail, k.regression)
+        return Verdict("error", backend, None, detail)
     problems = []
     for name in graph.outputs:
         dt = graph.descs[name][0]
@@ -227,6 +232,9 @@ def check(graph: Graph, ctx: webnnpy.MLContext, ref: webnnpy.MLContext,
         doc = match(backend, call.op, str(act.dtype), inputs)
         if doc is not None:
             return Verdict("documented", backend, call.op, why, doc.name)
+        k = known(backend, call.op, str(act.dtype), inputs)
+        if k is not None:
+            return Verdict("known", backend, call.op, why, k.regression)
         if i and _alone_agrees(single, ctx, exp, ulp, atol):
             # the op alone, fed the values as outputs showed them, is right:
             # in the chain it consumed something else
