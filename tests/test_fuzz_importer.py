@@ -4,8 +4,9 @@ data outside the folder or missing.  ``load`` and ``inspect`` must succeed or
 raise an ``OnnxImportError``, each call within ``CASE_SECONDS``, in a child
 process whose address space is capped (tests/fuzz/onnx_files.py).
 
-Known findings (another exception type) are listed in ``KNOWN`` with an
-xfail(strict=True) regression test each in tests/test_fuzz_regressions.py;
+Known findings (another exception type) are listed in
+``onnx_files.KNOWN_FINDINGS`` (patterns on the error), each with an
+xfail(strict=True) regression test in tests/test_fuzz_regressions.py;
 the long run is ``python -m tests.fuzz onnx --minutes N``.
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 pytest.importorskip("onnx")
 
-from fuzz.onnx_files import named_cases, run_cases
+from fuzz.onnx_files import is_known, named_cases, run_cases
 
 #: case name -> why it is a known finding (see tests/test_fuzz_regressions.py)
 KNOWN: dict[str, str] = {}
@@ -26,7 +27,7 @@ MUTATIONS = 120
 
 def _findings(recs: list[dict]) -> list[dict]:
     return [r for r in recs if r["outcome"] not in ("ok", "import_error")
-            and r["case"] not in KNOWN]
+            and not is_known(r)]
 
 
 @pytest.fixture(scope="module")

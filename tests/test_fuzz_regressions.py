@@ -136,3 +136,51 @@ def test_ort_layer_normalization_of_a_narrow_spread_within_the_manifest() -> Non
     mean = x64.mean(axis=(1, 2), keepdims=True)
     var = ((x64 - mean) ** 2).mean(axis=(1, 2), keepdims=True)
     assert_ulp(got, (x64 - mean) / np.sqrt(var + 1e-5), 0)
+
+
+# ---------------------------------------------------------------- importer
+
+#: hostile ONNX files (tests/fuzz/onnx_files.py, named cases) that end in an
+#: exception other than OnnxImportError; case name -> what is raised
+IMPORTER_FINDINGS: dict[str, str] = {
+    "text": "google.protobuf DecodeError (not ONNX at all)",
+    "garbage file": "DecodeError from a file",
+    "mlp file truncated to 68 bytes": "DecodeError (truncated file)",
+    "If nested 40 deep (hand-encoded)": "DecodeError: Exceeded upb MaxDepth",
+    "initializer w dims [7, 3], 12 values":
+        "ValueError: cannot reshape array of size 12 into shape (7,3)",
+    "initializer w dims [1099511627776, 3], 12 values":
+        "ValueError: cannot reshape array of size 12",
+    "initializer raw data of the wrong type size": "ValueError: cannot reshape",
+    "initializer of an unknown type": "KeyError: 999",
+    "Add with one input": "IndexError: list index out of range (handler)",
+    "Conv with no inputs": "IndexError: list index out of range (handler)",
+    "If without then_branch": "KeyError: 'then_branch'",
+    "external data too short":
+        "ValueError: buffer size must be a multiple of element size",
+    "external data offset past the end": "onnx ValueError: offset exceeds file size",
+    "external data length 2**40": "onnx ValueError: length exceeds available data",
+    "external data negative offset": "onnx ValueError: offset must be non-negative",
+}
+
+
+@pytest.mark.parametrize("call", ["load", "inspect"])
+@pytest.mark.parametrize("case", sorted(IMPORTER_FINDINGS))
+@pytest.mark.xfail(strict=True, reason=(
+    "fuzz: python -m tests.fuzz onnx (named case): the importer raises "
+    "something other than OnnxImportError (see IMPORTER_FINDINGS)"))
+def test_hostile_onnx_file_raises_onnx_import_error(case: str, call: str,
+                                                    tmp_path) -> None:
+    pytest.importorskip("onnx")
+    from fuzz.onnx_files import named_cases
+    from webnnpy.models import onnx as wonnx
+    from webnnpy.models.onnx import OnnxImportError
+
+    (c,) = [c for c in named_cases() if c.name == case]
+    model, kw = c.make(tmp_path)
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    with pytest.raises(OnnxImportError):
+        if call == "load":
+            wonnx.load(model, context=ctx, **kw)
+        else:
+            wonnx.inspect(model, **kw)
