@@ -184,3 +184,43 @@ def test_hostile_onnx_file_raises_onnx_import_error(case: str, call: str,
             wonnx.load(model, context=ctx, **kw)
         else:
             wonnx.inspect(model, **kw)
+
+
+@ORT
+@pytest.mark.xfail(strict=True, reason=(
+    "fuzz seed 2026, graph seed 4140333157 (recurrent): ONNX Runtime's "
+    "gruCell gives 1.0000005 (above tanh's range) where r * (h @ R) is "
+    "0 * -inf = NaN"))
+def test_gru_cell_reset_gate_times_infinite_is_nan() -> None:
+    ctx = _ort()
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [1, 1]})
+    h = b.input("h", {"data_type": "float32", "shape": [1, 3]})
+    r = np.zeros((9, 3), np.float32)
+    r[2, 1] = r[5, 1] = r[8, 1] = 1  # unit 2's z, r and n rows read h[1]
+    y = b.gru_cell(x, b.constant(np.zeros((9, 1), np.float32)), b.constant(r), h, 3)
+    res = ctx.compute(b.build({"y": y}), {
+        "x": np.zeros((1, 1), np.float32),
+        "h": np.array([[0.0, -np.inf, 0.0]], np.float32)})["y"]
+    # unit 2 (layout zrn): z = sigmoid(-inf) = 0, r = sigmoid(-inf) = 0,
+    # n = tanh(0 + r * (h @ R_n)) = tanh(0 * -inf) = NaN; h' = (1 - z) * n + z * 0
+    assert np.isnan(res[0, 2]), res
+
+
+@ORT
+@pytest.mark.xfail(strict=True, reason=(
+    "fuzz seed 2026, graph seed 1565982867 (quantization): quantizeLinear to "
+    "uint32 of +inf followed by cast to uint8 gives 0 on ONNX Runtime unless "
+    "the quantized value is also an output (then 255)"))
+def test_quantize_uint32_of_infinity_then_cast() -> None:
+    ctx = _ort()
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [3]})
+    q = b.quantize_linear(x, b.constant(np.array([1.0], np.float32)),
+                          b.constant(np.array([0], np.uint32)))
+    y = b.cast(q, "uint8")
+    res = ctx.compute(b.build({"y": y}),
+                      {"x": np.array([1000.0, 3.0, np.inf], np.float32)})["y"]
+    # quantize: round(x / 1) + 0, saturated to [0, 2**32 - 1] (inf saturates);
+    # cast keeps the low 8 bits: 1000 -> 232, 3 -> 3, 2**32 - 1 -> 255
+    np.testing.assert_array_equal(res, np.array([232, 3, 255], np.uint8))

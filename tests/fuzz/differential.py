@@ -240,6 +240,9 @@ def check(graph: Graph, ctx: webnnpy.MLContext, ref: webnnpy.MLContext,
             # in the chain it consumed something else
             if _f16_intermediates(graph):
                 return Verdict("documented", backend, call.op, why, F16_CHAIN.name)
+            k = known(backend, "chain:" + ",".join(graph.ops()), "", [])
+            if k is not None:
+                return Verdict("known", backend, call.op, why, k.regression)
             return Verdict("disagreement", backend, call.op,
                            f"op {i} ({call.op}) is right alone but not in the "
                            f"chain (which values are outputs matters): {why}",
@@ -257,6 +260,10 @@ def check(graph: Graph, ctx: webnnpy.MLContext, ref: webnnpy.MLContext,
             if _f16_intermediates(graph):
                 return Verdict("documented", backend, graph.calls[-1].op, why,
                                F16_CHAIN.name)
+            k = known(backend, "chain:" + ",".join(graph.ops()), "", [])
+            if k is not None:
+                return Verdict("known", backend, graph.calls[-1].op, why,
+                               k.regression)
             return Verdict("disagreement", backend, graph.calls[-1].op,
                            f"the result depends on which values are outputs: {why}")
     return Verdict("amplified", backend, graph.calls[-1].op, problems[0][1])
