@@ -224,3 +224,26 @@ def test_quantize_uint32_of_infinity_then_cast() -> None:
     # quantize: round(x / 1) + 0, saturated to [0, 2**32 - 1] (inf saturates);
     # cast keeps the low 8 bits: 1000 -> 232, 3 -> 3, 2**32 - 1 -> 255
     np.testing.assert_array_equal(res, np.array([232, 3, 255], np.uint8))
+
+
+@pytest.mark.parametrize("backend", [
+    "numpy", pytest.param("onnxruntime", marks=ORT)])
+@pytest.mark.xfail(strict=True, reason=(
+    "fuzz seed 2026, graph seed 986189748 (misc): resample2d linear of a row "
+    "of -inf gives NaN where the interpolation weights sum to 1 over -inf "
+    "samples only (reference: at the clamped edges, a + t * (b - a) with "
+    "a = b = -inf; ONNX Runtime: the first column); the spec is silent, the "
+    "accuracy policy says inf gives the function's limit: -inf"))
+def test_resample2d_linear_of_infinite_samples(backend: str) -> None:
+    ctx = webnnpy.ml.create_context(backend=backend)
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [1, 1, 2, 2]})
+    y = b.resample2d(x, mode="linear", scales=[2.0, 2.0])
+    res = ctx.compute(b.build({"y": y}), {
+        "x": np.array([[[[-np.inf, -np.inf], [1.0, 2.0]]]], np.float32)})["y"]
+    # half-pixel: output rows 0..2 sit at input y = -0.25 (clamped to 0),
+    # 0.25, 0.75: weights over row 0 (all -inf) and row 1 that sum to 1 with a
+    # positive weight on row 0 -> -inf; row 3 (y = 1.25, clamped to 1)
+    # interpolates [1, 2] at x = -0.25, 0.25, 0.75, 1.25 -> 1, 1.25, 1.75, 2
+    want = np.array([[-np.inf] * 4] * 3 + [[1.0, 1.25, 1.75, 2.0]], np.float32)
+    np.testing.assert_array_equal(res[0, 0], want)
