@@ -247,3 +247,17 @@ def test_resample2d_linear_of_infinite_samples(backend: str) -> None:
     # interpolates [1, 2] at x = -0.25, 0.25, 0.75, 1.25 -> 1, 1.25, 1.75, 2
     want = np.array([[-np.inf] * 4] * 3 + [[1.0, 1.25, 1.75, 2.0]], np.float32)
     np.testing.assert_array_equal(res[0, 0], want)
+
+
+@ORT
+@pytest.mark.xfail(strict=True, reason=(
+    "fuzz seed 77, graph seed 3732904029 (activation): ONNX Runtime's float32 "
+    "softsign is 2 ULP off at x = 0.79465836 and tests/tolerances.py has no "
+    "('softsign', 'float32') entry (WPT allows 3): add the entry or round once"))
+def test_ort_softsign_within_the_manifest() -> None:
+    from helpers import assert_ulp, run
+
+    x = np.array([0.794658362865448, 0.5, -3.0], np.float32)
+    got = run(_ort(), lambda b, x: b.softsign(x), {"x": x})
+    x64 = x.astype(np.float64)
+    assert_ulp(got, x64 / (1 + np.abs(x64)), 1)

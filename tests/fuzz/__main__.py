@@ -27,7 +27,12 @@ def _diff(argv: list[str]) -> int:
     p.add_argument("--replay", type=int, default=None, metavar="GRAPH_SEED")
     p.add_argument("--no-shrink", action="store_true")
     p.add_argument("--json", default=None, help="write the counts here")
+    p.add_argument("--signed-zeros", action="store_true",
+                   help="also require zero results to have the reference's sign")
     a = p.parse_args(argv)
+    if a.signed_zeros:
+        from . import differential
+        differential.SIGNED_ZEROS = True
     backends = a.backends.split(",") if a.backends else None
     if a.replay is not None:
         if a.family is None:
@@ -58,6 +63,7 @@ def _diff(argv: list[str]) -> int:
                        "documented": dict(report.documented),
                        "per_family": dict(report.per_family),
                        "per_op": dict(report.per_op),
+                       "amplified_sample": report.stats.get("amplified", []),
                        "findings": [f.text() for f in report.findings.values()]},
                       f, indent=1)
     return 1 if report.findings else 0

@@ -34,14 +34,20 @@ __all__ = ["Verdict", "check", "compare", "op_tolerance", "run_graph"]
 #: ops whose float results are sums of many terms (float32 accumulation on a
 #: native backend): allowed ``terms * eps * scale`` more, scale the largest
 #: product of operand magnitudes (tolerances.py: "float32 accumulation")
+#: (normalizations and softmax are not here: their results are normalized,
+#: and the manifest bounds them; their float32 overflow is documented)
 _ACC = frozenset({"reduceSum", "reduceMean", "reduceL1", "reduceL2",
                   "reduceSumSquare", "reduceLogSum", "reduceLogSumExp",
                   "cumulativeSum", "matmul", "gemm", "conv2d", "convTranspose2d",
-                  "averagePool2d", "l2Pool2d", "batchNormalization",
-                  "instanceNormalization", "layerNormalization", "softmax",
-                  "gru", "gruCell", "lstm", "lstmCell", "resample2d"})
-_SQUARES = frozenset({"reduceL2", "reduceSumSquare", "l2Pool2d",
-                      "instanceNormalization", "layerNormalization"})
+                  "averagePool2d", "l2Pool2d", "gru", "gruCell", "lstm",
+                  "lstmCell", "resample2d"})
+_SQUARES = frozenset({"reduceL2", "reduceSumSquare", "l2Pool2d"})
+
+
+#: compare the sign of zero results too (``--signed-zeros``; off by default:
+#: the backends differ in it for min, hardSwish, cumulativeSum and
+#: reduceLogSumExp, still to be triaged)
+SIGNED_ZEROS = False
 
 
 def op_tolerance(backend: str, op: str, dtype: str) -> tuple[int, float]:
@@ -106,6 +112,8 @@ def compare(actual: np.ndarray, expected: np.ndarray, ulp: int, atol: float
     inf = fin & (np.isinf(a) | np.isinf(e))
     bad |= inf & (a != e)
     both = fin & ~inf
+    if SIGNED_ZEROS:  # zeros keep their sign (accuracy policy 4)
+        bad |= both & (a == 0) & (e == 0) & (np.signbit(a) != np.signbit(e))
     with np.errstate(invalid="ignore", over="ignore"):
         d = _ulp_distance(a[both], e[both])
         diff = np.abs(a[both].astype(np.float64) - e[both].astype(np.float64))

@@ -156,6 +156,10 @@ KNOWN: tuple[Known, ...] = (
           "at different places)", "test_resample2d_linear_of_infinite_samples",
           ("onnxruntime",),
           lambda op, dt, ins: op == "resample2d" and _non_finite(ins)),
+    Known("ONNX Runtime's float32 softsign is 2 ULP off with no manifest entry",
+          "test_ort_softsign_within_the_manifest", ("onnxruntime",),
+          lambda op, dt, ins: (op == "softsign" and dt == "float32"
+                               and not _non_finite(ins))),
     Known("resample2d linear over outer axes does not compile on ONNX Runtime",
           "test_resample2d_linear_over_the_outer_axes_builds", ("onnxruntime",),
           lambda op, dt, ins: False, error="upsamplebase.h"),

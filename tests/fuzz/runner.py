@@ -140,6 +140,11 @@ def fuzz(seed: int = 0, *, graphs: int | None = None, minutes: float | None = No
             report.statuses[v.status] += 1
             if v.status in ("documented", "known"):
                 report.documented[v.documented] += 1
+            if v.status == "amplified":  # a sample, to look at by --replay
+                report.stats.setdefault("amplified", [])
+                if len(report.stats["amplified"]) < 20:
+                    report.stats["amplified"].append(
+                        (gseed, family, graph.ops(), v.detail[:160]))
             if v.status not in ("disagreement", "error"):
                 continue
             key = (v.backend, v.status, v.op or v.detail[:120])
