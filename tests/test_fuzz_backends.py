@@ -134,3 +134,12 @@ def test_a_wrong_backend_is_caught_and_shrunk(monkeypatch) -> None:
     assert exp, rep.summary()
     repro = exp[0].repro
     assert "exp" in repro.ops() and len(repro.calls) <= 2, rep.summary()
+
+
+def test_known_defects_name_their_regression_tests() -> None:
+    from fuzz.documented import KNOWN
+
+    text = (ROOT / "tests" / "test_fuzz_regressions.py").read_text()
+    for k in KNOWN:
+        for name in k.regression.split(", "):
+            assert f"def {name}(" in text, (k.name, name)
