@@ -367,6 +367,22 @@ def named_cases() -> list[Case]:
         a = m.graph.node[0].attribute
         del a[[x.name for x in a].index(attr)]
         add(_bytes_case(f"If without {attr}", m.SerializeToString()))
+    add(_bytes_case("Einsum without equation", _model(
+        [helper.make_node("Einsum", ["x", "x"], ["y"], name="einsum")],
+        [_vi("x", [3])], [_vi("y", None)]).SerializeToString()))
+    add(_bytes_case("Cast without to", _model(
+        [helper.make_node("Cast", ["x"], ["y"], name="cast")],
+        [_vi("x", [3])], [_vi("y", None)]).SerializeToString()))
+    add(_bytes_case("Relu of an empty input name", _model(
+        [helper.make_node("Relu", [""], ["y"], name="relu")],
+        [_vi("x", [3])], [_vi("y", None)]).SerializeToString()))
+    add(_bytes_case("Range of 1-D inputs", _model(
+        [helper.make_node("Range", ["a", "a", "a"], ["y"], name="range")],
+        [_vi("x", [3])], [_vi("y", None)],
+        [_init("a", np.array([1.0, 2.0], np.float32))]).SerializeToString()))
+    m = base_models()["mlp"]
+    m.graph.initializer[1].data_type = 0
+    add(_bytes_case("initializer of data type UNDEFINED", m.SerializeToString()))
     # deep nesting
     for depth in (3, 25):
         add(_bytes_case(f"If nested {depth} deep", _nested_if(depth)))
@@ -507,8 +523,16 @@ KNOWN_FINDINGS: dict[str, str] = {
         "initializer or external data bytes of the wrong length",
     r"^ValueError: External data (offset|length)": "onnx's external data "
                                                     "range checks are not wrapped",
-    r"^KeyError: (\d+|'then_branch'|'else_branch'|'body')$":
-        "an unknown tensor data type, or an If without its branch",
+    r"^KeyError: (\d+|'\w+')$":
+        "an unknown tensor data type, or a node without a required attribute "
+        "(If's then_branch, Einsum's equation)",
+    r"^TypeError: (The element type in the input tensor is UNDEFINED|int\(\) "
+    r"argument must be)": "an initializer of data type 0, a Cast without 'to'",
+    r"^AssertionError": "an empty input name where an input is required",
+    r"^ValueError: can only convert an array of size 1":
+        "Range of non-scalar inputs (inspect)",
+    r"^AttributeError: 'NoneType' object has no attribute 'initializer'":
+        "a subgraph attribute whose graph is missing (byte flip)",
     r"^IndexError: list index out of range": "a node with fewer inputs than "
                                              "its handler reads",
 }
