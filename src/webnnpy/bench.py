@@ -189,6 +189,28 @@ def _webnn_feeds(imported: Any, feeds: Mapping[str, np.ndarray]
     return out
 
 
+def _native_setup(model: str, dims: Mapping[str, Any] | None,
+                  constants: Mapping[str, Any] | None,
+                  inputs: Mapping[str, Any] | None, seed: int
+                  ) -> tuple[Path, str | None, Any, dict[str, np.ndarray],
+                             dict[str, Any], dict[str, np.ndarray]]:
+    """The model's file and zoo name, its native session, the feeds (given
+    or random from ``seed``), the dims to load with (every fed input's
+    shape) and the constants as arrays."""
+    dims = dict(dims or {})
+    consts = {k: np.asarray(v) for k, v in (constants or {}).items()}
+    path, zoo_name = _resolve(model)
+    try:
+        session = _ort_session(path)
+    except Exception as e:
+        raise ValueError(f"ONNX Runtime cannot load {path}: {_short(e)}") from e
+    feeds = _random_inputs(session, dims, {**(inputs or {}), **consts},
+                           np.random.default_rng(seed))
+    load_dims: dict[str, Any] = {**dims, **{k: list(v.shape) for k, v in feeds.items()
+                                            if k not in consts}}
+    return path, zoo_name, session, feeds, load_dims, consts
+
+
 def bench(model: str, *, dims: Mapping[str, Any] | None = None,
           backends: Sequence[str] = ("onnxruntime", "numpy"), iters: int = 20,
           rounds: int = 5, constants: Mapping[str, Any] | None = None,
@@ -203,20 +225,10 @@ def bench(model: str, *, dims: Mapping[str, Any] | None = None,
     import webnnpy
     from webnnpy.models import onnx as wonnx
 
-    dims = dict(dims or {})
-    constants = {k: np.asarray(v) for k, v in (constants or {}).items()}
-    path, zoo_name = _resolve(model)
-    try:
-        session = _ort_session(path)
-    except Exception as e:
-        raise ValueError(f"ONNX Runtime cannot load {path}: {_short(e)}") from e
-    rng = np.random.default_rng(seed)
-    feeds = _random_inputs(session, dims, {**(inputs or {}), **constants}, rng)
+    path, zoo_name, session, feeds, load_dims, constants = _native_setup(
+        model, dims, constants, inputs, seed)
     notes: list[str] = []
-    proto = onnx.load(str(path))
-    # input shapes from the feeds (exactly what native runs)
-    load_dims: dict[str, Any] = {**dims, **{k: list(v.shape) for k, v in feeds.items()
-                                            if k not in constants}}
+    proto = onnx.load(str(path))  # load_dims: the feeds' shapes, as native runs
 
     native = ImplResult(NATIVE)
     ref_out = session.run(None, feeds)
@@ -294,18 +306,9 @@ def explain_model(model: str, *, dims: Mapping[str, Any] | None = None,
     from webnnpy.backends.onnxruntime.runtime import OrtBackend
     from webnnpy.models import onnx as wonnx
 
-    dims = dict(dims or {})
-    constants = {k: np.asarray(v) for k, v in (constants or {}).items()}
-    path, zoo_name = _resolve(model)
-    try:
-        session = _ort_session(path)
-    except Exception as e:
-        raise ValueError(f"ONNX Runtime cannot load {path}: {_short(e)}") from e
-    feeds = _random_inputs(session, dims, {**(inputs or {}), **constants},
-                           np.random.default_rng(seed))
+    path, zoo_name, session, feeds, load_dims, constants = _native_setup(
+        model, dims, constants, inputs, seed)
     del session
-    load_dims: dict[str, Any] = {**dims, **{k: list(v.shape) for k, v in feeds.items()
-                                            if k not in constants}}
     ctx = webnnpy.ml.create_context(backend="onnxruntime")
     m = wonnx.load(onnx.load(str(path)), dims=load_dims, context=ctx,
                    constants=constants)
