@@ -105,6 +105,8 @@ _ORT: dict[tuple[str, str], tuple[int, float, str]] = {
     ("hardSwish", "float32"): (2, 0.0, "m * HardSigmoid(m + 3, 1/6, 0): 2 ULP over "
                                "every float32 (WPT allows 4)"),
     ("softplus", "float32"): (2, 0.0, _ARITH),
+    ("softsign", "float32"): (2, 0.0, "Softsign(Clip(x, +-2**64)): x / (1 + |x|) "
+                              "rounds twice, 2 ULP over every float32 (WPT allows 3)"),
     ("elu", "float32"): (18, FLUSH_ATOL, "tanh(x/2) * (exp(x) + 1): within WPT's "
                          "18 ULP on every float32 (ORT's Tanh, up to 207 near "
                          "2**-126)"),

@@ -148,10 +148,6 @@ KNOWN: tuple[Known, ...] = (
           "at different places)", "test_resample2d_linear_of_infinite_samples",
           ("onnxruntime",),
           lambda op, dt, ins: op == "resample2d" and _non_finite(ins)),
-    Known("ONNX Runtime's float32 softsign is 2 ULP off with no manifest entry",
-          "test_ort_softsign_within_the_manifest", ("onnxruntime",),
-          lambda op, dt, ins: (op == "softsign" and dt == "float32"
-                               and not _non_finite(ins))),
     Known("ONNX Runtime's maxPool2d counts padding as the lowest float32",
           "test_max_pool_of_negative_infinity_next_to_padding", ("onnxruntime",),
           lambda op, dt, ins: op == "maxPool2d" and _neg_inf(ins)),
