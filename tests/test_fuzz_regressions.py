@@ -78,14 +78,11 @@ def test_resample2d_linear_over_the_outer_axes_builds() -> None:
     np.testing.assert_array_equal(res, np.concatenate([xv, xv], axis=0))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fuzz seed 4, graph seed 1286437397 (matmul_norm): the reference gives "
-    "NaN for pow(-inf, 0.5) when the exponent is broadcast (NumPy's power "
-    "takes its sqrt shortcut for a scalar 0.5 exponent); IEEE 754 pow (C's, "
-    "ONNX Runtime's, and the reference's own elementwise path) gives +inf"))
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_reference_pow_of_negative_infinity_by_a_broadcast_half(dtype: str
                                                                 ) -> None:
+    # fuzz seed 4, graph seed 1286437397 (matmul_norm): the reference gave NaN
+    # for pow(-inf, 0.5) with a broadcast exponent (NumPy's sqrt shortcut)
     ctx = webnnpy.ml.create_context(backend="numpy")
     b = webnnpy.MLGraphBuilder(ctx)
     x = b.input("x", {"data_type": dtype, "shape": [3]})

@@ -135,9 +135,6 @@ KNOWN: tuple[Known, ...] = (
           "test_quantize_uint32_of_infinity_then_cast", ("onnxruntime",),
           lambda op, dt, ins: (op.startswith("chain:") and "quantizeLinear" in op
                                and "cast" in op)),
-    Known("the reference's pow(-inf, 0.5) with a broadcast exponent is NaN",
-          "test_reference_pow_of_negative_infinity_by_a_broadcast_half",
-          ("onnxruntime",), lambda op, dt, ins: op == "pow" and _neg_inf(ins)),
     Known("ONNX Runtime's float32 layerNormalization loses accuracy when the "
           "mean is large against the spread",
           "test_ort_layer_normalization_of_a_narrow_spread_within_the_manifest",

@@ -60,6 +60,22 @@ _FLOAT_BINARY = {
 }
 
 
+def _pow_of_negative_infinity(a: np.ndarray, b: np.ndarray, r: np.ndarray
+                              ) -> np.ndarray:
+    """``r = np.power(a, b)`` with every element whose base is -inf redone by
+    C's pow (IEEE 754 9.2.1: +inf for an exponent > 0 that is not an odd
+    integer): NumPy takes a sqrt shortcut for an exponent of 0.5 broadcast as
+    a scalar, and sqrt(-inf) is NaN."""
+    fa, fb = np.broadcast_arrays(a, b)
+    neg_inf = np.isneginf(fa)
+    if not neg_inf.any():
+        return r
+    r = np.array(np.broadcast_to(r, fa.shape), dtype=np.float64)
+    r[neg_inf] = [math.pow(float(x), float(y))
+                  for x, y in zip(fa[neg_inf], fb[neg_inf], strict=True)]
+    return r
+
+
 @KERNELS.define("add", "sub", "mul", "div", "max", "min", "pow")
 def _binary(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     a, b = x["a"], x["b"]
@@ -67,7 +83,9 @@ def _binary(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     if _is_float(a):
         with np.errstate(all="ignore"):
             r = _FLOAT_BINARY[node.op](f64(a), f64(b))
-            return [np.asarray(r).astype(dt)]
+        if node.op == "pow":
+            r = _pow_of_negative_infinity(f64(a), f64(b), r)
+        return [np.asarray(r).astype(dt)]
     if node.op == "div":
         r = _int_div(a, b)
     elif node.op == "pow":
