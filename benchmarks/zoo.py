@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import hashlib
 import json
 import math
 import os
@@ -42,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.zoo_child import constants, make_feeds
-from benchmarks.zoo_models import MODELS, ZooSpec, zoo_dir
+from benchmarks.zoo_models import MODELS, ZooSpec, file_sha256, zoo_dir
 
 __all__ = ["main", "render", "run_model"]
 
@@ -131,14 +130,6 @@ def resolve(spec: ZooSpec) -> tuple[Path | None, str]:
     except (OSError, KeyError, ValueError):
         pass
     return None, NOT_EXPORTED
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _child(side: str, spec: ZooSpec, path: Path, settings: dict[str, Any],
@@ -311,7 +302,7 @@ def run_model(spec: ZooSpec, *, rounds: int, budget: float, pause: float,
         rec["status"] = why
         return rec
     rec["path"] = str(path)
-    rec["sha256"] = _sha256(path)
+    rec["sha256"] = file_sha256(path)
     t0 = time.perf_counter()
     log(f"[{spec.name}] native session in a fresh process")
     rec["native_child"] = _child("native", spec, path, settings, child_timeout)

@@ -37,7 +37,6 @@ used only with ``--dynamo``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -52,7 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.zoo_models import MODELS, ZooSpec, zoo_dir  # noqa: E402
+from benchmarks.zoo_models import MODELS, ZooSpec, file_sha256, zoo_dir  # noqa: E402
 
 __all__ = ["export_model", "main"]
 
@@ -90,14 +89,6 @@ def ensure_venv(venv: Path) -> Path:
 
 
 # ---------------------------------------------------------------- exporting
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _dummy(spec: ZooSpec) -> tuple[Any, ...]:
@@ -269,7 +260,7 @@ def export_model(spec: ZooSpec, out_dir: Path, *, dynamo: bool = False
     return {
         "name": spec.name, "family": spec.family, "source": spec.source,
         "file": spec.file_name, "bytes": path.stat().st_size,
-        "sha256": _sha256(path),
+        "sha256": file_sha256(path),
         "inputs": [i.record() for i in spec.inputs], "dims": spec.dims(),
         "output_shape": list(ref_np.shape),
         "opset": spec.export.get("opset", 17),

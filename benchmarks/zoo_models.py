@@ -21,12 +21,13 @@ Every input is listed with a static shape and how the benchmark fills it
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["MODELS", "Input", "ZooSpec", "zoo_dir"]
+__all__ = ["MODELS", "Input", "ZooSpec", "file_sha256", "zoo_dir"]
 
 
 def zoo_dir() -> Path:
@@ -202,3 +203,12 @@ MODELS: Final[dict[str, ZooSpec]] = {s.name: s for s in (
                 "decoder_layers": 1, "decoder_attention_heads": 6,
                 "decoder_ffn_dim": 1536, "max_source_positions": 750}}),
 )}
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex (read in 1 MiB chunks)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
