@@ -15,6 +15,7 @@ from onnx.reference import ReferenceEvaluator
 
 __all__ = ["assert_close", "make_model", "rand", "reference"]
 
+# reseeded per test by conftest._seed_per_test; rand() reads the module global
 RNG = np.random.default_rng(1234)
 
 
