@@ -726,10 +726,14 @@ def latency_section(browser: Browser, *, workdir: Path,
 # ------------------------------------------------------------------- main
 
 
-def _parse_dims(items: Sequence[str]) -> dict[str, Any]:
-    from webnnpy.models.javascript.cli import _parse_dims as parse
+def _parse_dims(p: argparse.ArgumentParser, items: Sequence[str]) -> dict[str, Any]:
+    """``--dim NAME=VALUE`` items, or a one-line usage error (exit 2)."""
+    from webnnpy.models.onnx.dims import InvalidDimsError, parse_dims
 
-    return parse(items)
+    try:
+        return dict(parse_dims(items, flag="--dim"))
+    except InvalidDimsError as e:
+        p.error(str(e))
 
 
 def _default_tests_dir() -> Path:
@@ -759,6 +763,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cache-dir", help="the browser's install folder")
     p.add_argument("-q", "--quiet", action="store_true")
     args = p.parse_args(argv)
+    dims = _parse_dims(p, args.dim)  # a bad --dim fails before the browser starts
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     tests_dir = Path(args.samples) if args.samples else _default_tests_dir()
     ops = args.ops.split(",") if args.ops else None
@@ -791,7 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.latency:
             out.append(latency_section(browser, workdir=Path(tmp),
                                        onnx_models=args.onnx,
-                                       dims=_parse_dims(args.dim), progress=say,
+                                       dims=dims, progress=say,
                                        command=command))
         text = "\n".join(out)
         if args.table:

@@ -609,9 +609,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.latency:
         p.error("nothing to do: pass --latency")
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
-    from webnnpy.models.javascript.cli import _parse_dims
+    from webnnpy.models.onnx.dims import InvalidDimsError, parse_dims
 
-    cases = latency_cases() + onnx_cases(args.onnx, _parse_dims(args.dim))
+    try:
+        dims = parse_dims(args.dim, flag="--dim")
+    except InvalidDimsError as e:
+        p.error(str(e))
+    cases = latency_cases() + onnx_cases(args.onnx, dims)
     if args.models:
         words = [w.strip().lower() for w in args.models.split(",") if w.strip()]
         cases = [c for c in cases if any(w in c.name.lower() for w in words)]
