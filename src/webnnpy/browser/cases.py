@@ -466,6 +466,7 @@ def _rev_none(b: Builder, dt: str) -> Any:
     return b.reverse(_in(b, "x", dt, [3, 4]), axes=[])
 
 
+_kw: dict[str, Any]  # the loops below bind option dicts of several shapes
 for _name, _kw in (("lower", {"upper": False}), ("upper, diagonal 1", {"diagonal": 1}),
                    ("upper, diagonal -1", {"diagonal": -1}),
                    ("lower, diagonal 2", {"upper": False, "diagonal": 2}),

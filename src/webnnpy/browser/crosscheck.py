@@ -175,11 +175,11 @@ def admitted(ir: Graph, chromium: Mapping[str, Any]) -> str | None:
         if lims is None:
             return f"{node.op} is not in opSupportLimits()"
         for arg, val in node.operands.items():
-            for v in (val if isinstance(val, list) else [val]):
-                if v is None:
+            for operand in (val if isinstance(val, list) else [val]):
+                if operand is None:
                     continue
-                why = check(f"{node.op}.{arg}", lims.get(arg), v.desc.data_type,
-                            len(v.desc.shape))
+                why = check(f"{node.op}.{arg}", lims.get(arg),
+                            operand.desc.data_type, len(operand.desc.shape))
                 if why:
                     return why
         out_key = "outputs" if "outputs" in lims else "output"
@@ -340,8 +340,9 @@ def compare(ref: np.ndarray, got: np.ndarray, data_type: str,
         diff = np.array([abs(int(a) - int(b)) for a, b in zip(r, g, strict=True)],
                         dtype=float)
         bad = np.flatnonzero(diff > 0)
-        examples = [{"index": int(i), "reference": int(r[i]), "chromium": int(g[i])}
-                    for i in bad[:5]]
+        examples: list[dict[str, Any]] = [
+            {"index": int(i), "reference": int(r[i]), "chromium": int(g[i])}
+            for i in bad[:5]]
         m = float(diff.max())
         return not len(bad), m, m, examples
     r = ref.astype(np.float64).ravel()
@@ -363,8 +364,9 @@ def compare(ref: np.ndarray, got: np.ndarray, data_type: str,
     tol = atol + rtol * np.where(np.isfinite(mag), mag, 0.0)
     bad = (rn != gn) | (diff > tol)
     idx = np.flatnonzero(bad)
-    examples = [{"index": int(i), "reference": float(r[i]), "chromium": float(g[i])}
-                for i in idx[:5]]
+    examples = [
+        {"index": int(i), "reference": float(r[i]), "chromium": float(g[i])}
+        for i in idx[:5]]
     max_abs = float(diff.max()) if diff.size else 0.0
     if (rn != gn).any():
         max_abs = math.inf
@@ -429,6 +431,7 @@ def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, An
                                         for k, v in feeds.items()})
         d = workdir / f"case{i}"
         export(graph, d)
+        got: dict[str, np.ndarray] | None
         try:
             got = browser.run_module(d, feeds)
         except JSError as e:

@@ -490,10 +490,11 @@ def latency_rows(browser: Browser, cases: Sequence[ModelCase], *, workdir: Path,
         export(ref_graph, js_dir)
         try:
             got = browser.run_module(js_dir, feeds)
-            row.cells[CHROMIUM] = time_chromium(
+            timing = time_chromium(
                 browser, js_dir, feeds, warmup=warmup, min_runs=min_runs,
                 max_runs=max_runs, budget_s=budget_s)
-            row.cells[CHROMIUM].outputs = got
+            timing.outputs = got
+            row.cells[CHROMIUM] = timing
         except JSError as e:
             row.cells[CHROMIUM] = f"fails: {e.name} ({e.stage}): {e.message[:80]}"
         say(f"{case.name}: Chromium {_cell(row.cells[CHROMIUM])}")

@@ -334,7 +334,7 @@ class Browser:
 
     def console(self) -> list[str]:
         """Console messages and uncaught exceptions since the last call."""
-        out = []
+        out: list[str] = []
         if self._conn is None:
             return out
         for ev in self._conn.drain_events():

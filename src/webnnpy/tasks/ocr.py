@@ -131,8 +131,8 @@ def render_line(text: str, *, size: int = 48, margin: int | None = None) -> Any:
     margin = size // 2 if margin is None else margin
     left, top, right, bottom = ImageDraw.Draw(Image.new("RGB", (1, 1))).textbbox(
         (0, 0), text, font=font)
-    width = max(1, right - left) + 2 * margin
-    height = max(1, bottom - top) + 2 * margin
+    width = max(1, math.ceil(right - left)) + 2 * margin
+    height = max(1, math.ceil(bottom - top)) + 2 * margin
     im = Image.new("RGB", (width, height), "white")
     ImageDraw.Draw(im).text((margin - left, margin - top), text, fill="black",
                             font=font)

@@ -85,7 +85,7 @@ def speech_probs(audio: Any, *, backend: str | None = None) -> np.ndarray:
     return out
 
 
-def segments_from_probs(probs: Sequence[float], n_samples: int, *,
+def segments_from_probs(probs: Sequence[float] | np.ndarray, n_samples: int, *,
                         threshold: float = 0.5, neg_threshold: float | None = None,
                         min_speech_ms: float = 250, min_silence_ms: float = 100,
                         speech_pad_ms: float = 30) -> list[tuple[int, int]]:
