@@ -267,3 +267,50 @@ def make_session(model: onnx.ModelProto) -> Any:
 
     so, providers = session_options()
     return ort.InferenceSession(model.SerializeToString(), so, providers=providers)
+
+
+# ------------------------------------------------------------------ OpenVINO
+
+
+def openvino_config() -> dict[str, Any]:
+    """The compile config the webnnpy OpenVINO backend uses (its
+    ``compile_config()`` where it has one), so native OpenVINO runs under the
+    same settings; else float32 inference precision (OpenVINO's CPU plugin
+    otherwise picks bf16 on CPUs with AMX / AVX-512 BF16)."""
+    try:
+        from webnnpy.backends import openvino as wov
+
+        fn = getattr(wov, "compile_config", None)
+        if fn is not None:
+            return dict(fn("float32"))
+    except ImportError:
+        pass
+    return {"INFERENCE_PRECISION_HINT": "f32"}
+
+
+def openvino_version() -> str | None:
+    """The installed OpenVINO's version, or None."""
+    try:
+        import openvino as ov
+    except ImportError:
+        return None
+    return str(ov.get_version())
+
+
+def make_openvino_request(path: str, shapes: dict[str, tuple[int, ...]]) -> Any:
+    """A native OpenVINO infer request for the ONNX file at ``path``, its
+    inputs fixed to ``shapes`` (``Core.read_model`` + ``reshape`` +
+    ``compile_model`` on CPU with :func:`openvino_config`)."""
+    import openvino as ov
+
+    core = ov.Core()
+    model = core.read_model(path)
+    fixed = {}
+    for port in model.inputs:
+        name = port.get_any_name()
+        if name in shapes:
+            fixed[name] = list(shapes[name])
+    if fixed:
+        model.reshape(fixed)
+    compiled = core.compile_model(model, "CPU", openvino_config())
+    return compiled.create_infer_request()

@@ -97,13 +97,16 @@ def _environment() -> dict[str, Any]:
     import onnxruntime as ort
 
     import webnnpy
-    from benchmarks.native import session_settings
+    from benchmarks.native import openvino_config, openvino_version, session_settings
 
-    return {"python": platform.python_version(),
-            "webnnpy": getattr(webnnpy, "__version__", "?"),
-            "onnxruntime": ort.__version__, "onnx": onnx.__version__,
-            "numpy": np.__version__, "cpu": cpu_info(),
-            "session": session_settings()}
+    env = {"python": platform.python_version(),
+           "webnnpy": getattr(webnnpy, "__version__", "?"),
+           "onnxruntime": ort.__version__, "onnx": onnx.__version__,
+           "numpy": np.__version__, "cpu": cpu_info(),
+           "session": session_settings(), "openvino": openvino_version()}
+    if env["openvino"]:
+        env["openvino_config"] = openvino_config()
+    return env
 
 
 # ------------------------------------------------------------ one model
@@ -187,8 +190,54 @@ def _timed(call: Callable[[], Any]) -> float:
     return time.perf_counter() - t0
 
 
+def _openvino_calls(spec: ZooSpec, path: Path, feeds: dict[str, np.ndarray],
+                    web_feeds: dict[str, np.ndarray], out_names: list[str],
+                    last: dict[str, Any], res: dict[str, Any],
+                    log: Callable[[str], None]) -> dict[str, Callable[[], None]]:
+    """With ``--openvino``: native OpenVINO on the same file (``ov_native``)
+    and webnnpy's OpenVINO backend (``ov_run``) where it is registered; a side
+    that fails is left out with its error in ``res``."""
+    import webnnpy
+    from benchmarks.native import make_openvino_request
+    from webnnpy.backends import available_backends
+    from webnnpy.models import onnx as wonnx
+
+    calls: dict[str, Callable[[], None]] = {}
+    try:
+        req = make_openvino_request(str(path), {k: v.shape for k, v in feeds.items()})
+        ov_in = {p.get_any_name(): feeds[p.get_any_name()]
+                 for p in req.model_inputs if p.get_any_name() in feeds}
+
+        def ov_native() -> None:
+            r = req.infer(ov_in, share_inputs=True, share_outputs=False)
+            last["ov_native"] = [np.asarray(r[i]) for i in range(len(out_names))]
+
+        calls["ov_native"] = ov_native
+    except Exception as e:  # noqa: BLE001 - the run goes on without this side
+        res["ov_native_status"] = f"failed: {_short(e)}"
+        log(f"[{spec.name}] native OpenVINO: {res['ov_native_status']}")
+    if available_backends().get("openvino"):
+        try:
+            ctx = webnnpy.ml.create_context(backend="openvino")
+            imported = wonnx.load(str(path), dims=spec.dims(), context=ctx,
+                                  constants=constants(spec, feeds) or None)
+
+            def ov_run() -> None:
+                last["ov_run"] = imported.run(web_feeds)
+
+            calls["ov_run"] = ov_run
+            res["_ov_cleanup"] = (imported.graph, ctx)
+        except Exception as e:  # noqa: BLE001
+            res["ov_run_status"] = f"failed: {_short(e)}"
+            log(f"[{spec.name}] webnnpy OpenVINO: {res['ov_run_status']}")
+    else:
+        res["ov_run_status"] = "no webnnpy OpenVINO backend"
+    return calls
+
+
 def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
-                pause: float, log: Callable[[str], None]) -> dict[str, Any]:
+                pause: float, log: Callable[[str], None],
+                openvino: bool = False) -> dict[str, Any]:
     """(c) and (d): interleaved timing and errors in this process."""
     import onnxruntime as ort
 
@@ -234,10 +283,19 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
         for name, t in out_t.items():
             ctx.read_tensor(t, out_buf[name])
 
-    calls = {"native": native, "run": run, "dispatch": dispatch}
+    calls: dict[str, Callable[[], None]] = {
+        "native": native, "run": run, "dispatch": dispatch}
+    if openvino:
+        calls.update(_openvino_calls(spec, path, feeds, web_feeds, out_names,
+                                     last, res, log))
     first = {k: _timed(c) for k, c in calls.items()}  # warm-up + outputs
     want = dict(zip(out_names, last["native"], strict=True))
     res["err"] = _compare(last["run"], want)
+    if "ov_native" in last:
+        res["ov_native_err"] = _compare(
+            dict(zip(out_names, last["ov_native"], strict=True)), want)
+    if "ov_run" in last:
+        res["ov_run_err"] = _compare(last["ov_run"], want)
     res["dispatch_err"] = _compare(
         {k: v.copy() for k, v in out_buf.items()},
         {k: v for k, v in last["run"].items() if k in out_buf})
@@ -252,7 +310,7 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
     fixed = sum(est[k] for k in calls if lead[k]) + len(calls) * pause
     block = max(1, min(50, int((budget / rounds - fixed) / round_cost)))
     log(f"[{spec.name}] timing: ~{round_cost * 1e3:.1f} ms per call of all "
-        f"three, {rounds} rounds x {block} calls")
+        f"{len(calls)}, {rounds} rounds x {block} calls")
     samples: dict[str, list[float]] = {k: [] for k in calls}
     blocks: dict[str, list[float]] = {k: [] for k in calls}
     keys = list(calls)
@@ -281,9 +339,13 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
     res["stats"] = {k: _stats(v) for k, v in samples.items()}
     # per round, a block's median over native's block median in the same
     # round (adjacent in time, so less exposed to load that drifts)
+    pairs = [("run", "native"), ("dispatch", "native"), ("ov_native", "native"),
+             ("ov_run", "ov_native")]
     res["paired"] = {k: statistics.median(
-        a / b for a, b in zip(blocks[k], blocks["native"], strict=True))
-        for k in ("run", "dispatch")}
+        a / b for a, b in zip(blocks[k], blocks[base], strict=True))
+        for k, base in pairs if k in calls and base in calls}
+    for obj in res.pop("_ov_cleanup", ()):
+        obj.destroy()
     graph.destroy()
     ctx.destroy()
     gc.collect()
@@ -292,7 +354,8 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
 
 def run_model(spec: ZooSpec, *, rounds: int, budget: float, pause: float,
               settings: dict[str, Any], child_timeout: float = 600.0,
-              log: Callable[[str], None] = print) -> dict[str, Any]:
+              log: Callable[[str], None] = print,
+              openvino: bool = False) -> dict[str, Any]:
     """Every measurement of one model (a record for :func:`render`)."""
     rec: dict[str, Any] = {"name": spec.name, "family": spec.family,
                            "source": spec.source, "inputs": spec.describe(),
@@ -319,7 +382,7 @@ def run_model(spec: ZooSpec, *, rounds: int, budget: float, pause: float,
             return rec
     try:
         rec.update(_in_process(spec, path, rounds=rounds, budget=budget,
-                               pause=pause, log=log))
+                               pause=pause, log=log, openvino=openvino))
     except Exception as e:  # noqa: BLE001 - the run goes on
         rec["status"] = f"failed: {_short(e)}"
     gc.collect()
@@ -350,6 +413,9 @@ def ratios(rec: dict[str, Any]) -> dict[str, float | None]:
         "run_min": _ratio(med("run", "min"), med("native", "min")),
         "run_paired": (rec.get("paired") or {}).get("run"),
         "dispatch": _ratio(med("dispatch"), med("native")),
+        "ov_native": _ratio(med("ov_native"), med("native")),
+        "ov_run": _ratio(med("ov_run"), med("ov_native")),
+        "ov_run_paired": (rec.get("paired") or {}).get("ov_run"),
     }
 
 
@@ -439,9 +505,66 @@ def render(report: dict[str, Any]) -> str:
         "`imported.run` vs native over every output; rel err: that over "
         "max |native| (the largest over the outputs).",
     ]
+    if any("ov_native" in (rec.get("stats") or {}) or rec.get("ov_native_status")
+           for rec in report["models"]):
+        lines += _render_openvino(report)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
+
+
+OV_COLUMNS = ("model", "native ORT ms (median)", "native OpenVINO ms (median)",
+              "OpenVINO ÷ ORT (native)", "webnnpy-OpenVINO ÷ native OpenVINO (median)",
+              "(paired)", "webnnpy-OpenVINO max abs err", "best native", "status")
+
+
+def _render_openvino(report: dict[str, Any]) -> list[str]:
+    """The ``--openvino`` table: native OpenVINO beside native ORT, and
+    webnnpy's OpenVINO backend against native OpenVINO."""
+    env = report["environment"]
+    lines = [
+        "",
+        f"## OpenVINO {env.get('openvino')} on the same files",
+        "",
+        "- native OpenVINO: `Core.read_model(path)`, inputs reshaped to the feed "
+        "shapes, `compile_model(model, 'CPU', config)` with the config the webnnpy "
+        "OpenVINO backend uses: " + ", ".join(
+            f"{k}={v}" for k, v in (env.get("openvino_config") or {}).items())
+        + "; timed as `request.infer(feeds, share_inputs=True)` in the same "
+        "interleaved rounds as the ORT columns",
+        "",
+        "| " + " | ".join(OV_COLUMNS) + " |",
+        "|" + "---|" * len(OV_COLUMNS),
+    ]
+    ov_r: list[float] = []
+    nat_r: list[float] = []
+    for rec in report["models"]:
+        if rec["status"] != "ok":
+            continue
+        r = ratios(rec)
+        st = rec.get("stats") or {}
+        ms = {k: st[k]["median"] * 1e3 for k in ("native", "ov_native") if st.get(k)}
+        best = min(ms, key=lambda k: ms[k]) if ms else None
+        err = rec.get("ov_run_err") or (None, None)
+        status = "; ".join(f"{k}: {rec[k]}" for k in ("ov_native_status",
+                                                       "ov_run_status")
+                           if rec.get(k)) or "ok"
+        if r["ov_run"] is not None:
+            ov_r.append(r["ov_run"])
+        if r["ov_native"] is not None:
+            nat_r.append(r["ov_native"])
+        lines.append("| " + " | ".join([
+            rec["name"], _f(ms.get("native"), ".1f"), _f(ms.get("ov_native"), ".1f"),
+            _f(r["ov_native"]), _f(r["ov_run"]), _f(r["ov_run_paired"]),
+            _f(err[0], ".2e"),
+            {"native": "ORT", "ov_native": "OpenVINO", None: "-"}[best],
+            status.replace("|", "/")]) + " |")
+    for name, v in (("native OpenVINO ÷ native ORT", nat_r),
+                    ("webnnpy-OpenVINO ÷ native OpenVINO", ov_r)):
+        if v:
+            lines.append(f"\n- {name}: median {statistics.median(v):.2f}, min "
+                         f"{min(v):.2f}, max {max(v):.2f} over {len(v)} models")
+    return lines
 
 
 # ------------------------------------------------------------ CLI
@@ -467,6 +590,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT.json", help="also save all results here")
     p.add_argument("--md", metavar="OUT.md", help="also save the table here")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--openvino", action="store_true",
+                   help="also time native OpenVINO on the same file and webnnpy's "
+                        "OpenVINO backend (where installed), in the same rounds")
     p.add_argument("--list", action="store_true",
                    help="list the models, their inputs and whether their files "
                         "are there; measure nothing")
@@ -506,7 +632,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in names:
         rec = run_model(MODELS[name], rounds=rounds, budget=args.budget,
                         pause=args.pause, settings=settings,
-                        child_timeout=args.child_timeout, log=log)
+                        child_timeout=args.child_timeout, log=log,
+                        openvino=args.openvino)
         log(f"[{name}] {rec['status']} ({rec.get('total_s', 0):.0f} s)")
         report["models"].append(rec)
     report["total_s"] = time.perf_counter() - started
