@@ -272,20 +272,21 @@ def make_session(model: onnx.ModelProto) -> Any:
 # ------------------------------------------------------------------ OpenVINO
 
 
-def openvino_config() -> dict[str, Any]:
-    """The compile config the webnnpy OpenVINO backend uses (its
-    ``compile_config()`` where it has one), so native OpenVINO runs under the
-    same settings; else float32 inference precision (OpenVINO's CPU plugin
-    otherwise picks bf16 on CPUs with AMX / AVX-512 BF16)."""
+def openvino_config(dtype: str = "float32") -> dict[str, Any]:
+    """The compile config the webnnpy OpenVINO backend uses for a graph of
+    ``dtype`` (its ``compile_config(dtype)`` where it has one), so native
+    OpenVINO runs under the same settings; else the precision of the data
+    type (OpenVINO's CPU plugin otherwise picks bf16 on CPUs with AMX /
+    AVX-512 BF16)."""
     try:
         from webnnpy.backends import openvino as wov
 
         fn = getattr(wov, "compile_config", None)
         if fn is not None:
-            return dict(fn("float32"))
+            return dict(fn(dtype))
     except ImportError:
         pass
-    return {"INFERENCE_PRECISION_HINT": "f32"}
+    return {"INFERENCE_PRECISION_HINT": "f16" if dtype == "float16" else "f32"}
 
 
 def openvino_version() -> str | None:
@@ -297,10 +298,11 @@ def openvino_version() -> str | None:
     return str(ov.get_version())
 
 
-def make_openvino_request(path: str, shapes: dict[str, tuple[int, ...]]) -> Any:
+def make_openvino_request(path: str, shapes: dict[str, tuple[int, ...]],
+                          dtype: str = "float32") -> Any:
     """A native OpenVINO infer request for the ONNX file at ``path``, its
     inputs fixed to ``shapes`` (``Core.read_model`` + ``reshape`` +
-    ``compile_model`` on CPU with :func:`openvino_config`)."""
+    ``compile_model`` on CPU with :func:`openvino_config` of ``dtype``)."""
     import openvino as ov
 
     core = ov.Core()
@@ -312,5 +314,5 @@ def make_openvino_request(path: str, shapes: dict[str, tuple[int, ...]]) -> Any:
             fixed[name] = list(shapes[name])
     if fixed:
         model.reshape(fixed)
-    compiled = core.compile_model(model, "CPU", openvino_config())
+    compiled = core.compile_model(model, "CPU", openvino_config(dtype))
     return compiled.create_infer_request()

@@ -258,6 +258,39 @@ def _native_impls(spec: ModelSpec, config: Any, dtype: str,
     return [run, iob]
 
 
+def _openvino_native_impl(spec: ModelSpec, config: Any, dtype: str,
+                          weights: dict[str, np.ndarray], x: np.ndarray) -> Impl:
+    """Native OpenVINO on the ONNX file the native ORT rows run (written to a
+    temporary file, read by ``Core.read_model``), with the config webnnpy's
+    OpenVINO backend compiles with."""
+    import tempfile
+
+    import onnx
+
+    from benchmarks.native import NATIVE, make_openvino_request
+
+    impl = Impl("ov-native", "native OpenVINO infer")
+    t0 = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="webnnpy-bench-") as tmp:
+            path = f"{tmp}/{spec.name}.onnx"
+            onnx.save(NATIVE[spec.name](dtype, weights, config), path)
+            req = make_openvino_request(path, {INPUT: x.shape}, dtype)
+    except Exception as e:  # noqa: BLE001 - reported, the others go on
+        impl.status = f"unsupported: {_short(e)}"
+        return impl
+    impl.build_s = time.perf_counter() - t0
+    feed = {INPUT: x}
+    last: list[np.ndarray] = []
+
+    def call() -> None:
+        r = req.infer(feed, share_inputs=True, share_outputs=False)
+        last[:] = [np.asarray(r[0])]
+
+    impl.call, impl.output = call, lambda: last[0].copy()
+    return impl
+
+
 def _compare(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Max abs difference, and that over max |b|."""
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
@@ -280,8 +313,8 @@ def _timed(call: Callable[[], None]) -> float:
 def run_model(spec: ModelSpec, dtype: str, *, iters: int, rounds: int,
               warmup: int, pause: float, reference: bool, ref_iters: int,
               ref_time_cap: float, small: bool = False, seed: int = 0,
-              direct: bool = True, log: Callable[[str], None] = print
-              ) -> dict[str, Any]:
+              direct: bool = True, log: Callable[[str], None] = print,
+              openvino: bool = False) -> dict[str, Any]:
     """Build, check and time every implementation of one model x data type."""
     config = spec.small if small else spec.config
     weights = spec.make_weights(config, seed)
@@ -296,6 +329,15 @@ def run_model(spec: ModelSpec, dtype: str, *, iters: int, rounds: int,
                                   "webnnpy-ORT backend direct", api))
     log(f"[{spec.name} {dtype}] building native ORT")
     impls += _native_impls(spec, config, dtype, weights, x)
+    if openvino:
+        from webnnpy.backends import available_backends
+
+        log(f"[{spec.name} {dtype}] building native OpenVINO")
+        impls.append(_openvino_native_impl(spec, config, dtype, weights, x))
+        if available_backends().get("openvino"):
+            log(f"[{spec.name} {dtype}] building webnnpy-OpenVINO")
+            impls.append(_webnnpy_impl("webnnpy-ov", "webnnpy-OpenVINO", "openvino",
+                                       spec, config, dtype, weights, x))
     if reference:
         log(f"[{spec.name} {dtype}] building webnnpy reference")
         impls.append(_webnnpy_impl("webnnpy-ref", "webnnpy reference (NumPy)",
@@ -315,7 +357,7 @@ def run_model(spec: ModelSpec, dtype: str, *, iters: int, rounds: int,
 
     by_key = {i.key: i for i in impls}
     for impl in impls:
-        for base in ("ort-run", "webnnpy-ref"):
+        for base in ("ort-run", "webnnpy-ref", "ov-native"):
             other = by_key.get(base)
             if (other is not None and other is not impl and impl.result is not None
                     and other.result is not None):
@@ -514,7 +556,7 @@ def _environment() -> dict[str, Any]:
     import onnxruntime as ort
 
     import webnnpy
-    from benchmarks.native import session_settings
+    from benchmarks.native import openvino_config, openvino_version, session_settings
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -534,6 +576,9 @@ def _environment() -> dict[str, Any]:
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
         "session": session_settings(),
+        "openvino": openvino_version(),
+        "openvino_config": {dt: openvino_config(dt) for dt in ("float32", "float16")}
+        if openvino_version() else None,
     }
 
 
@@ -557,15 +602,21 @@ def render(report: dict[str, Any]) -> str:
         "- session options (read from the webnnpy backend, used by both): "
         + ", ".join(f"{k}={v}" for k, v in env["session"].items())
         + " (0 threads = ONNX Runtime's default, one per physical core)",
+        *([f"- OpenVINO {env['openvino']} (with --openvino): native rows run the same "
+           "ONNX network via `Core.read_model` + `compile_model('CPU', config)`, "
+           "config as webnnpy's OpenVINO backend: " + "; ".join(
+               f"{dt}: " + ", ".join(f"{k}={v}" for k, v in c.items())
+               for dt, c in env["openvino_config"].items())]
+          if env.get("openvino") and args.get("openvino") else []),
         f"- timing: {args['rounds']} interleaved rounds, "
         f"{args['block']} recorded calls per block (after 1 unrecorded), "
         f"{args['pause']} s pause between blocks, {args['warmup']} warm-up calls; "
         f"reference: up to {args['ref_iters']} calls / {args['ref_time_cap']} s",
         "",
         "| model | dtype | implementation | build s | median ms | min ms | max ms "
-        "| n | ÷ native run | ÷ native iobinding | err vs native ORT (abs / rel) "
-        "| err vs reference (abs / rel) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| n | ÷ native run | ÷ native iobinding | ÷ native OpenVINO "
+        "| err vs native ORT (abs / rel) | err vs reference (abs / rel) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     notes: list[str] = []
     for res in report["models"]:
@@ -576,23 +627,25 @@ def render(report: dict[str, Any]) -> str:
             return rec["stats_s"]["median"] if rec and rec["stats_s"] else None
 
         run_med, iob_med = median("ort-run"), median("ort-iobinding")
+        ov_med = median("ov-native")
         title = res["title"] + (" (small)" if res["small"] else "")
         for rec in res["impls"]:
             st = rec["stats_s"]
             if rec["status"] != "ok":
                 notes.append(f"{title} {res['dtype']} {rec['label']}: {rec['status']}")
                 lines.append(f"| {title} | {res['dtype']} | {rec['label']} | - | "
-                             f"{rec['status'].split(':')[0]} | | | | | | | |")
+                             f"{rec['status'].split(':')[0]} | | | | | | | | |")
                 continue
             med = st["median"] if st else None
             r_run = f"{med / run_med:.2f}" if med and run_med else "-"
             r_iob = f"{med / iob_med:.2f}" if med and iob_med else "-"
+            r_ov = f"{med / ov_med:.2f}" if med and ov_med else "-"
             build = f"{rec['build_s']:.2f}" if rec["build_s"] is not None else "-"
             lines.append(
                 f"| {title} | {res['dtype']} | {rec['label']} | {build} | "
                 f"{_ms(med)} | {_ms(st['min'] if st else None)} | "
                 f"{_ms(st['max'] if st else None)} | {st['n'] if st else 0} | "
-                f"{r_run} | {r_iob} | {_err(rec['errors'].get('ort-run'))} | "
+                f"{r_run} | {r_iob} | {r_ov} | {_err(rec['errors'].get('ort-run'))} | "
                 f"{_err(rec['errors'].get('webnnpy-ref'))} |")
         notes.append(f"{title} {res['dtype']}: load during timing: "
                      f"{_load_text(res['load'])}")
@@ -671,6 +724,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave out the 'webnnpy-ORT backend direct' rows (the "
                         "compiled graph run through the backend object, "
                         "without the context's validation and timeline)")
+    p.add_argument("--openvino", action="store_true",
+                   help="also time native OpenVINO on the same ONNX network "
+                        "and webnnpy's OpenVINO backend (where installed)")
     p.add_argument("--small", action="store_true",
                    help="reduced-size networks of the same layout (a quick "
                         "check of the harness, not a benchmark)")
@@ -717,7 +773,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warmup=args.warmup, pause=args.pause,
                 reference=not args.skip_reference, ref_iters=args.ref_iters,
                 ref_time_cap=args.ref_time_cap, small=args.small, seed=args.seed,
-                direct=not args.no_direct, log=log))
+                direct=not args.no_direct, log=log, openvino=args.openvino))
     if args.overhead_calls > 0:
         report["overhead"] = run_overhead(calls=args.overhead_calls, rounds=rounds,
                                           pause=args.pause,
