@@ -14,6 +14,7 @@ __all__ = [
     "DOMException",
     "DataError",
     "InvalidStateError",
+    "NotFoundError",
     "NotSupportedError",
     "OperationError",
     "SecurityError",
@@ -61,6 +62,13 @@ class DataError(DOMException):
     """Defined for completeness; the spec uses no DataError at present."""
 
     name = "DataError"
+
+
+class NotFoundError(DOMException):
+    """The object asked for does not exist (``MLContext.load_graph`` of a key
+    with no saved graph)."""
+
+    name = "NotFoundError"
 
 
 class SecurityError(DOMException):

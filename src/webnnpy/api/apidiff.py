@@ -48,6 +48,25 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("add", "MLGraphBuilder.constant(array)",
                "constant(ndarray) takes the descriptor from the array's dtype and "
                "shape."),
+    Difference("add", "MLContext.save_graph",
+               "The WebNN MLGraph cache explainer's saveGraph (not in the spec): "
+               "stores the backend's compiled form of a graph on disk under a key "
+               "(docs/graph_cache.md); metadata= keeps a JSON dict with it."),
+    Difference("add", "MLContext.save_graph_async",
+               "Awaitable form of save_graph (the explainer's Promise)."),
+    Difference("add", "MLContext.load_graph",
+               "The graph-cache explainer's loadGraph: a graph saved by save_graph, "
+               "ready to dispatch without a builder; NotFoundError for an unknown "
+               "key, DataError for a corrupt, truncated or foreign entry."),
+    Difference("add", "MLContext.load_graph_async",
+               "Awaitable form of load_graph (the explainer's Promise)."),
+    Difference("add", "MLContext.list_graphs",
+               "The graph-cache explainer's listGraphs: the keys saved for this "
+               "backend, runtime version and machine."),
+    Difference("add", "MLContext.list_graphs_async",
+               "Awaitable form of list_graphs (the explainer's Promise)."),
+    Difference("add", "MLContext.delete_graph",
+               "The graph-cache explainer's deleteGraph."),
     # --- changes
     Difference("change", "MLContext.read_tensor",
                "Returns a NumPy array of the tensor's data type and shape instead of "

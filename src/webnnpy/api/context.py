@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import weakref
 from collections.abc import Callable, Mapping
@@ -26,8 +27,15 @@ from webnnpy.api.tensor import MLTensor
 from webnnpy.api.timeline import Timeline
 from webnnpy.backends.base import Backend, SupportLimits
 from webnnpy.dtypes import DATA_TYPES, numpy_dtype
-from webnnpy.errors import InvalidStateError, OperationError, UnknownError
+from webnnpy.errors import (
+    DataError,
+    InvalidStateError,
+    NotSupportedError,
+    OperationError,
+    UnknownError,
+)
 from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Graph, Value
 from webnnpy.ir.ops.conv_pool import uncomputable
 
 __all__ = ["MLContext", "MLContextLostInfo"]
@@ -600,6 +608,188 @@ class MLContext:
             raise UnknownError(f"compute: running the graph on the {backend.name} "
                                f"backend failed: {e}") from e
 
+    # ------------------------------------------- graph cache (an extension)
+    #
+    # The WebNN MLGraph cache explainer's saveGraph/loadGraph/listGraphs/
+    # deleteGraph, in snake_case, declared in apidiff; the store is
+    # webnnpy.api.graph_cache, the compiled form the backend's own
+    # (Backend.export_compiled/import_compiled).  See docs/graph_cache.md.
+
+    def _graph_store(self, where: str) -> Any:
+        from webnnpy.api.graph_cache import GraphStore
+
+        if self._is_lost:
+            raise InvalidStateError(f"{where}: the context is lost")
+        fp = self._backend.cache_fingerprint()
+        if fp is None:
+            raise NotSupportedError(f"{where}: the {self._backend.name} backend "
+                                    f"cannot save or load compiled graphs")
+        return GraphStore(self._backend.name, fp)
+
+    def _save_graph_promise(self, key: Any, graph: Any, metadata: Any
+                            ) -> MLPromise[None]:
+        where = "save_graph"
+        try:
+            _check_key(where, key)
+            if not isinstance(graph, MLGraph):
+                raise TypeError(f"{where}: graph must be an MLGraph, got "
+                                f"{type(graph).__name__}")
+            if graph._context is not self:
+                raise TypeError(f"{where}: graph {graph!r} belongs to another "
+                                f"context")
+            if metadata is not None:
+                if not isinstance(metadata, Mapping):
+                    raise TypeError(f"{where}: metadata must be a dict, got "
+                                    f"{type(metadata).__name__}")
+                try:
+                    json.dumps(dict(metadata))
+                except (TypeError, ValueError) as e:
+                    raise TypeError(f"{where}: metadata must be JSON-serializable: "
+                                    f"{e}") from e
+            if graph._destroyed:
+                raise InvalidStateError(f"{where}: graph {graph!r} is destroyed")
+            store = self._graph_store(where)
+        except (TypeError, InvalidStateError, NotSupportedError) as e:
+            return MLPromise.rejected(e)
+        backend = self._backend
+
+        def save() -> None:
+            impl = graph._impl
+            if impl is None or graph._destroyed:
+                raise InvalidStateError(f"{where}: graph {graph!r} is destroyed")
+            store.save(where, key, lambda d: backend.export_compiled(impl, d),
+                       _descs_json(graph._input_descs),
+                       _descs_json(graph._output_descs), metadata)
+
+        return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, save))
+
+    def save_graph(self, key: str, graph: MLGraph, *,
+                   metadata: Mapping[str, Any] | None = None) -> None:
+        """Save ``graph``'s compiled form under ``key`` in the on-disk graph
+        cache (the graph-cache explainer's ``saveGraph``, a declared
+        extension), replacing any graph saved under that key for this
+        backend, runtime version and machine.
+
+        Args:
+            key: any string naming the entry.
+            graph: a built graph of this context.
+            metadata: a JSON-serializable dict stored with the entry (see
+                ``webnnpy.api.graph_cache.load_graph_with_metadata``).
+
+        Raises:
+            TypeError: bad key, graph of another context, metadata that JSON
+                cannot hold.  InvalidStateError: graph destroyed, context lost.
+            NotSupportedError: the backend cannot save compiled graphs.
+            OperationError: the cache directory cannot be written (read-only,
+                full); the message names it.
+        """
+        self._save_graph_promise(key, graph, metadata).result()
+
+    def save_graph_async(self, key: str, graph: MLGraph, *,
+                         metadata: Mapping[str, Any] | None = None
+                         ) -> MLPromise[None]:
+        """Awaitable form of :meth:`save_graph`: validates and queues the work on
+        the timeline now, and returns its MLPromise."""
+        return self._save_graph_promise(key, graph, metadata)
+
+    def _load_graph_promise(self, key: Any, with_metadata: bool = True
+                            ) -> MLPromise[Any]:
+        where = "load_graph"
+        try:
+            _check_key(where, key)
+            store = self._graph_store(where)
+        except (TypeError, InvalidStateError, NotSupportedError) as e:
+            return MLPromise.rejected(e)
+        backend = self._backend
+
+        def load() -> Any:
+            for attempt in range(3):
+                entry = store.load(where, key)
+                man = entry.manifest
+                try:
+                    impl = backend.import_compiled(entry.directory,
+                                                   man.get("backend_meta") or {})
+                except NotSupportedError:
+                    raise
+                except Exception as e:
+                    if attempt < 2 and store.replaced(key, man):
+                        continue  # a concurrent writer replaced it: read again
+                    raise DataError(f"{where}: the {backend.name} backend could not "
+                                    f"load the cache entry of {key!r} in "
+                                    f"{entry.directory}: {e}; delete_graph({key!r}) "
+                                    f"removes it") from e
+                break
+            try:
+                ir = Graph(
+                    {n: Value(d, input_name=n) for n, d in
+                     _descs_of(where, key, man["inputs"]).items()},
+                    {n: Value(d) for n, d in
+                     _descs_of(where, key, man["outputs"]).items()}, [])
+            except DataError:
+                backend.release_graph(impl)
+                raise
+            graph = MLGraph(self, ir)
+            graph._impl = impl
+            self._graphs.add(graph)
+            return (graph, man.get("metadata") or {}) if with_metadata else graph
+
+        return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, load))
+
+    def load_graph(self, key: str) -> MLGraph:
+        """The graph saved under ``key`` by :meth:`save_graph` (the
+        explainer's ``loadGraph``, a declared extension), ready to dispatch
+        without a builder.
+
+        Raises:
+            TypeError: a key that is not a string.
+            NotFoundError: nothing saved under ``key`` for this backend,
+                runtime version and machine (the message says when entries
+                exist for others).
+            DataError: the entry is corrupt, truncated or foreign.
+            NotSupportedError: the backend cannot load compiled graphs.
+            InvalidStateError: the context is lost.
+        """
+        return self._load_graph_promise(key, with_metadata=False).result()  # type: ignore[no-any-return]
+
+    def load_graph_async(self, key: str) -> MLPromise[MLGraph]:
+        """Awaitable form of :meth:`load_graph`: validates and queues the work on
+        the timeline now, and returns its MLPromise."""
+        return self._load_graph_promise(key, with_metadata=False)
+
+    def list_graphs(self) -> list[str]:
+        """The keys of every graph saved for this backend, runtime version and
+        machine, sorted (the explainer's ``listGraphs``, a declared
+        extension).  Unreadable entries are left out, with a log message.
+
+        Raises:
+            NotSupportedError: the backend cannot save compiled graphs.
+            InvalidStateError: the context is lost.
+        """
+        return self._graph_store("list_graphs").keys()  # type: ignore[no-any-return]
+
+    def list_graphs_async(self) -> MLPromise[list[str]]:
+        """Awaitable form of :meth:`list_graphs`."""
+        try:
+            keys = self.list_graphs()
+        except (InvalidStateError, NotSupportedError) as e:
+            return MLPromise.rejected(e)
+        p: MLPromise[list[str]] = MLPromise()
+        p.resolve(keys)
+        return p
+
+    def delete_graph(self, key: str) -> None:
+        """Remove the graph saved under ``key`` (the explainer's
+        ``deleteGraph``, a declared extension); nothing happens when there is
+        none.  Graphs loaded from it keep working.
+
+        Raises:
+            TypeError: a key that is not a string.
+            NotSupportedError: the backend cannot save compiled graphs.
+            InvalidStateError: the context is lost.
+        """
+        _check_key("delete_graph", key)
+        self._graph_store("delete_graph").delete(key)
+
     # ------------------------------------------------------------- limits
 
     # Spec: MLOpSupportLimits opSupportLimits()
@@ -690,6 +880,30 @@ def _compute_input(name: str, value: Any, desc: Desc) -> np.ndarray:
     if arr.dtype == dt and arr.shape == desc.shape:
         return arr
     return buffer_to_array(where, arr, desc)
+
+
+def _check_key(where: str, key: Any) -> None:
+    """A graph-cache key is a string (the explainer's DOMString)."""
+    if not isinstance(key, str):
+        raise TypeError(f"{where}: key must be a string, got {type(key).__name__}")
+
+
+def _descs_json(descs: Mapping[str, Desc]) -> dict[str, dict[str, Any]]:
+    return {n: {"data_type": d.data_type, "shape": list(d.shape)}
+            for n, d in descs.items()}
+
+
+def _descs_of(where: str, key: str, descs: Mapping[str, Any]) -> dict[str, Desc]:
+    """A manifest's descriptors as Descs (DataError if they are not valid)."""
+    out = {}
+    for n, d in descs.items():
+        dt, shape = d.get("data_type"), d.get("shape")
+        if dt not in DATA_TYPES or not all(
+                type(x) is int and x > 0 for x in shape):
+            raise DataError(f"{where}: the cache entry of {key!r} has an invalid "
+                            f"descriptor for {n!r}: {d!r}")
+        out[n] = Desc(dt, tuple(shape))
+    return out
 
 
 def _same_tensors(bound: dict[str, MLTensor], given: dict[str, Any]) -> bool:

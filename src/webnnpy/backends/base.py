@@ -7,19 +7,24 @@ on the owning context's timeline thread, one call at a time.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import platform
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from webnnpy._spec import api_table
+from webnnpy.errors import NotSupportedError
 from webnnpy.ir.checks import OpLimits
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
-__all__ = ["Backend", "SupportLimits", "spec_support_limits"]
+__all__ = ["Backend", "SupportLimits", "cpu_fingerprint", "spec_support_limits"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,28 @@ def spec_support_limits(
     every = (frozenset(DATA_TYPES), 0, max_rank)
     return SupportLimits(preferred_input_layout, max_tensor_byte_length,
                          every, every, every, ops)
+
+
+@functools.cache
+def cpu_fingerprint() -> dict[str, str]:
+    """The CPU a compiled graph may depend on, for ``cache_fingerprint``:
+    architecture, model name and a digest of its feature flags (from
+    ``/proc/cpuinfo`` where there is one, else what ``platform`` says)."""
+    model, flags = "", ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                k = k.strip()
+                if k in ("model name", "Model", "cpu model") and not model:
+                    model = v.strip()
+                elif k in ("flags", "Features", "isa") and not flags:
+                    flags = " ".join(sorted(v.split()))
+    except OSError:
+        pass
+    model = model or platform.processor()
+    return {"machine": platform.machine(), "cpu": model,
+            "cpu_flags": hashlib.sha256(flags.encode()).hexdigest()[:16]}
 
 
 class Backend(ABC):
@@ -118,3 +145,52 @@ class Backend(ABC):
     def dispatch(self, compiled: Any, inputs: Mapping[str, Any],
                  outputs: Mapping[str, Any]) -> None:
         """Run ``compiled`` reading ``inputs`` and writing ``outputs`` buffers."""
+
+    # ------------------------------------------------- graph cache (optional)
+    #
+    # MLContext.save_graph/load_graph (the graph-cache explainer, a declared
+    # extension; see docs/graph_cache.md) store a backend's own compiled form
+    # of a graph.  The store owns keys, manifests, checksums and atomic
+    # publication; a backend only writes and reads files in a directory:
+    #
+    # - ``cache_fingerprint()`` names everything a compiled form depends on
+    #   (runtime version, device, CPU features...); entries are kept apart by
+    #   it, so an entry made under another fingerprint is never handed to
+    #   ``import_compiled``.  None (the default): no cache support.
+    # - ``export_compiled(compiled, directory)`` writes the files into
+    #   ``directory`` (empty, private to this call) and returns JSON-able
+    #   metadata; ``import_compiled(directory, meta)`` gets the same directory
+    #   contents (checksummed) and metadata back and returns what ``compile``
+    #   would have returned.  The directory is never modified afterwards, so
+    #   the imported graph may keep files in it open or memory-mapped; it may
+    #   be unlinked (``delete_graph``) while the graph lives.
+    #
+    # An OpenVINO backend would write ``compiled_model.export_model()``'s
+    # bytes to one file and read them back with ``core.import_model``.
+
+    def cache_fingerprint(self) -> Mapping[str, str] | None:
+        """What this backend's compiled graphs depend on (runtime version,
+        device, CPU features), or None when it cannot export them."""
+        return None
+
+    def export_compiled(self, compiled: Any, directory: Path) -> dict[str, Any]:
+        """Write ``compiled`` (from ``compile`` or ``import_compiled``) as files
+        into ``directory``; return JSON-able metadata for ``import_compiled``.
+
+        Raises:
+            NotSupportedError: the backend has no exportable compiled form.
+        """
+        raise NotSupportedError(f"the {self.name} backend cannot save compiled "
+                                f"graphs")
+
+    def import_compiled(self, directory: Path, meta: Mapping[str, Any]) -> Any:
+        """A compiled graph, as ``compile`` returns, from the files that
+        ``export_compiled`` wrote into ``directory`` and its ``meta``.
+
+        Raises:
+            NotSupportedError: the backend has no exportable compiled form.
+            Exception: anything else means the files are unusable; the
+                store reports it as a DataError.
+        """
+        raise NotSupportedError(f"the {self.name} backend cannot load compiled "
+                                f"graphs")

@@ -29,13 +29,21 @@ from __future__ import annotations
 
 import functools
 import itertools
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
-from webnnpy.backends.base import Backend, SupportLimits, spec_support_limits
+from webnnpy.backends.base import (
+    Backend,
+    SupportLimits,
+    cpu_fingerprint,
+    spec_support_limits,
+)
 from webnnpy.backends.onnxruntime.lower import (
     LOWERINGS,
     OPSET,
@@ -73,6 +81,11 @@ ERROR_TYPES: dict[str, type[Exception]] = {
 
 _serials = itertools.count(1)
 
+#: graph-cache entries: format of the files, and their names
+_CACHE_FORMAT = "ort-optimized-onnx/1"
+_MODEL_FILE = "model.onnx"
+_WEIGHTS_FILE = "weights.bin"
+
 
 def _convert(stage: str, what: str, e: BaseException) -> Exception:
     """The spec error for a failure at ``stage`` (raise it ``from e``)."""
@@ -96,9 +109,12 @@ class OrtGraph:
     """A compiled graph: its InferenceSession and the names to bind."""
 
     def __init__(self, session: ort.InferenceSession, lowered: Lowered,
-                 keep_alive: list[Any]) -> None:
+                 keep_alive: list[Any], source: Path | None = None) -> None:
         self.session = session
         self.lowered = lowered
+        #: the graph-cache directory it was loaded from (its lowered model is
+        #: then empty: the optimized model in ``source`` is what it runs)
+        self.source = source
         self.inputs = lowered.inputs
         self.outputs = lowered.outputs
         # the shared initializers' arrays and OrtValues must outlive the session
@@ -233,6 +249,74 @@ class OrtBackend(Backend):
 
     def release_graph(self, compiled: OrtGraph) -> None:
         compiled.release()
+
+    # -------------------------------------------------------- graph cache
+
+    def cache_fingerprint(self) -> Mapping[str, str]:
+        """ORT's optimized model is specific to its version, the execution
+        provider and, with NCHWc layouts and other "all"-level rewrites, the
+        CPU's instruction set (ORT documents optimized models as not
+        portable): all three name the cache entries."""
+        return {"format": _CACHE_FORMAT, "onnxruntime": ort.__version__,
+                "provider": self.providers[0], **cpu_fingerprint()}
+
+    def export_compiled(self, compiled: OrtGraph, directory: Path
+                        ) -> dict[str, Any]:
+        """The graph as ONNX Runtime optimized it: ``model.onnx`` (the graph
+        after every optimization ``compile`` applies) and ``weights.bin`` (its
+        initializers as external data), written by a session created with
+        ``optimized_model_filepath``."""
+        meta = {"model": _MODEL_FILE, "inputs": dict(compiled.inputs),
+                "outputs": dict(compiled.outputs)}
+        if compiled.source is not None:  # loaded from the cache: copy it
+            for f in compiled.source.iterdir():
+                if f.is_file():
+                    shutil.copyfile(f, directory / f.name)
+            return meta
+        lowered = compiled.lowered
+        so = self.session_options()
+        so.optimized_model_filepath = str(directory / _MODEL_FILE)
+        so.add_session_config_entry(
+            "session.optimized_model_external_initializers_file_name",
+            _WEIGHTS_FILE)
+        so.add_session_config_entry(
+            "session.optimized_model_external_initializers_min_size_in_bytes",
+            "1024")
+        keep: list[Any] = []
+        if lowered.external:
+            values = [ort.OrtValue.ortvalue_from_numpy(arr)
+                      for _, arr in lowered.external]
+            so.add_external_initializers([n for n, _ in lowered.external], values)
+            keep.extend(values)
+        try:
+            ort.InferenceSession(lowered.model.SerializeToString(), so,
+                                 providers=self.providers)
+        except Exception as e:
+            raise _convert("compile", "writing the optimized model failed", e
+                           ) from e
+        return meta
+
+    def import_compiled(self, directory: Path, meta: Mapping[str, Any]
+                        ) -> OrtGraph:
+        """A session over the saved optimized model, with ORT's graph
+        optimizations off (they were applied before it was saved)."""
+        inputs, outputs = meta.get("inputs"), meta.get("outputs")
+        if not isinstance(inputs, dict) or not isinstance(outputs, dict):
+            raise ValueError(f"the entry's metadata lacks input/output names: "
+                             f"{dict(meta)!r}")
+        so = self.session_options()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(str(directory / _MODEL_FILE), so,
+                                       providers=self.providers)
+        names_in = {i.name for i in session.get_inputs()}
+        names_out = {o.name for o in session.get_outputs()}
+        if set(inputs.values()) != names_in or \
+                not set(outputs.values()) <= names_out:
+            raise ValueError(f"the saved model's inputs {sorted(names_in)} and "
+                             f"outputs {sorted(names_out)} do not match its "
+                             f"metadata")
+        lowered = Lowered(onnx.ModelProto(), dict(inputs), dict(outputs))
+        return OrtGraph(session, lowered, [], source=directory)
 
     # ------------------------------------------------------------ tensors
 

@@ -1,0 +1,461 @@
+"""The on-disk store behind ``MLContext.save_graph`` / ``load_graph`` /
+``list_graphs`` / ``delete_graph`` (the WebNN MLGraph cache explainer, a
+declared extension; see ``docs/graph_cache.md``).
+
+Layout, under :func:`cache_root` (``$WEBNNPY_CACHE_DIR/graphs``, else
+``$XDG_CACHE_HOME/webnnpy/graphs``, else ``~/.cache/webnnpy/graphs``)::
+
+    <backend>-<fingerprint digest>/     one per backend + runtime + device/CPU
+        <key digest>.json               the manifest (replaced atomically)
+        <key digest>.<token>/           the files it names (never modified)
+
+A backend's compiled form depends on its runtime version and the machine
+(``Backend.cache_fingerprint()``), so entries live in a directory per
+fingerprint: a context only ever sees entries its own runtime made.  The
+manifest holds the key, backend, fingerprint, the graph's input and output
+descriptors, the backend's metadata, caller metadata and, per file, its size
+and CRC-32 checksums (per 16 MiB chunk, checked in parallel on load).
+
+Writers publish without locks: the files go into a fresh temporary directory,
+which is renamed to a fresh name, then the manifest is written to a temporary
+file and ``os.replace``-d over the old one.  Concurrent writers of one key
+each publish a complete entry and the last replace wins; a reader sees the
+old entry or the new one, never a mix.  Directories no manifest names any
+more are removed by later writers.
+
+Errors: a key with no entry -> NotFoundError; an entry that is corrupt,
+truncated, foreign (made for another key, backend or fingerprint) or that
+the backend cannot import -> DataError; a store that cannot be written
+(read-only, full) -> OperationError from ``save_graph``, or a warning from
+:func:`try_save`, the form for implicit use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import mmap
+import os
+import secrets
+import shutil
+import time
+import warnings
+import zlib
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from webnnpy.errors import DataError, NotFoundError, OperationError
+
+if TYPE_CHECKING:
+    from webnnpy.api.context import MLContext
+    from webnnpy.api.graph import MLGraph
+
+__all__ = [
+    "ENV_VAR",
+    "FORMAT",
+    "GraphStore",
+    "cache_key",
+    "cache_root",
+    "file_digest",
+    "load_graph_with_metadata",
+    "try_load",
+    "try_save",
+]
+
+#: environment variable naming webnnpy's cache directory (graphs go in
+#: ``graphs/`` under it)
+ENV_VAR = "WEBNNPY_CACHE_DIR"
+#: the manifest format; a manifest of another format is rejected
+FORMAT = "webnnpy-graph-cache/1"
+#: bytes per checksummed chunk
+CHUNK = 16 << 20
+#: a directory no manifest names, older than this, is removed by writers
+ORPHAN_AGE_S = 600.0
+
+logger = logging.getLogger("webnnpy")
+
+
+def cache_root() -> Path:
+    """The graph store's directory (read from the environment on each call)."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env) / "graphs"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "webnnpy" / "graphs"
+
+
+def cache_key(*parts: Any) -> str:
+    """A key from JSON-able parts (e.g. a file digest, dims, options): the
+    same parts in the same order give the same key."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's contents (hex), e.g. a model file's for
+    :func:`cache_key`."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _crcs(path: Path, size: int) -> list[int]:
+    """CRC-32 of each CHUNK of the file (zlib releases the GIL: chunks are
+    checked in parallel threads)."""
+    if size == 0:
+        return []
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        view = memoryview(m)
+        try:
+            chunks = [view[i:i + CHUNK] for i in range(0, size, CHUNK)]
+            if len(chunks) == 1:
+                out = [zlib.crc32(chunks[0])]
+            else:
+                workers = min(len(chunks), os.cpu_count() or 1)
+                with ThreadPoolExecutor(workers) as pool:
+                    out = list(pool.map(zlib.crc32, chunks))
+            for c in chunks:
+                c.release()
+        finally:
+            view.release()
+    return out
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A verified entry: its manifest and the directory of its files."""
+
+    manifest: dict[str, Any]
+    directory: Path
+
+
+class GraphStore:
+    """The entries of one backend + fingerprint under a root directory."""
+
+    def __init__(self, backend: str, fingerprint: Mapping[str, str],
+                 root: Path | None = None) -> None:
+        self.backend = backend
+        self.fingerprint = dict(fingerprint)
+        self.root = root if root is not None else cache_root()
+        fp = json.dumps(self.fingerprint, sort_keys=True)
+        self.dir = self.root / f"{backend}-{_digest(fp)[:16]}"
+
+    # ------------------------------------------------------------ reading
+
+    def _manifest_path(self, key: str) -> Path:
+        return self.dir / f"{_digest(key)}.json"
+
+    def _read_manifest(self, where: str, key: str, path: Path) -> dict[str, Any]:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(self._not_found(where, key)) from None
+        except OSError as e:
+            raise DataError(f"{where}: cannot read the cache entry {path}: {e}"
+                            ) from e
+        try:
+            man = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise DataError(f"{where}: the cache entry {path} is corrupt (its "
+                            f"manifest is not JSON: {e}); delete_graph({key!r}) "
+                            f"removes it") from e
+        self._check_manifest(where, key, path, man)
+        return man  # type: ignore[no-any-return]
+
+    def _check_manifest(self, where: str, key: str, path: Path, man: Any) -> None:
+        def bad(why: str) -> DataError:
+            return DataError(f"{where}: the cache entry {path} is {why}; "
+                             f"delete_graph({key!r}) removes it")
+
+        if not isinstance(man, dict) or man.get("format") != FORMAT:
+            fmt = man.get("format") if isinstance(man, dict) else None
+            raise bad(f"not a {FORMAT} manifest (format {fmt!r})")
+        if man.get("key") != key:
+            raise bad(f"foreign: made for the key {man.get('key')!r}, not {key!r}")
+        if man.get("backend") != self.backend or \
+                man.get("fingerprint") != self.fingerprint:
+            raise bad(f"foreign: made by {man.get('backend')!r} with "
+                      f"{man.get('fingerprint')!r}, but this context is "
+                      f"{self.backend!r} with {self.fingerprint!r}")
+        files = man.get("files")
+        data = man.get("data")
+        if not isinstance(files, dict) or not isinstance(data, str) \
+                or "/" in data or "\\" in data or data in ("", ".", ".."):
+            raise bad("corrupt (no valid file list)")
+        for name, info in files.items():
+            if not isinstance(name, str) or "/" in name or "\\" in name \
+                    or name in ("", ".", "..") or not isinstance(info, dict) \
+                    or not isinstance(info.get("size"), int) \
+                    or not isinstance(info.get("crc32"), list):
+                raise bad(f"corrupt (bad file record {name!r})")
+        for what in ("inputs", "outputs"):
+            descs = man.get(what)
+            if not isinstance(descs, dict) or not all(
+                    isinstance(d, dict) and isinstance(d.get("data_type"), str)
+                    and isinstance(d.get("shape"), list) for d in descs.values()):
+                raise bad(f"corrupt (bad {what})")
+
+    def _not_found(self, where: str, key: str) -> str:
+        msg = (f"{where}: no graph is saved under the key {key!r} for this "
+               f"context ({self.backend}, {_fp_text(self.fingerprint)}) in "
+               f"{self.root}")
+        others = []
+        name = self._manifest_path(key).name
+        with contextlib.suppress(OSError):
+            for d in sorted(self.root.iterdir()):
+                if d != self.dir and (d / name).is_file():
+                    others.append(d.name)
+        if others:
+            msg += (f"; entries of that key exist for other runtimes or machines "
+                    f"({', '.join(others)}), which this context cannot use: save "
+                    f"it again")
+        return msg
+
+    def load(self, where: str, key: str, *, verify: bool = True) -> Entry:
+        """The entry of ``key``, its files checked against the manifest."""
+        path = self._manifest_path(key)
+        for attempt in range(3):
+            man = self._read_manifest(where, key, path)
+            try:
+                return self._check_files(where, key, man, verify)
+            except DataError:
+                # a concurrent writer may have replaced the manifest and
+                # removed the files it named since we read it: look again
+                if attempt == 2 or not self.replaced(key, man):
+                    raise
+        raise AssertionError("unreachable")
+
+    def replaced(self, key: str, man: Mapping[str, Any]) -> bool:
+        """Whether the manifest of ``key`` now names other files than ``man``."""
+        try:
+            now = json.loads(self._manifest_path(key).read_bytes())
+        except (OSError, ValueError, UnicodeDecodeError):
+            return False
+        return isinstance(now, dict) and now.get("data") != man.get("data")
+
+    def _check_files(self, where: str, key: str, man: dict[str, Any],
+                     verify: bool) -> Entry:
+        directory = self.dir / man["data"]
+        for name, info in man["files"].items():
+            f = directory / name
+            try:
+                size = f.stat().st_size
+            except OSError as e:
+                raise DataError(f"{where}: the cache entry of {key!r} lacks its "
+                                f"file {f} ({e}); delete_graph({key!r}) removes "
+                                f"it") from e
+            if size != info["size"]:
+                raise DataError(f"{where}: the cache entry of {key!r} is "
+                                f"truncated or corrupt: {f} has {size} bytes, its "
+                                f"manifest says {info['size']}; "
+                                f"delete_graph({key!r}) removes it")
+            if verify:
+                try:
+                    crcs = _crcs(f, size)
+                except (OSError, ValueError) as e:
+                    raise DataError(f"{where}: cannot read {f}: {e}") from e
+                if crcs != info["crc32"]:
+                    raise DataError(f"{where}: the cache entry of {key!r} is "
+                                    f"corrupt: {f} fails its checksum; "
+                                    f"delete_graph({key!r}) removes it")
+        return Entry(man, directory)
+
+    def keys(self) -> list[str]:
+        """Every key with a readable manifest of this store, sorted (entries
+        whose manifest is unreadable or foreign are left out, with a log
+        message)."""
+        out = []
+        try:
+            paths = sorted(self.dir.glob("*.json"))
+        except OSError:
+            return []
+        for p in paths:
+            try:
+                man = json.loads(p.read_bytes())
+                key = man.get("key") if isinstance(man, dict) else None
+                if not isinstance(key, str) or p.name != f"{_digest(key)}.json":
+                    raise ValueError("not a manifest of this store")
+                self._check_manifest("list_graphs", key, p, man)
+            except FileNotFoundError:
+                continue  # deleted meanwhile
+            except (OSError, ValueError, UnicodeDecodeError, DataError) as e:
+                logger.warning("list_graphs: skipping the unreadable cache entry "
+                               "%s: %s", p, e)
+                continue
+            out.append(key)
+        return sorted(out)
+
+    # ------------------------------------------------------------ writing
+
+    def save(self, where: str, key: str, export: Callable[[Path], dict[str, Any]],
+             inputs: Mapping[str, Any], outputs: Mapping[str, Any],
+             metadata: Mapping[str, Any] | None) -> Path:
+        """Publish a new entry of ``key``: ``export(directory)`` writes the
+        backend's files.  Returns the manifest's path.
+
+        Raises:
+            OperationError: the store cannot be written (read-only, full...).
+        """
+        digest = _digest(key)
+        token = secrets.token_hex(8)
+        tmp = self.dir / f".{digest}.{token}.tmp"
+        final = self.dir / f"{digest}.{token}"
+        manifest_path = self._manifest_path(key)
+        try:
+            meta_json = json.dumps(dict(metadata or {}))
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{where}: metadata must be JSON-serializable: {e}"
+                            ) from e
+        try:
+            tmp.mkdir(parents=True)
+        except OSError as e:
+            raise OperationError(f"{where}: cannot write the graph cache in "
+                                 f"{self.dir}: {e}") from e
+        try:
+            backend_meta = export(tmp)
+            files: dict[str, Any] = {}
+            for f in sorted(tmp.iterdir()):
+                if not f.is_file():
+                    raise OperationError(f"{where}: the {self.backend} backend "
+                                         f"wrote {f.name}, which is not a file")
+                size = f.stat().st_size
+                files[f.name] = {"size": size, "crc32": _crcs(f, size)}
+            manifest = {
+                "format": FORMAT, "key": key, "backend": self.backend,
+                "fingerprint": self.fingerprint, "data": final.name,
+                "files": files, "inputs": dict(inputs), "outputs": dict(outputs),
+                "backend_meta": backend_meta, "metadata": json.loads(meta_json),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            text = json.dumps(manifest, indent=1, sort_keys=True)
+            prev = self._data_of(manifest_path)
+            os.replace(tmp, final)
+            _write_atomic(manifest_path, text.encode())
+        except OSError as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(final, ignore_errors=True)
+            raise OperationError(f"{where}: cannot write the graph cache in "
+                                 f"{self.dir}: {e}") from e
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._collect(digest, prev, final.name)
+        return manifest_path
+
+    def _data_of(self, manifest_path: Path) -> str | None:
+        """The directory name a manifest names (None if unreadable)."""
+        try:
+            man = json.loads(manifest_path.read_bytes())
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+        data = man.get("data") if isinstance(man, dict) else None
+        if not isinstance(data, str) or "/" in data or "\\" in data \
+                or data in ("", ".", ".."):
+            return None
+        return data
+
+    def _collect(self, digest: str, prev: str | None, ours: str) -> None:
+        """Remove the key's directories no manifest names any more: the
+        previous entry's right away, others (a crashed writer's, or a
+        concurrent writer's that lost the race) only once they are old, as
+        such a writer may be about to publish its manifest."""
+        keep = self._data_of(self._manifest_path_of(digest)) or ours
+        if prev is not None and prev != keep:
+            shutil.rmtree(self.dir / prev, ignore_errors=True)
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for d in self.dir.iterdir():
+                n = d.name
+                if not (n.startswith(f"{digest}.") or n.startswith(f".{digest}.")) \
+                        or n == keep or n.endswith(".json") or not d.is_dir():
+                    continue
+                with contextlib.suppress(OSError):
+                    if now - d.stat().st_mtime > ORPHAN_AGE_S:
+                        shutil.rmtree(d, ignore_errors=True)
+
+    def _manifest_path_of(self, digest: str) -> Path:
+        return self.dir / f"{digest}.json"
+
+    def delete(self, key: str) -> None:
+        """Remove the entry of ``key`` (nothing if there is none)."""
+        path = self._manifest_path(key)
+        data = self._data_of(path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        if data is not None:
+            shutil.rmtree(self.dir / data, ignore_errors=True)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over
+    ``path`` (a reader sees the old contents or the new, never part)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _fp_text(fp: Mapping[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in fp.items() if k != "cpu_flags")
+
+
+# ------------------------------------------------------------ implicit use
+
+
+def load_graph_with_metadata(context: MLContext, key: str
+                             ) -> tuple[MLGraph, dict[str, Any]]:
+    """``context.load_graph(key)`` and the ``metadata`` it was saved with
+    (one read of the entry, so the two always belong together)."""
+    return context._load_graph_promise(key).result()  # type: ignore[no-any-return]
+
+
+def try_load(context: MLContext, key: str) -> tuple[MLGraph, dict[str, Any]] | None:
+    """For a cache used implicitly: the graph and metadata saved under
+    ``key``, or None when there is none, or (with a warning) when the entry
+    is unusable or the backend cannot load graphs."""
+    from webnnpy.errors import NotSupportedError
+
+    try:
+        return load_graph_with_metadata(context, key)
+    except (NotFoundError, NotSupportedError):
+        return None
+    except DataError as e:
+        warnings.warn(f"graph cache: {e}; building instead", stacklevel=2)
+        return None
+
+
+def try_save(context: MLContext, key: str, graph: MLGraph,
+             metadata: Mapping[str, Any] | None = None) -> bool:
+    """For a cache used implicitly: save, and on failure (read-only or full
+    cache directory, a backend without a compiled form to save) warn and go
+    on without the cache.  Returns whether the graph was saved."""
+    from webnnpy.errors import NotSupportedError
+
+    try:
+        context.save_graph(key, graph, metadata=metadata)
+    except NotSupportedError:
+        return False
+    except OperationError as e:
+        warnings.warn(f"graph cache: {e}; going on without the cache",
+                      stacklevel=2)
+        return False
+    return True
