@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# the source tree's runners (crosscheck/, benchmarks/, conformance/) for their tests
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 import webnnpy
 from tolerances import EXCLUDES

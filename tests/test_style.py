@@ -20,6 +20,7 @@ def test_ruff_clean():
         if os.environ.get("CI", "").strip().lower() == "true":
             pytest.fail("CI=true but ruff is not installed (the dev extra pins it)")
         pytest.skip("ruff is not installed (pip install -e '.[dev]')")
-    r = subprocess.run([ruff, "check", "src", "tests", "codegen", "examples"],
+    r = subprocess.run([ruff, "check", "src", "tests", "codegen", "examples", "benchmarks",
+                        "conformance", "crosscheck"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:]

@@ -5,8 +5,8 @@ starts (it used to import a helper that no longer exists: ImportError)."""
 from __future__ import annotations
 
 import pytest
-
-from webnnpy.browser import crosscheck, models
+from crosscheck import latency as models
+from crosscheck import ops as crosscheck
 
 
 @pytest.mark.parametrize("main", [crosscheck.main, models.main],

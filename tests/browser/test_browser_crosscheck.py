@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import webnnpy
-from webnnpy.browser import Browser
-from webnnpy.browser.crosscheck import (
+from crosscheck.ops import (
     FINDINGS,
     agreement_table,
     load_samples,
     make_cases,
     run_cases,
 )
+
+import webnnpy
+from webnnpy.browser import Browser
 
 TESTS = Path(__file__).resolve().parents[1]
 OPS = ["add", "conv2d", "averagePool2d", "gather", "gatherElements", "cast",

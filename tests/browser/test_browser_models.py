@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from crosscheck import latency as bmodels
 
 import webnnpy
 from webnnpy.browser import Browser
-from webnnpy.browser import models as bmodels
 from webnnpy.models.javascript import export
 
 OCR_ATOL = 2e-4

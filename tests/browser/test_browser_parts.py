@@ -9,16 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import webnnpy
-from webnnpy.browser import BrowserNotInstalledError, check, find
-from webnnpy.browser.crosscheck import (
+from crosscheck.ops import (
     CaseResult,
     agreement_table,
     compare,
     make_feeds,
     with_constants,
 )
+
+import webnnpy
+from webnnpy.browser import BrowserNotInstalledError, check, find
 from webnnpy.browser.install import Installation
 from webnnpy.browser.server import PageServer
 

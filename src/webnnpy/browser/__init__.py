@@ -11,7 +11,8 @@ by ``import webnnpy``.
 - :func:`run_module` and :func:`op_support_limits` do the same with a
   browser of their own (start-up costs about 2 s).
 
-``python -m webnnpy.browser.crosscheck`` compares every op with webnnpy.
+``python -m crosscheck`` (a folder of the source tree, not of the package)
+compares every op with webnnpy.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every exported module builds the graph it was exported from.
 
 Each ``tests/samples`` op (every data type it admits) and each option
-variation of ``webnnpy.browser.cases`` is exported; node runs the modules'
+variation of ``crosscheck.cases`` is exported; node runs the modules'
 ``buildGraph()`` against a recording ``MLGraphBuilder``; replaying the
 recorded calls on a webnnpy builder must give the same operators with the
 same resolved arguments, and the same outputs.  Needs node (skipped without).
@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from crosscheck.cases import VARIATIONS
+from crosscheck.ops import make_feeds
 from js_replay import NODE, record, replay
 
 import webnnpy
 from webnnpy._spec import to_py_name
-from webnnpy.browser.cases import VARIATIONS
-from webnnpy.browser.crosscheck import make_feeds
 from webnnpy.models.javascript import export
 
 pytestmark = pytest.mark.skipif(

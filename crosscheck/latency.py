@@ -14,8 +14,8 @@ Each model is built as an MLGraph (imported from ONNX, or built with
   run timed on its own, after warm-up runs;
 - :func:`latency_table`, :func:`latency_section`: the Markdown table.
 
-``python -m webnnpy.browser.models --latency [--table FILE]`` prints (or
-writes) the table; ``python -m webnnpy.browser.crosscheck --latency`` appends
+``python -m crosscheck.latency --latency [--table FILE]`` prints (or
+writes) the table; ``python -m crosscheck --latency`` appends
 it to the agreement table (``docs/chromium_agreement.md``).
 
 MobileNetV2 and the encoder need the source tree's ``benchmarks/`` (found on
@@ -85,25 +85,12 @@ LINE_TEXT = "WebNN 2026"
 
 
 def benchmark_models() -> ModuleType:
-    """``benchmarks.models`` of webnnpy's source tree (MobileNetV2, the
-    encoder): importable as is, or found in the working folder or beside
-    ``src/``.
-
-    Raises:
-        ModuleNotFoundError: neither place has ``benchmarks/models.py``.
-    """
-    try:
-        return importlib.import_module("benchmarks.models")
-    except ModuleNotFoundError:
-        pass
-    for root in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        if (root / "benchmarks" / "models.py").is_file():
-            if str(root) not in sys.path:
-                sys.path.insert(0, str(root))
-            return importlib.import_module("benchmarks.models")
-    raise ModuleNotFoundError(
-        "benchmarks/models.py (in webnnpy's source tree) was not found: run "
-        "from the repository root")
+    """``benchmarks.models`` (MobileNetV2, the encoder), from the repository
+    root this folder sits in."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("benchmarks.models")
 
 
 _WEIGHTS: dict[tuple[str, bool, int], dict[str, np.ndarray]] = {}
@@ -276,7 +263,7 @@ def latency_cases() -> list[ModelCase]:
 def onnx_cases(paths: Sequence[str], dims: Mapping[str, Any] | None = None
                ) -> list[ModelCase]:
     """ONNX files as latency cases (inputs fit for each op, seeded)."""
-    from webnnpy.browser.crosscheck import make_feeds
+    from crosscheck.ops import make_feeds
     from webnnpy.models.javascript.cli import load_model
 
     def case(path: str) -> ModelCase:
@@ -561,7 +548,7 @@ def latency_table(rows: Sequence[LatencyRow]) -> str:
 def latency_section(browser: Browser, *, workdir: Path, budget_s: float = 5.0,
                     cases: Sequence[ModelCase] | None = None,
                     progress: Callable[[str], None] | None = None,
-                    command: str = "python -m webnnpy.browser.models --latency"
+                    command: str = "python -m crosscheck.latency --latency"
                     ) -> str:
     """``## Latency``: how it was measured, and :func:`latency_table`."""
     rows = latency_rows(browser, latency_cases() if cases is None else cases,
@@ -590,8 +577,8 @@ def latency_section(browser: Browser, *, workdir: Path, budget_s: float = 5.0,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m webnnpy.browser.models --latency [--table FILE]``."""
-    p = argparse.ArgumentParser(prog="python -m webnnpy.browser.models",
+    """``python -m crosscheck.latency --latency [--table FILE]``."""
+    p = argparse.ArgumentParser(prog="python -m crosscheck.latency",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--latency", action="store_true",
                    help="time the models in Chromium and on webnnpy's backends")
@@ -620,7 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.models:
         words = [w.strip().lower() for w in args.models.split(",") if w.strip()]
         cases = [c for c in cases if any(w in c.name.lower() for w in words)]
-    command = " ".join(["python -m webnnpy.browser.models",
+    command = " ".join(["python -m crosscheck.latency",
                         *[a for a in (argv if argv is not None else sys.argv[1:])
                           if a not in ("-q", "--quiet")]])
     with Browser(args.cache_dir) as browser, \

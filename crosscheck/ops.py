@@ -1,12 +1,12 @@
 """Cross-implementation checks: webnnpy's reference backend against Chromium.
 
-Run ``python -m webnnpy.browser.crosscheck --table docs/chromium_agreement.md``
+Run ``python -m crosscheck --table docs/chromium_agreement.md``
 from the repository root.  For every operator it builds
 
 - the ``tests/samples`` call (one valid call per op) for each data type and
   rank of the op's principal operand that both webnnpy and Chromium's
   ``opSupportLimits()`` admit, and
-- the option variations of :mod:`webnnpy.browser.cases` for each data type
+- the option variations of :mod:`crosscheck.cases` for each data type
   Chromium admits,
 
 skipping graphs in which any operand falls outside Chromium's limits.  Each
@@ -17,7 +17,7 @@ Chromium, and the outputs compared: integers must be equal, floats within
 the spec sets no precision requirements), NaN where NaN is.  Cases that Chromium
 rejects although its limits admit them count as *rejected*.
 
-``--latency`` appends the latency table of :mod:`webnnpy.browser.models`:
+``--latency`` appends the latency table of :mod:`crosscheck.latency`:
 MobileNetV2, PP-OCRv6 det and rec and a transformer encoder, timed in
 Chromium (write the inputs, dispatch, read the outputs) and on webnnpy's
 backends.
@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 
 import webnnpy
+from crosscheck.cases import VARIATIONS
 from webnnpy._spec import to_py_name
-from webnnpy.browser.cases import VARIATIONS
 from webnnpy.browser.session import Browser, JSError
 from webnnpy.ir.graph import Graph, Node, Value
 from webnnpy.models.javascript import export
@@ -98,15 +98,24 @@ class CaseResult:
 
 
 def load_samples(tests_dir: Path) -> dict[str, Any]:
-    """``SAMPLES`` of every family module under ``tests_dir/samples``."""
+    """``SAMPLES`` of every family module under ``tests_dir/samples``.
+
+    Raises:
+        FileNotFoundError: a family's sample module is missing (the cases
+            come from the source tree's tests; a partial set would report
+            agreement over fewer ops than it says).
+    """
+    missing = [fam for fam in FAMILIES
+               if not (tests_dir / "samples" / f"{fam}.py").is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"no samples for {', '.join(missing)} under {tests_dir / 'samples'}: "
+            "run from webnnpy's source tree or pass --samples TESTS_DIR")
     if str(tests_dir) not in sys.path:
         sys.path.insert(0, str(tests_dir))
     samples: dict[str, Any] = {}
     for fam in FAMILIES:
-        try:
-            samples.update(importlib.import_module(f"samples.{fam}").SAMPLES)
-        except ModuleNotFoundError:
-            pass
+        samples.update(importlib.import_module(f"samples.{fam}").SAMPLES)
     return samples
 
 
@@ -620,7 +629,7 @@ def _verdict_summary(ran: Sequence[CaseResult], findings: Sequence[Finding]) -> 
 
 def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
                     findings: Sequence[Finding] = FINDINGS,
-                    command: str = "python -m webnnpy.browser.crosscheck "
+                    command: str = "python -m crosscheck "
                                    "--table docs/chromium_agreement.md") -> str:
     """The agreement table, and the findings that explain its differences,
     as Markdown."""
@@ -642,7 +651,7 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
         "",
         "Cases: every `tests/samples` call for each data type and rank of the "
         "op's principal operand that both sides' `opSupportLimits()` admit, plus "
-        "the option variations of `src/webnnpy/browser/cases.py` (layouts, "
+        "the option variations of `crosscheck/cases.py` (layouts, "
         "strides, rounding, directions, special values, long accumulations...); "
         "graphs with any operand outside Chromium's limits are skipped. Integers "
         "must be equal; floats within `atol + rtol * max(|ref|, S)` (float32: "
@@ -714,12 +723,12 @@ def latency_section(browser: Browser, *, workdir: Path,
                     onnx_models: Sequence[str] = (),
                     dims: dict[str, Any] | None = None,
                     progress: Callable[[str], None] | None = None,
-                    command: str = "python -m webnnpy.browser.crosscheck --latency"
+                    command: str = "python -m crosscheck --latency"
                     ) -> str:
-    """The latency section of :mod:`webnnpy.browser.models` (MobileNetV2,
+    """The latency section of :mod:`crosscheck.latency` (MobileNetV2,
     PP-OCRv6 det and rec, the encoder; and ``onnx_models``): Chromium against
     webnnpy's backends, write + dispatch + read per run."""
-    from webnnpy.browser import models
+    from crosscheck import latency as models
 
     cases = models.latency_cases() + models.onnx_cases(onnx_models, dims)
     return models.latency_section(browser, workdir=workdir, cases=cases,
@@ -740,15 +749,13 @@ def _parse_dims(p: argparse.ArgumentParser, items: Sequence[str]) -> dict[str, A
 
 
 def _default_tests_dir() -> Path:
-    here = Path.cwd() / "tests"
-    if (here / "samples").is_dir():
-        return here
-    return Path(__file__).resolve().parents[3] / "tests"
+    """The repository's ``tests`` folder (this folder's sibling)."""
+    return Path(__file__).resolve().parents[1] / "tests"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m webnnpy.browser.crosscheck``."""
-    p = argparse.ArgumentParser(prog="python -m webnnpy.browser.crosscheck",
+    """``python -m crosscheck``."""
+    p = argparse.ArgumentParser(prog="python -m crosscheck",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--table", help="write the agreement table (Markdown) here")
     p.add_argument("--details", help="write every case's result (JSON) here")
@@ -769,8 +776,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     dims = _parse_dims(p, args.dim)  # a bad --dim fails before the browser starts
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     tests_dir = Path(args.samples) if args.samples else _default_tests_dir()
+    if not args.no_cases:
+        try:  # a missing sample set fails before the browser starts
+            load_samples(tests_dir)
+        except FileNotFoundError as e:
+            p.error(str(e))
     ops = args.ops.split(",") if args.ops else None
-    command = " ".join(["python -m webnnpy.browser.crosscheck",
+    command = " ".join(["python -m crosscheck",
                         *[a for a in (argv if argv is not None else sys.argv[1:])
                           if a not in ("-q", "--quiet")]])
     with Browser(args.cache_dir) as browser, \
