@@ -146,8 +146,12 @@ class GraphStore:
 
     def __init__(self, backend: str, fingerprint: Mapping[str, str],
                  root: Path | None = None) -> None:
+        from webnnpy import __version__
+
         self.backend = backend
-        self.fingerprint = dict(fingerprint)
+        # the package's version too: the manifest's meaning and the backend
+        # code that reads the files are this version's
+        self.fingerprint = {"webnnpy": __version__, **fingerprint}
         self.root = root if root is not None else cache_root()
         fp = json.dumps(self.fingerprint, sort_keys=True)
         self.dir = self.root / f"{backend}-{_digest(fp)[:16]}"
@@ -160,7 +164,7 @@ class GraphStore:
     def _read_manifest(self, where: str, key: str, path: Path) -> dict[str, Any]:
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise NotFoundError(self._not_found(where, key)) from None
         except OSError as e:
             raise DataError(f"{where}: cannot read the cache entry {path}: {e}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -93,6 +94,23 @@ class NumpyBackend(Backend):
 
     def compile(self, graph: Graph) -> Program:
         return Program(graph)
+
+    # graph cache: the compiled form is the IR itself (graph_io.py)
+
+    def cache_fingerprint(self) -> Mapping[str, str]:
+        from webnnpy.backends.numpy.graph_io import FORMAT
+
+        return {"format": FORMAT}
+
+    def export_compiled(self, compiled: Program, directory: Path) -> dict[str, Any]:
+        from webnnpy.backends.numpy.graph_io import write_graph
+
+        return write_graph(compiled.graph, directory)
+
+    def import_compiled(self, directory: Path, meta: Mapping[str, Any]) -> Program:
+        from webnnpy.backends.numpy.graph_io import read_graph
+
+        return Program(read_graph(directory))
 
     def allocate(self, desc: Desc) -> np.ndarray:
         return np.zeros(desc.shape, dtype=desc.data_type)
