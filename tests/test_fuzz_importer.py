@@ -4,10 +4,11 @@ data outside the folder or missing.  ``load`` and ``inspect`` must succeed or
 raise an ``OnnxImportError``, each call within ``CASE_SECONDS``, in a child
 process whose address space is capped (tests/fuzz/onnx_files.py).
 
-Known findings (another exception type) are listed in
-``onnx_files.KNOWN_FINDINGS`` (patterns on the error), each with an
-xfail(strict=True) regression test in tests/test_fuzz_regressions.py;
-the long run is ``python -m tests.fuzz onnx --minutes N``.
+Findings (another exception type) become named cases of
+``test_hostile_onnx_file_raises_onnx_import_error`` in
+tests/test_fuzz_regressions.py once fixed (``onnx_files.KNOWN_FINDINGS``
+lists patterns of any not fixed yet); the long run is
+``python -m tests.fuzz onnx --minutes N``.
 """
 
 from __future__ import annotations

@@ -137,69 +137,102 @@ def test_ort_layer_normalization_of_a_narrow_spread_within_the_manifest() -> Non
 
 # ---------------------------------------------------------------- importer
 
-#: hostile ONNX files (tests/fuzz/onnx_files.py, named cases) that end in an
-#: exception other than OnnxImportError; case name -> what is raised
-IMPORTER_FINDINGS: dict[str, str] = {
-    "text": "google.protobuf DecodeError (not ONNX at all)",
-    "garbage file": "DecodeError from a file",
-    "mlp file truncated to 68 bytes": "DecodeError (truncated file)",
-    "If nested 40 deep (hand-encoded)": "DecodeError: Exceeded upb MaxDepth",
-    "initializer w dims [7, 3], 12 values":
-        "ValueError: cannot reshape array of size 12 into shape (7,3)",
-    "initializer w dims [1099511627776, 3], 12 values":
-        "ValueError: cannot reshape array of size 12",
-    "initializer raw data of the wrong type size": "ValueError: cannot reshape",
-    "initializer of an unknown type": "KeyError: 999",
-    "Add with one input": "IndexError: list index out of range (handler)",
-    "Conv with no inputs": "IndexError: list index out of range (handler)",
-    "If without then_branch": "KeyError: 'then_branch'",
-    "external data too short":
-        "ValueError: buffer size must be a multiple of element size",
-    "external data offset past the end": "onnx ValueError: offset exceeds file size",
-    "external data length 2**40": "onnx ValueError: length exceeds available data",
-    "external data negative offset": "onnx ValueError: offset must be non-negative",
-    "Einsum without equation": "KeyError: 'equation'",
-    "Cast without to": "TypeError: int() argument must be ... not 'NoneType'",
-    "Relu of an empty input name": "AssertionError",
-    "initializer of data type UNDEFINED":
-        "TypeError: The element type in the input tensor is UNDEFINED",
+#: hostile ONNX files the importer fuzzer found ending in another exception
+#: than OnnxImportError (tests/fuzz/onnx_files.py named cases; "mutation
+#: SEED/INDEX" for a random one); case -> (what it raised before the fix,
+#: words the OnnxImportError must hold: the file, node, op, input, attribute
+#: or tensor at fault, and what was expected, taken from how the case is made)
+IMPORTER_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "text": ("DecodeError", ("given as bytes", "not a valid ONNX model")),
+    "garbage file": ("DecodeError", ("model.onnx", "not a valid ONNX model")),
+    "mlp file truncated to 68 bytes": (
+        "DecodeError", ("model.onnx", "not a valid ONNX model", "truncated")),
+    "If nested 40 deep (hand-encoded)": (
+        "DecodeError: Exceeded upb MaxDepth", ("not a valid ONNX model", "nest")),
+    "initializer w dims [7, 3], 12 values": (
+        "ValueError: cannot reshape", ("initializer 'w'", "48 bytes", "float[7, 3]",
+                                       "need 84")),
+    "initializer w dims [1099511627776, 3], 12 values": (
+        "ValueError: cannot reshape", ("initializer 'w'", "48 bytes",
+                                       "float[1099511627776, 3]")),
+    "initializer raw data of the wrong type size": (
+        "ValueError: cannot reshape", ("initializer 'w'", "48 bytes",
+                                       "double[4, 3]", "need 96")),
+    "initializer of an unknown type": ("KeyError: 999", ("initializer 'w'", "999")),
+    "initializer of data type UNDEFINED": (
+        "TypeError: ... UNDEFINED", ("initializer 'b'", "UNDEFINED")),
+    "Add with one input": (
+        "IndexError (handler)", ("'pool'", "Add", "input 1 ('B')", "missing",
+                                 "takes A, B")),
+    "Conv with no inputs": (
+        "IndexError (handler)", ("'conv'", "Conv", "input 0 ('X')", "missing")),
+    "If without then_branch": (
+        "KeyError: 'then_branch'", ("'if'", "If", "'then_branch'", "missing",
+                                    "graph")),
+    "Einsum without equation": (
+        "KeyError: 'equation'", ("'einsum'", "Einsum", "'equation'", "missing")),
+    "Cast without to": (
+        "TypeError: int() of None", ("'cast'", "Cast", "'to'", "missing")),
+    "Relu of an empty input name": (
+        "AssertionError", ("'relu'", "Relu", "input 0 ('X')", "empty name")),
+    "external data too short": (
+        "ValueError: buffer size", ("tensor 'w'", "'w.bin'", "10 bytes", "need 48")),
+    "external data offset past the end": (
+        "onnx ValueError", ("tensor 'w'", "'w.bin'", "offset 1099511627776",
+                            "past the end")),
+    "external data length 2**40": (
+        "onnx ValueError", ("tensor 'w'", "'w.bin'", "length 1099511627776",
+                            "past the end")),
+    "external data negative offset": (
+        "onnx ValueError", ("tensor 'w'", "'w.bin'", "offset -8", "negative")),
     # random mutations (python -m tests.fuzz onnx --seed 5), by seed/index
-    "mutation 500060/140": "ValueError: can only convert an array of size 1 "
-                           "to a Python scalar (Range, inspect)",
-    "mutation 500064/76": "AttributeError: 'NoneType' object has no attribute "
-                          "'initializer' (a flipped byte in an If)",
+    "mutation 500060/140": (  # a Loop made Range (inspect; load stops at x)
+        "ValueError: can only convert an array of size 1", ("shape [3]", "scalar")),
+    "mutation 500064/76": (  # a byte flipped in the If's then_branch attribute
+        "AttributeError: 'NoneType' ... 'initializer'",
+        ("'if'", "'then_branch'", "UNDEFINED", "graph")),
 }
 
 
-#: (case, call) pairs where only the other call fails
-_ONLY_ONE_CALL = {("mutation 500060/140", "load")}
-
-
-@pytest.mark.parametrize(("case", "call"), [
-    (case, call) for case in sorted(IMPORTER_FINDINGS) for call in ("load", "inspect")
-    if (case, call) not in _ONLY_ONE_CALL])
-@pytest.mark.xfail(strict=True, reason=(
-    "fuzz: python -m tests.fuzz onnx (named case): the importer raises "
-    "something other than OnnxImportError (see IMPORTER_FINDINGS)"))
-def test_hostile_onnx_file_raises_onnx_import_error(case: str, call: str,
-                                                    tmp_path) -> None:
-    pytest.importorskip("onnx")
+def _hostile_case(case: str):
     from fuzz.onnx_files import mutations, named_cases
-    from webnnpy.models import onnx as wonnx
-    from webnnpy.models.onnx import OnnxImportError
 
     if case.startswith("mutation "):
         seed, index = map(int, case.split()[1].split("/"))
-        c = list(mutations(seed, index + 1))[index]
-    else:
-        (c,) = [c for c in named_cases() if c.name == case]
-    model, kw = c.make(tmp_path)
+        return list(mutations(seed, index + 1))[index]
+    (c,) = [c for c in named_cases() if c.name == case]
+    return c
+
+
+@pytest.mark.parametrize("case", sorted(IMPORTER_FINDINGS))
+def test_hostile_onnx_file_raises_onnx_import_error(case: str, tmp_path) -> None:
+    """load() raises an OnnxImportError saying what is wrong; inspect()
+    raises one too, or lists the problem (a node's, as an unsupported node:
+    it reports every node rather than stopping at the first)."""
+    pytest.importorskip("onnx")
+    from webnnpy.models import onnx as wonnx
+    from webnnpy.models.onnx import OnnxImportError
+
+    _, words = IMPORTER_FINDINGS[case]
+    model, kw = _hostile_case(case).make(tmp_path)
     ctx = webnnpy.ml.create_context(backend="numpy")
-    with pytest.raises(OnnxImportError):
-        if call == "load":
-            wonnx.load(model, context=ctx, **kw)
-        else:
-            wonnx.inspect(model, **kw)
+    with pytest.raises(OnnxImportError) as info:
+        wonnx.load(model, context=ctx, **kw)
+    said = {"load": str(info.value)}
+    try:
+        report = wonnx.inspect(model, **kw)
+    except OnnxImportError as e:
+        said["inspect"] = str(e)
+    else:
+        said["inspect"] = "\n".join(
+            [*report.problems, *(f"node {n.name!r} ({n.op_type}): {n.reason}"
+                                 for n in report.unsupported)])
+        assert not report.supported, said
+    for call, text in said.items():
+        if case.startswith("mutation ") and call == "load":
+            continue  # the mutation's other change stops load first
+        missing = [w for w in words if w not in text]
+        assert not missing, (call, missing, text)
 
 
 @ORT

@@ -511,31 +511,12 @@ def mutations(seed: int, count: int) -> Iterator[Case]:
 
 # ------------------------------------------------------------------ known
 
-#: findings recorded as xfail(strict=True) tests (tests/test_fuzz_regressions.py
-#: test_hostile_onnx_file_raises_onnx_import_error): a regular expression on
-#: the error ("Type: message") -> what it is.  Counted as "known", not new.
-KNOWN_FINDINGS: dict[str, str] = {
-    r"^DecodeError: ": "protobuf's DecodeError for bytes that are not a model "
-                      "(or nest over 100 deep) is not wrapped",
-    r"^ValueError: cannot reshape array of size": "an initializer whose data "
-                                                   "does not match its dims",
-    r"^ValueError: buffer size must be a multiple of element size":
-        "initializer or external data bytes of the wrong length",
-    r"^ValueError: External data (offset|length)": "onnx's external data "
-                                                    "range checks are not wrapped",
-    r"^KeyError: (\d+|'\w+')$":
-        "an unknown tensor data type, or a node without a required attribute "
-        "(If's then_branch, Einsum's equation)",
-    r"^TypeError: (The element type in the input tensor is UNDEFINED|int\(\) "
-    r"argument must be)": "an initializer of data type 0, a Cast without 'to'",
-    r"^AssertionError": "an empty input name where an input is required",
-    r"^ValueError: can only convert an array of size 1":
-        "Range of non-scalar inputs (inspect)",
-    r"^AttributeError: 'NoneType' object has no attribute 'initializer'":
-        "a subgraph attribute whose graph is missing (byte flip)",
-    r"^IndexError: list index out of range": "a node with fewer inputs than "
-                                             "its handler reads",
-}
+#: findings not fixed yet, each recorded as an xfail(strict=True) test in
+#: tests/test_fuzz_regressions.py: a regular expression on the error
+#: ("Type: message") -> what it is.  Counted as "known", not new.  Empty: the
+#: findings so far are fixed, and each is a passing named case there
+#: (``IMPORTER_FINDINGS``).
+KNOWN_FINDINGS: dict[str, str] = {}
 
 
 def is_known(rec: dict[str, Any]) -> bool:

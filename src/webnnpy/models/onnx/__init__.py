@@ -23,6 +23,9 @@ line (:mod:`webnnpy.models.onnx.cli`).  Needs the ``onnx`` package;
 from __future__ import annotations
 
 from webnnpy.models.onnx.errors import (
+    ExternalDataError,
+    InvalidModelError,
+    InvalidNodeError,
     NeedsConstantError,
     OnnxImportError,
     UnsupportedModelError,
@@ -32,8 +35,11 @@ from webnnpy.models.onnx.importer import ImportedModel, load, run
 from webnnpy.models.onnx.inspect import InspectReport, NodeReport, inspect
 
 __all__ = [
+    "ExternalDataError",
     "ImportedModel",
     "InspectReport",
+    "InvalidModelError",
+    "InvalidNodeError",
     "NeedsConstantError",
     "NodeReport",
     "OnnxImportError",

@@ -41,7 +41,12 @@ import numpy as np
 
 from webnnpy.models._cli import ArgumentParser, UsageError, positional_after, user_error
 from webnnpy.models.onnx.dims import parse_dims as _parse_dims
-from webnnpy.models.onnx.errors import ExternalDataError, InvalidDimsError
+from webnnpy.models.onnx.errors import (
+    ExternalDataError,
+    InvalidDimsError,
+    InvalidModelError,
+    InvalidNodeError,
+)
 
 if TYPE_CHECKING:
     from onnx import ModelProto
@@ -503,8 +508,8 @@ def run_main(argv: Sequence[str]) -> int:
                   f"{ctx.backend}")
     except InvalidDimsError as e:
         return step.fail("run", dims_message(e), 2)
-    except ExternalDataError as e:  # the file's fault: a user error
-        return step.fail("run", f"{args.model}: {e}", 2)
+    except (InvalidModelError, InvalidNodeError) as e:  # the file's fault: a
+        return step.fail("run", f"{args.model}: {e}", 2)  # user error
     except (OnnxImportError, DOMException, TypeError) as e:
         return step.fail("run", str(e), 1)
     except Exception as e:

@@ -22,7 +22,11 @@ import numpy as np
 from onnx import GraphProto, NodeProto
 
 from webnnpy import MLContext, MLGraphBuilder, MLOperand
-from webnnpy.models.onnx.errors import NeedsConstantError, UnsupportedNodeError
+from webnnpy.models.onnx.errors import (
+    InvalidNodeError,
+    NeedsConstantError,
+    UnsupportedNodeError,
+)
 from webnnpy.models.onnx.types import (
     BOOL,
     np_dtype_of_onnx,
@@ -35,7 +39,9 @@ from webnnpy.models.onnx.types import (
 __all__ = [
     "Handler",
     "ImportContext",
+    "NodeAttributes",
     "NodeInfo",
+    "NodeInputs",
     "Tensor",
     "webnn_rejected",
 ]
@@ -106,6 +112,40 @@ class NodeInfo:
     def wants(self, k: int) -> bool:
         """True if the node's output ``k`` is requested (present and named)."""
         return k < len(self.outputs) and bool(self.outputs[k])
+
+
+class NodeInputs(list):  # type: ignore[type-arg]
+    """A node's inputs as its handler reads them: ``inputs[k]`` past the
+    node's last input raises an :class:`InvalidNodeError` naming the node and
+    the input (the node's ONNX schema is checked before the handler runs, so
+    this catches what a schema cannot say, e.g. for contrib ops)."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: ImportContext, inputs: Iterable[Tensor | None]) -> None:
+        super().__init__(inputs)
+        self._ctx = ctx
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, int) and not -len(self) <= k < len(self):
+            raise self._ctx.invalid(f"input {k} is missing: the node has "
+                                    f"{len(self)} input{'s' if len(self) != 1 else ''}")
+        return super().__getitem__(k)
+
+
+class NodeAttributes(dict):  # type: ignore[type-arg]
+    """A node's attributes as its handler reads them: ``attrs[name]`` of an
+    attribute the node lacks raises an :class:`InvalidNodeError` naming the
+    node and the attribute (``attrs.get`` gives defaults as usual)."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: ImportContext, attrs: dict[str, Any]) -> None:
+        super().__init__(attrs)
+        self._ctx = ctx
+
+    def __missing__(self, name: str) -> Any:
+        raise self._ctx.invalid(f"attribute {name!r} is missing, and the op needs it")
 
 
 #: handler(ctx, node, inputs, attrs) -> outputs
@@ -180,6 +220,14 @@ class ImportContext:
         return UnsupportedNodeError(n.name, n.op_type, reason, version=n.version,
                                     domain=n.domain)
 
+    def invalid(self, reason: str) -> InvalidNodeError:
+        """An InvalidNodeError for the current node (raise it): the node breaks
+        what ONNX defines, the file's fault."""
+        n = self.node
+        assert n is not None
+        return InvalidNodeError(n.name, n.op_type, reason, version=n.version,
+                                domain=n.domain)
+
     def needs_constant(self, t: Tensor, what: str) -> NeedsConstantError:
         n = self.node
         assert n is not None
@@ -197,6 +245,15 @@ class ImportContext:
         if t.value is None:
             raise self.needs_constant(t, what)
         return t.value
+
+    def scalar_const(self, t: Tensor, what: str) -> Any:
+        """The one value of a constant input that ONNX defines as a scalar
+        (a Python number), or InvalidNodeError naming the input and shape."""
+        v = np.asarray(self.const(t, what))
+        if v.size != 1:
+            raise self.invalid(f"{what} ({t.name!r}) has shape {list(v.shape)}; "
+                               f"the op takes a scalar (one element)")
+        return v.reshape(-1)[0].item()
 
     def ints(self, t: Tensor, what: str) -> list[int]:
         """A constant integer input as a list of Python ints."""

@@ -12,6 +12,8 @@ from typing import Any
 __all__ = [
     "ExternalDataError",
     "InvalidDimsError",
+    "InvalidModelError",
+    "InvalidNodeError",
     "NeedsConstantError",
     "OnnxImportError",
     "UnsupportedModelError",
@@ -28,9 +30,16 @@ class UnsupportedModelError(OnnxImportError):
     type WebNN lacks, an unknown opset domain..."""
 
 
-class ExternalDataError(UnsupportedModelError):
-    """The model's external data lies outside its folder, or is missing: the
-    file's fault, not a limit of WebNN."""
+class InvalidModelError(UnsupportedModelError):
+    """The file is not a valid ONNX model: bytes that do not parse, nesting
+    deeper than protobuf allows, an initializer whose data disagrees with its
+    dims or data type.  The file's fault, not a limit of WebNN."""
+
+
+class ExternalDataError(InvalidModelError):
+    """The model's external data lies outside its folder, is missing, or does
+    not hold the bytes its tensor declares: the file's fault, not a limit of
+    WebNN."""
 
 
 class InvalidDimsError(UnsupportedModelError, TypeError, ValueError):
@@ -71,6 +80,12 @@ class UnsupportedNodeError(OnnxImportError):
         op = f"{domain}:{op_type}" if domain else op_type
         ver = f", opset {version}" if version else ""
         super().__init__(f"node {node_name!r} ({op}{ver}): {reason}")
+
+
+class InvalidNodeError(UnsupportedNodeError):
+    """A node that breaks its op's ONNX schema: a required input or attribute
+    missing, an attribute of the wrong type, an input of the wrong rank for
+    what the op defines.  The file's fault, not a limit of WebNN."""
 
 
 class NeedsConstantError(UnsupportedNodeError):

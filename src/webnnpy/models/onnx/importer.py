@@ -36,19 +36,22 @@ from onnx import (
     TensorProto,
     TypeProto,
     helper,
-    numpy_helper,
 )
 
 from webnnpy import MLContext, MLGraph, MLGraphBuilder, MLOperand, ml
 from webnnpy.models.onnx.convert import (
     ImportContext,
+    NodeAttributes,
     NodeInfo,
+    NodeInputs,
     Tensor,
     webnn_rejected,
 )
 from webnnpy.models.onnx.dims import check_dims
 from webnnpy.models.onnx.errors import (
     ExternalDataError,
+    InvalidModelError,
+    InvalidNodeError,
     NeedsConstantError,
     OnnxImportError,
     UnsupportedModelError,
@@ -73,6 +76,12 @@ from webnnpy.models.onnx.types import (
     onnx_of_webnn,
     type_name,
     webnn_of_onnx,
+)
+from webnnpy.models.onnx.validate import (
+    check_node,
+    sparse_to_array,
+    tensor_bytes,
+    tensor_to_array,
 )
 
 __all__ = [
@@ -122,12 +131,16 @@ def _external_tensors(g: onnx.GraphProto) -> list[onnx.TensorProto]:
 def check_external_paths(proto: ModelProto, base_dir: str | os.PathLike[str]
                          ) -> None:
     """Refuse external data that lies outside ``base_dir`` (an absolute
-    location, ``..`` or a symbolic link leading out) or does not exist, with
-    an :class:`ExternalDataError` naming the tensor, whatever the
-    installed onnx version checks itself."""
+    location, ``..`` or a symbolic link leading out), does not exist, or
+    does not hold the bytes its tensor declares (offset and length within
+    the file, exactly what the dims and data type need), with an
+    :class:`ExternalDataError` naming the tensor and the file, whatever the
+    installed onnx version checks itself.  Nothing is read: no tensor's data
+    is allocated on what the file merely declares."""
     root = Path(base_dir).resolve()
     for t in _external_tensors(proto.graph):
-        where = {e.key: e.value for e in t.external_data}.get("location", "")
+        entries = {e.key: e.value for e in t.external_data}
+        where = entries.get("location", "")
         if not where or Path(where).is_absolute() or Path(where).drive:
             raise ExternalDataError(
                 f"tensor {t.name!r}: external data location {where!r} is not a "
@@ -141,6 +154,51 @@ def check_external_paths(proto: ModelProto, base_dir: str | os.PathLike[str]
             raise ExternalDataError(
                 f"tensor {t.name!r}: external data file {where!r} does not exist "
                 f"in {str(root)!r}")
+        _check_external_range(t, entries, where, target.stat().st_size)
+
+
+def _check_external_range(t: TensorProto, entries: Mapping[str, str], where: str,
+                          file_size: int) -> None:
+    """Refuse an external data range outside the file, or one that does not
+    hold exactly the bytes the tensor's dims and data type need."""
+    def number(key: str) -> int | None:
+        text = entries.get(key)
+        if text is None:
+            return None
+        try:
+            v = int(text)
+        except ValueError:
+            raise ExternalDataError(
+                f"tensor {t.name!r}: external data {key} {text!r} (file {where!r}) "
+                f"is not an integer") from None
+        if v < 0:
+            raise ExternalDataError(
+                f"tensor {t.name!r}: external data {key} {v} (file {where!r}) is "
+                f"negative")
+        return v
+
+    offset = number("offset") or 0
+    length = number("length")
+    if offset > file_size:
+        raise ExternalDataError(
+            f"tensor {t.name!r}: external data offset {offset} is past the end of "
+            f"{where!r} ({file_size} bytes)")
+    available = file_size - offset
+    if length is not None and length > available:
+        raise ExternalDataError(
+            f"tensor {t.name!r}: external data length {length} from offset "
+            f"{offset} runs past the end of {where!r} ({file_size} bytes)")
+    got = available if length is None else length
+    try:
+        need = tensor_bytes(t, f"tensor {t.name!r}")
+    except InvalidModelError as e:
+        raise ExternalDataError(f"{e} (external data in {where!r})") from None
+    if need is not None and got != need:
+        span = f"{got} bytes from offset {offset}" if length is not None else \
+            f"{got} bytes from offset {offset} to its end"
+        raise ExternalDataError(
+            f"tensor {t.name!r}: external data {where!r} gives {span}; its dims "
+            f"and data type ({type_name(t.data_type)}{list(t.dims)}) need {need}")
 
 
 def _load_external(proto: ModelProto, base_dir: str | os.PathLike[str]) -> None:
@@ -163,7 +221,13 @@ def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
             proto.CopyFrom(model)
             _load_external(proto, base_dir)
     elif isinstance(model, bytes | bytearray):
-        proto = onnx.load_from_string(bytes(model))
+        what = f"the model given as bytes ({len(model)} bytes)"
+        proto = ModelProto()
+        try:
+            proto.ParseFromString(bytes(model))
+        except _parse_errors() as e:
+            raise _not_a_model(what, e) from None
+        _check_parsed(proto, what)
         if base_dir is not None:
             _load_external(proto, base_dir)
     else:
@@ -171,17 +235,49 @@ def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
         if not path.exists():
             raise FileNotFoundError(f"ONNX model {str(path)!r} does not exist")
         proto = _read_model(path)
+        _check_parsed(proto, f"ONNX model {str(path)!r}")
         _load_external(proto, base_dir or path.parent)
     if proto.functions:
         from onnx import inliner
-        proto = inliner.inline_local_functions(proto)
+        try:
+            proto = inliner.inline_local_functions(proto)
+        except Exception as e:  # noqa: BLE001 - onnx's C++ inliner on the file's functions
+            raise InvalidModelError(
+                f"the model's local functions cannot be inlined: {e}") from None
     return proto
+
+
+def _parse_errors() -> tuple[type[BaseException], ...]:
+    """What protobuf raises on bytes that are not the message (binary, text
+    and JSON formats)."""
+    from google.protobuf import json_format, message, text_format
+    return (message.DecodeError, text_format.ParseError, json_format.ParseError)
+
+
+def _not_a_model(what: str, e: BaseException) -> InvalidModelError:
+    detail = str(e)
+    if "depth" in detail.lower():
+        why = ("its messages nest deeper than protobuf allows (100 levels: "
+               "sub-graphs inside sub-graphs)")
+    else:
+        why = ("its bytes do not parse as an onnx.ModelProto (truncated, "
+               "corrupt, or another kind of file)")
+    return InvalidModelError(f"{what} is not a valid ONNX model: {why}")
+
+
+def _check_parsed(proto: ModelProto, what: str) -> None:
+    """Refuse what parsed but is no model: protobuf reads many short byte
+    strings (a text file, an empty one) as a message of unknown fields."""
+    if not proto.HasField("graph"):
+        raise InvalidModelError(f"{what} is not a valid ONNX model: it has no "
+                                f"graph")
 
 
 def _read_model(path: Path) -> ModelProto:
     """The model file parsed from a read-only memory map (no bytes object of
     the whole file: one copy of the weights fewer than ``onnx.load``), its
     external data not loaded; other formats (text, JSON) through onnx.load."""
+    what = f"ONNX model {str(path)!r}"
     if path.suffix.lower() in (".onnx", ".pb", ""):
         import mmap
         try:
@@ -191,27 +287,38 @@ def _read_model(path: Path) -> ModelProto:
                 with memoryview(m) as view:
                     proto.ParseFromString(view)
                 return proto
+        except _parse_errors() as e:
+            raise _not_a_model(what, e) from None
         except (ValueError, OSError):  # empty file, no mmap: read it plainly
             pass
-    return onnx.load(str(path), load_external_data=False)
+    try:
+        return onnx.load(str(path), load_external_data=False)
+    except _parse_errors() as e:
+        raise _not_a_model(what, e) from None
 
 
 def parse_attributes(node: NodeProto) -> dict[str, Any]:
     """A node's attributes as Python values (strings decoded, tensors as
-    NumPy arrays, graphs as GraphProtos)."""
+    NumPy arrays, graphs as GraphProtos).  A tensor whose data disagrees
+    with its dims raises :class:`InvalidModelError`."""
     out: dict[str, Any] = {}
     for a in node.attribute:
         if a.ref_attr_name:
             continue
-        v = helper.get_attribute_value(a)
+        try:
+            v = helper.get_attribute_value(a)
+        except ValueError:
+            raise InvalidModelError(f"attribute {a.name!r} has attribute type "
+                                    f"{a.type}, which ONNX does not define") from None
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
         elif isinstance(v, TensorProto):
-            v = numpy_helper.to_array(v)
+            v = tensor_to_array(v, f"attribute {a.name!r}")
         elif isinstance(v, list) and v and isinstance(v[0], bytes):
             v = [s.decode("utf-8", "replace") for s in v]
         elif isinstance(v, list) and v and isinstance(v[0], TensorProto):
-            v = [numpy_helper.to_array(t) for t in v]
+            v = [tensor_to_array(t, f"attribute {a.name!r} tensor {k}")
+                 for k, t in enumerate(v)]
         out[a.name] = v
     return out
 
@@ -232,34 +339,18 @@ def _since_version(op_type: str, domain: str, opset: int) -> int:
         return opset
 
 
-#: ONNX element types whose (little-endian) raw_data NumPy reads as is, on a
-#: little-endian machine (elsewhere numpy_helper converts)
-_RAW_DTYPES: dict[int, np.dtype[Any]] = {
-    TensorProto.FLOAT: np.dtype("float32"), TensorProto.DOUBLE: np.dtype("float64"),
-    TensorProto.FLOAT16: np.dtype("float16"), TensorProto.INT8: np.dtype("int8"),
-    TensorProto.UINT8: np.dtype("uint8"), TensorProto.INT16: np.dtype("int16"),
-    TensorProto.UINT16: np.dtype("uint16"), TensorProto.INT32: np.dtype("int32"),
-    TensorProto.UINT32: np.dtype("uint32"), TensorProto.INT64: np.dtype("int64"),
-    TensorProto.UINT64: np.dtype("uint64"), TensorProto.BOOL: np.dtype("bool"),
-} if np.little_endian else {}
-
-
 def _const_of_initializer(t: TensorProto) -> np.ndarray:
     """An initializer as a read-only array: over the one ``bytes`` object that
     reading ``raw_data`` makes (``numpy_helper.to_array`` would copy it once
-    more), or converted by ``numpy_helper`` for the other encodings."""
+    more), or converted by ``numpy_helper`` for the other encodings; one
+    whose data disagrees with its dims or data type raises
+    :class:`InvalidModelError` naming it."""
     if t.data_location == TensorProto.EXTERNAL:
         where = {e.key: e.value for e in t.external_data}.get("location", "?")
         raise UnsupportedModelError(
             f"initializer {t.name!r} is in the external data file {where!r}, which "
             f"was not loaded: load the model from its path, or pass base_dir=")
-    dt = _RAW_DTYPES.get(t.data_type)
-    if dt is not None and t.HasField("raw_data"):
-        raw = t.raw_data
-        shape = tuple(t.dims)
-        if len(raw) == math.prod(shape) * dt.itemsize:
-            return np.frombuffer(raw, dtype=dt).reshape(shape)
-    return np.asarray(numpy_helper.to_array(t))
+    return tensor_to_array(t, f"initializer {t.name!r}")
 
 
 def initializers(model: ModelProto) -> dict[str, np.ndarray]:
@@ -271,21 +362,14 @@ def initializers_of(graph: GraphProto) -> dict[str, np.ndarray]:
     """A graph's initializers (and sparse ones, densified) as arrays."""
     out = {t.name: _const_of_initializer(t) for t in graph.initializer}
     for sp in graph.sparse_initializer:
-        values = numpy_helper.to_array(sp.values)
-        size = math.prod(max(int(d), 0) for d in sp.dims) * values.dtype.itemsize
-        limit = fold_limit(values.nbytes + 8 * math.prod(sp.indices.dims))
-        if size > limit:  # never allocate what a file merely declares
-            raise UnsupportedModelError(
-                f"sparse initializer {sp.values.name!r}: its dense form "
-                f"{list(sp.dims)} would take {format_bytes(size)} for "
-                f"{values.size} stored values, over the {format_bytes(limit)} an "
-                f"import may make of it")
-        dense = np.zeros(math.prod(sp.dims), dtype=values.dtype)
-        idx = numpy_helper.to_array(sp.indices)
-        if idx.ndim == 2:
-            idx = np.ravel_multi_index(tuple(idx.T), tuple(sp.dims))
-        dense[idx.reshape(-1)] = values.reshape(-1)
-        out[sp.values.name] = dense.reshape(tuple(sp.dims))
+        # never allocate what a file merely declares
+        limit = fold_limit(len(sp.values.raw_data) + 8 * len(sp.indices.raw_data)
+                           + 8 * (len(sp.values.float_data) + len(sp.values.int64_data)
+                                  + len(sp.values.int32_data)
+                                  + len(sp.values.double_data)
+                                  + len(sp.indices.int64_data)))
+        out[sp.values.name] = sparse_to_array(
+            sp, f"sparse initializer {sp.values.name!r}", limit)
     return out
 
 
@@ -397,6 +481,7 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     "webnn".  Raises UnsupportedNodeError."""
     ctx.node = info
     node = info.proto
+    check_node(node, info.domain, info.version, info.name)
     present = [t for t in ins if t is not None]
     sizes = [t.value.size for t in present if t.value is not None]
     if can_fold(node, all(t.is_const for t in present), sizes) and \
@@ -415,7 +500,7 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     if handler is not None:
         try:
             return _run_handler(ctx, info, handler, ins)
-        except NeedsConstantError:
+        except (NeedsConstantError, InvalidNodeError):
             raise
         except UnsupportedNodeError as e:
             declined = e
@@ -528,9 +613,12 @@ def _empty_outputs(node: NodeProto, ins: list[Tensor | None],
 
 def _run_handler(ctx: ImportContext, info: NodeInfo, handler: Any,
                  ins: list[Tensor | None]) -> tuple[list[Tensor | None], str]:
-    attrs = parse_attributes(info.proto)
     try:
-        outs = handler(ctx, info, ins, attrs)
+        attrs = NodeAttributes(ctx, parse_attributes(info.proto))
+    except InvalidModelError as e:
+        raise ctx.invalid(str(e)) from None
+    try:
+        outs = handler(ctx, info, NodeInputs(ctx, ins), attrs)
     except UnsupportedNodeError as e:
         runtime = [t for t in ins if t is not None and not t.is_const]
         if not e.empty_input or not runtime:
@@ -572,7 +660,10 @@ def _expand(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     body = expand_function(info.proto, info.domain, opset, types, f"{info.name}/")
     if body is None:
         return None
-    nodes, fn_opsets = body
+    nodes, body_opsets = body
+    # domains the body does not import (a preview op's body may omit the
+    # default one) keep the model's versions
+    fn_opsets = {**opsets, **body_opsets}
     local: dict[str, Tensor] = {n: t for n, t in zip(info.inputs, ins, strict=False)
                                 if n and t is not None}
     for k, inner in enumerate(nodes):
@@ -804,7 +895,9 @@ def bind_input(ctx: ImportContext, spec: InputSpec, values: dict[str, Tensor],
         op = ctx.builder.input(name or spec.name, {"data_type": dt,
                                                    "shape": spec.shape})
     except TypeError as e:
-        return f"input {spec.name!r}: {e}"
+        msg = str(e)  # the builder's message may name the input already
+        return msg if msg.startswith(f"input {spec.name!r}") else \
+            f"input {spec.name!r}: {msg}"
     ctx.add_leaf(op)
     values[spec.name] = Tensor(spec.name, spec.onnx_type, operand=op)
     ctx.deps[spec.name] = frozenset({spec.name})

@@ -10,10 +10,11 @@ import math
 from typing import Any
 
 import numpy as np
-from onnx import numpy_helper
 
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
+from webnnpy.models.onnx.errors import InvalidModelError
+from webnnpy.models.onnx.folding import fold_limit, format_bytes
 from webnnpy.models.onnx.handlers._util import (
     broadcast_shape,
     input_or_attr_ints,
@@ -22,6 +23,7 @@ from webnnpy.models.onnx.handlers._util import (
     present,
 )
 from webnnpy.models.onnx.types import np_dtype_of_onnx
+from webnnpy.models.onnx.validate import sparse_to_array
 
 __all__ = ["HANDLERS", "slice_params"]
 
@@ -80,14 +82,11 @@ def _constant(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     if "value_strings" in attrs:
         return [np.array(attrs["value_strings"], dtype=object)]
     if "sparse_value" in attrs:
-        sp = attrs["sparse_value"]
-        values = numpy_helper.to_array(sp.values)
-        dense = np.zeros(math.prod(sp.dims), dtype=values.dtype)
-        idx = numpy_helper.to_array(sp.indices)
-        if idx.ndim == 2:
-            idx = np.ravel_multi_index(tuple(idx.T), tuple(sp.dims))
-        dense[idx.reshape(-1)] = values.reshape(-1)
-        return [dense.reshape(tuple(sp.dims))]
+        try:
+            return [sparse_to_array(attrs["sparse_value"], "attribute 'sparse_value'",
+                                    fold_limit(0))]
+        except InvalidModelError as e:
+            raise ctx.invalid(str(e)) from None
     raise ctx.fail("Constant has no value attribute")
 
 
@@ -98,19 +97,40 @@ def _constant_of_shape(ctx: ImportContext, node: NodeInfo,
     shape = ctx.ints(t, "shape")
     value = attrs.get("value")
     v = np.zeros(1, np.float32) if value is None else np.asarray(value).reshape(-1)
+    if v.size != 1:
+        raise ctx.invalid(f"attribute 'value' has {v.size} elements; ONNX takes "
+                          f"a one-element tensor")
+    if any(d < 0 for d in shape):
+        raise ctx.invalid(f"shape {shape} has a negative dimension")
+    _within_budget(ctx, math.prod(shape) * v.dtype.itemsize)
     return [np.full(shape, v[0], dtype=v.dtype)]
+
+
+def _within_budget(ctx: ImportContext, nbytes: int) -> None:
+    """Refuse a constant result over the fold budget (what a file declares
+    is never allocated on its word alone)."""
+    limit = fold_limit(0)
+    if nbytes > limit:
+        raise ctx.fail(f"its constant result would take {format_bytes(nbytes)}, "
+                       f"over the {format_bytes(limit)} an import may build")
 
 
 def _range(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
            attrs: dict[str, Any]) -> list[Any]:
     start_t, limit_t, delta_t = inputs[0], inputs[1], inputs[2]
     assert start_t is not None and limit_t is not None and delta_t is not None
-    start = ctx.const(start_t, "start")
-    limit = ctx.const(limit_t, "limit")
-    delta = ctx.const(delta_t, "delta")
-    n = max(int(np.ceil((limit.item() - start.item()) / delta.item())), 0)
-    out = start.item() + np.arange(n) * delta.item()
-    return [out.astype(start.dtype)]
+    start = ctx.scalar_const(start_t, "start")
+    limit = ctx.scalar_const(limit_t, "limit")
+    delta = ctx.scalar_const(delta_t, "delta")
+    dtype = np.asarray(start_t.value).dtype
+    if not all(math.isfinite(v) for v in (start, limit, delta)) or delta == 0:
+        raise ctx.invalid(f"start {start}, limit {limit}, delta {delta}: the "
+                          f"range has no finite length (delta must be a finite "
+                          f"non-zero number)")
+    n = max(math.ceil((limit - start) / delta), 0)
+    _within_budget(ctx, n * dtype.itemsize)
+    out = start + np.arange(n) * delta
+    return [out.astype(dtype)]
 
 
 def _eye_like(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],

@@ -1,0 +1,292 @@
+"""Checks of what an ONNX file declares, made where the importer uses it.
+
+A hostile or broken file must end in an :class:`OnnxImportError` that names
+what is wrong, never in an exception of the parsing or conversion code:
+
+- :func:`check_node`: a node against its op's ONNX schema (the rules
+  ``onnx.checker`` and ONNX Runtime apply): every required input present and
+  not empty, every required attribute present, every attribute of the type
+  the schema defines.  Handlers may then read required inputs and attributes
+  without checking them one by one.
+- :func:`tensor_to_array`: a ``TensorProto`` (an initializer, a tensor
+  attribute) as an array, after checking that its data type is defined and
+  that its data holds exactly what its dims declare; nothing is allocated
+  from the declared dims alone.
+- :func:`sparse_to_array`: a ``SparseTensorProto`` densified under the
+  import's size budget, its indices checked against its dims.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import AttributeProto, SparseTensorProto, TensorProto, numpy_helper
+
+from webnnpy.models.onnx.errors import InvalidModelError, InvalidNodeError
+from webnnpy.models.onnx.folding import format_bytes
+from webnnpy.models.onnx.types import type_name
+
+__all__ = [
+    "NodeRules",
+    "check_node",
+    "node_rules",
+    "sparse_to_array",
+    "tensor_bytes",
+    "tensor_to_array",
+]
+
+
+# ------------------------------------------------------------------ nodes
+
+
+class NodeRules:
+    """What an op's schema requires of a node (one op version)."""
+
+    __slots__ = ("attr_types", "inputs", "min_inputs", "required_attrs",
+                 "required_inputs")
+
+    def __init__(self, schema: Any) -> None:
+        single = onnx.defs.OpSchema.FormalParameterOption.Single
+        variadic = onnx.defs.OpSchema.FormalParameterOption.Variadic
+        #: formal input names, as the schema writes them ("[B]" optional,
+        #: "inputs..." variadic)
+        self.inputs: tuple[str, ...] = tuple(
+            p.name + "..." if p.option == variadic else
+            p.name if p.option == single else f"[{p.name}]" for p in schema.inputs)
+        #: positions that must hold a non-empty name, with their formal names
+        self.required_inputs: tuple[tuple[int, str], ...] = tuple(
+            (k, p.name) for k, p in enumerate(schema.inputs) if p.option == single)
+        self.min_inputs = int(schema.min_input)
+        self.required_attrs: tuple[str, ...] = tuple(
+            sorted(n for n, a in schema.attributes.items() if a.required))
+        self.attr_types: dict[str, int] = {
+            n: int(a.type) for n, a in schema.attributes.items()}
+
+
+@functools.lru_cache(maxsize=2048)
+def node_rules(op_type: str, domain: str, version: int) -> NodeRules | None:
+    """The schema rules of an op version, or None when ONNX has no schema
+    for it (a contrib op: its handler checks what it reads)."""
+    try:
+        schema = onnx.defs.get_schema(op_type, version, domain)
+    except Exception:  # noqa: BLE001 - no schema for this op
+        return None
+    return NodeRules(schema)
+
+
+def _attr_type_name(t: int) -> str:
+    try:
+        name = str(AttributeProto.AttributeType.Name(t)).lower()
+    except ValueError:
+        return f"type {t}"
+    return {"undefined": "of type UNDEFINED", "float": "a float",
+            "int": "an int", "string": "a string", "tensor": "a tensor",
+            "graph": "a graph", "sparse_tensor": "a sparse tensor",
+            "type_proto": "a type"}.get(name, f"a list of {name.rstrip('s')}s"
+                                        if name.endswith("s") else name)
+
+
+def check_node(node: onnx.NodeProto, domain: str, version: int,
+               name: str) -> None:
+    """Raise an :class:`InvalidNodeError` if ``node`` breaks its op's schema
+    (``version`` is the op's since-version, ``name`` the node's name as
+    errors give it): a required input missing or empty, a required attribute
+    missing, an attribute of another type than the schema defines."""
+    rules = node_rules(node.op_type, domain, version)
+    if rules is None:
+        return
+    ins = node.input
+    n = len(ins)
+    for k, formal in rules.required_inputs:
+        if k >= n or not ins[k]:
+            have = f"has {n} input{'s' if n != 1 else ''}" if k >= n else \
+                "gives it as an empty name"
+            raise _invalid(node, domain, version, name,
+                           f"required input {k} ({formal!r}) is missing: the node "
+                           f"{have}; the op takes {_signature(rules)}")
+    if n < rules.min_inputs:
+        raise _invalid(node, domain, version, name,
+                       f"the node has {n} inputs; the op takes at least "
+                       f"{rules.min_inputs}: {_signature(rules)}")
+    given: dict[str, int] = {}
+    for a in node.attribute:
+        given[a.name] = a.type
+        want = rules.attr_types.get(a.name)
+        if want is not None and a.type != want and not a.ref_attr_name:
+            raise _invalid(node, domain, version, name,
+                           f"attribute {a.name!r} is {_attr_type_name(a.type)}; "
+                           f"the op defines it as {_attr_type_name(want)}")
+    for attr in rules.required_attrs:
+        if attr not in given:
+            raise _invalid(node, domain, version, name,
+                           f"required attribute {attr!r} "
+                           f"({_attr_type_name(rules.attr_types[attr])}) is missing")
+
+
+def _signature(rules: NodeRules) -> str:
+    text = ", ".join(rules.inputs) or "no inputs"
+    return text + (" (optional ones in [])" if "[" in text else "")
+
+
+def _invalid(node: onnx.NodeProto, domain: str, version: int, name: str,
+             reason: str) -> InvalidNodeError:
+    return InvalidNodeError(name, node.op_type, reason, version=version,
+                            domain=domain)
+
+
+# ---------------------------------------------------------------- tensors
+
+#: element types whose (little-endian) raw_data NumPy reads as is, on a
+#: little-endian machine (elsewhere numpy_helper converts)
+_RAW_DTYPES: dict[int, np.dtype[Any]] = {
+    TensorProto.FLOAT: np.dtype("float32"), TensorProto.DOUBLE: np.dtype("float64"),
+    TensorProto.FLOAT16: np.dtype("float16"), TensorProto.INT8: np.dtype("int8"),
+    TensorProto.UINT8: np.dtype("uint8"), TensorProto.INT16: np.dtype("int16"),
+    TensorProto.UINT16: np.dtype("uint16"), TensorProto.INT32: np.dtype("int32"),
+    TensorProto.UINT32: np.dtype("uint32"), TensorProto.INT64: np.dtype("int64"),
+    TensorProto.UINT64: np.dtype("uint64"), TensorProto.BOOL: np.dtype("bool"),
+} if np.little_endian else {}
+
+#: bits per element of the packed element types (2 or 4 in a byte)
+_PACKED_BITS: dict[int, int] = {
+    TensorProto.UINT4: 4, TensorProto.INT4: 4, TensorProto.FLOAT4E2M1: 4,
+    **{getattr(TensorProto, n): 2 for n in ("UINT2", "INT2")
+       if hasattr(TensorProto, n)},
+}
+
+#: element types whose typed field (float_data, int32_data...) holds one
+#: entry per element (two for the complex types)
+_FIELD_ENTRIES: dict[int, int] = {
+    TensorProto.FLOAT: 1, TensorProto.DOUBLE: 1, TensorProto.FLOAT16: 1,
+    TensorProto.BFLOAT16: 1, TensorProto.INT8: 1, TensorProto.UINT8: 1,
+    TensorProto.INT16: 1, TensorProto.UINT16: 1, TensorProto.INT32: 1,
+    TensorProto.UINT32: 1, TensorProto.INT64: 1, TensorProto.UINT64: 1,
+    TensorProto.BOOL: 1, TensorProto.STRING: 1, TensorProto.COMPLEX64: 2,
+    TensorProto.COMPLEX128: 2,
+}
+
+_DEFINED_TYPES = frozenset(int(v) for v in TensorProto.DataType.values()) - {0}
+
+
+def _check_header(t: TensorProto, what: str) -> tuple[int, ...]:
+    """The tensor's dims after checking its data type and dims."""
+    if t.data_type not in _DEFINED_TYPES:
+        if t.data_type == 0:
+            raise InvalidModelError(f"{what} has data type UNDEFINED (0): no "
+                                    f"element type")
+        raise InvalidModelError(f"{what} has data type {t.data_type}, which ONNX "
+                                f"does not define")
+    dims = tuple(int(d) for d in t.dims)
+    if any(d < 0 for d in dims):
+        raise InvalidModelError(f"{what} has dims {list(dims)}: a dimension is "
+                                f"negative")
+    return dims
+
+
+def tensor_bytes(t: TensorProto, what: str) -> int | None:
+    """The raw bytes a tensor's dims and data type need (None when its type
+    has no fixed-size raw encoding, e.g. string)."""
+    dims = _check_header(t, what)
+    count = math.prod(dims)
+    bits = _PACKED_BITS.get(t.data_type)
+    if bits is not None:
+        return (count * bits + 7) // 8
+    if t.data_type == TensorProto.STRING:
+        return None
+    try:
+        size = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.data_type)).itemsize
+    except (KeyError, TypeError, ValueError):
+        return None
+    return count * size
+
+
+def _describe(t: TensorProto, dims: tuple[int, ...]) -> str:
+    return f"{type_name(t.data_type)}{list(dims)}"
+
+
+def tensor_to_array(t: TensorProto, what: str) -> np.ndarray:
+    """A tensor's data as an array, checked against its dims and data type.
+
+    Raw data NumPy can read as is becomes a read-only view of the one
+    ``bytes`` object reading ``raw_data`` makes (``numpy_helper.to_array``
+    would copy it once more); other encodings are converted by
+    ``numpy_helper`` once their length is known to match.  ``what`` names
+    the tensor in errors ("initializer 'w'").
+    """
+    dims = _check_header(t, what)
+    count = math.prod(dims)
+    if t.HasField("raw_data"):
+        need = tensor_bytes(t, what)
+        raw = t.raw_data
+        if need is None:
+            raise InvalidModelError(f"{what} ({_describe(t, dims)}) has raw data, "
+                                    f"which its data type cannot have")
+        if len(raw) != need:
+            raise InvalidModelError(
+                f"{what} has {len(raw)} bytes of raw data; its dims and data type "
+                f"({_describe(t, dims)}: {count} elements) need {need}")
+        dt = _RAW_DTYPES.get(t.data_type)
+        if dt is not None:
+            return np.frombuffer(raw, dtype=dt).reshape(dims)
+    else:
+        per = _FIELD_ENTRIES.get(t.data_type)
+        if per is not None:
+            field = onnx.helper.tensor_dtype_to_field(t.data_type)
+            have = len(getattr(t, field))
+            if have != count * per:
+                raise InvalidModelError(
+                    f"{what} holds {have} values in {field}; its dims and data "
+                    f"type ({_describe(t, dims)}) need {count * per}")
+    try:
+        arr = np.asarray(numpy_helper.to_array(t))
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
+        raise InvalidModelError(f"{what} ({_describe(t, dims)}) cannot be read: "
+                                f"{e}") from None
+    if arr.shape != dims:
+        raise InvalidModelError(f"{what} holds {arr.size} elements; its dims "
+                                f"({_describe(t, dims)}) declare {count}")
+    return arr
+
+
+def sparse_to_array(sp: SparseTensorProto, what: str, limit: int) -> np.ndarray:
+    """A sparse tensor densified: at most ``limit`` bytes (never what its dims
+    merely declare), its indices checked against its dims."""
+    dims = tuple(int(d) for d in sp.dims)
+    if any(d < 0 for d in dims):
+        raise InvalidModelError(f"{what} has dims {list(dims)}: a dimension is "
+                                f"negative")
+    values = tensor_to_array(sp.values, f"{what} (values)").reshape(-1)
+    idx = tensor_to_array(sp.indices, f"{what} (indices)")
+    if idx.dtype.kind not in "iu":
+        raise InvalidModelError(f"{what} has indices of type {idx.dtype}; ONNX "
+                                f"takes int64")
+    count = math.prod(dims)
+    size = count * values.dtype.itemsize
+    if size > limit:
+        raise InvalidModelError(
+            f"{what}: its dense form {list(dims)} would take {format_bytes(size)} "
+            f"for {values.size} stored values, over the {format_bytes(limit)} an "
+            f"import may make of it")
+    nnz = values.size
+    if idx.ndim == 2 and idx.shape == (nnz, len(dims)):
+        if nnz and ((idx < 0).any() or (idx >= np.array(dims)).any()):
+            raise InvalidModelError(f"{what} has an index outside its dims "
+                                    f"{list(dims)}")
+        flat = np.ravel_multi_index(tuple(idx.T.astype(np.int64)), dims) \
+            if nnz else np.zeros(0, np.int64)
+    elif idx.ndim == 1 and idx.size == nnz:
+        if nnz and (int(idx.min()) < 0 or int(idx.max()) >= count):
+            raise InvalidModelError(f"{what} has a linear index outside its "
+                                    f"{count} elements")
+        flat = idx
+    else:
+        raise InvalidModelError(
+            f"{what} has indices of shape {list(idx.shape)} for {nnz} values of "
+            f"rank-{len(dims)} dims; ONNX takes [{nnz}] or [{nnz}, {len(dims)}]")
+    dense = np.zeros(count, dtype=values.dtype)
+    dense[flat] = values
+    return dense.reshape(dims)
