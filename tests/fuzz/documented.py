@@ -67,6 +67,11 @@ DOCUMENTED: tuple[Documented, ...] = (
         "maxPool2d skips NaN on ONNX Runtime", "maxPool2d (NaN)", ("onnxruntime",),
         lambda op, dt, ins: op == "maxPool2d" and _has_nan(ins)),
     Documented(
+        "maxPool2d of -inf next to padding is the lowest float32 on ONNX Runtime",
+        "maxPool2d (NaN)", ("onnxruntime",),
+        lambda op, dt, ins: (op == "maxPool2d" and dt == "float32"
+                             and any(bool(np.isneginf(a).any()) for a in ins))),
+    Documented(
         "float32 variance / sum of squares overflow on ONNX Runtime",
         "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime",),
         lambda op, dt, ins: (op in ("layerNormalization", "l2Pool2d")
@@ -78,7 +83,22 @@ DOCUMENTED: tuple[Documented, ...] = (
                              and (_max_abs(ins) > _BIG32
                                   or (op == "reduceProduct"
                                       and _product_overflows(ins))))),
+    Documented(
+        "ONNX Runtime's fused GRU / LSTM clamp a NaN gate pre-activation",
+        "gru / lstm (NaN and infinite inputs)", ("onnxruntime",),
+        lambda op, dt, ins: _fused_recurrent_non_finite(op, ins)),
 )
+
+def _fused_recurrent_non_finite(op: str, ins: Sequence[np.ndarray]) -> bool:
+    """A gru / lstm of more than one step whose weights and biases are finite
+    (the lowering runs ONNX Runtime's fused kernel when they are constants)
+    with a NaN or infinity in its input or initial states (rank 3)."""
+    if op not in ("gru", "lstm") or len(ins) < 3 or ins[0].shape[0] < 2:
+        return False
+    params = [ins[1], ins[2], *(a for a in ins[3:] if a.ndim < 3)]
+    states = [ins[0], *(a for a in ins[3:] if a.ndim == 3)]
+    return not _non_finite(params) and _non_finite(states)
+
 
 #: results that depend on which values are outputs, in a graph with float16
 #: intermediates: ONNX Runtime runs a float16 chain in float32
@@ -121,15 +141,6 @@ def _neg_inf(inputs: Sequence[np.ndarray]) -> bool:
 
 
 KNOWN: tuple[Known, ...] = (
-    Known("ONNX Runtime's LSTM/GRU treat 0 * inf / 0 * NaN as 0; the "
-          "reference applies an absent peephole as zeros (inf * 0)",
-          "test_lstm_zero_times_infinite_weight_is_nan, "
-          "test_lstm_cell_zero_times_nan_recurrent_weight_is_nan, "
-          "test_reference_lstm_cell_without_peephole_keeps_an_infinite_cell, "
-          "test_gru_cell_reset_gate_times_infinite_is_nan",
-          ("onnxruntime",),
-          lambda op, dt, ins: (op in ("lstm", "lstmCell", "gru", "gruCell")
-                               and _non_finite(ins))),
     Known("quantizeLinear to uint32 then cast: ONNX Runtime's result depends on "
           "whether the quantized value is an output",
           "test_quantize_uint32_of_infinity_then_cast", ("onnxruntime",),
@@ -141,13 +152,6 @@ KNOWN: tuple[Known, ...] = (
           ("onnxruntime",),
           lambda op, dt, ins: (op == "layerNormalization" and dt == "float32"
                                and not _non_finite(ins))),
-    Known("resample2d linear of infinite samples gives NaN (both backends, "
-          "at different places)", "test_resample2d_linear_of_infinite_samples",
-          ("onnxruntime",),
-          lambda op, dt, ins: op == "resample2d" and _non_finite(ins)),
-    Known("ONNX Runtime's maxPool2d counts padding as the lowest float32",
-          "test_max_pool_of_negative_infinity_next_to_padding", ("onnxruntime",),
-          lambda op, dt, ins: op == "maxPool2d" and _neg_inf(ins)),
     Known("ONNX Runtime's float32 softmax is up to 10 ULP off (manifest 8)",
           "test_ort_softmax_of_a_small_probability_within_the_manifest",
           ("onnxruntime",),
@@ -159,9 +163,6 @@ KNOWN: tuple[Known, ...] = (
           lambda op, dt, ins: (op == "batchNormalization" and dt == "float16"
                                and any(bool(np.any((a == 0) & np.signbit(a)))
                                        for a in ins if a.dtype.kind == "f"))),
-    Known("resample2d linear over outer axes does not compile on ONNX Runtime",
-          "test_resample2d_linear_over_the_outer_axes_builds", ("onnxruntime",),
-          lambda op, dt, ins: False, error="upsamplebase.h"),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,8 +22,12 @@ __all__ = ["Finding", "Report", "fuzz", "graph_seed", "installed_backends"]
 
 
 def installed_backends() -> list[str]:
-    """Every installed backend but the reference."""
-    return [n for n, ok in available_backends().items() if ok and n != "numpy"]
+    """Every installed backend but the reference (only those named in
+    $WEBNNPY_TEST_BACKENDS when it is set, as for the per-op tests)."""
+    wanted = os.environ.get("WEBNNPY_TEST_BACKENDS")
+    names = set(wanted.split(",")) if wanted else None
+    return [n for n, ok in available_backends().items()
+            if ok and n != "numpy" and (names is None or n in names)]
 
 
 def graph_seed(seed: int, index: int) -> int:

@@ -178,7 +178,23 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "the window's other elements; NaN when all are NaN, the lowest float32 when a "
      "window's real elements are all NaN and the rest is padding). Patching it "
      "with a NaN mask measured 1 to 3.5 ms on ResNet-50's single max pool (the "
-     "network runs in about 49 ms), so it is left as this documented difference."),
+     "network runs in about 49 ms), so it is left as this documented difference. "
+     "For the same reason a float32 window whose real elements are all -inf and "
+     "the rest padding gives the lowest float32 on onnxruntime (-inf on the "
+     "reference): ONNX Runtime's MaxPool starts from the lowest value; padding "
+     "explicitly with -inf measured 0.4 to 0.7 ms on ResNet-50's max pool input "
+     "(float16 casts the lowest float32 to -inf and agrees)."),
+    ("gru / lstm (NaN and infinite inputs)",
+     "NaN propagates through every gate as IEEE arithmetic says (0 * inf in "
+     "input @ weight is NaN), on every backend, with one exception on "
+     "onnxruntime: a gru or lstm of two or more steps whose weights and biases "
+     "are all finite constants runs ONNX Runtime's fused GRU / LSTM kernel, "
+     "which clamps a NaN gate pre-activation (an lstm of a NaN input gives "
+     "tanh(1) where the spec gives NaN). A NaN or infinity in the input or "
+     "initial states of such a sequence can therefore give a finite result. "
+     "The cells, one-step sequences, runtime weights and constants holding inf "
+     "or NaN take the decomposition; over 16 and 64 steps it measured 2 to 4 "
+     "times the fused kernel."),
     ("conv2d (padding)",
      "Padding is zeros and the arithmetic is IEEE: a NaN or infinite filter tap "
      "over padding gives NaN (0 * NaN, 0 * inf), on every backend."),

@@ -92,9 +92,12 @@ def _resample2d(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
         shape = [1] * v.ndim
         shape[ax] = size
         t = t.reshape(shape)
-        with np.errstate(invalid="ignore"):  # inf * 0, as the formula says
-            cur = (np.take(cur, lo, axis=ax) * (1.0 - t)
-                   + np.take(cur, hi, axis=ax) * t)
+        a, b = np.take(cur, lo, axis=ax), np.take(cur, hi, axis=ax)
+        with np.errstate(invalid="ignore"):  # -inf + inf is NaN
+            # an output on a sample (t = 0, also where the coordinate is
+            # clamped to the edge) is that sample: the formula's a * 1 + b * 0
+            # would make an infinite neighbour b give NaN (accuracy policy 4)
+            cur = np.where(t == 0, a, a * (1.0 - t) + b * t)
     if dt.kind == "f":
         return [cur.astype(dt)]
     info = np.iinfo(dt)

@@ -96,7 +96,7 @@ class _Lstm:
     """One direction's LSTM parameters in float64; ``step`` is one time step."""
 
     def __init__(self, w: np.ndarray, rw: np.ndarray, b: np.ndarray,
-                 rb: np.ndarray, p: np.ndarray, hidden: int,
+                 rb: np.ndarray, p: np.ndarray | None, hidden: int,
                  attrs: dict[str, Any]) -> None:
         gates = _LSTM_GATES[attrs["layout"]]
         self.f, self.g, self.h = (_ACTIVATIONS[a] for a in attrs["activations"])
@@ -106,8 +106,11 @@ class _Lstm:
                               for k in order])
         self.w, self.rw = w[idx].T, rw[idx].T  # [in, 4H], [H, 4H]
         self.b = (b + rb)[idx]
-        # peepholes are packed i, o, f whatever the layout
-        self.p_i, self.p_o, self.p_f = p[:hidden], p[hidden:2 * hidden], p[2 * hidden:]
+        # peepholes are packed i, o, f whatever the layout; the spec adds the
+        # peephole terms only "if options.peepholeWeight exists" (absent,
+        # they are not zeros: an infinite cell state times 0 would be NaN)
+        self.p = None if p is None else (p[:hidden], p[hidden:2 * hidden],
+                                         p[2 * hidden:])
         self.hidden = hidden
 
     def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray
@@ -120,12 +123,14 @@ class _Lstm:
               ) -> tuple[np.ndarray, np.ndarray]:
         hs = self.hidden
         a = x @ self.w + h @ self.rw + self.b
-        i = self.f(a[:, :hs] + c * self.p_i)
-        f = self.f(a[:, hs:2 * hs] + c * self.p_f)
+        a_i, a_f, a_o = a[:, :hs], a[:, hs:2 * hs], a[:, 3 * hs:]
+        if self.p is not None:
+            # the spec's decomposition feeds the output gate's peephole the
+            # cell state the step started with (not the new one)
+            p_i, p_o, p_f = self.p
+            a_i, a_f, a_o = a_i + c * p_i, a_f + c * p_f, a_o + c * p_o
+        i, f, o = self.f(a_i), self.f(a_f), self.f(a_o)
         g = self.g(a[:, 2 * hs:3 * hs])
-        # the spec's decomposition feeds the output gate's peephole the cell
-        # state the step started with (not the new one)
-        o = self.f(a[:, 3 * hs:] + c * self.p_o)
         c_new = f * c + i * g
         return o * self.h(c_new), c_new
 
@@ -184,7 +189,7 @@ def _lstm(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     nd = len(dirs)
     b = _opt(x["bias"], (nd, 4 * hs))
     rb = _opt(x["recurrentBias"], (nd, 4 * hs))
-    p = _opt(x["peepholeWeight"], (nd, 3 * hs))
+    p = None if x["peepholeWeight"] is None else f64(x["peepholeWeight"])
     h0 = _opt(x["initialHiddenState"], (nd, batch, hs))
     c0 = _opt(x["initialCellState"], (nd, batch, hs))
     last_h = np.empty((nd, batch, hs))
@@ -192,7 +197,7 @@ def _lstm(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     seq = np.empty((steps, nd, batch, hs))
     for d, backward in enumerate(dirs):
         cell = _Lstm(f64(x["weight"][d]), f64(x["recurrentWeight"][d]), b[d],
-                     rb[d], p[d], hs, at)
+                     rb[d], None if p is None else p[d], hs, at)
         h, c = h0[d], c0[d]
         for t in (range(steps - 1, -1, -1) if backward else range(steps)):
             h, c = cell.step(inp[t], h, c)
@@ -211,7 +216,8 @@ def _lstm_cell(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     hs = at["hiddenSize"]
     cell = _Lstm(f64(x["weight"]), f64(x["recurrentWeight"]),
                  _opt(x["bias"], (4 * hs,)), _opt(x["recurrentBias"], (4 * hs,)),
-                 _opt(x["peepholeWeight"], (3 * hs,)), hs, at)
+                 None if x["peepholeWeight"] is None else f64(x["peepholeWeight"]),
+                 hs, at)
     h, c = cell.step(f64(x["input"]), f64(x["hiddenState"]), f64(x["cellState"]))
     dt = out_dtype(node)
     return [h.astype(dt), c.astype(dt)]

@@ -16,13 +16,17 @@
   ``ceil((o + 0.5) / k - 1)`` for a whole k, and o / k is exact or at least
   1/k away from the next integer), linear as "half_pixel" (coordinates
   (o + 0.5) / k - 0.5 are exact binary fractions for k a power of two, and
-  ONNX Runtime clamps them to [0, I - 1] as the spec does).  Otherwise it
+  ONNX Runtime clamps them to [0, I - 1] as the spec does) on the input
+  padded with its edge samples (see ``_resize_linear``; only the two inner
+  axes: ONNX Runtime's linear Resize refuses others).  Otherwise it
   gathers along each resized axis with source indices (and,
   for "linear", weights) computed at lowering time in exact integer
   arithmetic, as the reference does: nearest-neighbor is one Gather per
   axis; linear is ``lo * (1 - t) + hi * t`` per axis (the second axis first),
   in float32 for float types and in float64 for int8/uint8 (then rounded half
-  to even), which reproduces the reference's rounding decisions.
+  to even), which reproduces the reference's rounding decisions; an output on
+  a sample (t = 0) is that sample, so an infinite neighbour at weight 0 does
+  not make it NaN.
 """
 
 from __future__ import annotations
@@ -93,13 +97,43 @@ def _whole_factors(shape: tuple[int, ...], axes: list[int], sizes: list[int],
         k, rem = divmod(size, shape[ax])
         if rem or k < 1:
             return None
-        if mode == "linear" and (dt != "float32" or k & (k - 1)):
-            return None
+        if mode == "linear" and (dt != "float32" or k & (k - 1)
+                                 or (k > 1 and ax < len(shape) - 2)):
+            return None  # ONNX Runtime's linear Resize scales the inner two
         scales[ax] = float(k)
     if mode == "nearest-neighbor" and dt not in ("float32", "int32", "int8",
                                                   "uint8"):
         return None  # types ONNX Runtime's CPU Resize has kernels for
     return scales
+
+
+def _resize_linear(ctx: Emitter, x: str, scales: list[float],
+                   shape: tuple[int, ...], out: str) -> None:
+    """ONNX Resize (linear, half-pixel) with every resized axis padded by one
+    copy of its edge sample on each side, and the output cropped back.
+
+    Resize clamps an edge coordinate to the first or last sample and still
+    interpolates with its neighbour at weight 0: an infinite neighbour gives
+    0 * inf = NaN.  The spec's value there is the edge sample itself (weight
+    1; accuracy policy 4: inf gives the limit, -inf at a -inf edge).  On the
+    padded input that coordinate lies between two copies of the edge sample
+    (x * w + x * (1 - w): x within a rounding), every other one between the
+    same two samples with the same weights as before.  Measured 1.3-1.8x the
+    plain Resize (min of 60 interleaved runs, x2 of [1, 21, 64, 64] to
+    [1, 256, 32, 32]); the Gather path is about 3.5x."""
+    rank = len(shape)
+    pads = [0] * (2 * rank)
+    starts, ends, axes = [], [], []
+    for ax, k in enumerate(scales):
+        if k != 1.0:
+            pads[ax] = pads[rank + ax] = 1
+            starts.append(int(k))
+            ends.append(int(k) * (shape[ax] + 1))
+            axes.append(ax)
+    xp = ctx.emit("Pad", [x, ctx.ints(pads)], mode="edge")
+    y = ctx.emit("Resize", [xp, "", ctx.const(scales, "float32", (rank,))],
+                 mode="linear", coordinate_transformation_mode="half_pixel")
+    ctx.emit("Slice", [y, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)], out)
 
 
 @LOWERINGS.define("resample2d")
@@ -119,8 +153,7 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
                      coordinate_transformation_mode="asymmetric",
                      nearest_mode="floor")
         else:
-            ctx.emit("Resize", [x, "", scale_arr], out, mode="linear",
-                     coordinate_transformation_mode="half_pixel")
+            _resize_linear(ctx, x, scales, v.desc.shape, out)
         return
     pairs = [(ax, size) for ax, size in zip(axes, sizes, strict=True)
              if size != v.desc.shape[ax] or node.attrs["mode"] != "nearest-neighbor"]
@@ -144,6 +177,10 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
         wa = ctx.array(np.asarray(1.0 - t, work).reshape(shape))
         wb = ctx.array(np.asarray(t, work).reshape(shape))
         x = ctx.emit("Add", [ctx.emit("Mul", [a, wa]), ctx.emit("Mul", [b, wb])])
+        if (t == 0).any():
+            # an output on a sample (or clamped to the edge one) is that
+            # sample: a * 1 + b * 0 would make an infinite b NaN
+            x = ctx.emit("Where", [ctx.array((t == 0).reshape(shape)), a, x])
     if dt in _FLOATS:
         if dt == work:
             ctx.emit("Identity", [x], out)
