@@ -141,11 +141,6 @@ def _neg_inf(inputs: Sequence[np.ndarray]) -> bool:
 
 
 KNOWN: tuple[Known, ...] = (
-    Known("quantizeLinear to uint32 then cast: ONNX Runtime's result depends on "
-          "whether the quantized value is an output",
-          "test_quantize_uint32_of_infinity_then_cast", ("onnxruntime",),
-          lambda op, dt, ins: (op.startswith("chain:") and "quantizeLinear" in op
-                               and "cast" in op)),
     Known("ONNX Runtime's float32 layerNormalization loses accuracy when the "
           "mean is large against the spread",
           "test_ort_layer_normalization_of_a_narrow_spread_within_the_manifest",

@@ -90,11 +90,17 @@ def _quantize(ctx: Emitter, node: Node) -> None:
     a, b = ctx.cast(x, "float64"), ctx.cast(s, "float64")
     q = ctx.emit("Div", [a, b])
     r = ctx.emit("Add", [_round_quotient(ctx, a, b, q), ctx.cast(z, "float64")])
-    # saturate (Max/Min keep NaN), then NaN -> 0
+    # saturate (Max/Min keep NaN), then NaN -> 0 after the Cast: the op must
+    # not end in a Cast, or ONNX Runtime merges it with a following integer
+    # Cast (even with optimizations off): Cast(float64 -> uint32) then
+    # Cast(uint32 -> uint8) of 4294967295 gave 0, not 255
     r = ctx.emit("Min", [ctx.emit("Max", [r, ctx.const(float(info.min), "float64")]),
                          ctx.const(float(info.max), "float64")])
-    r = ctx.emit("Where", [ctx.emit("IsNaN", [r]), ctx.const(0.0, "float64"), r])
-    _finish(ctx, node, r, shape, blocked, out_type, "float64")
+    if blocked is not None:
+        r = ctx.emit("Reshape", [r, ctx.ints(shape)])
+    nan = ctx.emit("IsNaN", [r])
+    ctx.emit("Where", [nan, ctx.const(0, out_type), ctx.cast(r, out_type)],
+             ctx.out(node))
 
 
 def _round_quotient(ctx: Emitter, a: str, b: str, q: str) -> str:
