@@ -152,12 +152,6 @@ KNOWN: tuple[Known, ...] = (
           ("onnxruntime",),
           lambda op, dt, ins: (op == "softmax" and dt == "float32"
                                and not _non_finite(ins))),
-    Known("float16 batchNormalization of a -0 variance with epsilon 0 is -inf "
-          "on ONNX Runtime", "test_batch_normalization_of_negative_zero_variance",
-          ("onnxruntime",),
-          lambda op, dt, ins: (op == "batchNormalization" and dt == "float16"
-                               and any(bool(np.any((a == 0) & np.signbit(a)))
-                                       for a in ins if a.dtype.kind == "f"))),
 )
 
 

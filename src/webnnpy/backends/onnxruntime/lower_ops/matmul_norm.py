@@ -134,7 +134,8 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
         f64 = {a: (np.asarray(data[a], np.float64) if data[a] is not None
                    else np.full(n, 1.0 if a == "scale" else 0.0))
                for a in data}
-        k = f64["scale"] / np.sqrt(f64["variance"] + eps)
+        with np.errstate(all="ignore"):  # 1 / sqrt(0) = inf, as the spec's
+            k = f64["scale"] / np.sqrt(f64["variance"] + eps)
         v = node.operands["input"]
         assert isinstance(v, Value)
         after_conv = v.producer is not None and v.producer.op in _CONVS
@@ -156,13 +157,16 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
                               ctx.const(f64["bias"], "float32", (n,))], r, group=n)
             return
         y = ctx.emit("Add", [xf, ctx.const(-f64["mean"], "float32", along)])
-        if len(shape) >= 2 and axis == 1:
+        if len(shape) >= 2 and axis == 1 and np.isfinite(
+                k.astype(np.float32)).all():
             # (x - mean) * k + bias as ONNX BatchNormalization with mean 0,
             # variance 1 and epsilon 0 (so ONNX Runtime's own k is exactly
             # 1 * scale): the same arithmetic, but one node that ONNX
             # Runtime's layout pass turns into a channel-wise convolution
             # and fuses with a following activation (DenseNet's
-            # BatchNorm -> ReLU after a Concat).
+            # BatchNorm -> ReLU after a Concat).  Only for a finite k:
+            # ONNX Runtime folds mean * k into the bias (0 * inf = NaN for
+            # every element of a zero-variance channel).
             ctx.emit("BatchNormalization", [
                 y, ctx.const(k, "float32", (n,)), ctx.const(f64["bias"], "float32",
                                                             (n,)),
