@@ -334,13 +334,38 @@ def test_truncated_file(backend: str) -> None:
         ctx.load_graph("k")
 
 
-def test_flipped_byte_fails_the_checksum(backend: str) -> None:
-    ctx, _, _, data = _saved(backend)
+@pytest.mark.parametrize("algorithm", ["xxh3", "crc32"])
+def test_flipped_byte_fails_the_checksum(backend: str, algorithm: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    if algorithm == "xxh3":
+        pytest.importorskip("xxhash")
+    else:  # as without the xxhash package
+        monkeypatch.setattr(graph_cache, "_xxh3", lambda: None)
+    ctx, _, man, data = _saved(backend)
     f = _biggest(data)
+    assert algorithm in man["files"][f.name]
+    ctx.load_graph("k").destroy()  # intact: loads
     blob = bytearray(f.read_bytes())
-    blob[len(blob) // 2] ^= 0x55
+    blob[len(blob) // 2] ^= 0x04
     f.write_bytes(bytes(blob))
     with raises(webnnpy.DataError, "load_graph", "corrupt", "checksum"):
+        ctx.load_graph("k")
+
+
+def test_entry_checksummed_with_xxh3_loads_without_xxhash(
+        backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry saved where xxhash is installed is checked with its CRC-32s
+    where it is not."""
+    pytest.importorskip("xxhash")
+    ctx, _, man, data = _saved(backend)
+    assert all("xxh3" in info for info in man["files"].values())
+    monkeypatch.setattr(graph_cache, "_xxh3", lambda: None)
+    _check(ctx.compute(ctx.load_graph("k"), {"x": _x()}))
+    f = _biggest(data)
+    blob = bytearray(f.read_bytes())
+    blob[-1] ^= 0x80
+    f.write_bytes(bytes(blob))
+    with raises(webnnpy.DataError, "checksum"):
         ctx.load_graph("k")
 
 

@@ -14,7 +14,9 @@ A backend's compiled form depends on its runtime version and the machine
 fingerprint: a context only ever sees entries its own runtime made.  The
 manifest holds the key, backend, fingerprint, the graph's input and output
 descriptors, the backend's metadata, caller metadata and, per file, its size
-and CRC-32 checksums (per 16 MiB chunk, checked in parallel on load).
+and checksums per 16 MiB chunk (CRC-32, and XXH3-64 when the ``xxhash``
+package is installed, which loads then check: 3x faster), checked in
+parallel threads on every load.
 
 Writers publish without locks: the files go into a fresh temporary directory,
 which is renamed to a fresh name, then the manifest is written to a temporary
@@ -33,6 +35,7 @@ the backend cannot import -> DataError; a store that cannot be written
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -111,9 +114,20 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _crcs(path: Path, size: int) -> list[int]:
-    """CRC-32 of each CHUNK of the file (zlib releases the GIL: chunks are
-    checked in parallel threads)."""
+@functools.cache
+def _xxh3() -> Any:
+    """``xxhash.xxh3_64_intdigest`` when the xxhash package is installed
+    (about 3x faster than zlib's CRC-32 here), else None."""
+    try:
+        import xxhash
+    except ImportError:
+        return None
+    return xxhash.xxh3_64_intdigest
+
+
+def _chunk_sums(path: Path, size: int, fn: Callable[[Any], int]) -> list[int]:
+    """``fn`` of each CHUNK of the file, chunks in parallel threads (zlib and
+    xxhash release the GIL on large buffers)."""
     if size == 0:
         return []
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
@@ -121,16 +135,40 @@ def _crcs(path: Path, size: int) -> list[int]:
         try:
             chunks = [view[i:i + CHUNK] for i in range(0, size, CHUNK)]
             if len(chunks) == 1:
-                out = [zlib.crc32(chunks[0])]
+                out = [fn(chunks[0])]
             else:
                 workers = min(len(chunks), os.cpu_count() or 1)
                 with ThreadPoolExecutor(workers) as pool:
-                    out = list(pool.map(zlib.crc32, chunks))
+                    out = list(pool.map(fn, chunks))
             for c in chunks:
                 c.release()
         finally:
             view.release()
     return out
+
+
+def _crcs(path: Path, size: int) -> list[int]:
+    """CRC-32 of each CHUNK of the file."""
+    return _chunk_sums(path, size, zlib.crc32)
+
+
+def _checksums(path: Path, size: int) -> dict[str, list[int]]:
+    """What a manifest records of a file: per CHUNK, its CRC-32 (always) and
+    its XXH3-64 (when xxhash is installed; loads then check that one)."""
+    out = {"crc32": _crcs(path, size)}
+    xxh3 = _xxh3()
+    if xxh3 is not None:
+        out["xxh3"] = _chunk_sums(path, size, xxh3)
+    return out
+
+
+def _verify(path: Path, size: int, info: Mapping[str, Any]) -> bool:
+    """Whether the file matches the manifest's checksums (XXH3 when both
+    the record and xxhash are there, else CRC-32)."""
+    xxh3 = _xxh3()
+    if xxh3 is not None and isinstance(info.get("xxh3"), list):
+        return _chunk_sums(path, size, xxh3) == info["xxh3"]
+    return _crcs(path, size) == info["crc32"]
 
 
 @dataclass(frozen=True)
@@ -267,10 +305,10 @@ class GraphStore:
                                 f"delete_graph({key!r}) removes it")
             if verify:
                 try:
-                    crcs = _crcs(f, size)
+                    ok = _verify(f, size, info)
                 except (OSError, ValueError) as e:
                     raise DataError(f"{where}: cannot read {f}: {e}") from e
-                if crcs != info["crc32"]:
+                if not ok:
                     raise DataError(f"{where}: the cache entry of {key!r} is "
                                     f"corrupt: {f} fails its checksum; "
                                     f"delete_graph({key!r}) removes it")
@@ -335,7 +373,7 @@ class GraphStore:
                     raise OperationError(f"{where}: the {self.backend} backend "
                                          f"wrote {f.name}, which is not a file")
                 size = f.stat().st_size
-                files[f.name] = {"size": size, "crc32": _crcs(f, size)}
+                files[f.name] = {"size": size, **_checksums(f, size)}
             manifest = {
                 "format": FORMAT, "key": key, "backend": self.backend,
                 "fingerprint": self.fingerprint, "data": final.name,
