@@ -15,7 +15,13 @@ saved (``save_graph``) into a temporary cache directory.  Then, interleaved,
   first result: a loaded session may fault its weights in lazily);
 - ``onnx.load()`` end to end (import + build), for scale.
 
-Medians and minimums are printed, with the ratio build / load_graph.  The
+Medians and minimums are printed, with the ratio build / load_graph.
+
+``--forms`` (onnxruntime): which compiled form loads fastest: an
+``InferenceSession`` made from ORT's optimized model with its weights as an
+external file (what the cache stores), the same model with the weights
+inline, the lowered model optimized again, and ORT's own format (loaded with
+a copy of its bytes), against ``build()``.  The
 default model is ``~/.cache/webnnpy/zoo/resnet50.onnx`` when present, else
 the ResNet-50-shaped file of ``benchmarks.build_cost``.  Wall time; the
 machine may be shared, so read the minimums too.
@@ -118,6 +124,98 @@ def bench(path: str, runs: int, backend: str | None,
     return times
 
 
+def forms(path: str, runs: int, dims: dict[str, Any] | None = None
+          ) -> dict[str, list[float]]:
+    """Time ONNX Runtime sessions from each candidate compiled form."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    import webnnpy
+    from webnnpy.api.graph import MLGraph
+    from webnnpy.models import onnx as wonnx
+
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    model = wonnx.load(path, context=ctx, dims=dims)
+    be = ctx._backend
+    lowered = model.graph._impl.lowered
+    ir = model.graph._ir
+    providers = be.providers
+    tmp = Path(tempfile.mkdtemp(prefix="webnnpy-forms-"))
+
+    def optimized(target: Path, *, external: bool, fmt: str | None = None) -> None:
+        so = be.session_options()
+        so.optimized_model_filepath = str(target)
+        if external:
+            so.add_session_config_entry(
+                "session.optimized_model_external_initializers_file_name",
+                "weights.bin")
+            so.add_session_config_entry(
+                "session.optimized_model_external_initializers_min_size_in_bytes",
+                "1024")
+        if fmt:
+            so.add_session_config_entry("session.save_model_format", fmt)
+        if lowered.external:
+            so.add_external_initializers(
+                [n for n, _ in lowered.external],
+                [ort.OrtValue.ortvalue_from_numpy(a) for _, a in lowered.external])
+        ort.InferenceSession(lowered.model.SerializeToString(), so,
+                             providers=providers)
+
+    (tmp / "ext").mkdir()
+    optimized(tmp / "ext" / "model.onnx", external=True)
+    optimized(tmp / "inline.onnx", external=False)
+    optimized(tmp / "model.ort", external=False, fmt="ORT")
+    full = onnx.ModelProto()
+    full.CopyFrom(lowered.model)
+    ext = dict(lowered.external)
+    inits = [numpy_helper.from_array(ext[i.name], i.name) if i.name in ext else i
+             for i in full.graph.initializer]
+    del full.graph.initializer[:]
+    full.graph.initializer.extend(inits)
+    raw = full.SerializeToString()
+    inline = (tmp / "inline.onnx").read_bytes()
+    ort_bytes = (tmp / "model.ort").read_bytes()
+
+    def plain(level: Any = None, fmt: str | None = None) -> Any:
+        so = be.session_options()
+        if level is not None:
+            so.graph_optimization_level = level
+        if fmt:
+            so.add_session_config_entry("session.load_model_format", fmt)
+        return so
+
+    off = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sides: dict[str, Callable[[], Any]] = {
+        "optimized, external weights file": lambda: ort.InferenceSession(
+            str(tmp / "ext" / "model.onnx"), plain(off), providers=providers),
+        "optimized, weights inline": lambda: ort.InferenceSession(
+            inline, plain(off), providers=providers),
+        "lowered, optimized again": lambda: ort.InferenceSession(
+            raw, plain(), providers=providers),
+        "ORT format (bytes copied)": lambda: ort.InferenceSession(
+            ort_bytes, plain(off, "ORT"), providers=providers),
+        "build()": lambda: ctx._build_promise(MLGraph(ctx, ir)).result().destroy(),
+    }
+    times: dict[str, list[float]] = {k: [] for k in sides}
+    for f in sides.values():
+        f()
+    for _ in range(runs):
+        for name, f in sides.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    print(f"{Path(path).name}: ONNX Runtime {ort.__version__} session from each "
+          f"form; {runs} interleaved runs")
+    for name, ts in times.items():
+        print(f"  {name:<34} {_stats(ts)}")
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    sys.stdout.flush()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     import json
 
@@ -127,11 +225,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend", default=None,
                     help="the context's backend (default: webnnpy's default)")
     ap.add_argument("--dims", default="{}", help="JSON free dimensions")
+    ap.add_argument("--forms", action="store_true",
+                    help="compare ONNX Runtime's candidate compiled forms")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="webnnpy-cache-bench-") as d:
         os.environ["WEBNNPY_CACHE_DIR"] = d
         for p in a.models or [_default_model()]:
-            bench(p, a.runs, a.backend, json.loads(a.dims) or None)
+            if a.forms:
+                forms(p, a.runs, json.loads(a.dims) or None)
+            else:
+                bench(p, a.runs, a.backend, json.loads(a.dims) or None)
     return 0
 
 
