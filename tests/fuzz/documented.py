@@ -141,12 +141,6 @@ def _neg_inf(inputs: Sequence[np.ndarray]) -> bool:
 
 
 KNOWN: tuple[Known, ...] = (
-    Known("ONNX Runtime's float32 layerNormalization loses accuracy when the "
-          "mean is large against the spread",
-          "test_ort_layer_normalization_of_a_narrow_spread_within_the_manifest",
-          ("onnxruntime",),
-          lambda op, dt, ins: (op == "layerNormalization" and dt == "float32"
-                               and not _non_finite(ins))),
     Known("ONNX Runtime's float32 softmax is up to 10 ULP off (manifest 8)",
           "test_ort_softmax_of_a_small_probability_within_the_manifest",
           ("onnxruntime",),
