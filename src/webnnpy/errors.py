@@ -59,7 +59,8 @@ class UnknownError(DOMException):
 
 
 class DataError(DOMException):
-    """Defined for completeness; the spec uses no DataError at present."""
+    """Data that cannot be used: a corrupt, truncated or foreign graph-cache
+    entry (``MLContext.load_graph``); the spec itself raises none."""
 
     name = "DataError"
 

@@ -557,11 +557,28 @@ def test_cache_key_and_file_digest(tmp_path: Path) -> None:
 
     f = tmp_path / "m.onnx"
     f.write_bytes(b"abc" * 1000)
-    assert graph_cache.file_digest(f) == hashlib.sha256(b"abc" * 1000).hexdigest()
+    digest = graph_cache.file_digest(f)
+    try:
+        import xxhash
+    except ImportError:
+        assert digest == "sha256:" + hashlib.sha256(b"abc" * 1000).hexdigest()
+    else:
+        assert digest == "xxh3_128:" + xxhash.xxh3_128_hexdigest(b"abc" * 1000)
+    f.write_bytes(b"abc" * 999 + b"abd")
+    assert graph_cache.file_digest(f) != digest
     k = graph_cache.cache_key("onnx", "d1", {"b": 1, "a": 2})
     assert k == graph_cache.cache_key("onnx", "d1", {"a": 2, "b": 1})
     assert k != graph_cache.cache_key("onnx", "d1", {"a": 2, "b": 3})
     assert k.startswith("sha256:")
+    # arrays count by every byte (their repr abbreviates large ones)
+    a = np.arange(5000, dtype=np.int64)
+    b = a.copy()
+    b[2500] = -1
+    assert graph_cache.cache_key(a) == graph_cache.cache_key(a.copy())
+    assert graph_cache.cache_key(a) != graph_cache.cache_key(b)
+    assert graph_cache.cache_key(a) != graph_cache.cache_key(a.astype(np.int32))
+    with pytest.raises(TypeError, match="cannot use a object in a key"):
+        graph_cache.cache_key(object())
 
 
 def test_checksums_cover_every_chunk(tmp_path: Path,
