@@ -101,10 +101,14 @@ def fused(b: Build, x: MLOperand, op: OperatorInfo) -> MLOperand:
         return g.clamp(x, min_value=-1.0, max_value=1.0)
     if act == 3:
         return g.clamp(x, min_value=0.0, max_value=6.0)
-    if act == 4:
-        return g.tanh(x)
-    raise Unsupported(f"fused activation {_ACT_NAMES.get(act, act)} has no WebNN "
-                      f"operator")
+    if act in (4, 5):
+        # LiteRT's kernels for these ops only clamp (CalculateActivationRange
+        # knows RELU, RELU6, RELU_N1_TO_1): a fused TANH is silently dropped
+        # there, so what the file means is ambiguous
+        raise Unsupported(f"fused activation {_ACT_NAMES[act]}: LiteRT's kernels "
+                          f"for {op.code} do not apply it (they only clamp), so "
+                          f"the model's meaning is ambiguous")
+    raise Unsupported(f"fused activation {act} is not one of the schema's")
 
 
 def _int_list(b: Build, op: OperatorInfo, pos: int, what: str) -> list[int]:
@@ -478,7 +482,10 @@ def _transpose(b: Build, op: OperatorInfo) -> list[Value]:
 def _concat(b: Build, op: OperatorInfo) -> list[Value]:
     xs = [b.operand(op, i) for i in range(len(op.inputs))]
     axis = _axis(int(op.options.get("Axis", 0)), len(xs[0].shape), "axis")
-    return [fused(b, b.builder.concat(xs, axis), op)]
+    if int(op.options.get("FusedActivationFunction", 0)):
+        raise Unsupported("a fused activation on CONCATENATION is ignored by "
+                          "LiteRT's kernels, so the model's meaning is ambiguous")
+    return [b.builder.concat(xs, axis)]
 
 
 @handler("PAD", "PADV2")
@@ -580,7 +587,8 @@ def _strided_slice(b: Build, op: OperatorInfo) -> list[Value]:
         else:
             starts.append(idx[0])
             steps.append(st)
-        sizes.append(len(idx))
+        # WebNN's sizes are the extent read from the input
+        sizes.append((len(idx) - 1) * abs(st) + 1)
         out_shape.append(len(idx))
     if reverse:
         x = g.reverse(x, axes=reverse)
