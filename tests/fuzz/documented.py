@@ -141,11 +141,6 @@ def _neg_inf(inputs: Sequence[np.ndarray]) -> bool:
 
 
 KNOWN: tuple[Known, ...] = (
-    Known("ONNX Runtime's float32 softmax is up to 10 ULP off (manifest 8)",
-          "test_ort_softmax_of_a_small_probability_within_the_manifest",
-          ("onnxruntime",),
-          lambda op, dt, ins: (op == "softmax" and dt == "float32"
-                               and not _non_finite(ins))),
 )
 
 
