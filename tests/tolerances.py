@@ -99,7 +99,9 @@ _ORT: dict[tuple[str, str], tuple[int, float, str]] = {
     ("reduceSumSquare", "float32"): (4, 0.0, _ACC),
     ("reduceL1", "float32"): (4, 0.0, _ACC),
     ("cumulativeSum", "float32"): (8, 0.0, _ACC),
-    ("softmax", "float32"): (8, 0.0, _ARITH),
+    ("softmax", "float32"): (8, 0.0, _ARITH + "; the fuzzer adds ceil(|x - max|) ULP "
+                             "per element: the spec's float32 x - max rounds, and "
+                             "exp turns that into a relative error of its result"),
     ("tanh", "float32"): (4, 0.0, _ARITH),
     ("hardSigmoid", "float32"): (2, 0.0, "alpha * (x - x0) + r: 2 ULP (WPT's bound)"),
     ("hardSwish", "float32"): (2, 0.0, "m * HardSigmoid(m + 3, 1/6, 0): 2 ULP over "
