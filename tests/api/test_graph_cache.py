@@ -146,6 +146,11 @@ def test_loaded_graph_dispatches_and_destroys(backend: str) -> None:
         fresh.dispatch(g, {"x": x}, {"y": y, "z": z})
     # the entry is still there: destroying a loaded graph deletes nothing
     assert fresh.list_graphs() == ["dense"]
+    # a loaded graph belongs to its context: lost with it
+    g2 = fresh.load_graph("dense")
+    fresh.destroy()
+    with raises(webnnpy.InvalidStateError, "compute", "context is lost"):
+        fresh.compute(g2, {"x": _x()})
 
 
 def test_round_trip_in_a_fresh_process(backend: str, tmp_path: Path,
