@@ -1,0 +1,146 @@
+"""The context OpenVINO lowerings build nodes through.
+
+A lowering is ``fn(ctx, node)``: it reads the IR node (spec op name, operands,
+normalized attrs, output descriptors), builds OpenVINO nodes with the
+``openvino.opset16`` functions (imported here as ``ops``) and hands its
+results to :meth:`Emitter.set`.  The emitter maps IR values to OpenVINO
+outputs, turns IR constants into ``Constant`` nodes sharing the builder's
+arrays (no copy) and makes small helper constants.
+
+Imported only by the openvino backend package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import openvino as ov
+import openvino.opset16 as ops
+
+from webnnpy.ir.graph import Node, Value
+
+__all__ = ["OV_TYPES", "Emitter", "LoweringError", "ops"]
+
+#: WebNN data type (and "bool" for values inside a lowering) -> OpenVINO type
+OV_TYPES: dict[str, ov.Type] = {
+    "float32": ov.Type.f32, "float16": ov.Type.f16, "int32": ov.Type.i32,
+    "uint32": ov.Type.u32, "int64": ov.Type.i64, "uint64": ov.Type.u64,
+    "int8": ov.Type.i8, "uint8": ov.Type.u8, "bool": ov.Type.boolean,
+}
+
+#: IR constants at least this large share the builder's array (no copy)
+SHARED_MIN_BYTES = 1024
+
+
+class LoweringError(Exception):
+    """The IR graph could not be lowered to OpenVINO (a bug or an
+    unsupported case)."""
+
+
+class Emitter:
+    """Maps IR values to OpenVINO outputs during one lowering."""
+
+    def __init__(self) -> None:
+        #: id(IR value) -> OpenVINO output
+        self.names: dict[int, Any] = {}
+        #: arrays shared with Constant nodes: they must outlive the model
+        self.keep_alive: list[np.ndarray] = []
+        #: id(IR value) -> its int32 [..., 2] (low, high) pair, for int64
+        #: graph inputs (see ``lower.py``)
+        self.pairs: dict[int, Any] = {}
+        self._consts: dict[tuple[str, tuple[int, ...], bytes], Any] = {}
+
+    # ----------------------------------------------------------- values
+
+    def value(self, v: Value) -> Any:
+        """The OpenVINO output of an IR value."""
+        out = self.names.get(id(v))
+        if out is not None:
+            return out
+        if id(v) in self.pairs:
+            raise LoweringError(f"value {v.id} ({v.desc}): int64 graph inputs "
+                                f"are only read as indices")
+        if v.constant is not None:
+            out = self.array(v.constant)
+            self.names[id(v)] = out
+            return out
+        raise LoweringError(f"value {v.id} ({v.desc}) is used before its producer "
+                            f"was lowered")
+
+    def input(self, node: Node, arg: str) -> Any:
+        """Operand ``arg`` of ``node`` (which must be present)."""
+        v = node.operands[arg]
+        if not isinstance(v, Value):
+            raise LoweringError(f"{node.op}: operand {arg} is not a single value")
+        return self.value(v)
+
+    def opt(self, node: Node, arg: str) -> Any | None:
+        """Operand ``arg`` of ``node``, or None when absent."""
+        v = node.operands.get(arg)
+        return self.value(v) if isinstance(v, Value) else None
+
+    def inputs(self, node: Node, arg: str) -> list[Any]:
+        """A sequence operand (e.g. concat's ``inputs``)."""
+        vs = node.operands[arg]
+        if not isinstance(vs, list):
+            raise LoweringError(f"{node.op}: operand {arg} is not a sequence")
+        return [self.value(v) for v in vs]
+
+    def set(self, node: Node, out: Any, i: int = 0) -> None:
+        """Give the node's i-th output (converted to its WebNN type if a
+        lowering produced another one)."""
+        out = _output(out)
+        dt = node.outputs[i].desc.data_type
+        # int64 values (argMin/argMax indices) stay int32 inside the graph
+        want = OV_TYPES["int32" if dt == "int64" else dt]
+        if out.get_element_type() != want:
+            out = ops.convert(out, want).output(0)
+        self.names[id(node.outputs[i])] = out
+
+    # -------------------------------------------------------- constants
+
+    def array(self, arr: np.ndarray) -> Any:
+        """A Constant holding ``arr``, sharing its memory when large (the array
+        must then stay unchanged)."""
+        arr = np.ascontiguousarray(arr)
+        if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_:
+            self.keep_alive.append(arr)
+            return ops.constant(arr, shared_memory=True).output(0)
+        return ops.constant(arr.copy()).output(0)
+
+    def const(self, value: Any, dtype: str, shape: Sequence[int] | None = None
+              ) -> Any:
+        """A small constant of WebNN data type ``dtype`` (or "bool")."""
+        np_dtype = np.dtype(bool) if dtype == "bool" else np.dtype(dtype)
+        arr = np.asarray(value, dtype=np_dtype)
+        if shape is not None:
+            arr = arr.reshape(tuple(shape))
+        key = (dtype, arr.shape, arr.tobytes())
+        out = self._consts.get(key)
+        if out is None:
+            out = ops.constant(arr, dtype=OV_TYPES[dtype]).output(0)
+            self._consts[key] = out
+        return out
+
+    def ints(self, values: Sequence[int]) -> Any:
+        """A 1-D int64 constant (axes, shapes, pads, ...)."""
+        return self.const(list(values), "int64", (len(values),))
+
+    def cast(self, x: Any, to: str) -> Any:
+        """``x`` converted to WebNN data type (or "bool") ``to``."""
+        x = _output(x)
+        if x.get_element_type() == OV_TYPES[to]:
+            return x
+        return ops.convert(x, OV_TYPES[to]).output(0)
+
+
+def _output(x: Any) -> Any:
+    """An OpenVINO Output from a Node (its only output) or an Output."""
+    return x.output(0) if isinstance(x, ov.Node) else x
+
+
+def out(x: Any) -> Any:
+    """Public alias of the Node -> Output conversion, for lowerings."""
+    return _output(x)

@@ -1,0 +1,201 @@
+"""OpenVINO lowerings of the element-wise family (binary arithmetic,
+comparisons, logical ops, isNaN/isInfinite, unary math).
+
+Where the CPU plugin differs from the reference semantics:
+
+- int8/uint8 add, sub, mul, div, pow, abs, neg saturate in the CPU plugin;
+  WebNN wraps: they compute in int32 and keep the low 8 bits
+  (``_util.wrap_small``).
+- integer ``div`` truncates toward zero (OpenVINO's Divide floors integers
+  unless ``m_pythondiv`` is off, which it is here); division by zero gives 0
+  and ``MIN / -1`` wraps to ``MIN`` (the CPU would trap): both divisors are
+  replaced by 1 and the results patched.
+- integer ``pow`` is square-and-multiply in int32 (wrapping); negative
+  exponents truncate toward zero (only ``|a| == 1`` survives).
+- comparisons and logical ops produce boolean, converted to WebNN's uint8 0/1.
+- reciprocal is ``1 / x``; roundEven is Round "half_to_even".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from webnnpy.backends.openvino.emitter import Emitter, ops
+from webnnpy.backends.openvino.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.openvino.lower_ops._util import (
+    FLOATS,
+    SIGNED,
+    const_data,
+    dtype_of,
+    where,
+    wrap_small,
+)
+from webnnpy.ir.graph import Node
+
+__all__ = ["EXCLUDE", "LOWERINGS"]
+
+LOWERINGS = LoweringTable()
+EXCLUDE: Exclude = {}
+
+_SMALL = ("int8", "uint8")
+_BINARY = {"add": ops.add, "sub": ops.subtract, "mul": ops.multiply,
+           "max": ops.maximum, "min": ops.minimum}
+
+
+@LOWERINGS.define(*_BINARY)
+def _binary(ctx: Emitter, node: Node) -> None:
+    a, b = ctx.input(node, "a"), ctx.input(node, "b")
+    dt = dtype_of(node, "a")
+    fn = _BINARY[node.op]
+    if dt in _SMALL and node.op in ("add", "sub", "mul"):
+        r = fn(ctx.cast(a, "int32"), ctx.cast(b, "int32"))
+        ctx.set(node, wrap_small(ctx, r, dt))
+        return
+    ctx.set(node, fn(a, b))
+
+
+def _int_divide(a: Any, b: Any) -> Any:
+    d = ops.divide(a, b)
+    d.set_attribute("m_pythondiv", False)
+    return d.output(0)
+
+
+@LOWERINGS.define("div")
+def _div(ctx: Emitter, node: Node) -> None:
+    a, b = ctx.input(node, "a"), ctx.input(node, "b")
+    dt = dtype_of(node, "a")
+    if dt in FLOATS:
+        ctx.set(node, ops.divide(a, b))
+        return
+    work = "int32" if dt in _SMALL else dt
+    a, b = ctx.cast(a, work), ctx.cast(b, work)
+    known = const_data(node, "b")
+    zero = known is None or bool((known == 0).any())
+    minus_one = work in SIGNED and (known is None or bool((known == -1).any()))
+    one = ctx.const(1, work)
+    bad = None
+    is_zero = ops.equal(b, ctx.const(0, work)).output(0) if zero else None
+    is_m1 = ops.equal(b, ctx.const(-1, work)).output(0) if minus_one else None
+    for m in (is_zero, is_m1):
+        if m is not None:
+            bad = m if bad is None else ops.logical_or(bad, m).output(0)
+    q = _int_divide(a, where(ctx, bad, one, b) if bad is not None else b)
+    if is_m1 is not None:
+        q = where(ctx, is_m1, ops.negative(a), q)
+    if is_zero is not None:
+        q = where(ctx, is_zero, ctx.const(0, work), q)
+    ctx.set(node, wrap_small(ctx, q, dt) if work != dt else q)
+
+
+def _int_pow(ctx: Emitter, node: Node) -> None:
+    dt = dtype_of(node, "a")
+    work = "int32" if dt in _SMALL else dt
+    a = ctx.cast(ctx.input(node, "a"), work)
+    b = ctx.cast(ctx.input(node, "b"), work)
+    bits = np.dtype(dt).itemsize * 8
+    signed = dt in SIGNED
+    known = const_data(node, "b")
+    zero, one = ctx.const(0, work), ctx.const(1, work)
+    neg = None
+    e = b
+    if signed and (known is None or bool((known < 0).any())):
+        neg = ops.less(b, zero).output(0)
+        e = where(ctx, neg, zero, b)
+    if known is not None:
+        top = int(np.max(known)) if known.size else 0
+        n_bits = max(top, 0).bit_length()
+    else:
+        n_bits = bits - 1 if signed else bits
+    shape = list(node.outputs[0].desc.shape)
+    result = ops.broadcast(one, ctx.ints(shape)).output(0)
+    base = a
+    for k in range(n_bits):
+        mask = ctx.const(np.array(1 << k).astype(work), work)
+        bit_set = ops.not_equal(ops.bitwise_and(e, mask), zero)
+        result = where(ctx, bit_set, ops.multiply(result, base), result)
+        if k + 1 < n_bits:
+            base = ops.multiply(base, base).output(0)
+    if neg is not None:
+        odd = ops.not_equal(ops.bitwise_and(b, one), zero)
+        m1 = ctx.const(-1, work)
+        at_m1 = where(ctx, odd, m1, one)
+        neg_val = where(ctx, ops.equal(a, one), one,
+                        where(ctx, ops.equal(a, m1), at_m1, zero))
+        result = where(ctx, neg, neg_val, result)
+    ctx.set(node, wrap_small(ctx, result, dt) if work != dt else result)
+
+
+@LOWERINGS.define("pow")
+def _pow(ctx: Emitter, node: Node) -> None:
+    if dtype_of(node, "a") in FLOATS:
+        ctx.set(node, ops.power(ctx.input(node, "a"), ctx.input(node, "b")))
+    else:
+        _int_pow(ctx, node)
+
+
+_COMPARE = {"equal": ops.equal, "notEqual": ops.not_equal, "greater": ops.greater,
+            "greaterOrEqual": ops.greater_equal, "lesser": ops.less,
+            "lesserOrEqual": ops.less_equal}
+
+
+@LOWERINGS.define(*_COMPARE)
+def _compare(ctx: Emitter, node: Node) -> None:
+    r = _COMPARE[node.op](ctx.input(node, "a"), ctx.input(node, "b"))
+    ctx.set(node, ctx.cast(r, "uint8"))
+
+
+_LOGICAL = {"logicalAnd": ops.logical_and, "logicalOr": ops.logical_or,
+            "logicalXor": ops.logical_xor}
+
+
+def _truth(ctx: Emitter, x: Any) -> Any:
+    return ops.not_equal(x, ctx.const(0, "uint8")).output(0)
+
+
+@LOWERINGS.define(*_LOGICAL)
+def _logical(ctx: Emitter, node: Node) -> None:
+    r = _LOGICAL[node.op](_truth(ctx, ctx.input(node, "a")),
+                          _truth(ctx, ctx.input(node, "b")))
+    ctx.set(node, ctx.cast(r, "uint8"))
+
+
+@LOWERINGS.define("logicalNot")
+def _logical_not(ctx: Emitter, node: Node) -> None:
+    r = ops.equal(ctx.input(node, "a"), ctx.const(0, "uint8"))
+    ctx.set(node, ctx.cast(r, "uint8"))
+
+
+@LOWERINGS.define("isNaN", "isInfinite")
+def _predicate(ctx: Emitter, node: Node) -> None:
+    x = ctx.input(node, "a")
+    r = ops.is_nan(x) if node.op == "isNaN" else ops.is_inf(x)
+    ctx.set(node, ctx.cast(r, "uint8"))
+
+
+_UNARY = {"abs": ops.abs, "ceil": ops.ceiling, "cos": ops.cos, "erf": ops.erf,
+          "exp": ops.exp, "floor": ops.floor, "log": ops.log, "neg": ops.negative,
+          "sin": ops.sin, "sign": ops.sign, "sqrt": ops.sqrt, "tan": ops.tan}
+
+
+@LOWERINGS.define(*_UNARY, "identity", "reciprocal", "roundEven")
+def _unary(ctx: Emitter, node: Node) -> None:
+    x = ctx.input(node, "input")
+    dt = dtype_of(node, "input")
+    if node.op == "identity":
+        # a Convert to the same type would be folded; an identity must still
+        # be its own value (a graph output may equal an input)
+        ctx.set(node, x)
+        return
+    if node.op == "reciprocal":
+        ctx.set(node, ops.divide(ctx.const(1, dt), x))
+        return
+    if node.op == "roundEven":
+        ctx.set(node, ops.round(x, "half_to_even"))
+        return
+    if dt in _SMALL and node.op in ("abs", "neg"):
+        r = _UNARY[node.op](ctx.cast(x, "int32"))
+        ctx.set(node, wrap_small(ctx, r, dt))
+        return
+    ctx.set(node, _UNARY[node.op](x))

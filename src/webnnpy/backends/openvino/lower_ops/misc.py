@@ -1,0 +1,107 @@
+"""OpenVINO lowerings of the misc family: where, cast and resample2d.
+
+- ``where``: the uint8 condition is "non-zero is true" (NotEqual 0), then
+  Select.
+- ``cast``: float -> integer truncates toward zero, saturates out of range and
+  maps NaN to 0 as the reference does (out-of-range and NaN elements are
+  replaced before the Convert and patched after it); integer -> integer keeps
+  the low bits (int8/uint8 through ``_util.wrap_small``: the CPU plugin's
+  narrowing Convert saturates).
+- ``resample2d`` gathers along each resized axis with source indices (and,
+  for "linear", weights) computed at lowering time in exact integer
+  arithmetic, as the reference does: nearest-neighbor is one Gather per axis;
+  linear is ``lo * (1 - t) + hi * t`` per axis (the second axis first), in
+  float32 (int8/uint8 then rounded half to even).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from webnnpy.backends.openvino.emitter import Emitter, ops
+from webnnpy.backends.openvino.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.openvino.lower_ops._util import (
+    FLOATS,
+    dtype_of,
+    where,
+    wrap_small,
+)
+from webnnpy.ir.graph import Node, Value
+from webnnpy.ir.resample import linear_positions, nearest_positions
+
+__all__ = ["EXCLUDE", "LOWERINGS"]
+
+LOWERINGS = LoweringTable()
+EXCLUDE: Exclude = {}
+
+
+@LOWERINGS.define("where")
+def _where(ctx: Emitter, node: Node) -> None:
+    cond = ops.not_equal(ctx.input(node, "condition"), ctx.const(0, "uint8"))
+    ctx.set(node, where(ctx, cond, ctx.input(node, "trueValue"),
+                        ctx.input(node, "falseValue")))
+
+
+def _float_to_int(ctx: Emitter, x: Any, dst: str) -> Any:
+    info = np.iinfo(dst)
+    x = ctx.cast(x, "float32")
+    over = ops.greater_equal(x, ctx.const(float(int(info.max) + 1), "float32"))
+    under = ops.less_equal(x, ctx.const(float(int(info.min) - 1), "float32"))
+    bad = ops.logical_or(ops.logical_or(over, under), ops.is_nan(x))
+    safe = where(ctx, bad, ctx.const(0.0, "float32"), x)
+    # truncate toward zero first: Convert rounds on some plugins
+    t = ops.multiply(ops.floor(ops.abs(safe)), ops.sign(safe))
+    v = ctx.cast(t, dst)
+    v = where(ctx, under, ctx.const(int(info.min), dst), v)
+    return where(ctx, over, ctx.const(int(info.max), dst), v)
+
+
+@LOWERINGS.define("cast")
+def _cast(ctx: Emitter, node: Node) -> None:
+    x = ctx.input(node, "input")
+    src = dtype_of(node, "input")
+    dst = node.attrs["dataType"]
+    if src == dst:
+        ctx.set(node, x)
+    elif dst in FLOATS:
+        ctx.set(node, ctx.cast(x, dst))
+    elif src in FLOATS:
+        ctx.set(node, _float_to_int(ctx, x, dst))
+    elif dst in ("int8", "uint8"):
+        ctx.set(node, wrap_small(ctx, ctx.cast(x, "int32"), dst))
+    else:
+        ctx.set(node, ctx.cast(x, dst))
+
+
+@LOWERINGS.define("resample2d")
+def _resample2d(ctx: Emitter, node: Node) -> None:
+    v = node.operands["input"]
+    assert isinstance(v, Value)
+    dt = v.desc.data_type
+    axes, sizes = node.attrs["axes"], node.attrs["sizes"]
+    x = ctx.input(node, "input")
+    mode = node.attrs["mode"]
+    pairs = [(ax, size) for ax, size in zip(axes, sizes, strict=True)
+             if size != v.desc.shape[ax] or mode != "nearest-neighbor"]
+    if mode == "nearest-neighbor":
+        for ax, size in pairs:
+            idx = ctx.array(nearest_positions(v.desc.shape[ax], size).astype(np.int32))
+            x = ops.gather(x, idx, ctx.const(ax, "int64")).output(0)
+        ctx.set(node, x)
+        return
+    x = ctx.cast(x, "float32")
+    for ax, size in reversed(pairs):
+        lo, hi, t = linear_positions(v.desc.shape[ax], size)
+        shape = [1] * v.desc.rank
+        shape[ax] = size
+        axis = ctx.const(ax, "int64")
+        a = ops.gather(x, ctx.array(np.asarray(lo, np.int32)), axis)
+        b = ops.gather(x, ctx.array(np.asarray(hi, np.int32)), axis)
+        wa = ctx.array(np.asarray(1.0 - t, np.float32).reshape(shape))
+        wb = ctx.array(np.asarray(t, np.float32).reshape(shape))
+        x = ops.add(ops.multiply(a, wa), ops.multiply(b, wb)).output(0)
+    if dt not in FLOATS:
+        x = ops.round(x, "half_to_even").output(0)
+    ctx.set(node, x)

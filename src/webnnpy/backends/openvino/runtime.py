@@ -1,0 +1,249 @@
+"""OpenVinoBackend: WebNN graphs compiled to one OpenVINO ``CompiledModel`` each.
+
+- ``compile``: lower the IR (``lower.py``) to one ``openvino.Model`` built with
+  the graph API (never through an ONNX file) and compile it once on "CPU"
+  (on "GPU" or "NPU" for ``accelerated`` contexts where OpenVINO lists such a
+  device; ``describe()`` says which).  float32 graphs compile with
+  ``INFERENCE_PRECISION_HINT`` f32, so the CPU plugin never runs them in
+  bf16/f16 on a CPU that has those instructions (AMX, AVX512_FP16).
+- tensors are :class:`OvTensor`: a NumPy array and an ``ov.Tensor`` over the
+  same memory, so ``write`` and ``read_into`` are one copy each.
+- ``dispatch`` hands the tensors to the graph's one infer request
+  (``set_input_tensor``/``set_output_tensor``: OpenVINO reads the inputs and
+  writes the results in place) and reuses that binding while the same tensors
+  come back.
+
+Errors are converted at this boundary: OpenVINO's exception stays as
+``__cause__``.  Imported only through the backend registry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import openvino as ov
+
+from webnnpy.backends.base import Backend, SupportLimits, spec_support_limits
+from webnnpy.backends.openvino.emitter import LoweringError
+from webnnpy.backends.openvino.lower import LOWERINGS, Lowered, lower
+from webnnpy.backends.openvino.lower_ops import EXCLUDE
+from webnnpy.dtypes import DATA_TYPES
+from webnnpy.errors import OperationError, UnknownError
+from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.graph import Graph
+
+__all__ = ["MAX_RANK", "OpenVinoBackend", "OvGraph", "OvTensor",
+           "ov_support_limits"]
+
+#: Highest rank claimed where the spec allows any ("N").
+MAX_RANK = 8
+
+#: 64-bit integer types: the CPU plugin runs int64 and uint64 tensors as
+#: int32 (inputs, constants and every operator: 2**40 + 1 becomes 1), so no
+#: operator takes or makes them faithfully ...
+WIDE = frozenset({"int64", "uint64"})
+#: ... except indices: argMin/argMax's int64 indices fit in int32, and int64
+#: index operands are constants (clamped at lowering time) or graph inputs,
+#: which the graph reads as int32 (low, high) pairs and clamps exactly.
+WIDE_KEYS = frozenset({("argMin", "output"), ("argMax", "output"),
+                       ("gather", "indices"), ("gatherElements", "indices"),
+                       ("gatherND", "indices"), ("scatterElements", "indices"),
+                       ("scatterND", "indices")})
+
+_serials = itertools.count(1)
+_CORE: ov.Core | None = None
+
+
+def core() -> ov.Core:
+    """The process's one ``ov.Core``."""
+    global _CORE
+    if _CORE is None:
+        _CORE = ov.Core()
+    return _CORE
+
+
+class OvTensor:
+    """A tensor buffer: a NumPy array and the ``ov.Tensor`` sharing it."""
+
+    __slots__ = ("array", "desc", "serial", "tensor")
+
+    def __init__(self, desc: Desc, array: np.ndarray) -> None:
+        self.desc = desc
+        self.array = array
+        view = array
+        if array.dtype == np.int64:  # int32 (low, high) pairs, see lower.py
+            view = array.reshape(-1).view(np.int32).reshape(*array.shape, 2)
+        self.tensor = ov.Tensor(view, shared_memory=True)
+        #: identifies the buffer in dispatch's binding cache (never reused)
+        self.serial = next(_serials)
+
+
+class OvGraph:
+    """A compiled graph: its CompiledModel, its infer request and the port
+    index of each WebNN input and output."""
+
+    def __init__(self, compiled: Any, lowered: Lowered, device: str) -> None:
+        self.compiled = compiled
+        self.request = compiled.create_infer_request()
+        self.lowered = lowered
+        self.device = device
+        self.inputs = lowered.inputs
+        self.outputs = lowered.outputs
+        self._bound: tuple[int, ...] = ()
+
+    def run(self, inputs: Mapping[str, OvTensor], outputs: Mapping[str, OvTensor]
+            ) -> None:
+        """Run with the tensors bound (rebinding only when they change)."""
+        key = (*(inputs[n].serial for n in self.inputs),
+               *(outputs[n].serial for n in self.outputs))
+        req = self.request
+        if key != self._bound:
+            for name, i in self.inputs.items():
+                req.set_input_tensor(i, inputs[name].tensor)
+            for name, i in self.outputs.items():
+                req.set_output_tensor(i, outputs[name].tensor)
+            self._bound = key
+        req.infer()
+
+    def release(self) -> None:
+        """Drop the request, the compiled model and the shared constants."""
+        self.request = None
+        self.compiled = None
+        self._bound = ()
+
+
+_LIMITS: SupportLimits | None = None
+
+
+def ov_support_limits() -> SupportLimits:
+    """The spec's limits less every op without a lowering and every data type
+    a lowering family excludes."""
+    global _LIMITS
+    if _LIMITS is None:
+        from webnnpy._spec import api_table
+
+        exclude: dict[str, dict[str, set[str]]] = {
+            op: {k: set(v) for k, v in keys.items()} for op, keys in EXCLUDE.items()}
+        for op, entry in api_table()["ops"].items():
+            if op in ("input", "constant", "build"):
+                continue
+            specs = entry["operands"] + entry["outputs"]
+            if op not in LOWERINGS:
+                exclude[op] = {spec["limits_key"]: set(DATA_TYPES) for spec in specs}
+                continue
+            for spec in specs:
+                if (op, spec["limits_key"]) not in WIDE_KEYS:
+                    exclude.setdefault(op, {}).setdefault(
+                        spec["limits_key"], set()).update(WIDE)
+        limits = spec_support_limits(max_rank=MAX_RANK, exclude=exclude)
+        _, lo, hi = limits.input
+        narrow = frozenset(DATA_TYPES) - WIDE
+        wide = narrow | {"int64"}
+        _LIMITS = dataclasses.replace(
+            limits, input=(wide, lo, hi), constant=(wide, lo, hi),
+            output=(wide, lo, hi))
+    return _LIMITS
+
+
+def pick_device(accelerated: bool) -> str:
+    """"GPU" or "NPU" for an accelerated context where OpenVINO has one, else
+    "CPU"."""
+    if accelerated:
+        try:
+            devices = core().available_devices
+        except Exception:  # noqa: BLE001 - no plugin answers: use the CPU
+            devices = []
+        for kind in ("GPU", "NPU"):
+            for d in devices:
+                if d == kind or d.startswith(kind + "."):
+                    return d
+    return "CPU"
+
+
+class OpenVinoBackend(Backend):
+    """The OpenVINO backend (``backend="openvino"``)."""
+
+    name = "openvino"
+
+    def __init__(self, *, power_preference: str = "default",
+                 accelerated: bool = True) -> None:
+        super().__init__(power_preference=power_preference, accelerated=accelerated)
+        self.device = pick_device(accelerated)
+
+    def support_limits(self) -> SupportLimits:
+        return ov_support_limits()
+
+    def describe(self) -> str:
+        why = ""
+        if self.accelerated and self.device == "CPU":
+            why = "; no GPU/NPU device found, so CPU"
+        return f"OpenVINO {ov.get_version().split('-')[0]} ({self.device}{why})"
+
+    # ------------------------------------------------------------- graphs
+
+    def config(self, graph: Graph) -> dict[str, str]:
+        """The compile_model properties of ``graph``: float32 inference
+        precision always (float32 graphs never run in bf16/f16; float16
+        graphs compute in float32 and round their float16 results, see
+        ``lower.py``), and latency-oriented scheduling (one request)."""
+        return {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
+
+    def compile(self, graph: Graph) -> OvGraph:
+        lowered = lower(graph)
+        try:
+            compiled = core().compile_model(lowered.model, self.device,
+                                            self.config(graph))
+        except Exception as e:
+            raise OperationError(f"openvino: compiling the graph failed on "
+                                 f"{self.device}: {e}") from e
+        return OvGraph(compiled, lowered, self.device)
+
+    def release_graph(self, compiled: OvGraph) -> None:
+        compiled.release()
+
+    # ------------------------------------------------------------ tensors
+
+    def allocate(self, desc: Desc) -> OvTensor:
+        try:
+            return OvTensor(desc, np.zeros(desc.shape, dtype=desc.data_type))
+        except Exception as e:
+            raise UnknownError(f"openvino: allocating {desc}: {e}") from e
+
+    def upload(self, desc: Desc, data: np.ndarray) -> OvTensor:
+        t = self.allocate(desc)
+        self.write(t, data)
+        return t
+
+    def write(self, buffer: OvTensor, data: np.ndarray) -> None:
+        arr = buffer.array
+        if data.dtype is arr.dtype and data.shape == arr.shape:
+            arr[...] = data
+            return
+        np.copyto(arr, data.reshape(arr.shape), casting="no")
+
+    def read(self, buffer: OvTensor) -> np.ndarray:
+        return buffer.array.copy()
+
+    def read_into(self, buffer: OvTensor, out: np.ndarray) -> None:
+        host = buffer.array
+        np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
+                  casting="no")
+
+    def release(self, buffer: OvTensor) -> None:
+        buffer.tensor = None  # type: ignore[assignment]
+
+    # ------------------------------------------------------------ dispatch
+
+    def dispatch(self, compiled: OvGraph, inputs: Mapping[str, OvTensor],
+                 outputs: Mapping[str, OvTensor]) -> None:
+        try:
+            compiled.run(inputs, outputs)
+        except Exception as e:
+            raise UnknownError(f"openvino: running the graph failed: {e}") from e
+
+
+__all__ += ["LoweringError"]
