@@ -52,7 +52,7 @@ class _Op:
 @dataclass
 class ModelWriter:
     tensors: list[_Tensor] = field(default_factory=list)
-    buffers: list[bytes] = field(default_factory=lambda: [b""])
+    buffers: list[bytes | tuple[int, int]] = field(default_factory=lambda: [b""])
     ops: list[_Op] = field(default_factory=list)
     codes: list[tuple[int, str | None]] = field(default_factory=list)
     inputs: list[int] = field(default_factory=list)
@@ -62,8 +62,12 @@ class ModelWriter:
                data: bytes | None = None, name: str | None = None,
                quant: dict[str, Any] | None = None,
                sparsity: dict[str, Any] | None = None,
-               signature: list[int] | None = None) -> int:
+               signature: list[int] | None = None,
+               external: tuple[int, int] | None = None) -> int:
         buf = 0
+        if external is not None:
+            self.buffers.append(external)
+            buf = len(self.buffers) - 1
         if data is not None:
             self.buffers.append(data)
             buf = len(self.buffers) - 1
@@ -108,6 +112,12 @@ class ModelWriter:
 
         buffers = []
         for data in self.buffers:
+            if isinstance(data, tuple):      # (offset, size): data outside the
+                tflite.BufferStart(b)        # flatbuffer, as large models do
+                tflite.BufferAddOffset(b, data[0])
+                tflite.BufferAddSize(b, data[1])
+                buffers.append(tflite.BufferEnd(b))
+                continue
             dv = b.CreateNumpyVector(np.frombuffer(data, np.uint8)) if data else None
             tflite.BufferStart(b)
             if dv is not None:
