@@ -598,6 +598,13 @@ def test_checksums_cover_every_chunk(tmp_path: Path,
         zlib.crc32(data[i:i + 1000]) for i in range(0, 4500, 1000)]
     assert graph_cache._crcs(f, 0) == []
 
+    def no_mmap(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENODEV, "mmap not supported")
+
+    monkeypatch.setattr(graph_cache.mmap, "mmap", no_mmap)
+    assert graph_cache._crcs(f, len(data)) == [
+        zlib.crc32(data[i:i + 1000]) for i in range(0, 4500, 1000)]
+
 
 # ------------------------------------------ NumPy backend: every operator
 

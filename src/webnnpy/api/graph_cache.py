@@ -158,20 +158,25 @@ def _chunk_sums(path: Path, size: int, fn: Callable[[Any], int]) -> list[int]:
     xxhash release the GIL on large buffers)."""
     if size == 0:
         return []
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        view = memoryview(m)
+    with open(path, "rb") as f:
         try:
-            chunks = [view[i:i + CHUNK] for i in range(0, size, CHUNK)]
-            if len(chunks) == 1:
-                out = [fn(chunks[0])]
-            else:
-                workers = min(len(chunks), os.cpu_count() or 1)
-                with ThreadPoolExecutor(workers) as pool:
-                    out = list(pool.map(fn, chunks))
-            for c in chunks:
-                c.release()
-        finally:
-            view.release()
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # a file system without mmap
+            return [fn(block) for block in iter(lambda: f.read(CHUNK), b"")]
+        with m:
+            view = memoryview(m)
+            try:
+                chunks = [view[i:i + CHUNK] for i in range(0, len(m), CHUNK)]
+                if len(chunks) == 1:
+                    out = [fn(chunks[0])]
+                else:
+                    workers = min(len(chunks), os.cpu_count() or 1)
+                    with ThreadPoolExecutor(workers) as pool:
+                        out = list(pool.map(fn, chunks))
+                for c in chunks:
+                    c.release()
+            finally:
+                view.release()
     return out
 
 
