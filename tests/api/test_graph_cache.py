@@ -649,3 +649,27 @@ def test_numpy_ir_round_trips_every_operator() -> None:
             np.testing.assert_array_equal(got[k], expected[k], err_msg=op)
         checked += 1
     assert checked >= 90
+
+
+# ------------------------------------------------------------ benchmark
+
+
+@pytest.mark.skipif("onnxruntime" not in CACHING, reason="needs onnxruntime")
+def test_benchmark_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/graph_cache.py on a tiny model, one run of each side."""
+    onnx = pytest.importorskip("onnx")
+    from benchmarks import graph_cache as bench
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.ones((16, 16), np.float32), "w")
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16])], [w])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    path = tmp_path / "tiny.onnx"
+    onnx.save(m, str(path))
+    assert bench.main([str(path), "--runs", "1", "--backend", "onnxruntime"]) == 0
+    assert bench.main([str(path), "--runs", "1", "--forms"]) == 0
+    out = capsys.readouterr().out
+    assert "build() / load_graph()" in out and "external weights file" in out
