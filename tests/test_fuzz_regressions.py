@@ -103,6 +103,27 @@ def test_lstm_sequence_propagates_nan_unless_its_weights_are_finite_constants(
     assert np.isnan(res["c"]).all() and np.isnan(res["h"]).all(), res
 
 
+@ORT
+def test_gru_cell_small_reset_gate_times_infinite_is_infinite() -> None:
+    # fuzz seed 101, graph seed 3698626338 (recurrent): the decomposition used
+    # ONNX Runtime's Sigmoid, which gives 0 below x = -20: r * (h @ R) was
+    # 0 * inf = NaN where r = sigmoid(-33.3) = 3.5e-15 is positive (float32
+    # and float64 alike)
+    ctx = _ort()
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [1, 1]})
+    r = b.input("r", {"data_type": "float32", "shape": [3, 1]})
+    h = b.constant(np.array([[-5.0]], np.float32))
+    y = b.gru_cell(x, b.constant(np.zeros((3, 1), np.float32)), r, h, 1)
+    res = ctx.compute(b.build({"y": y}), {
+        "x": np.zeros((1, 1), np.float32),
+        "r": np.array([[0.0], [6.0], [-np.inf]], np.float32)})["y"]
+    # z = sigmoid(-5 * 0) = 0.5, r = sigmoid(-5 * 6) = 9.4e-14 > 0,
+    # n = tanh(r * (-5 * -inf)) = tanh(inf) = 1; h' = (1 - z) * n + z * h
+    # = 0.5 - 2.5 = -2
+    np.testing.assert_array_equal(res, [[-2.0]])
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_reference_pow_of_negative_infinity_by_a_broadcast_half(dtype: str
                                                                 ) -> None:
@@ -212,15 +233,49 @@ IMPORTER_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mutation 500064/76": (  # a byte flipped in the If's then_branch attribute
         "AttributeError: 'NoneType' ... 'initializer'",
         ("'if'", "'then_branch'", "UNDEFINED", "graph")),
+    "mutation 1200054/104": (  # --seed 12: dims 2**63 - 1 and 0 (np.zeros)
+        "ValueError: array is too big", ("input 'x'", "9223372036854775807",
+                                         "[0, 2**32)")),
+    # op mutations (python -m tests.fuzz onnx: one-op models, attributes,
+    # constants and inputs changed), by seed/index
+    "op-mutation 1/86": (
+        "IndexError (CumSum axis of shape [1, 0])",
+        ("'cumsum'", "axis ('ax1')", "[1, 0]", "scalar")),
+    "op-mutation 1/106": (
+        "IndexError (MaxPool strides [])", ("'maxpool'", "'strides'", "need 2")),
+    "op-mutation 1/283": (
+        "ValueError: zip() (Upsample scales of a rank-1 input)",
+        ("'upsample'", "scales", "rank-1")),
+    "op-mutation 2/322": (
+        "OverflowError: cannot convert float infinity (ReduceSum float axes)",
+        ("'reducesum'", "axes ('axes1')", "float32", "integers")),
+    "op-mutation 3/60": (
+        "IndexError (GatherND batch_dims 2)", ("'gathernd'", "batch_dims 2",
+                                               "out of range")),
+    "op-mutation 3/255": (
+        "ZeroDivisionError (DepthToSpace blocksize 0)",
+        ("'depthtospace'", "'blocksize'", "at least 1")),
+    "op-mutation 3/360": (
+        "segmentation fault in onnx shape inference (inspect; GatherND "
+        "batch_dims -2**31)", ("'gathernd'", "'batch_dims'", "at least 0")),
+    "op-mutation 3/520": (
+        "ZeroDivisionError (LpPool p 0)", ("'lppool'", "'p'", "at least 1")),
+    "op-mutation 3/1276": (
+        "ValueError: cannot reshape (OneHot values of shape [3, 0])",
+        ("'onehot'", "values ('vals')", "two values")),
+    "op-mutation 5/1393": (
+        "MemoryError: 8 TiB (OneHot depth 2**40)",
+        ("'onehot'", "depth 1099511627776", "too large")),
 }
 
 
 def _hostile_case(case: str):
-    from fuzz.onnx_files import mutations, named_cases
+    from fuzz.onnx_files import mutations, named_cases, op_mutations
 
-    if case.startswith("mutation "):
+    if case.startswith(("mutation ", "op-mutation ")):
         seed, index = map(int, case.split()[1].split("/"))
-        return list(mutations(seed, index + 1))[index]
+        make = mutations if case.startswith("mutation ") else op_mutations
+        return list(make(seed, index + 1))[index]
     (c,) = [c for c in named_cases() if c.name == case]
     return c
 
@@ -250,7 +305,7 @@ def test_hostile_onnx_file_raises_onnx_import_error(case: str, tmp_path) -> None
                                  for n in report.unsupported)])
         assert not report.supported, said
     for call, text in said.items():
-        if case.startswith("mutation ") and call == "load":
+        if case in ("mutation 500060/140", "mutation 500064/76") and call == "load":
             continue  # the mutation's other change stops load first
         missing = [w for w in words if w not in text]
         assert not missing, (call, missing, text)

@@ -5,7 +5,8 @@ Float kernels evaluate each function in float64 in a numerically careful form
 (``expm1`` for elu, ``logaddexp`` for softplus, ``erfc`` for gelu, a
 sign-split sigmoid) and round once to the output type.  At +/-Infinity the
 functions with a finite limit return it (sigmoid, tanh, softsign -> +/-1 or 0;
-gelu, hardSwish, softplus at -Infinity -> 0).  Integer kernels (relu, prelu,
+gelu and hardSwish at -Infinity -> -0, the sign of the formula's value for
+every x <= -3 or x < -5.54 in float32; softplus -> +0).  Integer kernels (relu, prelu,
 clamp) are exact in the operand's own type; prelu's ``slope * x`` wraps on
 overflow like the element-wise ``mul`` it is defined by.
 """
@@ -111,7 +112,9 @@ def _gelu(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     v = f64(x["input"])
     with np.errstate(invalid="ignore"):
         r = 0.5 * v * erfc64(-v / _SQRT_2)
-    r = np.where(v == -np.inf, 0.0, r)
+    # the limit at -inf is approached from below: -0 (the formula in float32
+    # is -0 itself below x = -5.54)
+    r = np.where(v == -np.inf, -0.0, r)
     return _float_result(node, r)
 
 
@@ -120,7 +123,8 @@ def _hard_swish(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     v = f64(x["input"])
     with np.errstate(invalid="ignore"):
         r = v * np.clip(v + 3.0, 0.0, 6.0) / 6.0
-    r = np.where(v == -np.inf, 0.0, r)
+    # the formula is x * 0 / 6 = -0 for every x <= -3: the limit is -0
+    r = np.where(v == -np.inf, -0.0, r)
     return _float_result(node, r)
 
 

@@ -74,7 +74,13 @@ def _reduce(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     desc = node.outputs[0].desc
     with np.errstate(all="ignore"):
         if v.dtype.kind == "f":
-            r = _FLOAT[node.op](f64(v), axes)
+            w = f64(v)
+            r = _FLOAT[node.op](w, axes)
+            if node.op in ("reduceSum", "reduceMean"):
+                # IEEE: a sum of zeros is -0 only when every one is -0 (NumPy
+                # starts its sum from +0)
+                neg0 = np.all((w == 0) & np.signbit(w), axis=axes, keepdims=True)
+                r = np.where(neg0, -0.0, r)
         else:
             r = _INT[node.op](v, axes)
         # reduced dimensions were kept (size 1); the IR's shape drops them

@@ -178,7 +178,18 @@ def _unrolled(ctx: Emitter, node: Node, lstm: bool, cell: bool) -> None:
     a = node.attrs
     dt = dtype_of(node, "input")
     hidden = a["hiddenSize"]
-    acts = [_ACTS[n] for n in a["activations"]]
+    names = a["activations"]
+
+    def act(k: int, v: str) -> str:
+        """Activation ``k``; sigmoid as 1 / (1 + exp(-x)), as the sigmoid
+        lowering has it: ONNX Runtime's Sigmoid gives 0 below x = -20 (a
+        reset gate of 0 times an infinite h @ R would be NaN, the spec's
+        float32 formula gives a positive r and inf)."""
+        if names[k] != "sigmoid":
+            return ctx.emit(_ACTS[names[k]], [v])
+        return ctx.emit("Reciprocal", [ctx.emit("Add", [
+            ctx.emit("Exp", [ctx.emit("Neg", [v])]), one])])
+
     backward = [False] if cell else {"forward": [False], "backward": [True],
                                      "both": [False, True]}[a["direction"]]
 
@@ -251,21 +262,17 @@ def _unrolled(ctx: Emitter, node: Node, lstm: bool, cell: bool) -> None:
                     gi = ctx.emit("Add", [gi, ctx.emit("Mul", [c, p_i])])
                     gf = ctx.emit("Add", [gf, ctx.emit("Mul", [c, p_f])])
                     go = ctx.emit("Add", [go, ctx.emit("Mul", [c, p_o])])
-                i = ctx.emit(acts[0], [gi])
-                f = ctx.emit(acts[0], [gf])
-                g = ctx.emit(acts[1], [gg])
-                o = ctx.emit(acts[0], [go])
+                i, f, g, o = act(0, gi), act(0, gf), act(1, gg), act(0, go)
                 c = ctx.emit("Add", [ctx.emit("Mul", [f, c]), ctx.emit("Mul", [i, g])])
-                h = ctx.emit("Mul", [o, ctx.emit(acts[2], [c])])
+                h = ctx.emit("Mul", [o, act(2, c)])
             else:
                 xzr, xn = ctx.emit("Split", [xt, ctx.ints([2 * hidden, hidden])], 2,
                                    axis=1)
                 hzr = ctx.emit("MatMul", [h, rt_zr])
                 if rb_zr is not None:
                     hzr = ctx.emit("Add", [hzr, rb_zr])
-                z, rg = ctx.emit("Split", [
-                    ctx.emit(acts[0], [ctx.emit("Add", [xzr, hzr])]),
-                    ctx.ints([hidden, hidden])], 2, axis=1)
+                z, rg = ctx.emit("Split", [act(0, ctx.emit("Add", [xzr, hzr])),
+                                           ctx.ints([hidden, hidden])], 2, axis=1)
                 if a["resetAfter"]:
                     hn = ctx.emit("MatMul", [h, rt_n])
                     if rb_n is not None:
@@ -275,7 +282,7 @@ def _unrolled(ctx: Emitter, node: Node, lstm: bool, cell: bool) -> None:
                     rec = ctx.emit("MatMul", [ctx.emit("Mul", [rg, h]), rt_n])
                     if rb_n is not None:
                         rec = ctx.emit("Add", [rec, rb_n])
-                n = ctx.emit(acts[1], [ctx.emit("Add", [xn, rec])])
+                n = act(1, ctx.emit("Add", [xn, rec]))
                 h = ctx.emit("Add", [
                     ctx.emit("Mul", [ctx.emit("Sub", [one, z]), n]),
                     ctx.emit("Mul", [z, h])])
