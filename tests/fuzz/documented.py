@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DOCUMENTED", "F16_CHAIN", "Documented", "match"]
+__all__ = ["DOCUMENTED", "F16_CHAIN", "ZERO_SIGN", "Documented", "ZeroSign", "match"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,25 @@ F16_CHAIN = Documented(
     "float16 intermediates not rounded between ops on ONNX Runtime",
     "float16 intermediates (onnxruntime backend)", ("onnxruntime",),
     lambda op, dt, ins: True)
+
+
+@dataclass(frozen=True)
+class ZeroSign:
+    """Where the sign of a zero result is a documented choice (the
+    ``docs/differences.md`` entry ``differences_md``): ``--signed-zeros``
+    does not compare it for an op call that ``applies(op, kwargs)`` to."""
+
+    differences_md: str
+    backends: tuple[str, ...]
+    applies: Callable[[str, dict], bool]
+
+
+ZERO_SIGN: tuple[ZeroSign, ...] = (
+    ZeroSign("min / max of +0 and -0", ("onnxruntime",),
+             lambda op, kw: op in ("min", "max")),
+    ZeroSign("cumulativeSum (exclusive, -0)", ("onnxruntime",),
+             lambda op, kw: op == "cumulativeSum" and bool(kw.get("exclusive"))),
+)
 
 
 def match(backend: str, op: str, dtype: str, inputs: Sequence[np.ndarray]

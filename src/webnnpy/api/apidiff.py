@@ -184,6 +184,24 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "reference): ONNX Runtime's MaxPool starts from the lowest value; padding "
      "explicitly with -inf measured 0.4 to 0.7 ms on ResNet-50's max pool input "
      "(float16 casts the lowest float32 to -inf and agrees)."),
+    ("signed zeros",
+     "The spec's formulas evaluated with IEEE arithmetic decide the sign of a "
+     "zero result: a sum or mean of zeros is -0 only when every one is -0; gelu "
+     "and hardSwish at -inf are -0 (their formulas give -0 for every x below "
+     "-5.54 / at most -3); an exclusive cumulativeSum starts from +0. Two "
+     "choices the spec leaves open: min / max of +0 and -0 and cumulativeSum "
+     "(exclusive, -0) below. A zero made by rounding (an underflow) has no "
+     "defined sign."),
+    ("min / max of +0 and -0",
+     "+0 and -0 compare equal, so either is the minimum and the maximum (as "
+     "IEEE 754-2008 minNum / maxNum allow): the reference returns the second "
+     "operand, ONNX Runtime's Min / Max the first. Choosing -0 for min (IEEE "
+     "754-2019 minimum) would cost ONNX Runtime a Where and two Adds per call."),
+    ("cumulativeSum (exclusive, -0)",
+     "An exclusive sum over preceding elements that are all -0 is -0 on the "
+     "reference (the IEEE sum of those elements); ONNX Runtime's CumSum "
+     "accumulates from +0 and gives +0. The first element (no preceding "
+     "element) is +0 on both."),
     ("gru / lstm (NaN and infinite inputs)",
      "NaN propagates through every gate as IEEE arithmetic says (0 * inf in "
      "input @ weight is NaN), on every backend, with one exception on "
