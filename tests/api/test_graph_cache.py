@@ -546,6 +546,31 @@ def test_concurrent_writers(backend: str, cache_dir: Path) -> None:
 # ------------------------------------------------------------ the store
 
 
+def test_writers_remove_old_orphans(backend: str, cache_dir: Path) -> None:
+    """What crashed or outraced writers left (a data directory no manifest
+    names, a temporary directory, a temporary manifest) goes once it is
+    older than ORPHAN_AGE_S; younger ones stay (their writer may be about to
+    publish)."""
+    ctx, path, _, _ = _saved(backend)
+    d = path.parent
+    stem = path.stem
+    old = [d / f"{stem}.deadbeef", d / f".{stem}.cafe.tmp"]
+    for o in old:
+        o.mkdir()
+        (o / "f").write_bytes(b"x")
+    old.append(d / f".{stem}.json.0123.tmp")
+    old[-1].write_text("{")
+    young = d / f"{stem}.young"
+    young.mkdir()
+    past = graph_cache.time.time() - graph_cache.ORPHAN_AGE_S - 60
+    for o in old:
+        os.utime(o, (past, past))
+    ctx.save_graph("k", _dense(ctx, seed=2))
+    assert not [o for o in old if o.exists()]
+    assert young.exists()
+    _check(ctx.compute(ctx.load_graph("k"), {"x": _x()}), seed=2)
+
+
 def test_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(graph_cache.ENV_VAR, str(tmp_path / "w"))
     assert graph_cache.cache_root() == tmp_path / "w" / "graphs"

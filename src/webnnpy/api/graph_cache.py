@@ -454,11 +454,15 @@ class GraphStore:
             for d in self.dir.iterdir():
                 n = d.name
                 if not (n.startswith(f"{digest}.") or n.startswith(f".{digest}.")) \
-                        or n == keep or n.endswith(".json") or not d.is_dir():
+                        or n in (keep, f"{digest}.json"):
                     continue
                 with contextlib.suppress(OSError):
-                    if now - d.stat().st_mtime > ORPHAN_AGE_S:
+                    if now - d.lstat().st_mtime <= ORPHAN_AGE_S:
+                        continue
+                    if d.is_dir() and not d.is_symlink():
                         shutil.rmtree(d, ignore_errors=True)
+                    elif n.endswith(".tmp"):  # a crashed manifest write
+                        d.unlink()
 
     def _manifest_path_of(self, digest: str) -> Path:
         return self.dir / f"{digest}.json"
