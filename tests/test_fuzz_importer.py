@@ -61,3 +61,17 @@ def test_random_mutations_raise_only_onnx_import_errors() -> None:
     assert len(recs) >= 2 * MUTATIONS
     bad = _findings(recs)
     assert not bad, "\n".join(map(str, bad))
+
+
+OP_MUTATION_SEED = 7
+OP_MUTATIONS = 400
+
+
+def test_op_mutations_raise_only_onnx_import_errors() -> None:
+    # one-op models with attributes, constants and inputs changed: the
+    # handlers' reading of what a node declares
+    recs = run_cases("ops", seed=OP_MUTATION_SEED, count=OP_MUTATIONS, timeout=240)
+    assert len(recs) >= 2 * OP_MUTATIONS
+    assert sum(r["outcome"] == "ok" for r in recs) > OP_MUTATIONS // 2, recs[:5]
+    bad = _findings(recs)
+    assert not bad, "\n".join(map(str, bad))

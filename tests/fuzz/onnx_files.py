@@ -43,6 +43,8 @@ __all__ = [
     "main",
     "mutations",
     "named_cases",
+    "op_models",
+    "op_mutations",
     "run_cases",
 ]
 
@@ -509,6 +511,325 @@ def mutations(seed: int, count: int) -> Iterator[Case]:
         yield _bytes_case(f"mutation {seed}/{i}: {name} {what}", out)
 
 
+# ------------------------------------------------------------- op mutations
+
+#: (op, inputs, attributes, outputs, opset): one node per model; an input
+#: named in _OP_GRAPH_INPUTS is a graph input, any other an initializer.
+#: Append only: recorded findings name an op mutation by seed/index
+_OP_SPECS: tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int], ...] = (
+    ("Conv", ("x4", "w"), dict(pads=[1, 1, 1, 1], strides=[1, 1], dilations=[1, 1],
+                               group=1, kernel_shape=[3, 3]), 1, 17),
+    ("ConvTranspose", ("x4", "wt"), dict(strides=[2, 2], output_padding=[0, 0],
+                                         kernel_shape=[3, 3]), 1, 17),
+    ("MaxPool", ("x4",), dict(kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0],
+                              dilations=[1, 1], ceil_mode=0), 1, 17),
+    ("AveragePool", ("x4",), dict(kernel_shape=[3, 3], strides=[1, 1],
+                                  pads=[1, 1, 1, 1], count_include_pad=0), 1, 17),
+    ("LpPool", ("x4",), dict(kernel_shape=[2, 2], p=2), 1, 17),
+    ("GlobalAveragePool", ("x4",), {}, 1, 17),
+    ("Transpose", ("x4",), dict(perm=[0, 2, 3, 1]), 1, 17),
+    ("Softmax", ("x4",), dict(axis=1), 1, 17),
+    ("Hardmax", ("x4",), dict(axis=-1), 1, 17),
+    ("Flatten", ("x4",), dict(axis=2), 1, 17),
+    ("Gather", ("x4", "idx"), dict(axis=2), 1, 17),
+    ("GatherElements", ("x4", "idx4"), dict(axis=3), 1, 17),
+    ("GatherND", ("a", "gnd"), dict(batch_dims=0), 1, 17),
+    ("ScatterND", ("a", "snd", "upd"), {}, 1, 17),
+    ("ScatterElements", ("a", "sei", "seu"), dict(axis=1), 1, 17),
+    ("Slice", ("x4", "st", "en", "ax", "sp"), {}, 1, 17),
+    ("Pad", ("x4", "pads"), dict(mode="reflect"), 1, 17),
+    ("Split", ("x4", "split"), dict(axis=1), 2, 17),
+    ("Concat", ("x4", "x4"), dict(axis=1), 1, 17),
+    ("Squeeze", ("x1", "axes0"), {}, 1, 17),
+    ("Unsqueeze", ("x4", "axes0"), {}, 1, 17),
+    ("Reshape", ("x4", "shp"), dict(allowzero=0), 1, 17),
+    ("Expand", ("x4", "eshp"), {}, 1, 17),
+    ("Tile", ("x4", "reps"), {}, 1, 17),
+    ("ReduceMean", ("x4",), dict(axes=[1], keepdims=1), 1, 17),
+    ("ReduceSum", ("x4", "axes1"), dict(keepdims=0, noop_with_empty_axes=0), 1, 17),
+    ("ReduceMax", ("x4", "axes1"), dict(keepdims=1), 1, 18),
+    ("ArgMax", ("x4",), dict(axis=1, keepdims=1, select_last_index=0), 1, 17),
+    ("Gemm", ("a", "b", "c"), dict(alpha=1.0, beta=1.0, transA=0, transB=1), 1, 17),
+    ("MatMul", ("a", "bt"), {}, 1, 17),
+    ("BatchNormalization", ("x4", "s2", "b2", "m2", "v2"), dict(epsilon=1e-5), 1, 17),
+    ("InstanceNormalization", ("x4", "s2", "b2"), dict(epsilon=1e-5), 1, 17),
+    ("LayerNormalization", ("x4", "s4", "b4"), dict(axis=-1, epsilon=1e-5), 1, 17),
+    ("MeanVarianceNormalization", ("x4",), dict(axes=[0, 2, 3]), 1, 17),
+    ("Resize", ("x4", "", "scales"), dict(mode="linear"), 1, 17),
+    ("SpaceToDepth", ("x4",), dict(blocksize=2), 1, 17),
+    ("DepthToSpace", ("x8",), dict(blocksize=2, mode="DCR"), 1, 17),
+    ("CumSum", ("a", "ax1"), dict(exclusive=0, reverse=0), 1, 17),
+    ("TopK", ("a", "k"), dict(axis=-1, largest=1, sorted=1), 2, 17),
+    ("Cast", ("x4",), dict(to=10), 1, 17),
+    ("Clip", ("x4", "lo", "hi"), {}, 1, 17),
+    ("Where", ("cond", "x4", "x4"), {}, 1, 17),
+    ("Einsum", ("a", "b"), dict(equation="ij,kj->ik"), 1, 17),
+    ("LRN", ("x4",), dict(size=3, alpha=1e-4, beta=0.75, bias=1.0), 1, 17),
+    ("HardSigmoid", ("x4",), dict(alpha=0.2, beta=0.5), 1, 17),
+    ("LeakyRelu", ("x4",), dict(alpha=0.1), 1, 17),
+    ("Elu", ("x4",), dict(alpha=1.0), 1, 17),
+    ("Selu", ("x4",), dict(alpha=1.6, gamma=1.05), 1, 17),
+    ("Shrink", ("x4",), dict(bias=0.0, lambd=0.5), 1, 17),
+    ("Gelu", ("x4",), dict(approximate="tanh"), 1, 20),
+    ("PRelu", ("x4", "slope"), {}, 1, 17),
+    ("GRU", ("seq", "gw", "gr"), dict(hidden_size=3), 2, 17),
+    ("LSTM", ("seq", "lw", "lr"), dict(hidden_size=3), 3, 17),
+    ("RNN", ("seq", "rw", "rr"), dict(hidden_size=3), 2, 17),
+    ("OneHot", ("ids", "depth", "vals"), dict(axis=-1), 1, 17),
+    ("Trilu", ("a",), dict(upper=1), 1, 17),
+    ("DequantizeLinear", ("q", "qs", "qz"), dict(axis=1), 1, 17),
+    ("QuantizeLinear", ("a", "qs1", "qz1"), {}, 1, 17),
+    ("Mod", ("ai", "bi"), dict(fmod=0), 1, 17),
+    ("EyeLike", ("a",), dict(k=1), 1, 17),
+    ("Shape", ("x4",), dict(start=1, end=3), 1, 17),
+    ("ConstantOfShape", ("cshape",), {}, 1, 17),
+    ("Range", ("r0", "r1", "r2"), {}, 1, 17),
+    ("Compress", ("a", "cbool"), dict(axis=1), 1, 17),
+    ("Dropout", ("x4", "ratio"), {}, 1, 17),
+    ("IsInf", ("x4",), dict(detect_negative=1), 1, 17),
+    ("BitShift", ("ui", "ui"), dict(direction="LEFT"), 1, 17),
+    ("Upsample", ("x4", "scales"), dict(mode="nearest"), 1, 9),
+)
+
+
+def _op_values() -> dict[str, np.ndarray]:
+    """The inputs the op models name: graph inputs (see _OP_GRAPH_INPUTS)
+    and initializers."""
+    rng = np.random.default_rng(1)
+    f, i8 = np.float32, np.int64
+
+    def r(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape).astype(f)
+
+    return {
+        "x4": r(1, 2, 4, 4), "x8": r(1, 4, 2, 2), "x1": r(1, 3, 1), "a": r(2, 3),
+        "seq": r(2, 1, 3), "ai": np.array([[5, -7, 3], [2, 9, -4]], np.int32),
+        "ui": np.array([1, 2, 3], np.uint32), "ids": np.array([0, 2], i8),
+        "q": np.array([[0, 128, 255], [3, 4, 5]], np.uint8),
+        "w": r(3, 2, 3, 3), "wt": r(2, 3, 3, 3), "idx": np.array([0, 3], i8),
+        "idx4": np.zeros((1, 2, 4, 1), i8), "gnd": np.array([[0, 1]], i8),
+        "snd": np.array([[1]], i8), "upd": r(1, 3),
+        "sei": np.array([[0, 2], [1, 0]], i8), "seu": r(2, 2),
+        "st": np.array([0, 1], i8), "en": np.array([2, 4], i8),
+        "ax": np.array([2, 3], i8), "sp": np.array([1, 2], i8),
+        "pads": np.array([0, 0, 1, 1, 0, 0, 1, 1], i8),
+        "split": np.array([1, 1], i8), "axes0": np.array([0], i8),
+        "axes1": np.array([1], i8), "shp": np.array([2, -1], i8),
+        "eshp": np.array([2, 1, 1, 1], i8), "reps": np.array([1, 1, 2, 1], i8),
+        "b": r(4, 3), "bt": r(3, 4), "c": r(4), "s2": r(2), "b2": r(2), "m2": r(2),
+        "v2": np.abs(r(2)) + 1, "s4": r(4), "b4": r(4),
+        "scales": np.array([1, 1, 2, 2], f), "ax1": np.array(1, i8),
+        "k": np.array([2], i8), "lo": np.array(-0.5, f), "hi": np.array(0.5, f),
+        "cond": np.array([True, False, True, False]),
+        "slope": r(2, 1, 1), "gw": r(1, 9, 3), "gr": r(1, 9, 3), "lw": r(1, 12, 3),
+        "lr": r(1, 12, 3), "rw": r(1, 3, 3), "rr": r(1, 3, 3),
+        "depth": np.array(3, i8), "vals": np.array([0, 1], f),
+        "qs": np.array([0.5, 0.25, 2.0], f), "qz": np.array([128, 0, 3], np.uint8),
+        "qs1": np.array(0.1, f), "qz1": np.array(0, np.uint8),
+        "bi": np.array([[3, 2, -2], [7, -5, 4]], np.int32),
+        "cshape": np.array([2, 3], i8), "r0": np.array(0, i8),
+        "r1": np.array(5, i8), "r2": np.array(2, i8),
+        "cbool": np.array([True, False, True]), "ratio": np.array(0.5, f),
+    }
+
+
+#: the values that are graph inputs (the rest are initializers)
+_OP_GRAPH_INPUTS = frozenset({"x4", "x8", "x1", "a", "seq", "ai", "ui", "ids", "q"})
+
+
+def op_models() -> dict[str, Any]:
+    """One small valid model per op of :data:`_OP_SPECS` (most import:
+    mutations then start from something the importer takes)."""
+    from onnx import helper
+    values = _op_values()
+    out = {}
+    for op, ins, attrs, n_out, opset in _OP_SPECS:
+        outs = [f"y{k}" for k in range(n_out)]
+        node = helper.make_node(op, list(ins), outs, name=op.lower(), **attrs)
+        used = [n for n in dict.fromkeys(ins) if n]
+        g_in = [helper.make_tensor_value_info(
+            n, helper.np_dtype_to_tensor_dtype(values[n].dtype), list(values[n].shape))
+            for n in used if n in _OP_GRAPH_INPUTS]
+        inits = [_init(n, values[n]) for n in used if n not in _OP_GRAPH_INPUTS]
+        out[op] = _model([node], g_in, [_vi(o, None) for o in outs], inits,
+                         opset=opset)
+    return out
+
+
+_EXTREME_INTS = (0, -1, -2, 2, 7, 1 << 31, -(1 << 31), 1 << 40, (1 << 63) - 1,
+                 -(1 << 63))
+_EXTREME_FLOATS = (0.0, -1.0, 1e30, -1e30, float("nan"), float("inf"),
+                   float("-inf"), 1e-45)
+_STRINGS = ("", "nope", "NOTSET", "linear", "cubic", "SAME_UPPER", "DCR", "CRD",
+            "\xff", "x" * 300)
+#: attributes an op mutation may add (each with a random type and value)
+_ATTR_NAMES = ("axis", "axes", "perm", "pads", "strides", "kernel_shape",
+               "dilations", "group", "keepdims", "mode", "to", "transA", "blocksize",
+               "auto_pad", "output_shape", "direction", "hidden_size", "activations",
+               "coordinate_transformation_mode", "epsilon", "value", "batch_dims")
+
+
+def _attr_value(rng: np.random.Generator, kind: int) -> tuple[int, Any]:
+    """A random (AttributeProto type, value) of kind 0 int, 1 ints, 2 float,
+    3 floats, 4 string, 5 strings, 6 tensor."""
+    from onnx import AttributeProto as A
+    from onnx import numpy_helper
+    if kind == 0:
+        return A.INT, int(rng.choice(_EXTREME_INTS))
+    if kind == 1:
+        n = int(rng.choice([0, 1, 2, 4, 9]))
+        return A.INTS, [int(rng.choice(_EXTREME_INTS)) for _ in range(n)]
+    if kind == 2:
+        return A.FLOAT, float(rng.choice(_EXTREME_FLOATS))
+    if kind == 3:
+        return A.FLOATS, [float(rng.choice(_EXTREME_FLOATS))
+                          for _ in range(int(rng.integers(0, 5)))]
+    if kind == 4:
+        return A.STRING, str(rng.choice(_STRINGS))
+    if kind == 5:
+        return A.STRINGS, [str(rng.choice(_STRINGS)) for _ in range(int(rng.integers(0, 4)))]
+    shape = [int(d) for d in rng.integers(0, 3, int(rng.integers(0, 3)))]
+    arr = rng.standard_normal(shape).astype(
+        rng.choice([np.float32, np.int64, np.float16, np.uint8]))
+    return A.TENSOR, numpy_helper.from_array(arr)
+
+
+def _set_attr(a: Any, kind: int, value: Any) -> None:
+    """Give AttributeProto ``a`` type ``kind`` and ``value`` (its other
+    fields cleared)."""
+    name = a.name
+    a.Clear()
+    a.name, a.type = name, kind
+    from onnx import AttributeProto as A
+    if kind == A.INT:
+        a.i = value
+    elif kind == A.INTS:
+        a.ints.extend(value)
+    elif kind == A.FLOAT:
+        a.f = value
+    elif kind == A.FLOATS:
+        a.floats.extend(value)
+    elif kind == A.STRING:
+        a.s = value.encode("utf-8", "surrogatepass")
+    elif kind == A.STRINGS:
+        a.strings.extend(s.encode("utf-8", "surrogatepass") for s in value)
+    elif kind == A.TENSOR:
+        a.t.CopyFrom(value)
+
+
+_KIND_OF = {1: 2, 2: 0, 3: 4, 4: 6, 6: 3, 7: 1, 8: 5}  # AttributeProto type -> kind
+
+
+def _show(v: Any) -> str:
+    """An attribute value, short and on one line."""
+    if hasattr(v, "dims"):  # a TensorProto
+        return f"a tensor of type {v.data_type}, dims {list(v.dims)}"
+    return repr(v)[:120]
+
+
+def _op_mutation(rng: np.random.Generator, model: Any) -> str:
+    """Change ``model`` (one op) in one random way: an attribute's value made
+    extreme, its type changed, an attribute added or removed, an
+    initializer's values or shape changed, a graph input's shape or type
+    changed, an input removed or renamed, the opset changed.  Says how."""
+    from onnx import TensorProto, numpy_helper
+    g = model.graph
+    node = g.node[0]
+    kind = int(rng.integers(0, 9))
+    if kind in (0, 1) and len(node.attribute):
+        a = node.attribute[int(rng.integers(0, len(node.attribute)))]
+        k = _KIND_OF.get(a.type, 0) if kind == 0 else int(rng.integers(0, 7))
+        t, v = _attr_value(rng, k)
+        _set_attr(a, t, v)
+        return f"attribute {a.name} made {_show(v)}"
+    if kind == 2 and len(node.attribute):
+        k = int(rng.integers(0, len(node.attribute)))
+        name = node.attribute[k].name
+        del node.attribute[k]
+        return f"attribute {name} removed"
+    if kind == 3:
+        name = str(rng.choice(_ATTR_NAMES))
+        if name in [a.name for a in node.attribute]:
+            return "unchanged"
+        a = node.attribute.add()
+        a.name = name
+        t, v = _attr_value(rng, int(rng.integers(0, 7)))
+        _set_attr(a, t, v)
+        return f"attribute {name} added: {_show(v)}"
+    if kind == 4 and len(g.initializer):
+        t = g.initializer[int(rng.integers(0, len(g.initializer)))]
+        arr = numpy_helper.to_array(t).copy()
+        how = int(rng.integers(0, 3))
+        if how == 0 and arr.size:  # one value made extreme
+            flat = arr.reshape(-1)
+            pool = _EXTREME_INTS if arr.dtype.kind in "iu" else _EXTREME_FLOATS
+            v = rng.choice(pool)
+            with np.errstate(all="ignore"):
+                flat[int(rng.integers(0, flat.size))] = np.array(v).astype(arr.dtype) \
+                    if arr.dtype.kind != "b" else bool(v)
+            what = f"value {v!r}"
+        elif how == 1:  # another shape (rank)
+            shape = [int(d) for d in rng.integers(0, 4, int(rng.integers(0, 4)))]
+            arr = np.resize(arr, shape)
+            what = f"shape {shape}"
+        else:  # another type
+            dt = rng.choice([np.float32, np.int64, np.int32, np.uint8, np.bool_,
+                             np.float64, np.float16])
+            with np.errstate(all="ignore"):
+                arr = arr.astype(dt)
+            what = f"type {np.dtype(dt).name}"
+        t.CopyFrom(numpy_helper.from_array(arr, t.name))
+        return f"initializer {t.name} made {what}"
+    if kind == 5 and len(g.input):
+        vi = g.input[int(rng.integers(0, len(g.input)))]
+        tt = vi.type.tensor_type
+        how = int(rng.integers(0, 3))
+        if how == 0:
+            tt.elem_type = int(rng.choice([TensorProto.INT32, TensorProto.INT64,
+                                           TensorProto.BOOL, TensorProto.FLOAT16,
+                                           TensorProto.DOUBLE, TensorProto.UINT8,
+                                           TensorProto.STRING]))
+            return f"input {vi.name} type made {tt.elem_type}"
+        dims = tt.shape.dim
+        if how == 1 and len(dims):
+            del dims[int(rng.integers(0, len(dims)))]
+            return f"input {vi.name} lost a dimension"
+        d = dims.add() if not len(dims) or rng.random() < 0.3 else \
+            dims[int(rng.integers(0, len(dims)))]
+        d.dim_value = int(rng.choice([0, 1, 3, 5, 64]))
+        return f"input {vi.name} dim made {d.dim_value} (rank {len(dims)})"
+    if kind == 6 and len(node.input):
+        k = int(rng.integers(0, len(node.input)))
+        if rng.random() < 0.5:
+            del node.input[k]
+            return f"input {k} removed"
+        names = [*(v.name for v in g.input), *(t.name for t in g.initializer), ""]
+        node.input[k] = str(rng.choice(names))
+        return f"input {k} made {node.input[k]!r}"
+    if kind == 7:
+        node.output.append(f"extra{len(node.output)}")
+        g.output.add().name = node.output[-1]
+        return "an output added"
+    model.opset_import[0].version = int(rng.integers(1, 26))
+    return f"opset made {model.opset_import[0].version}"
+
+
+def op_mutations(seed: int, count: int) -> Iterator[Case]:
+    """``count`` random mutations (1-3 changes each, :func:`_op_mutation`)
+    of the one-op models of :func:`op_models`: the handlers' reading of
+    attributes, inputs and constants."""
+    rng = np.random.default_rng(seed)
+    protos = op_models()
+    names = sorted(protos)
+    for i in range(count):
+        name = names[int(rng.integers(0, len(names)))]
+        m = type(protos[name])()
+        m.CopyFrom(protos[name])
+        what = "; ".join(_op_mutation(rng, m) for _ in range(int(rng.integers(1, 4))))
+        yield _bytes_case(f"op-mutation {seed}/{i}: {name} {what}",
+                          m.SerializeToString())
+
+
 # ------------------------------------------------------------------ known
 
 #: findings not fixed yet, each recorded as an xfail(strict=True) test in
@@ -587,7 +908,8 @@ def _worker(cases: list[Case]) -> None:
 def run_cases(which: str, *, seed: int = 0, count: int = 0, only: str = "",
               timeout: float = 600) -> list[dict[str, Any]]:
     """Run the named cases (``which="named"``) or ``count`` mutations of
-    ``seed`` (``"mutations"``) in a capped child, or only the case named
+    ``seed`` (``"mutations"``: :func:`mutations`, ``"ops"``:
+    :func:`op_mutations`) in a capped child, or only the case named
     ``only``; one record per call.  A
     child that dies (a crash, the memory cap as a hard kill) or hangs adds a
     record with outcome "finding" for the case it was on."""
@@ -617,20 +939,24 @@ def main(argv: list[str]) -> int:
                                 description="ONNX importer fuzzer")
     p.add_argument("--minutes", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--worker", choices=["named", "mutations"], default=None)
+    p.add_argument("--worker", choices=["named", "mutations", "ops"], default=None)
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--only", default="")
     a = p.parse_args(argv)
     if a.worker:
         cases = (named_cases() if a.worker == "named"
-                 else list(mutations(a.seed, a.count)))
+                 else list(mutations(a.seed, a.count)) if a.worker == "mutations"
+                 else list(op_mutations(a.seed, a.count)))
         _worker([c for c in cases if not a.only or c.name == a.only])
         return 0
     deadline = time.monotonic() + a.minutes * 60
     recs = run_cases("named")
     batch = 0
     while time.monotonic() < deadline:
-        recs += run_cases("mutations", seed=a.seed * 100003 + batch, count=200)
+        # alternately: the file-level mutations of the few base models, and
+        # the op-level ones of one-op models (attributes, constants, inputs)
+        which = "ops" if batch % 2 else "mutations"
+        recs += run_cases(which, seed=a.seed * 100003 + batch // 2, count=200)
         batch += 1
     from collections import Counter
     findings = [r for r in recs if r["outcome"] not in ("ok", "import_error")]

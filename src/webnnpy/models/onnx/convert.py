@@ -255,9 +255,24 @@ class ImportContext:
                                f"the op takes a scalar (one element)")
         return v.reshape(-1)[0].item()
 
+    def scalar_int(self, t: Tensor, what: str) -> int:
+        """The one value of a constant integer input that ONNX defines as a
+        scalar (an axis, k, depth...), or InvalidNodeError."""
+        v = np.asarray(self.const(t, what))
+        if v.dtype.kind not in "iu":
+            raise self.invalid(f"{what} ({t.name!r}) has type {v.dtype}; the op "
+                               f"takes an integer")
+        return int(self.scalar_const(t, what))
+
     def ints(self, t: Tensor, what: str) -> list[int]:
-        """A constant integer input as a list of Python ints."""
-        return [int(v) for v in np.asarray(self.const(t, what)).reshape(-1)]
+        """A constant integer input as a list of Python ints (an input of
+        another type is the file's fault: ONNX takes int64 shapes, axes,
+        pads...)."""
+        v = np.asarray(self.const(t, what))
+        if v.dtype.kind not in "iub":
+            raise self.invalid(f"{what} ({t.name!r}) has type {v.dtype}; the op "
+                               f"takes integers")
+        return [int(a) for a in v.reshape(-1)]
 
     def constant(self, array: np.ndarray, what: str = "constant") -> MLOperand:
         """A constant operand holding ``array`` (bool as uint8 0/1)."""

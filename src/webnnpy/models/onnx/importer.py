@@ -79,6 +79,7 @@ from webnnpy.models.onnx.types import (
 )
 from webnnpy.models.onnx.validate import (
     check_node,
+    node_rules,
     sparse_to_array,
     tensor_bytes,
     tensor_to_array,
@@ -540,9 +541,9 @@ def _within_fold_budget(ctx: ImportContext, info: NodeInfo,
     if size is not None and size <= limit and declared <= FOLD_TOTAL_BUDGET:
         return True
     if info.op_type in _MATERIALIZED:
-        if size is None:
-            why = "the size of its constant result cannot be told"
-        elif size > limit:
+        if size is None:  # inputs that are not what the op takes (e.g. a
+            return False  # Range of non-scalars): its handler says which
+        if size > limit:
             why = (f"its constant result would take {format_bytes(size)}, over "
                    f"the {format_bytes(limit)} an import may fold for it")
         else:
@@ -617,6 +618,10 @@ def _run_handler(ctx: ImportContext, info: NodeInfo, handler: Any,
         attrs = NodeAttributes(ctx, parse_attributes(info.proto))
     except InvalidModelError as e:
         raise ctx.invalid(str(e)) from None
+    rules = node_rules(info.op_type, info.domain, info.version)
+    if rules is not None:  # an attribute this op version does not define has
+        for name in [k for k in attrs if k not in rules.attr_types]:  # no meaning
+            del attrs[name]
     try:
         outs = handler(ctx, info, NodeInputs(ctx, ins), attrs)
     except UnsupportedNodeError as e:
@@ -887,6 +892,10 @@ def bind_input(ctx: ImportContext, spec: InputSpec, values: dict[str, Tensor],
         return (f"input {spec.name!r} has type {type_name(spec.onnx_type)}, which "
                 f"WebNN has no data type for")
     assert spec.shape is not None
+    bad = [d for d in spec.shape if not 0 <= d < 2**32]
+    if bad:  # before any array of the shape is made (a 0 beside 2**63 - 1)
+        return (f"input {spec.name!r}: shape {spec.shape} has {bad[0]}; dimensions "
+                f"must be in [0, 2**32)")
     if 0 in spec.shape:
         values[spec.name] = Tensor(spec.name, spec.onnx_type, value=np.zeros(
             spec.shape, np_dtype_of_onnx(spec.onnx_type)))

@@ -31,6 +31,7 @@ from webnnpy.models.onnx.importer import (
     walk,
 )
 from webnnpy.models.onnx.types import onnx_of_np, type_name, webnn_of_onnx
+from webnnpy.models.onnx.validate import drop_invalid_nodes
 
 __all__ = ["InspectReport", "NodeReport", "ValueReport", "inspect"]
 
@@ -179,11 +180,15 @@ def _value(t: Tensor | None, name: str, inferred: Mapping[str, Any]) -> ValueRep
     return ValueReport(name, type_name(elem) if elem else "?", shape)
 
 
-def _inferred(model: ModelProto, specs: list[Any]) -> dict[str, tuple[int, Any]]:
+def _inferred(model: ModelProto, specs: list[Any], opsets: dict[str, int]
+              ) -> dict[str, tuple[int, Any]]:
     """ONNX shape inference with the free dimensions fixed: name -> (elem
-    type, static shape or None)."""
+    type, static shape or None).  Nodes that break their op's schema are left
+    out (ONNX's inference does not check all it reads; the walk reports
+    them)."""
     m = ModelProto()
     m.CopyFrom(model)
+    drop_invalid_nodes(m.graph, opsets)
     fixed = {s.name: s.shape for s in specs if s.shape is not None}
     for vi in m.graph.input:
         shape = fixed.get(vi.name)
@@ -279,7 +284,7 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
     values: dict[str, Tensor] = {
         name: Tensor(name, onnx_of_np(v.dtype), value=v) for name, v in consts.items()}
     problems = [s.problem for s in specs if s.problem]
-    inferred = _inferred(proto, specs)
+    inferred = _inferred(proto, specs, opsets)
     counter = iter(range(1 << 30))
 
     def stand_in(name: str, elem: int, shape: list[int] | None) -> Tensor | None:

@@ -33,6 +33,7 @@ from webnnpy.models.onnx.types import type_name
 __all__ = [
     "NodeRules",
     "check_node",
+    "drop_invalid_nodes",
     "node_rules",
     "sparse_to_array",
     "tensor_bytes",
@@ -90,6 +91,27 @@ def _attr_type_name(t: int) -> str:
                                         if name.endswith("s") else name)
 
 
+_CONV_POOL = ("Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool",
+              "AveragePool", "LpPool", "MaxUnpool", "DeformConv", "MaxRoiPool")
+#: (op, attribute) -> the least value ONNX gives it a meaning for (each
+#: element of a list): checked before anything (ONNX's own C++ shape
+#: inference included, which crashed on a GatherND batch_dims of -2**31)
+#: reads it
+_ATTR_LEAST: dict[tuple[str, str], int] = {
+    **{(op, a): 1 for op in _CONV_POOL for a in ("strides", "dilations",
+                                                  "kernel_shape")},
+    **{(op, "pads"): 0 for op in _CONV_POOL},
+    ("ConvTranspose", "output_padding"): 0, ("ConvTranspose", "output_shape"): 0,
+    ("GatherND", "batch_dims"): 0, ("ScatterND", "batch_dims"): 0,
+    ("DepthToSpace", "blocksize"): 1, ("SpaceToDepth", "blocksize"): 1,
+    ("LRN", "size"): 1, ("RNN", "hidden_size"): 1, ("GRU", "hidden_size"): 1,
+    ("LSTM", "hidden_size"): 1, ("Split", "num_outputs"): 1,
+    ("Col2Im", "dilations"): 1, ("Col2Im", "strides"): 1, ("Col2Im", "pads"): 0,
+    ("GroupNormalization", "num_groups"): 1, ("Unique", "sorted"): 0,
+    ("TopK", "sorted"): 0, ("LpPool", "p"): 1, ("LpNormalization", "p"): 1,
+}
+
+
 def check_node(node: onnx.NodeProto, domain: str, version: int,
                name: str) -> None:
     """Raise an :class:`InvalidNodeError` if ``node`` breaks its op's schema
@@ -120,11 +142,50 @@ def check_node(node: onnx.NodeProto, domain: str, version: int,
             raise _invalid(node, domain, version, name,
                            f"attribute {a.name!r} is {_attr_type_name(a.type)}; "
                            f"the op defines it as {_attr_type_name(want)}")
+        if a.type in (AttributeProto.INT, AttributeProto.INTS):
+            values = [a.i] if a.type == AttributeProto.INT else a.ints
+            least = _ATTR_LEAST.get((node.op_type, a.name))
+            if least is not None and any(v < least for v in values):
+                raise _invalid(node, domain, version, name,
+                               f"attribute {a.name!r} {list(values)}: ONNX "
+                               f"takes values of at least {least}")
     for attr in rules.required_attrs:
         if attr not in given:
             raise _invalid(node, domain, version, name,
                            f"required attribute {attr!r} "
                            f"({_attr_type_name(rules.attr_types[attr])}) is missing")
+
+
+def drop_invalid_nodes(graph: onnx.GraphProto, opsets: dict[str, int]) -> int:
+    """Remove from ``graph`` (and its sub-graphs) the nodes that break their
+    op's schema (:func:`check_node`), in place, before the graph goes to
+    ONNX's own C++ shape inference, which does not check everything it reads
+    (a GatherND batch_dims of -2**31 crashed the process).  Returns how many
+    were removed."""
+    keep, dropped = [], 0
+    for node in graph.node:
+        domain = "" if node.domain == "ai.onnx" else node.domain
+        opset = opsets.get(domain, 1)
+        try:
+            since = int(onnx.defs.get_schema(node.op_type, opset, domain)
+                        .since_version)
+        except Exception:  # noqa: BLE001 - no schema: nothing to check
+            since = opset
+        try:
+            check_node(node, domain, since, node.name)
+        except InvalidNodeError:
+            dropped += 1
+            continue
+        for a in node.attribute:
+            if a.type == AttributeProto.GRAPH:
+                dropped += drop_invalid_nodes(a.g, opsets)
+            for sub in a.graphs:
+                dropped += drop_invalid_nodes(sub, opsets)
+        keep.append(node)
+    if dropped:
+        del graph.node[:]
+        graph.node.extend(keep)
+    return dropped
 
 
 def _signature(rules: NodeRules) -> str:

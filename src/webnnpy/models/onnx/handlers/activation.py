@@ -157,9 +157,9 @@ def _clip(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                 y = ctx.b.min(y, ctx.op(hi_t, "max"))
             return [y if y is not x else inputs[0]]
         if lo_t is not None:
-            lo = np.asarray(lo_t.value).reshape(-1)[0].item()
+            lo = ctx.scalar_const(lo_t, "min")
         if hi_t is not None:
-            hi = np.asarray(hi_t.value).reshape(-1)[0].item()
+            hi = ctx.scalar_const(hi_t, "max")
     if lo is not None and hi is not None and lo > hi:
         # ONNX: min(max(x, lo), hi) = hi everywhere (NaN stays NaN)
         return [ctx.b.min(ctx.b.max(x, ctx.scalar(lo, dt)), ctx.scalar(hi, dt))]

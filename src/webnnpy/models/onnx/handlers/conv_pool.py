@@ -53,9 +53,28 @@ def _to_2d(ctx: ImportContext, x: MLOperand, n: int) -> MLOperand:
     return x if n == 2 else ctx.b.reshape(x, [*x.shape, 1])
 
 
-def _ints(attrs: dict[str, Any], name: str, default: Sequence[int]) -> list[int]:
+#: the least value each element of a per-axis attribute may take
+_LEAST = {"strides": 1, "dilations": 1, "kernel_shape": 1, "pads": 0,
+          "output_padding": 0}
+
+
+def _ints(ctx: ImportContext, attrs: dict[str, Any], name: str,
+          default: Sequence[int]) -> list[int]:
+    """A per-axis int list attribute: as many values as ``default`` has (one
+    per spatial axis; any number when ``default`` is empty), each at least
+    what ONNX allows (a stride of 0 or a negative pad is the file's fault)."""
     v = attrs.get(name)
-    return list(default) if v is None else [int(a) for a in v]
+    if v is None:
+        return list(default)
+    out = [int(a) for a in v]
+    if default and len(out) != len(default):
+        raise ctx.invalid(f"attribute {name!r} {out} has {len(out)} values; the "
+                          f"input's spatial axes need {len(default)}")
+    least = _LEAST.get(name)
+    if least is not None and any(a < least for a in out):
+        raise ctx.invalid(f"attribute {name!r} {out}: each value must be at least "
+                          f"{least}")
+    return out
 
 
 def _pads(ctx: ImportContext, attrs: dict[str, Any], sizes: Sequence[int],
@@ -71,7 +90,7 @@ def _pads(ctx: ImportContext, attrs: dict[str, Any], sizes: Sequence[int],
         return [(0, 0)] * n
     if auto_pad != "NOTSET":
         raise ctx.fail(f"auto_pad={auto_pad!r} is not an ONNX padding mode")
-    pads = _ints(attrs, "pads", [0] * (2 * n))
+    pads = _ints(ctx, attrs, "pads", [0] * (2 * n))
     if len(pads) != 2 * n:
         raise ctx.fail(f"pads {pads} need {2 * n} values")
     return [(pads[i], pads[i + n]) for i in range(n)]
@@ -101,8 +120,8 @@ def _conv(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     if w.rank != x.rank:
         raise ctx.fail(f"W has rank {w.rank}; X has rank {x.rank}")
     kernel = list(w.shape[2:])
-    strides = _ints(attrs, "strides", [1] * n)
-    dilations = _ints(attrs, "dilations", [1] * n)
+    strides = _ints(ctx, attrs, "strides", [1] * n)
+    dilations = _ints(ctx, attrs, "dilations", [1] * n)
     pads = _pads(ctx, attrs, x.shape[2:], kernel, strides, dilations)
     b_t = present(inputs, 2)
     bias = None if b_t is None else ctx.op(b_t, "B")
@@ -120,8 +139,8 @@ def _conv3d(ctx: ImportContext, x: MLOperand, w: MLOperand,
     the filter's slice j."""
     b = ctx.b
     kd, kh, kw = w.shape[2:]
-    strides = _ints(attrs, "strides", [1, 1, 1])
-    dilations = _ints(attrs, "dilations", [1, 1, 1])
+    strides = _ints(ctx, attrs, "strides", [1, 1, 1])
+    dilations = _ints(ctx, attrs, "dilations", [1, 1, 1])
     pads = _pads(ctx, attrs, x.shape[2:], [kd, kh, kw], strides, dilations)
     groups = int(attrs.get("group", 1))
     if any(pads[0]):
@@ -168,8 +187,8 @@ def _int_conv(ctx: ImportContext, x: MLOperand, w: MLOperand,
     xf = _centered(ctx, x, x_zp, 1)
     wf = _centered(ctx, w, w_zp, 0)
     kernel = list(w.shape[2:])
-    strides = _ints(attrs, "strides", [1] * n)
-    dilations = _ints(attrs, "dilations", [1] * n)
+    strides = _ints(ctx, attrs, "strides", [1] * n)
+    dilations = _ints(ctx, attrs, "dilations", [1] * n)
     pads = _pads(ctx, attrs, x.shape[2:], kernel, strides, dilations)
     y = ctx.b.conv2d(_to_2d(ctx, xf, n), _to_2d(ctx, wf, n),
                      padding=_webnn_padding(pads), strides=_pair(strides),
@@ -254,9 +273,9 @@ def _conv_transpose(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | No
         raise ctx.fail(f"W has rank {w.rank}; X has rank {x.rank}")
     sizes = list(x.shape[2:])
     kernel = list(w.shape[2:])
-    strides = _ints(attrs, "strides", [1] * n)
-    dilations = _ints(attrs, "dilations", [1] * n)
-    out_pad = _ints(attrs, "output_padding", [0] * n)
+    strides = _ints(ctx, attrs, "strides", [1] * n)
+    dilations = _ints(ctx, attrs, "dilations", [1] * n)
+    out_pad = _ints(ctx, attrs, "output_padding", [0] * n)
     out_shape = attrs.get("output_shape")
     auto_pad = attrs.get("auto_pad", "NOTSET")
     k_eff = [(kernel[i] - 1) * dilations[i] + 1 for i in range(n)]
@@ -361,11 +380,11 @@ def _pool(kind: str):
                            f"expected 1 to 3")
         if node.wants(1):
             raise ctx.fail("the Indices output has no WebNN counterpart")
-        kernel = _ints(attrs, "kernel_shape", [])
+        kernel = _ints(ctx, attrs, "kernel_shape", [])
         if len(kernel) != n:
             raise ctx.fail(f"kernel_shape {kernel} does not match {n} spatial axes")
-        strides = _ints(attrs, "strides", [1] * n)
-        dilations = _ints(attrs, "dilations", [1] * n)
+        strides = _ints(ctx, attrs, "strides", [1] * n)
+        dilations = _ints(ctx, attrs, "dilations", [1] * n)
         sizes = list(x.shape[2:])
         pads = _pads(ctx, attrs, sizes, kernel, strides, dilations)
         ceil_mode = bool(int(attrs.get("ceil_mode", 0))) and \

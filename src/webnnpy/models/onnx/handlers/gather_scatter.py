@@ -9,12 +9,14 @@ at import and write each target once.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
+from webnnpy.models.onnx.folding import fold_limit
 from webnnpy.models.onnx.handlers._util import norm_axis
 
 __all__ = ["HANDLERS"]
@@ -69,6 +71,9 @@ def _gather_nd(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     x = ctx.op(t, "data")
     idx = _indices(ctx, inputs[1])
     bd = int(attrs.get("batch_dims", 0))
+    if not 0 <= bd < min(x.rank, idx.rank):
+        raise ctx.invalid(f"batch_dims {bd} is out of range: ONNX takes 0 up to "
+                          f"min(data rank {x.rank}, indices rank {idx.rank}) - 1")
     if bd:
         idx = _batch_coords(ctx, idx, bd)
     return [ctx.tensor_of(ctx.b.gather_nd(x, idx), t)]
@@ -141,9 +146,17 @@ def _one_hot(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
              attrs: dict[str, Any]) -> list[Any]:
     i_t, d_t, v_t = inputs[0], inputs[1], inputs[2]
     assert i_t is not None and d_t is not None and v_t is not None
-    depth = int(np.asarray(ctx.const(d_t, "depth")).reshape(-1)[0])
+    depth_v = ctx.scalar_const(d_t, "depth")
+    if not math.isfinite(depth_v):
+        raise ctx.invalid(f"depth {depth_v} is not a finite number")
+    depth = int(depth_v)
     if depth <= 0:
         raise ctx.fail(f"depth {depth} gives an empty output")
+    if depth > fold_limit(0) // 8:  # its iota constant is made here
+        raise ctx.fail(f"depth {depth} is too large to build a one-hot of")
+    if math.prod(v_t.shape) != 2:
+        raise ctx.invalid(f"values ({v_t.name!r}) has shape {list(v_t.shape)}; "
+                          f"OneHot takes two values (off, on)")
     idx = ctx.op(i_t, "indices")
     if idx.data_type in ("float32", "float16"):
         idx = ctx.b.cast(idx, "int64")  # ONNX truncates float indices

@@ -59,11 +59,9 @@ def _dropout(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     t = inputs[0]
     assert t is not None
     training = present(inputs, 2)
-    if training is not None and bool(np.asarray(ctx.const(training, "training_mode"))
-                                     .reshape(-1)[0]):
+    if training is not None and bool(ctx.scalar_const(training, "training_mode")):
         ratio_t = present(inputs, 1)
-        ratio = 0.5 if ratio_t is None else float(
-            np.asarray(ctx.const(ratio_t, "ratio")).reshape(-1)[0])
+        ratio = 0.5 if ratio_t is None else float(ctx.scalar_const(ratio_t, "ratio"))
         if ratio != 0.0:
             raise ctx.fail("training_mode=true drops at random; WebNN graphs are "
                            "deterministic")

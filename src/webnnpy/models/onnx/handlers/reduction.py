@@ -65,7 +65,7 @@ def _cumsum(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     t, a_t = inputs[0], inputs[1]
     assert t is not None and a_t is not None
     x = ctx.op(t, "x")
-    axis = norm_axis(ctx, ctx.ints(a_t, "axis")[0], x.rank)
+    axis = norm_axis(ctx, ctx.scalar_int(a_t, "axis"), x.rank)
     y = ctx.b.cumulative_sum(x, axis, exclusive=bool(int(attrs.get("exclusive", 0))),
                              reversed=bool(int(attrs.get("reverse", 0))))
     return [y]

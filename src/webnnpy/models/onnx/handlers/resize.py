@@ -133,7 +133,15 @@ def _resize_impl(ctx: ImportContext, t: Tensor, mode: str, transform: str,
     return ctx.tensor_of(y, t)
 
 
-def _from_scales(shape: list[int], scales: list[float]) -> list[int]:
+def _from_scales(ctx: ImportContext, shape: list[int], scales: list[float]
+                 ) -> list[int]:
+    """ONNX's output sizes floor(size * scale): one finite positive scale per
+    axis."""
+    if len(scales) != len(shape):
+        raise ctx.invalid(f"scales {scales} have {len(scales)} values for a "
+                          f"rank-{len(shape)} input")
+    if not all(math.isfinite(s) and s > 0 for s in scales):
+        raise ctx.invalid(f"scales {scales}: each must be a finite number above 0")
     return [math.floor(i * s) for i, s in zip(shape, scales, strict=True)]
 
 
@@ -150,7 +158,7 @@ def _resize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         scales = [float(v) for v in np.asarray(ctx.const(s_t, "scales")).reshape(-1)]
         # Resize-10: asymmetric coordinates; nearest rounds down
         return [_resize_impl(ctx, t, mode, "asymmetric", "floor", scales,
-                             _from_scales(in_shape, scales))]
+                             _from_scales(ctx, in_shape, scales))]
     transform = attrs.get("coordinate_transformation_mode", "half_pixel")
     nearest = attrs.get("nearest_mode", "round_prefer_floor")
     s_t, z_t = present(inputs, 2), present(inputs, 3)
@@ -163,6 +171,8 @@ def _resize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     axes_a = attrs.get("axes")
     axes = list(range(r)) if axes_a is None else norm_axes(ctx, list(axes_a), r)
     scales = [1.0] * r
+    if 0 in in_shape:
+        raise ctx.fail(f"input has shape {in_shape}: WebNN has no empty tensors")
     if sizes_v is not None:
         given = [int(v) for v in sizes_v.reshape(-1)]
         if len(given) != len(axes):
@@ -185,7 +195,7 @@ def _resize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
             raise ctx.fail(f"scales {given_s} do not match axes {axes}")
         for i, a in enumerate(axes):
             scales[a] = given_s[i]
-        out = _from_scales(in_shape, scales)
+        out = _from_scales(ctx, in_shape, scales)
     else:
         raise ctx.fail("neither scales nor sizes is given")
     if int(attrs.get("antialias", 0)) and mode != "nearest" and \
@@ -209,7 +219,7 @@ def _upsample(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         mode = "linear"
     # Upsample: asymmetric coordinates, nearest rounds down
     return [_resize_impl(ctx, t, mode, "asymmetric", "floor", scales,
-                         _from_scales(list(t.shape), scales))]
+                         _from_scales(ctx, list(t.shape), scales))]
 
 
 HANDLERS = {

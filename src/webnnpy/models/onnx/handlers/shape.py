@@ -94,7 +94,12 @@ def _constant_of_shape(ctx: ImportContext, node: NodeInfo,
                        inputs: list[Tensor | None], attrs: dict[str, Any]) -> list[Any]:
     t = inputs[0]
     assert t is not None
-    shape = ctx.ints(t, "shape")
+    arg = np.asarray(ctx.const(t, "shape"))
+    if arg.ndim != 1 or arg.dtype.kind not in "iu":
+        raise ctx.invalid(f"input 'input' ({t.name!r}) is "
+                          f"{arg.dtype}{list(arg.shape)}; ConstantOfShape takes a "
+                          f"1-D int64 shape")
+    shape = [int(d) for d in arg]
     value = attrs.get("value")
     v = np.zeros(1, np.float32) if value is None else np.asarray(value).reshape(-1)
     if v.size != 1:
@@ -494,7 +499,7 @@ def _trilu(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
            attrs: dict[str, Any]) -> list[Any]:
     t, x = _data(ctx, inputs)
     k_t = present(inputs, 1)
-    k = 0 if k_t is None else ctx.ints(k_t, "k")[0]
+    k = 0 if k_t is None else ctx.scalar_int(k_t, "k")
     upper = bool(int(attrs.get("upper", 1)))
     return [ctx.tensor_of(ctx.b.triangular(x, upper=upper, diagonal=k), t)]
 
