@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         import importlib
 
         mod, fn, _help = _DELEGATES[args_list[0]]
+        if args_list[0] in ("inspect", "run", "bench", "export") and any(
+                a.lower().endswith(".tflite") for a in args_list[1:]):
+            mod, fn = "webnnpy.models.tflite.cli", f"{args_list[0]}_main"
         try:
             return int(getattr(importlib.import_module(mod), fn)(args_list[1:])
                        or 0)
