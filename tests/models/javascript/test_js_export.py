@@ -218,3 +218,21 @@ def test_module_parses_with_node(tmp_path: Path):
     r = subprocess.run([NODE, "--check", str(tmp_path / "m" / "model.js")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_graph_from_the_graph_cache_is_refused_by_name(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    # load_graph returns the backend's compiled form only: exporting it must say so
+    # (it used to fail with "operand -1 used before defined")
+    monkeypatch.setenv("WEBNNPY_CACHE_DIR", str(tmp_path / "cache"))
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [2]})
+    ctx.save_graph("relu", b.build({"y": b.relu(x)}))
+    loaded = ctx.load_graph("relu")
+    np.testing.assert_array_equal(
+        ctx.compute(loaded, {"x": np.array([-1, 2], np.float32)})["y"], [0, 2])
+    with pytest.raises(ExportError, match=r"output 'y' is produced by no operator.*"
+                                          r"load_graph"):
+        export(loaded, tmp_path / "js")
+    assert not (tmp_path / "js").exists()

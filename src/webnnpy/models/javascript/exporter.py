@@ -521,7 +521,19 @@ def module_source(graph: Graph, *, name: str = "model") -> tuple[str, bytes]:
 
 def export_ir(graph: Graph, outdir: str | os.PathLike[str], *,
               name: str = "model") -> ExportResult:
-    """Write ``<name>.js`` and ``weights.bin`` for an IR graph into ``outdir``."""
+    """Write ``<name>.js`` and ``weights.bin`` for an IR graph into ``outdir``.
+
+    Raises:
+        ExportError: an output is produced by no operator, input or constant
+            (a graph loaded with ``MLContext.load_graph`` holds only the
+            backend's compiled form, not the operators).
+    """
+    for out_name, v in graph.outputs.items():
+        if v.producer is None and not v.is_input and not v.is_constant:
+            raise ExportError(
+                f"export: output {out_name!r} is produced by no operator: the graph "
+                "holds no operators to write (a graph from MLContext.load_graph keeps "
+                "only the backend's compiled form); export the graph as built instead")
     text, weights = module_source(graph, name=name)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
