@@ -262,7 +262,8 @@ def test_softmax(context: webnnpy.MLContext, rng: np.random.Generator,
 
 @pytest.mark.parametrize("code", ["MAX_POOL_2D", "AVERAGE_POOL_2D"])
 @pytest.mark.parametrize("padding,stride,f,hw", [(0, 2, 3, 7), (1, 2, 2, 8),
-                                                 (0, 1, 3, 5), (0, 3, 2, 8)])
+                                                 (0, 1, 3, 5), (0, 3, 2, 8),
+                                                 (1, 6, 6, 6)])
 def test_pool(context: webnnpy.MLContext, rng: np.random.Generator, code: str,
               padding: int, stride: int, f: int, hw: int) -> None:
     out = -(-hw // stride) if padding == 0 else -(-(hw - f + 1) // stride)
