@@ -1,0 +1,78 @@
+"""The imported MediaPipe models, exported to JavaScript, run in Chromium's
+WebNN and agree with LiteRT on the same photo.
+
+Chromium's WebNN on Linux compiles a graph into a TFLite model run by
+LiteRT/XNNPACK, so an exact import gives exactly LiteRT's numbers: measured,
+11 of the 13 models are bitwise equal to LiteRT on the original file, and
+selfie_segmentation (landscape) within 4.3e-5 (1.7e-5) of their [0, 1]
+masks.  The bound is the real-model policy of test_tflite_mediapipe.py
+(``1e-4 + 1e-3 * max |want|``).
+
+The browser is optional locally (``webnnpy browser install``); under
+``CI=true`` or ``WEBNNPY_BROWSER=require`` an unavailable browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tflite_testlib import CI, litert_run
+
+import webnnpy
+from webnnpy.models import tflite as wt
+from webnnpy.models.tflite import mediapipe as mp
+
+IMAGE = Path(__file__).parents[2] / "samples" / "images" / "astronaut_256.png"
+REQUIRED = CI or os.environ.get("WEBNNPY_BROWSER", "").strip().lower() == "require"
+
+
+def _unavailable(why: str) -> None:
+    if REQUIRED:
+        pytest.fail(why)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from webnnpy.browser import Browser, BrowserError, BrowserNotInstalledError
+
+    try:
+        b = Browser()
+        b.start()
+    except (BrowserNotInstalledError, BrowserError) as e:
+        _unavailable(f"Chromium with WebNN is not available ({e}); "
+                     f"`webnnpy browser install`")
+    yield b
+    b.close()
+
+
+@pytest.mark.parametrize("name", [n for n in mp.MODELS
+                                  if n != "face_landmark_with_attention"])
+def test_model_in_chromium_agrees_with_litert(browser: object, tmp_path: Path,
+                                              name: str) -> None:
+    from PIL import Image
+
+    from webnnpy.models.javascript import export
+
+    try:
+        path = mp.find(name)
+    except mp.ModelNotInstalledError as e:
+        if CI:
+            raise
+        pytest.skip(str(e))
+    m = wt.load(path, context=webnnpy.ml.create_context(backend="numpy"))
+    (iname, desc), = m.inputs.items()
+    x = mp.model_input(name, Image.open(IMAGE), tuple(desc["shape"]))
+    want = litert_run(str(path), {iname: x})
+    export(m.graph, tmp_path / "js")
+    got = browser.run_module(tmp_path / "js", {iname: x})
+    assert sorted(got) == sorted(want)
+    for k, w in want.items():
+        assert got[k].shape == w.shape and got[k].dtype == w.dtype
+        err = float(np.abs(got[k].astype(np.float64) - w).max())
+        bound = 1e-4 + 1e-3 * float(np.abs(w).max())
+        assert err <= bound, f"{name} {k}: max error {err:.3g} > {bound:.3g}"
