@@ -11,15 +11,19 @@ then timed in interleaved rounds (one webnnpy run, one LiteRT
 set_tensor + invoke + get_tensor per round), so machine noise hits both
 alike.  Reported: min and median latency of each, the ratio of medians
 (webnnpy / LiteRT; the target is <= 1.1), and the max abs difference of the
-outputs.
+outputs.  With ``--chromium``, the imported graph is also exported to
+JavaScript and timed in Chromium's WebNN (``webnnpy browser``; its own
+batches inside the page, not interleaved).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +38,8 @@ IMAGE = Path(__file__).resolve().parents[1] / "tests" / "samples" / "images" / \
 
 
 def bench_model(name: str, rounds: int, litert_threads: int | None,
-                backend: str = "onnxruntime") -> dict[str, Any]:
+                backend: str = "onnxruntime", browser: Any = None,
+                tmp: Path | None = None) -> dict[str, Any]:
     """Time one model both ways; returns a record for :func:`render`."""
     from ai_edge_litert.interpreter import Interpreter
     from PIL import Image
@@ -89,6 +94,16 @@ def bench_model(name: str, rounds: int, litert_threads: int | None,
            "max_abs_err": err, "max_err_over_range": rel, "rounds": rounds}
     rec["ratio_median"] = rec["webnnpy_median_ms"] / rec["litert_median_ms"]
     rec["ratio_min"] = rec["webnnpy_min_ms"] / rec["litert_min_ms"]
+    if browser is not None and tmp is not None:
+        from webnnpy.models.javascript import export
+
+        export(m.graph, tmp / name)
+        b = browser.benchmark(tmp / name, {iname: x}, iterations=rounds)
+        rec["chromium_min_ms"] = b["min_ms"]
+        rec["chromium_median_ms"] = b["median_ms"]
+        rec["chromium_max_abs_err"] = max(
+            float(np.abs(b["outputs"][k].astype(np.float64) - want[k]).max())
+            for k in want)
     return rec
 
 
@@ -102,17 +117,22 @@ def render(records: Sequence[dict[str, Any]], env: dict[str, Any]) -> str:
         f"- versions: ai-edge-litert {env['litert']}, onnxruntime {env['ort']}",
         "",
         "| model | webnnpy min / median ms | LiteRT min / median ms | "
-        "median ratio | max abs err (÷ range) |",
-        "|---|---|---|---|---|"]
+        "ratio min / median | max abs err (÷ range) | Chromium WebNN min / "
+        "median ms (max abs err) |",
+        "|---|---|---|---|---|---|"]
     for r in records:
         if "skipped" in r:
-            lines.append(f"| {r['model']} | — | — | — | {r['skipped']} |")
+            lines.append(f"| {r['model']} | — | — | — | {r['skipped']} | — |")
             continue
+        chrome = (f"{r['chromium_min_ms']:.2f} / {r['chromium_median_ms']:.2f} "
+                  f"({r['chromium_max_abs_err']:.1e})"
+                  if "chromium_min_ms" in r else "—")
         lines.append(
             f"| {r['model']} | {r['webnnpy_min_ms']:.2f} / "
             f"{r['webnnpy_median_ms']:.2f} | {r['litert_min_ms']:.2f} / "
-            f"{r['litert_median_ms']:.2f} | {r['ratio_median']:.2f} | "
-            f"{r['max_abs_err']:.1e} ({r['max_err_over_range']:.1e}) |")
+            f"{r['litert_median_ms']:.2f} | {r['ratio_min']:.2f} / "
+            f"{r['ratio_median']:.2f} | "
+            f"{r['max_abs_err']:.1e} ({r['max_err_over_range']:.1e}) | {chrome} |")
     return "\n".join(lines)
 
 
@@ -126,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="LiteRT num_threads (default: LiteRT's own default)")
     p.add_argument("--backend", default="onnxruntime")
     p.add_argument("--json", default="", help="also write the records here")
+    p.add_argument("--chromium", action="store_true",
+                   help="also time the exported graph in Chromium's WebNN")
     args = p.parse_args(argv)
     import importlib.metadata as md
 
@@ -140,11 +162,24 @@ def main(argv: Sequence[str] | None = None) -> int:
            "backend": args.backend, "rounds": args.rounds,
            "litert": md.version("ai-edge-litert"), "ort": md.version("onnxruntime")}
     records = []
-    for n in names:
-        rec = bench_model(n, args.rounds, args.litert_threads, args.backend)
-        records.append(rec)
-        print(f"{n}: " + (rec.get("skipped") or
-                          f"ratio {rec['ratio_median']:.2f}"), file=sys.stderr)
+    browser = None
+    tmp = Path(tempfile.mkdtemp(prefix="webnnpy-tflite-bench-"))
+    if args.chromium:
+        from webnnpy.browser import Browser
+
+        browser = Browser()
+        browser.start()
+    try:
+        for n in names:
+            rec = bench_model(n, args.rounds, args.litert_threads, args.backend,
+                              browser, tmp)
+            records.append(rec)
+            print(f"{n}: " + (rec.get("skipped") or
+                              f"ratio {rec['ratio_median']:.2f}"), file=sys.stderr)
+    finally:
+        if browser is not None:
+            browser.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     print(render(records, env))
     if args.json:
         Path(args.json).write_text(json.dumps({"env": env, "records": records},
