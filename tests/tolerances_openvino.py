@@ -38,6 +38,25 @@ _OV: dict[tuple[str, str], tuple[int, float, str]] = {
     ("reduceL1", "float32"): (4, 0.0, _ACC),
     ("cumulativeSum", "float32"): (8, 0.0, _ACC),
     ("softmax", "float32"): (8, 0.0, _ARITH),
+    ("tanh", "float32"): (4, 0.0, _ARITH),
+    ("erf", "float32"): (4, 0.0, "OpenVINO's Erf: 4 ULP (WPT allows 1/1024 absolute)"),
+    ("gelu", "float32"): (18, 1e-7, "OpenVINO's Gelu (erf form) in float32: 2 ULP, "
+                          "-0 for results below 1e-7 in magnitude (x < -5.4); WPT "
+                          "allows 18 ULP (ORT's Gelu has the same absolute tail)"),
+    ("gelu", "float16"): (4, 0.0, "OpenVINO's Gelu in float32 rounded to float16: "
+                          "3 ULP on tiny results (WPT allows 18)"),
+    ("hardSwish", "float32"): (4, 0.0, "OpenVINO's HSwish: up to 4 ULP (WPT's "
+                               "bound)"),
+    ("softplus", "float32"): (2, 0.0, "relu(x) + log1p(exp(-|x|)) in float32: 2 ULP "
+                              "(WPT allows 18)"),
+    ("sigmoid", "float32"): (8, 2.0 ** -126, "1 / (1 + exp(-x)) with OpenVINO's "
+                             "Exp: 5 ULP, results below 2**-126 may flush (WPT "
+                             "allows 34)"),
+    ("elu", "float32"): (18, 2.0 ** -126, "tanh(x/2) * (exp(x) + 1): within WPT's 18 "
+                         "ULP"),
+    ("hardSigmoid", "float32"): (2, 0.0, "alpha * (x - x0) + r: 2 ULP (WPT's bound)"),
+    ("linear", "float32"): (2, 0.0, "alpha * (x - x0) + r rounds three times: 2 ULP "
+                            "(WPT's bound)"),
     ("gru", "float32"): (16, 2e-7, "float32 recurrence"),
     ("gruCell", "float32"): (16, 2e-7, "float32 recurrence"),
     ("lstm", "float32"): (16, 2e-7, "float32 recurrence"),
@@ -72,6 +91,24 @@ class _Excludes(dict[str, str]):
 
 #: test function name -> why it does not apply to OpenVINO
 EXCLUDES: dict[str, str] = _Excludes({
+    name: _WIDE for name in (
+        "test_chain_keeps_64_bit_values", "test_reshape_of_constant",
+        "test_concat_input_and_constant", "test_relu_int64_beyond_2_pow_53",
+        "test_prelu_int64_exact", "test_clamp_int64_uint64_beyond_2_pow_53",
+        "test_int64_exact_beyond_2_pow_53", "test_max_pool2d_int64_beyond_float64_"
+        "precision", "test_max_pool2d_uint64_large", "test_reduce_int64_exact_"
+        "beyond_float64", "test_arg_min_max_64bit_exact", "test_where_64_bit_exact",
+        "test_gather_constant_indices_and_64_bit_values",
+        "test_scatter_elements_64_bit_values", "test_cast_integer_to_float_rounds_"
+        "to_nearest_even")
+} | {
+    "test_batch_norm_constant_statistics_near_the_mean":
+        "OpenVINO's graph optimizations fold (x - mean) * k + bias into x * k + "
+        "(bias - mean * k), which cancels when x is near a large mean (43 ULP "
+        "here; WPT allows 6): an open accuracy gap of this backend",
+    "test_reduce_mean_and_sum_of_large_float32":
+        "3e38 + 3e38 overflows a float32 accumulator; the reference accumulates "
+        "in float64 (a documented precision difference, as on ONNX Runtime)",
 })
 
 

@@ -12,6 +12,7 @@ Imported only by the openvino backend package.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
 from typing import Any
 
@@ -107,7 +108,7 @@ class Emitter:
         arr = np.ascontiguousarray(arr)
         if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_:
             self.keep_alive.append(arr)
-            return ops.constant(arr, shared_memory=True).output(0)
+            return ops.constant(_writable_alias(arr), shared_memory=True).output(0)
         return ops.constant(arr.copy()).output(0)
 
     def const(self, value: Any, dtype: str, shape: Sequence[int] | None = None
@@ -134,6 +135,18 @@ class Emitter:
         if x.get_element_type() == OV_TYPES[to]:
             return x
         return ops.convert(x, OV_TYPES[to]).output(0)
+
+
+def _writable_alias(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself when writable, else a writable array over the same
+    memory.  OpenVINO's ``Constant(shared_memory=True)`` refuses read-only
+    arrays (the builder's constants are read-only) although it never writes
+    a Constant; the alias lets the model read the builder's array without a
+    copy (the caller keeps ``arr`` alive as long as the model)."""
+    if arr.flags.writeable or arr.size == 0:
+        return arr
+    buf = (ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data)
+    return np.frombuffer(buf, dtype=arr.dtype).reshape(arr.shape)
 
 
 def _output(x: Any) -> Any:

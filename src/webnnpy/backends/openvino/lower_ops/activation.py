@@ -11,9 +11,20 @@ is PRelu with a scalar slope; linear is ``alpha * x + beta``.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from webnnpy.backends.openvino.emitter import Emitter, ops
 from webnnpy.backends.openvino.lower_ops._table import Exclude, LoweringTable
-from webnnpy.backends.openvino.lower_ops._util import FLOATS, dtype_of, where
+from webnnpy.backends.openvino.lower_ops._util import (
+    FLOATS,
+    WIDE_INTS,
+    dtype_of,
+    int_less,
+    keep_nan,
+    where,
+)
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["EXCLUDE", "LOWERINGS"]
@@ -21,8 +32,36 @@ __all__ = ["EXCLUDE", "LOWERINGS"]
 LOWERINGS = LoweringTable()
 EXCLUDE: Exclude = {}
 
-_PLAIN = {"tanh": ops.tanh, "sigmoid": ops.sigmoid, "softplus": ops.softplus,
-          "softsign": ops.softsign, "hardSwish": ops.hswish}
+_PLAIN = {"tanh": ops.tanh}
+
+
+@LOWERINGS.define("hardSwish")
+def _hard_swish(ctx: Emitter, node: Node) -> None:
+    # OpenVINO's HSwish gives NaN at -inf (-inf * 0); the limit there is 0
+    x = ctx.input(node, "input")
+    ctx.set(node, where(ctx, ops.is_inf(x), ops.relu(x), ops.hswish(x)))
+
+
+@LOWERINGS.define("sigmoid")
+def _sigmoid(ctx: Emitter, node: Node) -> None:
+    # 1 / (1 + exp(-x)): OpenVINO's Sigmoid flushes normal results below
+    # 2**-125 to 0 (x < -86.6); the policy allows flushing only below
+    # 2**-126.  (1 + e as e - (-1): OpenVINO fuses 1 / (1 + exp(-x)) back
+    # into its Sigmoid.)  float16 graphs: the same in float32.
+    dt = dtype_of(node, "input")
+    f = "float32"
+    x = ctx.cast(ctx.input(node, "input"), f)
+    den = ops.subtract(ops.exp(ops.negative(x)), ctx.const(-1.0, f))
+    y = ops.divide(ctx.const(1.0, f), den)
+    # the CPU plugin's Exp clamps its input, so exp(NaN) is a number
+    ctx.set(node, ctx.cast(where(ctx, ops.is_nan(x), x, y), dt))
+
+
+@LOWERINGS.define("softsign")
+def _softsign(ctx: Emitter, node: Node) -> None:
+    # OpenVINO's SoftSign gives NaN at +-inf (inf / inf): the limits +-1 there
+    x = ctx.input(node, "input")
+    ctx.set(node, where(ctx, ops.is_inf(x), ops.sign(x), ops.softsign(x)))
 
 
 @LOWERINGS.define(*_PLAIN)
@@ -30,9 +69,49 @@ def _plain(ctx: Emitter, node: Node) -> None:
     ctx.set(node, _PLAIN[node.op](ctx.input(node, "input")))
 
 
+#: erfc(z) ~ t * exp(-z*z + P(t)), t = 1 / (1 + z/2), fractional error
+#: below 1.2e-7 for z >= 0 (Chebyshev fit; Press et al., Numerical Recipes,
+#: 6.2): P's coefficients, highest degree first
+_ERFC = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
+         -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223)
+
+
 @LOWERINGS.define("gelu")
 def _gelu(ctx: Emitter, node: Node) -> None:
-    ctx.set(node, ops.gelu(ctx.input(node, "input"), "erf"))
+    # x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2: OpenVINO's Gelu is 1,000+
+    # ULP off for x near -3 (0.5 * x * (1 + erf) cancels) and NaN at +-inf.
+    # Phi from erfc(|x| / sqrt 2) (Phi(x) = 1 - Phi(-x) for x > 0, no
+    # cancellation), z*z split exactly (Dekker) so exp(-z*z) keeps its
+    # digits.  float32 inside.
+    dt = dtype_of(node, "input")
+    f = "float32"
+    x = ctx.cast(ctx.input(node, "input"), f)
+
+    def k(v: float) -> object:
+        return ctx.const(v, f)
+
+    # (|x| / sqrt 2 capped at 10, where erfc is 2e-45: no inf - inf below)
+    z = ops.minimum(ops.multiply(ops.abs(x), k(float(np.float32(1 / np.sqrt(2))))),
+                    k(10.0))
+    t = ops.divide(k(1.0), ops.add(k(1.0), ops.multiply(z, k(0.5))))
+    p = k(_ERFC[0])
+    for c in _ERFC[1:]:
+        p = ops.add(ops.multiply(p, t), k(c))
+    x2 = ops.multiply(z, z)
+    s = ops.multiply(z, k(4097.0))
+    zh = ops.subtract(s, ops.subtract(s, z))
+    zl = ops.subtract(z, zh)
+    e = ops.add(ops.add(ops.subtract(ops.multiply(zh, zh), x2),
+                        ops.multiply(k(2.0), ops.multiply(zh, zl))),
+                ops.multiply(zl, zl))
+    half_c = ops.multiply(ops.multiply(ops.multiply(t, ops.exp(ops.subtract(p, x2))),
+                                       ops.subtract(k(1.0), e)), k(0.5))
+    neg = ops.less(x, k(0.0))
+    phi = where(ctx, neg, half_c, ops.subtract(k(1.0), half_c))
+    y = ops.multiply(x, phi)
+    # -inf * 0 is NaN; the limit is 0 (-0 as x * Phi(x) for finite x)
+    y = where(ctx, ops.logical_and(ops.is_inf(x), neg), k(-0.0), y)
+    ctx.set(node, ctx.cast(keep_nan(ctx, x, y), dt))
 
 
 @LOWERINGS.define("relu")
@@ -40,15 +119,45 @@ def _relu(ctx: Emitter, node: Node) -> None:
     x = ctx.input(node, "input")
     dt = dtype_of(node, "input")
     if dt in FLOATS:
-        ctx.set(node, ops.relu(x))
+        ctx.set(node, keep_nan(ctx, x, ops.relu(x)))
         return
     zero = ctx.const(0, dt)
     ctx.set(node, where(ctx, ops.greater(x, zero), x, zero))
 
 
+@LOWERINGS.define("softplus")
+def _softplus(ctx: Emitter, node: Node) -> None:
+    # relu(x) + log1p(exp(-|x|)), log1p(e) as log(u) * e / (u - 1) with
+    # u = 1 + e (e where u rounds to 1): OpenVINO's SoftPlus is 2,000+ ULP
+    # off where the result is tiny (and negative in float16 graphs).  float32
+    # inside.
+    dt = dtype_of(node, "input")
+    f = "float32"
+    x = ctx.cast(ctx.input(node, "input"), f)
+    e = ops.exp(ops.negative(ops.abs(x)))
+    # (u = e - (-1): OpenVINO fuses log(exp(z) + 1) back into its SoftPlus)
+    u = ops.subtract(e, ctx.const(-1.0, f))
+    d = ops.subtract(u, ctx.const(1.0, f))
+    log1p = where(ctx, ops.equal(d, ctx.const(0.0, f)), e,
+                  ops.divide(ops.multiply(ops.log(u), e), d))
+    ctx.set(node, ctx.cast(keep_nan(ctx, x, ops.add(ops.relu(x), log1p)), dt))
+
+
 @LOWERINGS.define("elu")
 def _elu(ctx: Emitter, node: Node) -> None:
-    ctx.set(node, ops.elu(ctx.input(node, "input"), float(node.attrs["alpha"])))
+    # relu(x) + alpha * expm1(min(x, 0)), expm1(m) = tanh(m / 2) * (exp(m) + 1):
+    # OpenVINO's Elu computes alpha * (exp(x) - 1), which cancels for small |x|
+    # (3,000 ULP off at x = -1e-4; WPT allows 18).  float32 inside.
+    dt = dtype_of(node, "input")
+    f = "float32"
+    x = ctx.cast(ctx.input(node, "input"), f)
+    m = ops.minimum(x, ctx.const(0.0, f))
+    t = ops.tanh(ops.multiply(m, ctx.const(0.5, f)))
+    em1 = ops.multiply(t, ops.add(ops.exp(m), ctx.const(1.0, f))).output(0)
+    alpha = float(node.attrs["alpha"])
+    if alpha != 1.0:
+        em1 = ops.multiply(em1, ctx.const(alpha, f)).output(0)
+    ctx.set(node, ctx.cast(keep_nan(ctx, x, ops.add(ops.relu(x), em1)), dt))
 
 
 @LOWERINGS.define("leakyRelu")
@@ -60,15 +169,46 @@ def _leaky_relu(ctx: Emitter, node: Node) -> None:
 
 @LOWERINGS.define("hardSigmoid")
 def _hard_sigmoid(ctx: Emitter, node: Node) -> None:
+    # float32: alpha * x + beta cancels near the lower corner (3,000 ULP off
+    # at x = -2.50015 for alpha 0.2, beta 0.5; WPT allows 2): shifted to the
+    # corner, alpha * (x - x0) + r, x - x0 is exact there and r tiny.
     dt = dtype_of(node, "input")
-    ctx.set(node, ops.hard_sigmoid(ctx.input(node, "input"),
-                                   ctx.const(node.attrs["alpha"], dt),
-                                   ctx.const(node.attrs["beta"], dt)))
+    x = ctx.input(node, "input")
+    alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
+    shift = _shifted(node) if dt == "float32" else None
+    if shift is not None:
+        alpha, x0, beta = shift
+        x = ops.subtract(x, ctx.const(x0, dt)).output(0)
+    ctx.set(node, ops.hard_sigmoid(x, ctx.const(alpha, dt), ctx.const(beta, dt)))
+
+
+def _shifted(node: Node) -> tuple[float, float, float] | None:
+    """``(alpha, x0, r)`` with ``alpha * x + beta == alpha * (x - x0) + r``:
+    x0 the float32 nearest the zero crossing ``-beta / alpha`` and ``r =
+    alpha * x0 + beta`` (tiny), all float32; None when the crossing is not a
+    finite float32."""
+    alpha = float(np.float32(node.attrs["alpha"]))
+    beta = float(np.float32(node.attrs["beta"]))
+    if alpha == 0.0:
+        return None
+    with np.errstate(over="ignore"):
+        x0 = np.float32(-beta / alpha)
+    if not np.isfinite(x0):
+        return None
+    r = float(np.float32(alpha * float(x0) + beta))
+    return alpha, float(x0), r
 
 
 @LOWERINGS.define("linear")
 def _linear(ctx: Emitter, node: Node) -> None:
     dt = dtype_of(node, "input")
+    shift = _shifted(node) if dt == "float32" else None
+    if shift is not None:  # as hardSigmoid: no cancellation at the crossing
+        alpha, x0, r = shift
+        d = ops.subtract(ctx.input(node, "input"), ctx.const(x0, dt))
+        ctx.set(node, ops.add(ops.multiply(d, ctx.const(alpha, dt)),
+                              ctx.const(r, dt)))
+        return
     x = ops.multiply(ctx.input(node, "input"), ctx.const(node.attrs["alpha"], dt))
     ctx.set(node, ops.add(x, ctx.const(node.attrs["beta"], dt)))
 
@@ -88,11 +228,25 @@ def _prelu(ctx: Emitter, node: Node) -> None:
 
 @LOWERINGS.define("clamp")
 def _clamp(ctx: Emitter, node: Node) -> None:
+    # Maximum/Minimum with a constant (the CPU plugin fuses them into one
+    # Clamp); a NaN bound is not applied (issue #11 D9); NaN inputs stay NaN
+    # (the plugin's Clamp would give the bound).
     x = ctx.input(node, "input")
     dt = dtype_of(node, "input")
-    lo = ctx.const(node.attrs["minValue"], dt)
-    hi = ctx.const(node.attrs["maxValue"], dt)
-    ctx.set(node, ops.minimum(ops.maximum(x, lo), hi))
+    lo_v, hi_v = node.attrs["minValue"], node.attrs["maxValue"]
+    if dt in WIDE_INTS:  # exact comparisons (see _util.int_less)
+        lo, hi = ctx.const(lo_v, dt), ctx.const(hi_v, dt)
+        y = where(ctx, int_less(ctx, x, lo, dt), lo, x)
+        ctx.set(node, where(ctx, int_less(ctx, hi, y, dt), hi, y))
+        return
+    y = x
+    if not (isinstance(lo_v, float) and math.isnan(lo_v)):
+        y = ops.maximum(y, ctx.const(lo_v, dt)).output(0)
+    if not (isinstance(hi_v, float) and math.isnan(hi_v)):
+        y = ops.minimum(y, ctx.const(hi_v, dt)).output(0)
+    if dt in FLOATS and y is not x:
+        y = where(ctx, ops.is_nan(x), x, y)
+    ctx.set(node, y)
 
 
 @LOWERINGS.define("softmax")

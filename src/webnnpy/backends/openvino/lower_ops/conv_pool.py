@@ -24,7 +24,13 @@ import numpy as np
 
 from webnnpy.backends.openvino.emitter import Emitter, ops
 from webnnpy.backends.openvino.lower_ops._table import Exclude, LoweringTable
-from webnnpy.backends.openvino.lower_ops._util import FLOATS, dtype_of
+from webnnpy.backends.openvino.lower_ops._util import (
+    FLOATS,
+    WIDE_INTS,
+    dtype_of,
+    int_less,
+    where,
+)
 from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.ops.conv_pool import (
     CONV2D_FILTER_LAYOUTS,
@@ -183,6 +189,8 @@ def _taps(ctx: Emitter, op: str, x: Any, dt: str, pads: list[int],
                 t = ops.multiply(t, t).output(0)
             if acc is None:
                 acc = t
+            elif op == "maxPool2d" and dt in WIDE_INTS:  # exact (_util.int_less)
+                acc = where(ctx, int_less(ctx, acc, t, dt), t, acc)
             elif op == "maxPool2d":
                 acc = ops.maximum(acc, t).output(0)
             else:

@@ -27,8 +27,12 @@ from webnnpy.backends.openvino.lower_ops._table import Exclude, LoweringTable
 from webnnpy.backends.openvino.lower_ops._util import (
     FLOATS,
     SIGNED,
+    WIDE_INTS,
     const_data,
     dtype_of,
+    int_equal,
+    int_less,
+    keep_nan,
     where,
     wrap_small,
 )
@@ -37,7 +41,9 @@ from webnnpy.ir.graph import Node
 __all__ = ["EXCLUDE", "LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
+#: the CPU plugin divides uint32 as int32 (2**31 and more read negative)
+EXCLUDE: Exclude = {op: {"a": {"uint32"}, "b": {"uint32"}, "output": {"uint32"}}
+                    for op in ("div", "pow")}
 
 _SMALL = ("int8", "uint8")
 _BINARY = {"add": ops.add, "sub": ops.subtract, "mul": ops.multiply,
@@ -49,6 +55,15 @@ def _binary(ctx: Emitter, node: Node) -> None:
     a, b = ctx.input(node, "a"), ctx.input(node, "b")
     dt = dtype_of(node, "a")
     fn = _BINARY[node.op]
+    if dt in WIDE_INTS and node.op in ("max", "min"):
+        a_less = int_less(ctx, a, b, dt)
+        pick = (b, a) if node.op == "max" else (a, b)
+        ctx.set(node, where(ctx, a_less, *pick))
+        return
+    if dt in FLOATS and node.op in ("max", "min"):
+        # NaN wins, as in the reference (the plugin returns the other operand)
+        ctx.set(node, keep_nan(ctx, a, keep_nan(ctx, b, fn(a, b))))
+        return
     if dt in _SMALL and node.op in ("add", "sub", "mul"):
         r = fn(ctx.cast(a, "int32"), ctx.cast(b, "int32"))
         ctx.set(node, wrap_small(ctx, r, dt))
@@ -142,7 +157,27 @@ _COMPARE = {"equal": ops.equal, "notEqual": ops.not_equal, "greater": ops.greate
 
 @LOWERINGS.define(*_COMPARE)
 def _compare(ctx: Emitter, node: Node) -> None:
-    r = _COMPARE[node.op](ctx.input(node, "a"), ctx.input(node, "b"))
+    a, b = ctx.input(node, "a"), ctx.input(node, "b")
+    dt = dtype_of(node, "a")
+    if dt in WIDE_INTS:
+        op = node.op
+        if op in ("equal", "notEqual"):
+            r = int_equal(ctx, a, b, dt)
+            if op == "notEqual":
+                r = ops.logical_not(r).output(0)
+        else:
+            lt = int_less(ctx, *((b, a) if op in ("greater", "lesserOrEqual")
+                                 else (a, b)), dt)
+            r = ops.logical_not(lt).output(0) if op in (
+                "greaterOrEqual", "lesserOrEqual") else lt
+        ctx.set(node, ctx.cast(r, "uint8"))
+        return
+    r = _COMPARE[node.op](a, b).output(0)
+    if dtype_of(node, "a") in FLOATS and node.op not in ("equal", "notEqual"):
+        # the CPU plugin's Greater/GreaterEqual give true for a NaN operand;
+        # every ordered comparison with NaN is false
+        ordered = ops.logical_not(ops.logical_or(ops.is_nan(a), ops.is_nan(b)))
+        r = ops.logical_and(r, ordered).output(0)
     ctx.set(node, ctx.cast(r, "uint8"))
 
 
@@ -198,4 +233,7 @@ def _unary(ctx: Emitter, node: Node) -> None:
         r = _UNARY[node.op](ctx.cast(x, "int32"))
         ctx.set(node, wrap_small(ctx, r, dt))
         return
-    ctx.set(node, _UNARY[node.op](x))
+    y = _UNARY[node.op](x)
+    if node.op == "exp":  # the CPU plugin's Exp gives inf for NaN
+        y = keep_nan(ctx, x, y)
+    ctx.set(node, y)

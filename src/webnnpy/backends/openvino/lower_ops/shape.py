@@ -90,8 +90,19 @@ def _pad(ctx: Emitter, node: Node) -> None:
     if not shape_of(node, "input") or not any(begin + end):
         ctx.set(node, x)
         return
-    value = ctx.const(a["value"], dtype_of(node, "input")) \
-        if a["mode"] == "constant" else None
+    dt = dtype_of(node, "input")
+    value = None
+    if a["mode"] == "constant":
+        v = a["value"]
+        if dt not in ("float32", "float16"):  # saturate, as the reference casts
+            info = np.iinfo(dt)
+            v = min(max(int(v), int(info.min)), int(info.max)) \
+                if np.isfinite(v) else 0
+        if dt == "uint32":  # padded as int32 (the same bits)
+            x = ctx.cast(x, "int32")
+            v = int(np.array(v, np.uint32).view(np.int32))
+            dt = "int32"
+        value = ctx.const(v, dt)
     ctx.set(node, ops.pad(x, ctx.ints(begin), ctx.ints(end), _PAD_MODES[a["mode"]],
                           value))
 
