@@ -111,6 +111,23 @@ def test_compare_is_exact_on_special_values() -> None:
     assert differential.compare(ints + 1, ints, 10**6, 1e30) is not None
 
 
+def test_compare_counts_an_overflow_in_rounding_as_one_ulp() -> None:
+    # fuzz seed 105, graph seed 3193539533 (conv_pool): a float16
+    # convTranspose2d summing -65504 - 16 + 6e-8 (exactly -65519.99999994,
+    # which rounds to -65504) gave -inf on ONNX Runtime: its float32 sum
+    # -65520 then rounds to -inf in float16.  inf is adjacent to the largest
+    # finite value, one ULP, like any other rounding difference
+    h = np.float16
+    top = np.array([-65504.0, 65504.0], h)
+    ovf = np.array([-np.inf, np.inf], h)
+    for got, want in ((ovf, top), (top, ovf)):
+        assert differential.compare(got, want, 1, 0.0) is None
+        assert differential.compare(got, want, 0, 0.0) is not None
+    assert differential.compare(ovf, -top, 10**6, 1e30) is not None  # sign
+    near = np.array([-65472.0, 65472.0], h)  # 2 ULP from inf
+    assert differential.compare(ovf, near, 1, 1e30) is not None
+
+
 def test_a_wrong_backend_is_caught_and_shrunk(monkeypatch) -> None:
     """The fuzzer is not vacuous: a backend whose exp is off by one is
     reported, blamed on exp, and shrunk to a short graph."""
