@@ -22,7 +22,7 @@ import openvino.opset16 as ops
 
 from webnnpy.ir.graph import Node, Value
 
-__all__ = ["OV_TYPES", "Emitter", "LoweringError", "ops"]
+__all__ = ["OV_TYPES", "Emitter", "LoweringError", "inner_type", "ops"]
 
 #: WebNN data type (and "bool" for values inside a lowering) -> OpenVINO type
 OV_TYPES: dict[str, ov.Type] = {
@@ -94,8 +94,7 @@ class Emitter:
         lowering produced another one)."""
         out = _output(out)
         dt = node.outputs[i].desc.data_type
-        # int64 values (argMin/argMax indices) stay int32 inside the graph
-        want = OV_TYPES["int32" if dt == "int64" else dt]
+        want = OV_TYPES[inner_type(dt)]
         if out.get_element_type() != want:
             out = ops.convert(out, want).output(0)
         self.names[id(node.outputs[i])] = out
@@ -106,6 +105,8 @@ class Emitter:
         """A Constant holding ``arr``, sharing its memory when large (the array
         must then stay unchanged)."""
         arr = np.ascontiguousarray(arr)
+        if arr.dtype == np.uint32:  # the same bits as int32 (inner_type)
+            arr = arr.view(np.int32)
         if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_:
             self.keep_alive.append(arr)
             return ops.constant(_writable_alias(arr), shared_memory=True).output(0)
@@ -113,9 +114,15 @@ class Emitter:
 
     def const(self, value: Any, dtype: str, shape: Sequence[int] | None = None
               ) -> Any:
-        """A small constant of WebNN data type ``dtype`` (or "bool")."""
+        """A small constant of WebNN data type ``dtype`` (or "bool"); uint32
+        as the int32 of the same bits (see :func:`inner_type`)."""
         np_dtype = np.dtype(bool) if dtype == "bool" else np.dtype(dtype)
-        arr = np.asarray(value, dtype=np_dtype)
+        if dtype == "uint32":
+            arr = np.asarray(np.asarray(value, np.int64).astype(np.uint32)
+                             ).view(np.int32)
+            dtype = "int32"
+        else:
+            arr = np.asarray(value, dtype=np_dtype)
         if shape is not None:
             arr = arr.reshape(tuple(shape))
         key = (dtype, arr.shape, arr.tobytes())
@@ -130,11 +137,23 @@ class Emitter:
         return self.const(list(values), "int64", (len(values),))
 
     def cast(self, x: Any, to: str) -> Any:
-        """``x`` converted to WebNN data type (or "bool") ``to``."""
+        """``x`` converted to WebNN data type (or "bool") ``to``, in the
+        graph's inner types (:func:`inner_type`: a conversion to uint32 keeps
+        the bits as int32)."""
         x = _output(x)
-        if x.get_element_type() == OV_TYPES[to]:
+        want = OV_TYPES[inner_type(to)]
+        if x.get_element_type() == want:
             return x
-        return ops.convert(x, OV_TYPES[to]).output(0)
+        return ops.convert(x, want).output(0)
+
+
+def inner_type(dt: str) -> str:
+    """The type a WebNN data type has inside a lowered graph.  int64 values
+    (argMin/argMax indices) are int32, uint32 values are int32 of the same
+    bits: the CPU plugin holds uint32 as int32 anyway, and turns a uint32
+    Constant of 2**31 or more into 2**31 - 1 (every operation on uint32 that
+    depends on more than the bits is lowered with that in mind)."""
+    return "int32" if dt in ("int64", "uint32") else dt
 
 
 def _writable_alias(arr: np.ndarray) -> np.ndarray:

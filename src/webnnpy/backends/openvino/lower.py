@@ -125,6 +125,8 @@ def lower(graph: Graph) -> Lowered:
         inputs[name] = i
         if wide:
             ctx.pairs[id(v)] = p.output(0)
+        elif v.desc.data_type == "uint32":  # int32 inside (emitter.inner_type)
+            ctx.names[id(v)] = ctx.cast(p.output(0), "int32")
         else:
             ctx.names[id(v)] = p.output(0)
     for node in graph.nodes:
@@ -151,6 +153,8 @@ def lower(graph: Graph) -> Lowered:
         src = ctx.value(v)
         if v.desc.data_type == "int64":
             src = _to_pair(ctx, src)
+        elif v.desc.data_type == "uint32":  # the bits, back as uint32
+            src = ops.convert(src, OV_TYPES["uint32"]).output(0)
         if _reaches_source(src):
             src = ops.identity(src).output(0)
         r = ops.result(src)

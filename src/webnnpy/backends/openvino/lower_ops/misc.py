@@ -45,17 +45,31 @@ def _where(ctx: Emitter, node: Node) -> None:
 
 
 def _float_to_int(ctx: Emitter, x: Any, dst: str) -> Any:
+    """Truncate toward zero, saturate, NaN -> 0 (the reference's cast).  The
+    CPU plugin's Convert saturates at the int32 range for every integer
+    type (uint32 is int32 inside), so values are brought into int32 first:
+    uint32 values of 2**31 and more as their int32 bit pattern, narrow types
+    clamped in int32."""
     info = np.iinfo(dst)
-    x = ctx.cast(x, "float32")
-    over = ops.greater_equal(x, ctx.const(float(int(info.max) + 1), "float32"))
-    under = ops.less_equal(x, ctx.const(float(int(info.min) - 1), "float32"))
-    bad = ops.logical_or(ops.logical_or(over, under), ops.is_nan(x))
-    safe = where(ctx, bad, ctx.const(0.0, "float32"), x)
-    # truncate toward zero first: Convert rounds on some plugins
-    t = ops.multiply(ops.floor(ops.abs(safe)), ops.sign(safe))
-    v = ctx.cast(t, dst)
-    v = where(ctx, under, ctx.const(int(info.min), dst), v)
-    return where(ctx, over, ctx.const(int(info.max), dst), v)
+    f = "float32"
+    x = ctx.cast(x, f)
+    x = where(ctx, ops.is_nan(x), ctx.const(0.0, f), x)
+    t = ops.multiply(ops.floor(ops.abs(x)), ops.sign(x)).output(0)
+    lo, hi = float(info.min), float(info.max)
+    if dst == "uint32":  # int32 bits inside (emitter.inner_type)
+        t = ops.minimum(ops.maximum(t, ctx.const(0.0, f)),
+                        ctx.const(float(2**32 - 256), f)).output(0)
+        big = ops.greater_equal(t, ctx.const(2.0**31, f))
+        t = where(ctx, big, ops.subtract(t, ctx.const(2.0**32, f)), t)
+        # 2**32 - 1 is not a float32: the top values saturate separately
+        top = ops.greater_equal(x, ctx.const(2.0**32, f))
+        return where(ctx, top, ctx.const(-1, "int32"), ctx.cast(t, "int32"))
+    if dst == "int32":
+        over = ops.greater_equal(t, ctx.const(2.0**31, f))
+        r = ctx.cast(ops.maximum(t, ctx.const(-(2.0**31), f)), "int32")
+        return where(ctx, over, ctx.const(2**31 - 1, "int32"), r)
+    t = ops.minimum(ops.maximum(t, ctx.const(lo, f)), ctx.const(hi, f))
+    return ctx.cast(ctx.cast(t, "int32"), dst)
 
 
 @LOWERINGS.define("cast")
@@ -65,6 +79,15 @@ def _cast(ctx: Emitter, node: Node) -> None:
     dst = node.attrs["dataType"]
     if src == dst:
         ctx.set(node, x)
+    elif dst in FLOATS and src == "uint32":
+        # int32 bits inside: high half * 65536 + low half, one rounding
+        hi = ops.bitwise_and(ops.bitwise_right_shift(x, ctx.const(16, "int32")),
+                             ctx.const(0xFFFF, "int32"))
+        lo = ops.bitwise_and(x, ctx.const(0xFFFF, "int32"))
+        f = "float32"
+        r = ops.add(ops.multiply(ctx.cast(hi, f), ctx.const(65536.0, f)),
+                    ctx.cast(lo, f))
+        ctx.set(node, ctx.cast(r, dst))
     elif dst in FLOATS:
         ctx.set(node, ctx.cast(x, dst))
     elif src in FLOATS:

@@ -98,10 +98,6 @@ def _pad(ctx: Emitter, node: Node) -> None:
             info = np.iinfo(dt)
             v = min(max(int(v), int(info.min)), int(info.max)) \
                 if np.isfinite(v) else 0
-        if dt == "uint32":  # padded as int32 (the same bits)
-            x = ctx.cast(x, "int32")
-            v = int(np.array(v, np.uint32).view(np.int32))
-            dt = "int32"
         value = ctx.const(v, dt)
     ctx.set(node, ops.pad(x, ctx.ints(begin), ctx.ints(end), _PAD_MODES[a["mode"]],
                           value))
