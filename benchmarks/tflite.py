@@ -79,7 +79,8 @@ def bench_model(name: str, rounds: int, litert_threads: int | None,
     for _ in range(3):
         litert()
         ours()
-    t_ours, t_lite = [], []
+    t_ours: list[float] = []
+    t_lite: list[float] = []
     for r in range(rounds):
         pair = (ours, litert) if r % 2 == 0 else (litert, ours)
         for fn in pair:
@@ -87,11 +88,13 @@ def bench_model(name: str, rounds: int, litert_threads: int | None,
             fn()
             dt = time.perf_counter() - t
             (t_ours if fn is ours else t_lite).append(dt * 1e3)
-    rec = {"model": name, "load_s": load_s,
-           "webnnpy_min_ms": min(t_ours),
-           "webnnpy_median_ms": statistics.median(t_ours),
-           "litert_min_ms": min(t_lite), "litert_median_ms": statistics.median(t_lite),
-           "max_abs_err": err, "max_err_over_range": rel, "rounds": rounds}
+    rec: dict[str, Any] = {"model": name, "load_s": load_s,
+                           "webnnpy_min_ms": min(t_ours),
+                           "webnnpy_median_ms": statistics.median(t_ours),
+                           "litert_min_ms": min(t_lite),
+                           "litert_median_ms": statistics.median(t_lite),
+                           "max_abs_err": err, "max_err_over_range": rel,
+                           "rounds": rounds}
     rec["ratio_median"] = rec["webnnpy_median_ms"] / rec["litert_median_ms"]
     rec["ratio_min"] = rec["webnnpy_min_ms"] / rec["litert_min_ms"]
     if browser is not None and tmp is not None:

@@ -178,8 +178,11 @@ def bench_main(argv: Sequence[str]) -> int:
                      if d["data_type"].startswith("float") else
                      np.zeros(d["shape"], d["data_type"]))
                  for n, d in first.inputs.items()}
+        def runner(m: Any) -> Callable[[], dict[str, np.ndarray]]:
+            return lambda: m.run(feeds)
+
         calls: dict[str, Callable[[], dict[str, np.ndarray]]] = {
-            f"webnnpy-{b}": (lambda m=m: m.run(feeds)) for b, m in models.items()}
+            f"webnnpy-{b}": runner(m) for b, m in models.items()}
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:

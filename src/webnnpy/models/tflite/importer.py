@@ -224,6 +224,10 @@ def _is_quantized(t: TensorInfo) -> bool:
     return t.type in _QUANT_TYPES and t.quant is not None and t.quant.scale.size > 0
 
 
+def _is_quantized_bias(t: TensorInfo) -> bool:
+    return t.type == 2 and t.quant is not None and t.quant.scale.size > 0
+
+
 def _run_handler(b: Build, op: OperatorInfo) -> list[np.ndarray | MLOperand]:
     """The handler, wrapped in dequantize/quantize for quantized tensors."""
     fn = HANDLERS.get(op.code)
@@ -237,9 +241,8 @@ def _run_handler(b: Build, op: OperatorInfo) -> list[np.ndarray | MLOperand]:
         raise Unsupported(why)
     tensors = b.model.tensors
     quantized = op.code in QUANT_TRANSPARENT and any(
-        i >= 0 and (_is_quantized(tensors[i]) or (
-            tensors[i].type == 2 and tensors[i].quant is not None
-            and tensors[i].quant.scale.size > 0 and b.is_const(i)))
+        i >= 0 and (_is_quantized(tensors[i])
+                    or (_is_quantized_bias(tensors[i]) and b.is_const(i)))
         for i in [*op.inputs, *op.outputs])
     if not quantized:
         return fn(b, op)
@@ -249,8 +252,7 @@ def _run_handler(b: Build, op: OperatorInfo) -> list[np.ndarray | MLOperand]:
         if i < 0 or i not in b.values:
             continue
         t = tensors[i]
-        if b.is_const(i) and t.type == 2 and t.quant is not None \
-                and t.quant.scale.size > 0:          # int32 bias
+        if b.is_const(i) and _is_quantized_bias(t):          # int32 bias
             b.override[i] = g.constant(dequantize_const(t, "bias"))
         elif _is_quantized(t):
             x = b.tensor_operand(i)

@@ -113,7 +113,7 @@ def model_input(name: str, image: Any, shape: tuple[int, ...]) -> np.ndarray:
     left, top, right, bottom = m.crop
     region = image.convert("RGB").crop((round(left * w), round(top * h),
                                         round(right * w), round(bottom * h)))
-    region = region.resize((shape[2], shape[1]), Image.BILINEAR)
+    region = region.resize((shape[2], shape[1]), Image.Resampling.BILINEAR)
     x = np.asarray(region, np.float32) / 255.0
     lo, hi = m.value_range
     return (x * (hi - lo) + lo).astype(np.float32)[None]
