@@ -127,31 +127,45 @@ class ModelInfo:
     size: int
 
 
+_FIELDS: dict[type, list[tuple[str, bool]]] = {}
+
+
+def _fields(cls: type) -> list[tuple[str, bool]]:
+    """The getters of a generated options class: (name, is a vector)."""
+    if cls not in _FIELDS:
+        out = []
+        for name in dir(cls):
+            if name.startswith("_") or name[0].islower() or name == "Init":
+                continue
+            if name.startswith("GetRootAs") or name.endswith(
+                    ("AsNumpy", "Length", "IsNone", "BufferHasIdentifier")):
+                continue
+            fn = getattr(cls, name)
+            if not callable(fn):
+                continue
+            if hasattr(cls, name + "AsNumpy"):
+                out.append((name, True))
+                continue
+            try:
+                params = _inspect.signature(fn).parameters
+            except (TypeError, ValueError):
+                continue
+            if len(params) == 1:            # self only: a scalar field
+                out.append((name, False))
+        _FIELDS[cls] = out
+    return _FIELDS[cls]
+
+
 def _options_dict(obj: Any) -> dict[str, Any]:
     """Every scalar field (and numeric vector) of a generated options table."""
     out: dict[str, Any] = {}
-    cls = type(obj)
-    for name in dir(cls):
-        if name.startswith("_") or name[0].islower() or name in ("Init",):
-            continue
-        if name.startswith("GetRootAs") or name.endswith(
-                ("AsNumpy", "Length", "IsNone", "BufferHasIdentifier")):
-            continue
-        fn = getattr(obj, name)
-        if not callable(fn):
-            continue
-        if hasattr(cls, name + "AsNumpy"):
-            if getattr(obj, name + "IsNone")():
-                out[name] = np.zeros(0, np.int32)
-            else:
-                out[name] = np.asarray(getattr(obj, name + "AsNumpy")())
-            continue
-        try:
-            params = _inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            continue
-        if len(params) == 0:
-            out[name] = fn()
+    for name, vector in _fields(type(obj)):
+        if not vector:
+            out[name] = getattr(obj, name)()
+        elif getattr(obj, name + "IsNone")():
+            out[name] = np.zeros(0, np.int32)
+        else:
+            out[name] = np.asarray(getattr(obj, name + "AsNumpy")())
     return out
 
 
