@@ -565,3 +565,52 @@ def test_dims_fixes_dynamic_batch(context: webnnpy.MLContext,
         wt.load(data, context=context, dims={"in0": [3, 5]})
     with pytest.raises(wt.UnsupportedModelError, match="not an input"):
         wt.load(data, context=context, dims={"nope": [3, 4]})
+
+
+def test_int8_ops(context: webnnpy.MLContext, rng: np.random.Generator) -> None:
+    """int8 ADD (two scales), MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE,
+    FULLY_CONNECTED, LOGISTIC and SOFTMAX, each on its own QUANTIZEd input,
+    as LiteRT's int8 kernels run them (fixed-point requantization): within 1
+    step of LiteRT on every output (through a chain, a 1-step difference
+    upstream can grow downstream, so each op is checked on its own)."""
+    q = {"a": (0.03, 5), "b": (0.05, -7), "s": (0.06, -2)}
+    w = ModelWriter()
+    feeds = {}
+
+    def qt(shape: list[int], key: str) -> int:
+        s, z = q[key]
+        return w.tensor(shape, "int8", quant={"scale": [s], "zero_point": [z]})
+
+    def qin(shape: list[int], key: str) -> int:
+        x = w.input(shape)
+        feeds[f"in{len(feeds)}"] = _rand(rng, *shape, lo=-3, hi=3)
+        t = qt(shape, key)
+        w.op("QUANTIZE", [x], [t])
+        return t
+
+    a, b_ = qin([1, 4, 4, 3], "a"), qin([1, 4, 4, 3], "b")
+    s = qt([1, 4, 4, 3], "s")
+    w.op("ADD", [a, b_], [s], "AddOptions")
+    mp_ = qt([1, 2, 2, 3], "s")
+    w.op("MAX_POOL_2D", [qin([1, 4, 4, 3], "s")], [mp_], "Pool2DOptions",
+         Padding=1, StrideH=2, StrideW=2, FilterHeight=2, FilterWidth=2)
+    ap = qt([1, 2, 2, 3], "s")
+    w.op("AVERAGE_POOL_2D", [qin([1, 4, 4, 3], "s")], [ap], "Pool2DOptions",
+         Padding=0, StrideH=2, StrideW=2, FilterHeight=3, FilterWidth=3)
+    r = qt([1, 12], "s")
+    w.op("RESHAPE", [qin([1, 2, 2, 3], "s"), w.const(np.array([1, 12], np.int32))],
+         [r])
+    wq = w.const(rng.integers(-127, 128, (5, 12)).astype(np.int8),
+                 quant={"scale": [0.01], "zero_point": [0]})
+    bias = w.const(rng.integers(-300, 300, 5).astype(np.int32),
+                   quant={"scale": [0.06 * 0.01], "zero_point": [0]})
+    fc = w.tensor([1, 5], "int8", quant={"scale": [0.04], "zero_point": [1]})
+    w.op("FULLY_CONNECTED", [qin([1, 12], "s"), wq, bias], [fc],
+         "FullyConnectedOptions")
+    lg = w.tensor([1, 5], "int8", quant={"scale": [1 / 256], "zero_point": [-128]})
+    w.op("LOGISTIC", [qin([1, 5], "s")], [lg])
+    sm = w.tensor([1, 5], "int8", quant={"scale": [1 / 256], "zero_point": [-128]})
+    w.op("SOFTMAX", [qin([1, 5], "s")], [sm], "SoftmaxOptions", Beta=1.0)
+    for o in (s, mp_, ap, r, fc, lg, sm):
+        w.output(o)
+    compare(w.build(), feeds, context, lsb=1)
