@@ -266,16 +266,39 @@ IMPORTER_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "op-mutation 5/1393": (
         "MemoryError: 8 TiB (OneHot depth 2**40)",
         ("'onehot'", "depth 1099511627776", "too large")),
+    "op-mutation 8/270": (
+        "IndexError (RNN W of shape [2])", ("'rnn'", "W ('rw')", "[2]")),
+    "op-mutation 16/1495": (
+        "IndexError (ConvTranspose output_shape [])",
+        ("'convtranspose'", "'output_shape' []", "2 spatial sizes")),
+    # ONNX Runtime contrib ops (no ONNX schema): their declared schemas
+    "contrib-mutation 1/20": (
+        "TypeError: float() of a list (QuickGelu alpha [..])",
+        ("'quickgelu'", "'alpha'", "list of floats", "a float")),
+    "contrib-mutation 1/25": (
+        "IndexError (MatMulNBits A of rank 0)", ("'matmulnbits'", "A has shape []",
+                                                 "K (16)")),
+    "contrib-mutation 1/549": (
+        "ValueError: float('NOTSET') (SkipLayerNormalization epsilon)",
+        ("'skiplayernormalization'", "'epsilon'", "a string", "a float")),
+    "contrib-mutation 1/678": (
+        "OverflowError: int(inf) (MatMulNBits bits)",
+        ("'matmulnbits'", "'bits'", "a float", "an int")),
+    "contrib-mutation 2/29": (
+        "AssertionError (MatMulNBits scales '')",
+        ("'matmulnbits'", "input 2 ('scales')", "empty name")),
 }
 
 
 def _hostile_case(case: str):
     from fuzz.onnx_files import mutations, named_cases, op_mutations
 
-    if case.startswith(("mutation ", "op-mutation ")):
+    kind = case.split()[0]
+    if kind in ("mutation", "op-mutation", "contrib-mutation"):
         seed, index = map(int, case.split()[1].split("/"))
-        make = mutations if case.startswith("mutation ") else op_mutations
-        return list(make(seed, index + 1))[index]
+        cases = mutations(seed, index + 1) if kind == "mutation" else \
+            op_mutations(seed, index + 1, contrib=kind == "contrib-mutation")
+        return list(cases)[index]
     (c,) = [c for c in named_cases() if c.name == case]
     return c
 

@@ -590,6 +590,21 @@ _OP_SPECS: tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int], ...] = (
     ("BitShift", ("ui", "ui"), dict(direction="LEFT"), 1, 17),
     ("Upsample", ("x4", "scales"), dict(mode="nearest"), 1, 9),
 )
+#: ONNX Runtime contrib ops (no ONNX schema checks them): a set of their
+#: own, so that the draws of :func:`op_mutations` over the ops above (which
+#: recorded findings name by seed/index) stay as they were
+_CONTRIB_SPECS: tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int], ...] = (
+    ("com.microsoft:Gelu", ("x4",), {}, 1, 17),
+    ("com.microsoft:BiasGelu", ("x3", "b4"), {}, 1, 17),
+    ("com.microsoft:FastGelu", ("x3", "b4"), {}, 1, 17),
+    ("com.microsoft:QuickGelu", ("x4",), dict(alpha=1.702), 1, 17),
+    ("com.microsoft:SkipLayerNormalization", ("x3", "x3", "s4", "b4"),
+     dict(epsilon=1e-5), 1, 17),
+    ("com.microsoft:SkipSimplifiedLayerNormalization", ("x3", "x3", "s4"),
+     dict(epsilon=1e-5), 1, 17),
+    ("com.microsoft:MatMulNBits", ("a16", "nb", "nbs"),
+     dict(K=16, N=2, bits=4, block_size=16), 1, 17),
+)
 
 
 def _op_values() -> dict[str, np.ndarray]:
@@ -630,29 +645,38 @@ def _op_values() -> dict[str, np.ndarray]:
         "cshape": np.array([2, 3], i8), "r0": np.array(0, i8),
         "r1": np.array(5, i8), "r2": np.array(2, i8),
         "cbool": np.array([True, False, True]), "ratio": np.array(0.5, f),
+        "x3": r(1, 2, 4), "a16": r(2, 16),
+        "nb": rng.integers(0, 256, (2, 1, 8)).astype(np.uint8),
+        "nbs": np.abs(r(2)) + 0.1,
     }
 
 
 #: the values that are graph inputs (the rest are initializers)
-_OP_GRAPH_INPUTS = frozenset({"x4", "x8", "x1", "a", "seq", "ai", "ui", "ids", "q"})
+_OP_GRAPH_INPUTS = frozenset({"x4", "x8", "x1", "a", "seq", "ai", "ui", "ids", "q",
+                              "x3", "a16"})
 
 
-def op_models() -> dict[str, Any]:
-    """One small valid model per op of :data:`_OP_SPECS` (most import:
-    mutations then start from something the importer takes)."""
+def op_models(contrib: bool = False) -> dict[str, Any]:
+    """One small valid model per op of :data:`_OP_SPECS` (or of
+    :data:`_CONTRIB_SPECS`); most import: mutations then start from
+    something the importer takes."""
     from onnx import helper
     values = _op_values()
     out = {}
-    for op, ins, attrs, n_out, opset in _OP_SPECS:
+    for key, ins, attrs, n_out, opset in _CONTRIB_SPECS if contrib else _OP_SPECS:
+        domain, _, op = key.rpartition(":")
         outs = [f"y{k}" for k in range(n_out)]
-        node = helper.make_node(op, list(ins), outs, name=op.lower(), **attrs)
+        node = helper.make_node(op, list(ins), outs, name=op.lower(), domain=domain,
+                                **attrs)
         used = [n for n in dict.fromkeys(ins) if n]
         g_in = [helper.make_tensor_value_info(
             n, helper.np_dtype_to_tensor_dtype(values[n].dtype), list(values[n].shape))
             for n in used if n in _OP_GRAPH_INPUTS]
         inits = [_init(n, values[n]) for n in used if n not in _OP_GRAPH_INPUTS]
-        out[op] = _model([node], g_in, [_vi(o, None) for o in outs], inits,
-                         opset=opset)
+        m = _model([node], g_in, [_vi(o, None) for o in outs], inits, opset=opset)
+        if domain:
+            m.opset_import.append(helper.make_opsetid(domain, 1))
+        out[key] = m
     return out
 
 
@@ -814,19 +838,21 @@ def _op_mutation(rng: np.random.Generator, model: Any) -> str:
     return f"opset made {model.opset_import[0].version}"
 
 
-def op_mutations(seed: int, count: int) -> Iterator[Case]:
+def op_mutations(seed: int, count: int, contrib: bool = False) -> Iterator[Case]:
     """``count`` random mutations (1-3 changes each, :func:`_op_mutation`)
     of the one-op models of :func:`op_models`: the handlers' reading of
-    attributes, inputs and constants."""
+    attributes, inputs and constants.  Named "op-mutation SEED/INDEX" (or
+    "contrib-mutation")."""
     rng = np.random.default_rng(seed)
-    protos = op_models()
+    protos = op_models(contrib)
+    kind = "contrib-mutation" if contrib else "op-mutation"
     names = sorted(protos)
     for i in range(count):
         name = names[int(rng.integers(0, len(names)))]
         m = type(protos[name])()
         m.CopyFrom(protos[name])
         what = "; ".join(_op_mutation(rng, m) for _ in range(int(rng.integers(1, 4))))
-        yield _bytes_case(f"op-mutation {seed}/{i}: {name} {what}",
+        yield _bytes_case(f"{kind} {seed}/{i}: {name} {what}",
                           m.SerializeToString())
 
 
@@ -908,7 +934,7 @@ def _worker(cases: list[Case]) -> None:
 def run_cases(which: str, *, seed: int = 0, count: int = 0, only: str = "",
               timeout: float = 600) -> list[dict[str, Any]]:
     """Run the named cases (``which="named"``) or ``count`` mutations of
-    ``seed`` (``"mutations"``: :func:`mutations`, ``"ops"``:
+    ``seed`` (``"mutations"``: :func:`mutations`, ``"ops"``/``"contrib"``:
     :func:`op_mutations`) in a capped child, or only the case named
     ``only``; one record per call.  A
     child that dies (a crash, the memory cap as a hard kill) or hangs adds a
@@ -939,14 +965,15 @@ def main(argv: list[str]) -> int:
                                 description="ONNX importer fuzzer")
     p.add_argument("--minutes", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--worker", choices=["named", "mutations", "ops"], default=None)
+    p.add_argument("--worker", choices=["named", "mutations", "ops", "contrib"],
+                   default=None)
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--only", default="")
     a = p.parse_args(argv)
     if a.worker:
         cases = (named_cases() if a.worker == "named"
                  else list(mutations(a.seed, a.count)) if a.worker == "mutations"
-                 else list(op_mutations(a.seed, a.count)))
+                 else list(op_mutations(a.seed, a.count, a.worker == "contrib")))
         _worker([c for c in cases if not a.only or c.name == a.only])
         return 0
     deadline = time.monotonic() + a.minutes * 60
@@ -955,8 +982,8 @@ def main(argv: list[str]) -> int:
     while time.monotonic() < deadline:
         # alternately: the file-level mutations of the few base models, and
         # the op-level ones of one-op models (attributes, constants, inputs)
-        which = "ops" if batch % 2 else "mutations"
-        recs += run_cases(which, seed=a.seed * 100003 + batch // 2, count=200)
+        which = ("mutations", "ops", "contrib")[batch % 3]
+        recs += run_cases(which, seed=a.seed * 100003 + batch // 3, count=200)
         batch += 1
     from collections import Counter
     findings = [r for r in recs if r["outcome"] not in ("ok", "import_error")]

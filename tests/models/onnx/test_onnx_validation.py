@@ -143,13 +143,38 @@ def test_inspect_lists_an_invalid_node_and_goes_on():
     assert [n.status for n in report.nodes] == ["unsupported", "webnn"]
 
 
-def test_a_node_without_a_schema_reads_its_inputs_through_a_checked_list(ctx):
-    # com.microsoft ops have no ONNX schema: the handler's read of input 0
-    # raises the clear error, not an IndexError
+def test_contrib_ops_are_checked_against_their_declared_schema(ctx):
+    # ONNX has no schema for com.microsoft ops: the importer declares the
+    # ones it maps as ONNX Runtime documents them
+    ms = {"com.microsoft": 1}
     m = make_model([N("Gelu", [], ["y"], name="gl", domain="com.microsoft")],
-                   {"x": rand(3)}, ["y"], extra_opsets={"com.microsoft": 1})
-    with _raises(InvalidNodeError, "'gl'", "input 0 is missing", "0 inputs"):
+                   {"x": rand(3)}, ["y"], extra_opsets=ms)
+    with _raises(InvalidNodeError, "'gl'", "input 0 ('X')", "0 inputs"):
         load(m, context=ctx)
+    m = make_model([N("QuickGelu", ["x"], ["y"], name="qg", domain="com.microsoft",
+                      alpha="fast")], {"x": rand(3)}, ["y"], extra_opsets=ms)
+    with _raises(InvalidNodeError, "'qg'", "'alpha' is a string", "a float"):
+        load(m, context=ctx)
+    m = make_model([N("MatMulNBits", ["a", "b", "s"], ["y"], name="mm",
+                      domain="com.microsoft", K=16, N=2, bits=4)],
+                   {"a": rand(2, 16)}, ["y"], extra_opsets=ms,
+                   initializers={"b": np.zeros((2, 1, 8), np.uint8),
+                                 "s": np.ones(2, np.float32)})
+    with _raises(InvalidNodeError, "'mm'", "required attribute 'block_size'"):
+        load(m, context=ctx)
+
+
+def test_node_inputs_past_the_last_name_the_node_and_input():
+    from webnnpy.models.onnx.convert import ImportContext, NodeInfo, NodeInputs
+
+    c = webnnpy.ml.create_context(backend="numpy")
+    ictx = ImportContext(webnnpy.MLGraphBuilder(c), c, 17)
+    ictx.node = NodeInfo(proto=onnx.NodeProto(), name="n", op_type="Op", domain="",
+                         version=1, inputs=["a"], outputs=["y"])
+    ins = NodeInputs(ictx, [None])
+    assert ins[0] is None and ins[-1] is None and ins[1:] == []
+    with _raises(InvalidNodeError, "'n'", "input 2 is missing", "1 input"):
+        ins[2]
 
 
 def test_check_node_passes_a_valid_node_and_skips_unknown_ops():

@@ -620,7 +620,8 @@ def _run_handler(ctx: ImportContext, info: NodeInfo, handler: Any,
         raise ctx.invalid(str(e)) from None
     rules = node_rules(info.op_type, info.domain, info.version)
     if rules is not None:  # an attribute this op version does not define has
-        for name in [k for k in attrs if k not in rules.attr_types]:  # no meaning
+        types = rules.attr_types  # no meaning
+        for name in [k for k in attrs if k not in types]:
             del attrs[name]
     try:
         outs = handler(ctx, info, NodeInputs(ctx, ins), attrs)

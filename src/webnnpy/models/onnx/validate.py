@@ -47,10 +47,13 @@ __all__ = [
 class NodeRules:
     """What an op's schema requires of a node (one op version)."""
 
-    __slots__ = ("attr_types", "inputs", "min_inputs", "required_attrs",
+    __slots__ = ("attr_types", "inputs", "least", "min_inputs", "required_attrs",
                  "required_inputs")
 
     def __init__(self, schema: Any) -> None:
+        if isinstance(schema, _Declared):
+            self._declare(schema)
+            return
         single = onnx.defs.OpSchema.FormalParameterOption.Single
         variadic = onnx.defs.OpSchema.FormalParameterOption.Variadic
         #: formal input names, as the schema writes them ("[B]" optional,
@@ -66,12 +69,65 @@ class NodeRules:
             sorted(n for n, a in schema.attributes.items() if a.required))
         self.attr_types: dict[str, int] = {
             n: int(a.type) for n, a in schema.attributes.items()}
+        #: int attributes -> the least value ONNX gives them a meaning for
+        self.least: dict[str, int] = {
+            a: v for (op, a), v in _ATTR_LEAST.items() if op == schema.name}
+
+
+    def _declare(self, d: _Declared) -> None:
+        self.inputs = d.inputs
+        self.required_inputs = tuple((k, n) for k, n in enumerate(d.inputs)
+                                     if not n.startswith("["))
+        self.min_inputs = len(self.required_inputs)
+        self.required_attrs = tuple(sorted(n for n, (_, req) in d.attrs.items()
+                                           if req))
+        self.attr_types = {n: t for n, (t, _) in d.attrs.items()}
+        self.least = dict(d.least)
+
+
+class _Declared:
+    """The schema of an op ONNX does not define (ONNX Runtime's contrib ops
+    the importer maps), as ONNX Runtime's operator documentation gives it:
+    inputs ("[name]" optional), attributes name -> (type, required)."""
+
+    def __init__(self, name: str, inputs: tuple[str, ...],
+                 attrs: dict[str, tuple[int, bool]] | None = None,
+                 least: dict[str, int] | None = None) -> None:
+        self.name = name
+        self.inputs = inputs
+        self.attrs = attrs or {}
+        self.least = least or {}
+
+
+_F, _I = int(AttributeProto.FLOAT), int(AttributeProto.INT)
+_EPS = {"epsilon": (_F, False)}
+#: (domain, op) -> its declared schema (the contrib handlers read no more)
+_CONTRIB: dict[tuple[str, str], _Declared] = {
+    ("com.microsoft", d.name): d for d in (
+        _Declared("Gelu", ("X",)),
+        _Declared("BiasGelu", ("A", "B")),
+        _Declared("FastGelu", ("X", "[bias]")),
+        _Declared("QuickGelu", ("X",), {"alpha": (_F, False)}),
+        _Declared("SkipLayerNormalization",
+                  ("input", "skip", "gamma", "[beta]", "[bias]"), _EPS),
+        _Declared("SkipSimplifiedLayerNormalization",
+                  ("input", "skip", "gamma", "[bias]"), _EPS),
+        _Declared("MatMulNBits",
+                  ("A", "B", "scales", "[zero_points]", "[g_idx]", "[bias]"),
+                  {"K": (_I, True), "N": (_I, True), "bits": (_I, False),
+                   "block_size": (_I, True), "accuracy_level": (_I, False)},
+                  {"K": 1, "N": 1, "bits": 1, "block_size": 1}),
+    )}
 
 
 @functools.lru_cache(maxsize=2048)
 def node_rules(op_type: str, domain: str, version: int) -> NodeRules | None:
-    """The schema rules of an op version, or None when ONNX has no schema
-    for it (a contrib op: its handler checks what it reads)."""
+    """The schema rules of an op version (for the contrib ops the importer
+    maps, as ONNX Runtime declares them), or None when there is no schema
+    (the op then has no handler either)."""
+    declared = _CONTRIB.get((domain, op_type))
+    if declared is not None:
+        return NodeRules(declared)
     try:
         schema = onnx.defs.get_schema(op_type, version, domain)
     except Exception:  # noqa: BLE001 - no schema for this op
@@ -134,21 +190,23 @@ def check_node(node: onnx.NodeProto, domain: str, version: int,
         raise _invalid(node, domain, version, name,
                        f"the node has {n} inputs; the op takes at least "
                        f"{rules.min_inputs}: {_signature(rules)}")
-    given: dict[str, int] = {}
+    types, bounds = rules.attr_types, rules.least
     for a in node.attribute:
-        given[a.name] = a.type
-        want = rules.attr_types.get(a.name)
+        want = types.get(a.name)
         if want is not None and a.type != want and not a.ref_attr_name:
             raise _invalid(node, domain, version, name,
                            f"attribute {a.name!r} is {_attr_type_name(a.type)}; "
                            f"the op defines it as {_attr_type_name(want)}")
-        if a.type in (AttributeProto.INT, AttributeProto.INTS):
+        least = bounds.get(a.name) if bounds else None
+        if least is not None and a.type in (AttributeProto.INT, AttributeProto.INTS):
             values = [a.i] if a.type == AttributeProto.INT else a.ints
-            least = _ATTR_LEAST.get((node.op_type, a.name))
-            if least is not None and any(v < least for v in values):
+            if any(v < least for v in values):
                 raise _invalid(node, domain, version, name,
                                f"attribute {a.name!r} {list(values)}: ONNX "
                                f"takes values of at least {least}")
+    if not rules.required_attrs:
+        return
+    given = {a.name for a in node.attribute}
     for attr in rules.required_attrs:
         if attr not in given:
             raise _invalid(node, domain, version, name,
@@ -278,9 +336,16 @@ def tensor_to_array(t: TensorProto, what: str) -> np.ndarray:
     ``numpy_helper`` once their length is known to match.  ``what`` names
     the tensor in errors ("initializer 'w'").
     """
+    dt = _RAW_DTYPES.get(t.data_type)
+    has_raw = t.HasField("raw_data")
+    if dt is not None and has_raw:  # the common case, checked at once
+        raw = t.raw_data
+        dims = tuple(t.dims)
+        if min(dims, default=0) >= 0 and len(raw) == math.prod(dims) * dt.itemsize:
+            return np.frombuffer(raw, dtype=dt).reshape(dims)
     dims = _check_header(t, what)
     count = math.prod(dims)
-    if t.HasField("raw_data"):
+    if has_raw:
         need = tensor_bytes(t, what)
         raw = t.raw_data
         if need is None:
@@ -290,9 +355,6 @@ def tensor_to_array(t: TensorProto, what: str) -> np.ndarray:
             raise InvalidModelError(
                 f"{what} has {len(raw)} bytes of raw data; its dims and data type "
                 f"({_describe(t, dims)}: {count} elements) need {need}")
-        dt = _RAW_DTYPES.get(t.data_type)
-        if dt is not None:
-            return np.frombuffer(raw, dtype=dt).reshape(dims)
     else:
         per = _FIELD_ENTRIES.get(t.data_type)
         if per is not None:

@@ -24,8 +24,9 @@ __all__ = ["HANDLERS", "dequantize_nbits"]
 
 def _x(ctx: ImportContext, inputs: list[Tensor | None], k: int = 0,
        what: str = "X") -> MLOperand:
-    t = inputs[k]
-    assert t is not None
+    t = inputs[k]  # ONNX has no schema for these ops: the handler checks
+    if t is None:
+        raise ctx.invalid(f"required input {k} ({what!r}) is missing")
     return ctx.op(t, what)
 
 
@@ -125,10 +126,29 @@ def _matmul_nbits(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None
     if present(inputs, 4) is not None:
         raise ctx.fail("g_idx (act-order) is not supported")
     z_t = present(inputs, 3)
-    k, n = int(attrs["K"]), int(attrs["N"])
-    w = dequantize_nbits(ctx.const(b_t, "B"), ctx.const(s_t, "scales"),
-                         None if z_t is None else ctx.const(z_t, "zero_points"),
-                         k, n, bits, int(attrs["block_size"]))
+    k, n, block = int(attrs["K"]), int(attrs["N"]), int(attrs["block_size"])
+    if k < 1 or n < 1 or block < 16 or block & (block - 1):
+        raise ctx.invalid(f"K {k}, N {n}, block_size {block}: ONNX Runtime takes "
+                          f"K, N >= 1 and a block_size that is a power of 2 >= 16")
+    blocks = -(-k // block)
+    packed = ctx.const(b_t, "B")
+    scales = ctx.const(s_t, "scales")
+    zp = None if z_t is None else ctx.const(z_t, "zero_points")
+    want_b = [n, blocks, block * bits // 8]
+    if list(packed.shape) != want_b and packed.size != math.prod(want_b):
+        raise ctx.invalid(f"B has shape {list(packed.shape)}; K {k}, N {n}, "
+                          f"block_size {block} and {bits} bits need {want_b}")
+    if scales.size != n * blocks:
+        raise ctx.invalid(f"scales has {scales.size} values; N x blocks is "
+                          f"{n * blocks}")
+    if zp is not None and zp.size not in (n * blocks,
+                                          n * -(-blocks * bits // 8)):
+        raise ctx.invalid(f"zero_points has {zp.size} values for N {n} and "
+                          f"{blocks} blocks")
+    if a.rank == 0 or a.shape[-1] != k:
+        raise ctx.invalid(f"A has shape {list(a.shape)}; its last axis must be "
+                          f"K ({k})")
+    w = dequantize_nbits(packed, scales, zp, k, n, bits, block)
     wt = ctx.constant(w.astype(np.dtype(a.data_type)), "the dequantized B")
     if a.rank == 1:
         y = ctx.b.reshape(ctx.b.matmul(ctx.b.reshape(a, [1, k]), wt), [n])

@@ -283,7 +283,12 @@ def _conv_transpose(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | No
     output_sizes = None
     if out_shape is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
         if out_shape is not None:
-            target = [int(v) for v in out_shape][-n:]
+            given = [int(v) for v in out_shape]
+            if len(given) not in (n, n + 2) or min(given, default=0) < 0:
+                raise ctx.invalid(f"attribute 'output_shape' {given}: ONNX takes "
+                                  f"{n} spatial sizes (or {n + 2} with N and C), "
+                                  f"none negative")
+            target = given[-n:]
         else:
             target = [sizes[i] * strides[i] for i in range(n)]
         pads = []

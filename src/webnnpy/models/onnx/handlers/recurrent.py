@@ -49,11 +49,25 @@ def _common(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         raise ctx.fail(f"direction {attrs.get('direction')!r} is not an ONNX "
                        f"direction")
     nd = 2 if direction == "both" else 1
+    w_t, r_t, b_t = inputs[1], inputs[2], present(inputs, 3)
+    assert w_t is not None and r_t is not None
+    if w_t.rank != 3:
+        raise ctx.invalid(f"W ({w_t.name!r}) has shape {list(w_t.shape)}; ONNX "
+                          f"takes [num_directions, {gates} * hidden_size, "
+                          f"input_size]")
     hidden = attrs.get("hidden_size")
     if hidden is None:
-        w_t = inputs[1]
-        assert w_t is not None
         hidden = w_t.shape[1] // gates
+    hidden = int(hidden)
+    # the shapes ONNX defines, before anything slices them
+    want = {"W": (w_t, [nd, gates * hidden, x.shape[2]]),
+            "R": (r_t, [nd, gates * hidden, hidden]),
+            "B": (b_t, [nd, 2 * gates * hidden])}
+    for what, (t, shape) in want.items():
+        if t is not None and list(t.shape) != shape:
+            raise ctx.invalid(f"{what} ({t.name!r}) has shape {list(t.shape)}; with "
+                              f"hidden_size {hidden}, {nd} direction(s) and input "
+                              f"size {x.shape[2]} ONNX takes {shape}")
     acts = attrs.get("activations")
     names: list[str] | None = None
     if acts is not None:
