@@ -9,8 +9,9 @@ backend.  ``fast_mode=True`` (the default) is the short-range model (128 x
 detection graph configures its calculators to do:
 
 1. **input** (ImageToTensor, ``keep_aspect_ratio: true``): the image scaled
-   by ``s = min(S / W, S / H)`` (bilinear), centred on an S x S black
-   square (letterbox), values mapped to ``[-1, 1]``;
+   by ``s = min(S / W, S / H)`` (bilinear, sampled as an affine warp does:
+   see :func:`letterbox`), centred on an S x S black square (letterbox),
+   values mapped to ``[-1, 1]``;
 2. **anchors** (SsdAnchorsCalculator): for each group of consecutive layers
    with the same stride, a ``ceil(S / stride)``-square grid; per cell, per
    layer of the group, one anchor per aspect ratio plus one for the
@@ -135,19 +136,34 @@ def ssd_anchors(opts: AnchorOptions) -> np.ndarray:
 
 def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, tuple[float, ...]]:
     """The model input (1 x S x S x 3 float32 in [-1, 1]) and the content's
-    place in it: ``(left, top, width, height)`` as fractions of S."""
-    from PIL import Image
+    place in it: ``(left, top, width, height)`` as fractions of S.
 
+    The image is scaled by ``s = min(S / W, S / H)`` and centred; output
+    pixel ``(x, y)`` is the bilinear sample of the image at ``((x - left) /
+    s, (y - top) / s)`` (integer coordinates at pixel corners, no
+    anti-aliasing: what an affine warp with linear interpolation does, as
+    MediaPipe's CPU ImageToTensor does with OpenCV), zero (black) outside.
+    """
     h, w = rgb.shape[:2]
     s = min(size / w, size / h)
-    cw, ch = max(1, round(w * s)), max(1, round(h * s))
-    canvas = np.zeros((size, size, 3), np.uint8)
-    left, top = (size - cw) // 2, (size - ch) // 2
-    im = Image.fromarray(rgb)
-    if (cw, ch) != (w, h):
-        im = im.resize((cw, ch), Image.Resampling.BILINEAR)
-    canvas[top:top + ch, left:left + cw] = np.asarray(im)
-    x = canvas.astype(np.float32) * np.float32(2 / 255) - np.float32(1)
+    cw, ch = w * s, h * s
+    left, top = (size - cw) / 2, (size - ch) / 2
+    sx = (np.arange(size, dtype=np.float64) - left) / s
+    sy = (np.arange(size, dtype=np.float64) - top) / s
+    x0 = np.floor(sx).astype(np.int64)
+    y0 = np.floor(sy).astype(np.int64)
+    fx = (sx - x0)[None, :, None]
+    fy = (sy - y0)[:, None, None]
+    img = rgb.astype(np.float32)
+
+    def tap(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        inside = ((yy >= 0) & (yy < h))[:, None] & ((xx >= 0) & (xx < w))[None, :]
+        v = img[np.clip(yy, 0, h - 1)][:, np.clip(xx, 0, w - 1)]
+        return v * inside[:, :, None]
+
+    v = ((tap(y0, x0) * (1 - fx) + tap(y0, x0 + 1) * fx) * (1 - fy)
+         + (tap(y0 + 1, x0) * (1 - fx) + tap(y0 + 1, x0 + 1) * fx) * fy)
+    x = (v * np.float32(2 / 255) - np.float32(1)).astype(np.float32)
     return x[None], (left / size, top / size, cw / size, ch / size)
 
 
