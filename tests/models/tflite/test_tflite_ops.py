@@ -614,3 +614,31 @@ def test_int8_ops(context: webnnpy.MLContext, rng: np.random.Generator) -> None:
     for o in (s, mp_, ap, r, fc, lg, sm):
         w.output(o)
     compare(w.build(), feeds, context, lsb=1)
+
+
+def test_hybrid_fully_connected(context: webnnpy.MLContext,
+                                rng: np.random.Generator) -> None:
+    """Dynamic-range ("hybrid") quantization: int8 weights, float input and
+    output.  WebNN has no hybrid kernel: the weights go through
+    dequantizeLinear and the product is float.  Oracle: the float64 formula
+    on the dequantized weights.  LiteRT quantizes the input on the fly
+    (asymmetric, per row), so it is only within its input quantization
+    error: |x - q(x)| <= range(x) / 255 / 2 per element, times sum |w|."""
+    wq = rng.integers(-127, 128, (8, 16)).astype(np.int8)
+    bias = _rand(rng, 8)
+    w = ModelWriter()
+    x = w.input([2, 16])
+    wt_ = w.const(wq, quant={"scale": [0.02], "zero_point": [0]})
+    y = w.tensor([2, 8], name="y")
+    w.op("FULLY_CONNECTED", [x, wt_, w.const(bias)], [y], "FullyConnectedOptions",
+         AsymmetricQuantizeInputs=True)
+    w.output(y)
+    data = w.build()
+    xv = _rand(rng, 2, 16)
+    got = wt.load(data, context=context).run({"in0": xv})["y"]
+    exact = xv.astype(np.float64) @ (wq.astype(np.float64) * 0.02).T + bias
+    np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-5)
+    lite = litert_run(data, {"in0": xv})["y"]
+    bound = (np.ptp(xv, axis=1, keepdims=True) / 255 / 2) * \
+        np.abs(wq * 0.02).sum(axis=1) + 1e-5
+    assert (np.abs(lite - exact) <= bound).all()
