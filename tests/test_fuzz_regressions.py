@@ -413,6 +413,28 @@ def test_resample2d_linear_next_to_an_infinite_sample(backend: str, scale: float
     np.testing.assert_array_equal(res.reshape(-1), np.array(want, np.float32))
 
 
+@pytest.mark.parametrize("backend", [
+    "numpy", pytest.param("onnxruntime", marks=ORT)])
+def test_adding_zero_to_negative_zero_feeding_another_op_is_positive_zero(
+        backend: str) -> None:
+    # fuzz seed 106, graph seed 3246001279 (activation): ONNX Runtime's
+    # NoopElimination dropped the Add of linear's beta = 0 when the sum fed
+    # another op (not when it was an output), so linear(-1, alpha=0) stayed
+    # -0 and reciprocal gave -inf; the backend now disables that optimizer
+    ctx = webnnpy.ml.create_context(backend=backend)
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [1, 1]})
+    lin = b.reciprocal(b.triangular(b.linear(x, alpha=0.0)))
+    add = b.reciprocal(b.triangular(b.add(b.mul(x, b.constant(np.zeros((1, 1),
+                                                                     np.float32))),
+                                          b.constant(np.zeros((1, 1), np.float32)))))
+    res = ctx.compute(b.build({"lin": lin, "add": add}),
+                      {"x": np.full((1, 1), -1.0, np.float32)})
+    # 0 * -1 = -0; -0 + 0 = +0 (IEEE, round to nearest); 1 / +0 = +inf
+    np.testing.assert_array_equal(res["lin"], [[np.inf]])
+    np.testing.assert_array_equal(res["add"], [[np.inf]])
+
+
 @ORT
 def test_ort_float16_gelu_within_the_manifest() -> None:
     # fuzz seed 102, graph seed 3325722444 (matmul_norm): ONNX Runtime's

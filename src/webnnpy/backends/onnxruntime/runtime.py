@@ -227,6 +227,9 @@ class OrtBackend(Backend):
         so = ort.SessionOptions()
         so.log_severity_level = 3  # errors only; failures raise anyway
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # x + 0 is no no-op (IEEE: -0 + 0 = +0), which NoopElimination drops
+        so.add_session_config_entry("optimization.disable_specified_optimizers",
+                                    "NoopElimination")
         return so
 
     def compile(self, graph: Graph) -> OrtGraph:
