@@ -20,7 +20,8 @@ spec            zxing-cpp   spec            zxing-cpp
 
 A UPC-A code is an EAN-13 code with a leading 0; when both ``ean_13`` and
 ``upc_a`` are asked for, zxing-cpp reports EAN-13 with the 0, and this
-detector reports ``upc_a`` with the 12 digits (as ZXing's Java reader does).
+detector reports ``upc_a`` with the 12 digits (as ZXing's Java reader does;
+zxing-cpp 3 also gives a UPC-A code's text as 13 digits: cut to 12 here).
 A code zxing reads in a format the spec has no name for is ``"unknown"``.
 """
 
@@ -154,7 +155,9 @@ class BarcodeDetector:
             text = b.text
             if (fmt == "ean_13" and "upc_a" in self.formats and len(text) == 13
                     and text.startswith("0")):
-                fmt, text = "upc_a", text[1:]
+                fmt = "upc_a"
+            if fmt == "upc_a" and len(text) == 13 and text.startswith("0"):
+                text = text[1:]  # zxing-cpp 3 reports UPC-A as its EAN-13 form
             pos = b.position
             corners = tuple(Point2D(float(p.x), float(p.y)) for p in (
                 pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left))
