@@ -76,3 +76,42 @@ def test_model_in_chromium_agrees_with_litert(browser: object, tmp_path: Path,
         err = float(np.abs(got[k].astype(np.float64) - w).max())
         bound = 1e-4 + 1e-3 * float(np.abs(w).max())
         assert err <= bound, f"{name} {k}: max error {err:.3g} > {bound:.3g}"
+
+
+def test_int8_conv_in_chromium(browser: object, tmp_path: Path) -> None:
+    """An int8 model (QUANTIZE -> int8 CONV_2D with per-channel weights ->
+    DEQUANTIZE) imported as dequantizeLinear / conv2d / quantizeLinear runs
+    in Chromium's WebNN within 1 step of LiteRT (measured: equal)."""
+    from tflite_writer import ModelWriter
+
+    from webnnpy.models.javascript import export
+
+    rng = np.random.default_rng(15)
+    cin, cout, in_scale, out_scale = 3, 4, 0.02, 0.05
+    w_scale = rng.uniform(0.005, 0.02, cout)
+    w = ModelWriter()
+    x = w.input([1, 6, 6, cin])
+    xq = w.tensor([1, 6, 6, cin], "int8", quant={"scale": [in_scale],
+                                                 "zero_point": [-1]})
+    w.op("QUANTIZE", [x], [xq])
+    f = w.const(rng.integers(-127, 128, (cout, 3, 3, cin)).astype(np.int8),
+                quant={"scale": w_scale.tolist(), "zero_point": [0] * cout,
+                       "axis": 0})
+    b = w.const(rng.integers(-2000, 2000, cout).astype(np.int32),
+                quant={"scale": (w_scale * in_scale).tolist(),
+                       "zero_point": [0] * cout, "axis": 0})
+    yq = w.tensor([1, 6, 6, cout], "int8", quant={"scale": [out_scale],
+                                                  "zero_point": [2]})
+    w.op("CONV_2D", [xq, f, b], [yq], "Conv2DOptions", Padding=0, StrideH=1,
+         StrideW=1, DilationHFactor=1, DilationWFactor=1,
+         FusedActivationFunction=1)
+    y = w.tensor([1, 6, 6, cout], name="y")
+    w.op("DEQUANTIZE", [yq], [y])
+    w.output(y)
+    data = w.build()
+    xv = rng.uniform(-1, 1, (1, 6, 6, cin)).astype(np.float32)
+    want = litert_run(data, {"in0": xv})["y"]
+    m = wt.load(data, context=webnnpy.ml.create_context(backend="numpy"))
+    export(m.graph, tmp_path / "js")
+    got = browser.run_module(tmp_path / "js", {"in0": xv})["y"]
+    assert np.abs(got - want).max() <= out_scale + 1e-6
