@@ -8,7 +8,9 @@
 - ``webnnpy browser install|info|run``: Chromium's own WebNN, for comparison;
 - ``webnnpy bench MODEL``: latency per backend against native onnxruntime;
 - ``webnnpy demo ocr [IMAGE|TEXT]`` / ``webnnpy demo vad [WAV]``: real models
-  (PP-OCRv6, silero-vad) through WebNN graphs.
+  (PP-OCRv6, silero-vad) through WebNN graphs;
+- ``webnnpy detect faces|text|barcodes PATH... --out FILE.jsonl``: the Shape
+  Detection API over files and folders (``--ray`` for Ray Data).
 
 Each subcommand's own module parses its arguments (``webnnpy X --help``), and
 is imported only when that subcommand runs.
@@ -81,6 +83,8 @@ _DELEGATES = {
               "time an ONNX model on each backend against native onnxruntime"),
     "demo": ("webnnpy.tasks.cli", "demo_main",
              "real models through WebNN: demo ocr [IMAGE|TEXT], demo vad [WAV]"),
+    "detect": ("webnnpy.shape_detection.cli", "detect_main",
+               "faces/text/barcodes in image files and folders, to JSONL"),
 }
 
 
