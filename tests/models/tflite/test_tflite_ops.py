@@ -642,3 +642,63 @@ def test_hybrid_fully_connected(context: webnnpy.MLContext,
     bound = (np.ptp(xv, axis=1, keepdims=True) / 255 / 2) * \
         np.abs(wq * 0.02).sum(axis=1) + 1e-5
     assert (np.abs(lite - exact) <= bound).all()
+
+
+@pytest.mark.parametrize("code,lo,hi,atol", [
+    ("SIN", -3, 3, 1e-6), ("COS", -3, 3, 1e-6), ("ROUND", -4, 4, 0),
+    ("RELU_0_TO_1", -2, 2, 0), ("GELU", -4, 4, 1e-6)])
+def test_unary_more(context: webnnpy.MLContext, rng: np.random.Generator, code: str,
+                    lo: float, hi: float, atol: float) -> None:
+    data, _ = _one_op(code, [[3, 8]], [[3, 8]])
+    xv = _rand(rng, 3, 8, lo=lo, hi=hi)
+    if code == "ROUND":
+        xv[0, :4] = [0.5, 1.5, 2.5, -0.5]     # ties go to even in both
+    compare(data, {"in0": xv}, context, atol=atol, rtol=1e-5)
+
+
+def test_pow(context: webnnpy.MLContext, rng: np.random.Generator) -> None:
+    data, _ = _one_op("POW", [[2, 5], [2, 5]], [[2, 5]])
+    compare(data, {"in0": _rand(rng, 2, 5, lo=0.5, hi=2),
+                   "in1": _rand(rng, 2, 5, lo=-2, hi=2)}, context, atol=1e-6)
+
+
+def test_cast(context: webnnpy.MLContext, rng: np.random.Generator) -> None:
+    w = ModelWriter()
+    x = w.input([2, 5], "int32")
+    y = w.tensor([2, 5], name="y")
+    w.op("CAST", [x], [y])
+    w.output(y)
+    compare(w.build(), {"in0": rng.integers(-1000, 1000, (2, 5)).astype(np.int32)},
+            context, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("code", ["SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD"])
+def test_reductions(context: webnnpy.MLContext, rng: np.random.Generator,
+                    code: str) -> None:
+    data, _ = _one_op(code, [[2, 3, 4]], [[2, 1, 4]],
+                      {1: np.array([1], np.int32)}, "ReducerOptions", KeepDims=True)
+    compare(data, {"in0": _rand(rng, 2, 3, 4, lo=0.5, hi=1.5)}, context, atol=1e-6)
+
+
+def test_mirror_pad_reflect(context: webnnpy.MLContext,
+                            rng: np.random.Generator) -> None:
+    data, _ = _one_op("MIRROR_PAD", [[1, 4, 5, 2]], [[1, 7, 6, 2]],
+                      {1: np.array([[0, 0], [2, 1], [0, 1], [0, 0]], np.int32)},
+                      "MirrorPadOptions", Mode=0)
+    compare(data, {"in0": _rand(rng, 1, 4, 5, 2)}, context, atol=0, rtol=0)
+    sym, _ = _one_op("MIRROR_PAD", [[1, 4, 5, 2]], [[1, 7, 6, 2]],
+                     {1: np.array([[0, 0], [2, 1], [0, 1], [0, 0]], np.int32)},
+                     "MirrorPadOptions", Mode=1)
+    with pytest.raises(wt.UnsupportedOperatorError, match="SYMMETRIC"):
+        wt.load(sym, context=context)
+
+
+@pytest.mark.parametrize("padding,hw,out", [(1, 6, 3), (0, 7, 4)])
+def test_l2_pool(context: webnnpy.MLContext, rng: np.random.Generator,
+                 padding: int, hw: int, out: int) -> None:
+    """TFLite's L2 pool is sqrt(mean(x^2)) over the window's input elements
+    (not WebNN l2Pool2d's sqrt(sum))."""
+    data, _ = _one_op("L2_POOL_2D", [[1, hw, hw, 2]], [[1, out, out, 2]], None,
+                      "Pool2DOptions", Padding=padding, StrideH=2, StrideW=2,
+                      FilterHeight=2, FilterWidth=2)
+    compare(data, {"in0": _rand(rng, 1, hw, hw, 2)}, context, atol=1e-6)

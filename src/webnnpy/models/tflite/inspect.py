@@ -33,7 +33,7 @@ MAPS_TO: dict[str, str] = {
     "BATCH_MATMUL": "matmul [+ transpose]",
     "MAX_POOL_2D": "maxPool2d (nhwc)",
     "AVERAGE_POOL_2D": "averagePool2d (nhwc); a global one: reduceMean (H, W)",
-    "L2_POOL_2D": "l2Pool2d (nhwc)",
+    "L2_POOL_2D": "sqrt(averagePool2d(x * x)) (nhwc)",
     "ADD": "add", "SUB": "sub", "MUL": "mul", "DIV": "div", "MAXIMUM": "max",
     "MINIMUM": "min", "POW": "pow", "SQUARED_DIFFERENCE": "sub, mul",
     "RELU": "relu", "RELU6": "clamp(0, 6)", "RELU_N1_TO_1": "clamp(-1, 1)",

@@ -265,6 +265,15 @@ def _pool(kind: str) -> Handler:
             # reduction (ORT: 2 ms less per selfie_segmentation run)
             y = b.builder.reduce_mean(x, axes=[1, 2], keep_dimensions=True)
             return [fused(b, y, op)]
+        if kind == "l2_pool2d":
+            # TFLite's L2 pool is the root of the *mean* of the squares (of
+            # the elements inside the input); WebNN's l2Pool2d is the root
+            # of their sum
+            g = b.builder
+            y = g.sqrt(g.average_pool2d(g.mul(x, x), window_dimensions=[fh, fw],
+                                        padding=[*ph, *pw], strides=[sh, sw],
+                                        layout="nhwc"))
+            return [fused(b, y, op)]
         method = getattr(b.builder, kind)
         y = method(x, window_dimensions=[fh, fw], padding=[*ph, *pw],
                    strides=[sh, sw], layout="nhwc")
