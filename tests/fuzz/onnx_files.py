@@ -13,9 +13,19 @@ whose address space is capped (``RLIMIT_AS``) at :data:`HEADROOM` above what
 it holds after its imports, each under a SIGALRM time limit; the child
 reports each case's outcome as one JSON line.
 
-``python -m tests.fuzz onnx --minutes N [--seed S]`` runs random mutations
-for N minutes; ``tests/test_fuzz_importer.py`` runs the named cases and a
-fixed number of mutations.
+A second family, :func:`op_mutations`, starts from one-op models of most
+mapped ops (and of the ONNX Runtime contrib ops the importer maps) and
+changes what handlers read: attribute values (extremes), attribute types,
+attributes added or removed, initializer values, shapes and types, graph
+input shapes and types, inputs removed or renamed, the opset.
+
+``python -m tests.fuzz onnx --minutes N [--seed S]`` runs random mutations of
+both families for N minutes; ``tests/test_fuzz_importer.py`` runs the named
+cases and a fixed number of each.  A finding is fixed at its cause in the
+importer and becomes a named case of
+``test_hostile_onnx_file_raises_onnx_import_error`` in
+tests/test_fuzz_regressions.py ("mutation", "op-mutation" or
+"contrib-mutation" SEED/INDEX regenerates it).
 """
 
 from __future__ import annotations
@@ -162,7 +172,7 @@ def _file_case(name: str, data: bytes, files: dict[str, bytes] | None = None,
     return Case(name, make)
 
 
-def _external(location: str, *, offset: int | None = None,
+def _external(location: str, *, offset: int | str | None = None,
               length: int | None = None) -> bytes:
     """The MLP with its weight ``w`` as external data at ``location``."""
     from onnx import TensorProto
@@ -416,6 +426,43 @@ def named_cases() -> list[Case]:
                    _external("w.bin", offset=-8), {"w.bin": raw}))
     add(_file_case("external data is a folder", _external("sub"), {"sub/x": b""}))
     add(_bytes_case("external data from bytes without a folder", _external("w.bin")))
+    add(_file_case("external data offset not a number",
+                   _external("w.bin", offset="0x10"), {"w.bin": raw}))
+    # sparse initializers and tensor attributes that disagree with their dims
+    for what, (values, indices, dims) in {
+            "an index outside its dims": ([1.0], [12], [4, 3]),
+            "indices of the wrong shape": ([1.0, 2.0], [[0, 1, 2]], [4, 3]),
+            "dims [2**31, 2**31]": ([1.0], [5], [1 << 31, 1 << 31]),
+            "a negative index": ([1.0], [-1], [4, 3])}.items():
+        m = base_models()["mlp"]
+        del m.graph.initializer[0]
+        m.graph.sparse_initializer.append(helper.make_sparse_tensor(
+            _init("w", np.array(values, np.float32)),
+            _init("w_idx", np.array(indices, np.int64)), dims))
+        add(_bytes_case(f"sparse initializer with {what}", m.SerializeToString()))
+    bad = _init("v", np.ones(4, np.float32))
+    bad.dims[0] = 5
+    add(_bytes_case("Constant of 4 values for dims [5]", _model(
+        [helper.make_node("Constant", [], ["c"], name="k", value=bad),
+         helper.make_node("Add", ["c", "x"], ["y"])],
+        [_vi("x", [5])], [_vi("y", None)]).SerializeToString()))
+    m = base_models()["mlp"]
+    m.graph.initializer[0].dims[0] = -4
+    add(_bytes_case("initializer w dims [-4, 3]", m.SerializeToString()))
+    m = base_models()["mlp"]
+    m.graph.initializer[1].ClearField("raw_data")
+    m.graph.initializer[1].float_data.extend([1.0, 2.0])
+    add(_bytes_case("initializer b of 2 float_data values for dims [3]",
+                    m.SerializeToString()))
+    fn = helper.make_function("local", "F", ["x"], ["y"],
+                              [helper.make_node("F", ["x"], ["y"], domain="local")],
+                              [helper.make_opsetid("", 17),
+                               helper.make_opsetid("local", 1)])
+    m = _model([helper.make_node("F", ["x"], ["y"], domain="local")],
+               [_vi("x", [3])], [_vi("y", [3])])
+    m.opset_import.append(helper.make_opsetid("local", 1))
+    m.functions.append(fn)
+    add(_bytes_case("a recursive local function", m.SerializeToString()))
     return cases
 
 

@@ -482,7 +482,7 @@ def convert_node(ctx: ImportContext, info: NodeInfo, ins: list[Tensor | None],
     "webnn".  Raises UnsupportedNodeError."""
     ctx.node = info
     node = info.proto
-    check_node(node, info.domain, info.version, info.name)
+    check_node(node, info.domain, info.version, info.name, info.inputs)
     present = [t for t in ins if t is not None]
     sizes = [t.value.size for t in present if t.value is not None]
     if can_fold(node, all(t.is_const for t in present), sizes) and \

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -169,15 +170,16 @@ _ATTR_LEAST: dict[tuple[str, str], int] = {
 
 
 def check_node(node: onnx.NodeProto, domain: str, version: int,
-               name: str) -> None:
+               name: str, inputs: Sequence[str] | None = None) -> None:
     """Raise an :class:`InvalidNodeError` if ``node`` breaks its op's schema
     (``version`` is the op's since-version, ``name`` the node's name as
-    errors give it): a required input missing or empty, a required attribute
-    missing, an attribute of another type than the schema defines."""
+    errors give it, ``inputs`` its input names when already read): a
+    required input missing or empty, a required attribute missing, an
+    attribute of another type than the schema defines."""
     rules = node_rules(node.op_type, domain, version)
     if rules is None:
         return
-    ins = node.input
+    ins = node.input if inputs is None else inputs
     n = len(ins)
     for k, formal in rules.required_inputs:
         if k >= n or not ins[k]:
@@ -191,6 +193,8 @@ def check_node(node: onnx.NodeProto, domain: str, version: int,
                        f"the node has {n} inputs; the op takes at least "
                        f"{rules.min_inputs}: {_signature(rules)}")
     types, bounds = rules.attr_types, rules.least
+    if not types:
+        return
     for a in node.attribute:
         want = types.get(a.name)
         if want is not None and a.type != want and not a.ref_attr_name:
