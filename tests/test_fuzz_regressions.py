@@ -394,23 +394,45 @@ def test_resample2d_linear_of_infinite_samples(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", [
     "numpy", pytest.param("onnxruntime", marks=ORT)])
-@pytest.mark.parametrize(("scale", "want"), [
+@pytest.mark.parametrize(("scales", "want"), [
     # half-pixel coordinates (o + 0.5) / k - 0.5 over the samples [2, inf]:
-    # k = 2 (ONNX Resize on ONNX Runtime): -0.25 (clamped to 0), 0.25, 0.75,
-    # 1.25 (clamped to 1); k = 3 (Gather path): -1/3 (clamped), 0 (on the
-    # sample), 1/3, 2/3, 1, 4/3 (clamped).  A positive weight on inf gives
-    # inf; weight 0 on it leaves the sample 2 (2 * 1 + inf * 0 would be NaN)
-    (2.0, [2.0, np.inf, np.inf, np.inf]),
-    (3.0, [2.0, 2.0, np.inf, np.inf, np.inf, np.inf])])
-def test_resample2d_linear_next_to_an_infinite_sample(backend: str, scale: float,
-                                                      want: list[float]) -> None:
+    # k = 2 (ONNX Resize on ONNX Runtime, both axes scaled; the one row is
+    # read at -0.25 and 0.25, clamped to it): -0.25 (clamped to 0), 0.25,
+    # 0.75, 1.25 (clamped to 1); k = 3 (Gather path): -1/3 (clamped), 0 (on
+    # the sample), 1/3, 2/3, 1, 4/3 (clamped).  A positive weight on inf
+    # gives inf; weight 0 on it leaves the sample 2 (2 * 1 + inf * 0 = NaN)
+    ([2.0, 2.0], [2.0, np.inf, np.inf, np.inf] * 2),
+    ([1.0, 3.0], [2.0, 2.0, np.inf, np.inf, np.inf, np.inf])])
+def test_resample2d_linear_next_to_an_infinite_sample(
+        backend: str, scales: list[float], want: list[float]) -> None:
     ctx = webnnpy.ml.create_context(backend=backend)
     b = webnnpy.MLGraphBuilder(ctx)
     x = b.input("x", {"data_type": "float32", "shape": [1, 1, 1, 2]})
-    y = b.resample2d(x, mode="linear", scales=[1.0, scale])
+    y = b.resample2d(x, mode="linear", scales=scales)
     res = ctx.compute(b.build({"y": y}), {
         "x": np.array([2.0, np.inf], np.float32).reshape(1, 1, 1, 2)})["y"]
     np.testing.assert_array_equal(res.reshape(-1), np.array(want, np.float32))
+
+
+@pytest.mark.parametrize("backend", [
+    "numpy", pytest.param("onnxruntime", marks=ORT)])
+def test_resample2d_linear_along_one_axis_next_to_an_infinite_sample(
+        backend: str) -> None:
+    # fuzz seed 109, graph seed 1632789750 (misc): scales [2, 1] took ONNX
+    # Resize, which interpolates the unscaled axis too, reading each sample's
+    # neighbour at weight 0: the column beside a -inf was NaN
+    ctx = webnnpy.ml.create_context(backend=backend)
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [1, 1, 2, 2]})
+    y = b.resample2d(x, mode="linear", scales=[2.0, 1.0])
+    res = ctx.compute(b.build({"y": y}), {
+        "x": np.array([[0.0, 0.0], [1.0, -np.inf]], np.float32
+                      ).reshape(1, 1, 2, 2)})["y"]
+    # rows at -0.25 (clamped: row 0), 0.25, 0.75, 1.25 (clamped: row 1);
+    # column 0 interpolates 0 and 1, column 1 reaches -inf at any weight > 0
+    want = np.array([[0.0, 0.0], [0.25, -np.inf], [0.75, -np.inf], [1.0, -np.inf]],
+                    np.float32)
+    np.testing.assert_array_equal(res[0, 0], want)
 
 
 @pytest.mark.parametrize("backend", [

@@ -101,6 +101,12 @@ def _whole_factors(shape: tuple[int, ...], axes: list[int], sizes: list[int],
                                  or (k > 1 and ax < len(shape) - 2)):
             return None  # ONNX Runtime's linear Resize scales the inner two
         scales[ax] = float(k)
+    if mode == "linear" and any(k < 2 for k in scales[-2:]):
+        # ONNX Runtime's linear Resize interpolates both inner axes; on one
+        # scaled by 1 every coordinate is a sample, read with its neighbour
+        # at weight 0 (an infinite neighbour: 0 * inf = NaN).  With even k
+        # no half-pixel coordinate is a sample.
+        return None
     if mode == "nearest-neighbor" and dt not in ("float32", "int32", "int8",
                                                   "uint8"):
         return None  # types ONNX Runtime's CPU Resize has kernels for
