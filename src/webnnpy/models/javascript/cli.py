@@ -160,8 +160,14 @@ def _import_failure(e: Exception, model: str) -> tuple[int, str] | None:
         return 2, f"{model}: {e}"
     if isinstance(e, OSError):
         return 2, user_error(e) or str(e)
-    from webnnpy.models.onnx.errors import OnnxImportError
+    from webnnpy.models.onnx.errors import (
+        InvalidModelError,
+        InvalidNodeError,
+        OnnxImportError,
+    )
 
+    if isinstance(e, InvalidModelError | InvalidNodeError):  # the file's fault
+        return 2, f"{model}: {e}"
     if isinstance(e, OnnxImportError):
         return 1, f"{model} cannot be imported: {e}"
     return None
