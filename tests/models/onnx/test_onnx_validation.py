@@ -368,3 +368,14 @@ def test_run_of_an_invalid_file_is_a_user_error(tmp_path, capsys):
                      "--backend", "numpy"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.onnx" in err[0] and "'to'" in err[0], err
+
+
+def test_export_of_an_invalid_file_is_a_user_error(tmp_path, capsys):
+    from webnnpy.cli import main
+
+    m = make_model([N("Cast", ["x"], ["y"], name="c")], {"x": rand(2)}, ["y"])
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(m.SerializeToString())
+    assert main(["export", str(path), "--js", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.onnx" in err[0] and "'to'" in err[0], err
