@@ -6,28 +6,14 @@ the header before any pixel is decoded."""
 from __future__ import annotations
 
 import io
-import struct
 import time
-import zlib
 
 import numpy as np
 import pytest
-from sd_testlib import require
+from sd_testlib import png_header_only, require
 
 from webnnpy.errors import InvalidStateError
 from webnnpy.shape_detection import ImageDecodeError, load_rgb
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares width x height (8-bit gray) with one tiny IDAT:
-    enough for a header read, far from the pixels it claims."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
 
 
 def test_every_source_gives_the_same_pixels(tmp_path):
@@ -80,13 +66,13 @@ def test_undecodable_data(tmp_path):
 def test_huge_image_refused_from_the_header(tmp_path):
     require("PIL")
     path = tmp_path / "huge.png"
-    path.write_bytes(_png_header_only(40000, 40000))
+    path.write_bytes(png_header_only(40000, 40000))
     t0 = time.perf_counter()
     with pytest.raises(ImageDecodeError, match="1600000000 pixels"):  # 40000^2
         load_rgb(path)
     assert time.perf_counter() - t0 < 5  # decoding 1.6 G pixels would not be
     # under the decompression-bomb limit but over ours: still refused first
-    path.write_bytes(_png_header_only(9000, 8000))
+    path.write_bytes(png_header_only(9000, 8000))
     with pytest.raises(ImageDecodeError, match="9000x8000 = 72000000 pixels"):
         load_rgb(path)
     with pytest.raises(ImageDecodeError, match="limit is 100"):

@@ -43,14 +43,14 @@ def _describe(source: Any) -> str:
         source, bytes | bytearray | memoryview) else type(source).__name__
 
 
-def _open(source: Any, max_pixels: int) -> Any:
+def _open(source: Any, max_pixels: int, name: str | None = None) -> Any:
     """The PIL image of a path or bytes, header read, size checked, pixels
-    not yet decoded."""
+    not yet decoded (``name``: what messages call the source)."""
     import warnings
 
     from PIL import Image
 
-    what = _describe(source)
+    what = name or _describe(source)
     fp: Any = (os.fspath(source) if isinstance(source, str | os.PathLike)
                else io.BytesIO(bytes(source)))
     try:
@@ -80,8 +80,11 @@ def image_size(source: Any, *, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
 
 
 def load_rgb(source: Any, *, max_pixels: int = MAX_PIXELS,
-             what: str = "detect") -> np.ndarray:
+             what: str = "detect", name: str | None = None) -> np.ndarray:
     """An image source as an H x W x 3 ``uint8`` RGB array (C-contiguous).
+
+    ``what`` names the caller in TypeErrors; ``name`` the source in decode
+    errors (default: the path, or "bytes of N bytes").
 
     Raises:
         TypeError: not an image source, or an array of the wrong type/shape.
@@ -104,14 +107,14 @@ def load_rgb(source: Any, *, max_pixels: int = MAX_PIXELS,
                                    f"limit is {max_pixels} pixels")
         return np.ascontiguousarray(a[:, :, :3])
     if isinstance(source, str | os.PathLike | bytes | bytearray | memoryview):
-        im = _open(source, max_pixels)
+        im = _open(source, max_pixels, name)
         with im:
             try:
                 im.seek(0)
                 rgb = np.asarray(im.convert("RGB"))
             except (OSError, ValueError, SyntaxError) as e:
-                raise ImageDecodeError(f"{_describe(source)}: not a decodable "
-                                       f"image ({e})") from None
+                raise ImageDecodeError(f"{name or _describe(source)}: not a "
+                                       f"decodable image ({e})") from None
         return rgb
     if hasattr(source, "convert") and hasattr(source, "size") and hasattr(
             source, "mode"):  # a PIL image

@@ -113,7 +113,7 @@ def detect_one(detector: Any, kind: str, path: str, source: Any = None, *,
     error)."""
     try:
         rgb = load_rgb(path if source is None else source, max_pixels=max_pixels,
-                       what="detect")
+                       what="detect", name=path)
     except (OSError, TypeError, ValueError) as e:  # ImageDecodeError included
         return {"path": path, "kind": kind, "error": _error_text(e)}, None, None
     except Exception as e:  # noqa: BLE001 - a decoder bug is one row, not a crash

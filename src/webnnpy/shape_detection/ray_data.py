@@ -1,0 +1,172 @@
+"""Detection over a dataset on Ray Data: past one process, past one machine.
+
+    >>> from webnnpy.shape_detection.ray_data import detect_dataset
+    >>> detect_dataset("faces", ["photos/"], "faces.jsonl", workers=2)
+
+The files are listed on the driver (what the ``--out`` file already holds
+is skipped, as :func:`webnnpy.shape_detection.runner.detect_files` does),
+read by Ray (``ray.data.read_binary_files``), and sent through
+``map_batches`` to a pool of ``workers`` actors; each actor builds its
+detector (and so its WebNN graphs) once, in its constructor, and decodes and
+detects the bytes of each file.  The driver writes the rows to the JSONL file
+as they stream back, so a stopped run resumes.
+
+A worker process that dies mid-run loses nothing: Ray restarts the actor
+and runs its batch again (Ray Data's actor pools default to
+``max_restarts=-1`` and ``max_task_retries=-1``), and every input still gets
+exactly one row (the driver drops any repeat, and writes an error row for
+an input that never came back).
+
+Cluster use: ``ray start --head`` on one node, ``ray start --address
+HEAD:6379`` on each other node (each with webnnpy and the model packages
+installed), then ``address="HEAD:6379"`` (``webnnpy detect ... --ray
+HEAD:6379``), or ``"auto"`` on a cluster node.  Paths must be readable from
+the nodes (a shared file system or object store URIs Ray can read).
+
+Needs ``ray[data]`` (``pip install 'ray[data]'``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from webnnpy.shape_detection._image import MAX_PIXELS
+from webnnpy.shape_detection.runner import (
+    DetectionSummary,
+    _annotation_name,
+    _common_root,
+    _end_with_newline,
+    annotate_image,
+    detect_one,
+    done_paths,
+    list_inputs,
+    make_detector,
+)
+
+__all__ = ["FAULT_ENV", "DetectActor", "detect_dataset"]
+
+#: fault injection for tests: a file path; the first actor call that finds
+#: it missing creates it and kills its own worker process (os._exit)
+FAULT_ENV = "WEBNNPY_DETECT_FAULT_ONCE"
+
+
+class DetectActor:
+    """The ``map_batches`` callable: one detector per actor, built once."""
+
+    def __init__(self, kind: str, options: dict[str, Any], max_pixels: int,
+                 annotate: str | None, root: str | None) -> None:
+        self.kind = kind
+        self.detector = make_detector(kind, **options)
+        self.max_pixels = max_pixels
+        self.annotate = Path(annotate) if annotate else None
+        self.root = Path(root) if root else None
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        marker = os.environ.get(FAULT_ENV)
+        if marker and not os.path.exists(marker):
+            Path(marker).write_text(str(os.getpid()))
+            os._exit(1)  # a worker dying mid-run, as an OOM kill would
+        rows = []
+        for data, path in zip(batch["bytes"], batch["path"], strict=True):
+            row, found, rgb = detect_one(self.detector, self.kind, _local(str(path)),
+                                         bytes(data), max_pixels=self.max_pixels)
+            if self.annotate is not None and found is not None:
+                self.annotate.mkdir(parents=True, exist_ok=True)
+                annotate_image(rgb, found).save(
+                    self.annotate / _annotation_name(str(path), self.root))
+            rows.append(json.dumps(row, ensure_ascii=False))
+        return {"row": np.array(rows, dtype=object)}
+
+
+def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
+                   out: str | os.PathLike[str], *, address: str | None = None,
+                   workers: int = 2, batch_size: int = 4,
+                   annotate: str | os.PathLike[str] | None = None,
+                   progress: bool = False, max_pixels: int = MAX_PIXELS,
+                   init_kwargs: dict[str, Any] | None = None,
+                   **options: Any) -> DetectionSummary:
+    """:func:`~webnnpy.shape_detection.runner.detect_files` on Ray Data.
+
+    Args:
+        kind, paths, out, annotate, max_pixels, options: as for
+            ``detect_files``.
+        address: a Ray cluster (``"HOST:6379"``, ``"auto"``); None: the
+            already-initialized Ray, or a new local one.
+        workers: actors in the pool (each builds its graphs once).
+        batch_size: files per ``map_batches`` batch.
+        progress: print a progress line on stderr.
+        init_kwargs: more ``ray.init`` arguments (a local one: ``num_cpus``).
+    """
+    try:
+        import ray
+    except ImportError as e:
+        raise ImportError("--ray needs Ray Data: pip install 'ray[data]'") from e
+    t0 = time.perf_counter()
+    inputs = list_inputs(paths)
+    done = done_paths(out)
+    todo = [str(p) for p in inputs if str(p) not in done]
+    summary = DetectionSummary(inputs=len(inputs), skipped=len(inputs) - len(todo))
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if not todo:
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    if not ray.is_initialized():
+        ray.init(address=address, ignore_reinit_error=True,
+                 log_to_driver=False, **(init_kwargs or {}))
+    root = _common_root(inputs)
+    ds = ray.data.read_binary_files(todo, include_paths=True,
+                                    override_num_blocks=max(1, min(
+                                        len(todo), workers * 4)))
+    ds = ds.map_batches(
+        DetectActor,
+        fn_constructor_kwargs={"kind": kind, "options": options,
+                               "max_pixels": max_pixels,
+                               "annotate": str(annotate) if annotate else None,
+                               "root": str(root) if root else None},
+        batch_size=batch_size, batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
+    wanted = set(todo)
+    _end_with_newline(out_path)
+    with open(out_path, "a", encoding="utf-8") as f:
+        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            for line in batch["row"]:
+                row = json.loads(line)
+                path = _local(row["path"])
+                if path not in wanted:  # a repeat after a retry, or foreign
+                    continue
+                wanted.discard(path)
+                row["path"] = path
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                summary.written += 1
+                summary.errors += "error" in row
+                if progress:
+                    print(f"[{summary.written}/{len(todo)}] {Path(path).name}",
+                          file=sys.stderr)
+            f.flush()
+    for path in sorted(wanted):  # never lose an input: an error row
+        with open(out_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"path": path, "kind": kind,
+                                "error": "no result came back from Ray"}) + "\n")
+        summary.written += 1
+        summary.errors += 1
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _local(path: str) -> str:
+    """Ray's path of a local file as the driver listed it (Ray may drop the
+    leading ``/`` of an absolute local path)."""
+    if path.startswith("local://"):
+        path = path[len("local://"):]
+    if not path.startswith("/") and os.path.isabs("/" + path):
+        return "/" + path
+    return path
