@@ -123,7 +123,9 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         ray.init(address=address, ignore_reinit_error=True,
                  log_to_driver=False, **(init_kwargs or {}))
     root = _common_root(inputs)
-    ds = ray.data.read_binary_files(todo, include_paths=True,
+    # reading is I/O: no CPU reserved for it, so that `workers` actors can
+    # take every CPU without starving the reads (a 2-CPU deadlock otherwise)
+    ds = ray.data.read_binary_files(todo, include_paths=True, num_cpus=0,
                                     override_num_blocks=max(1, min(
                                         len(todo), workers * 4)))
     ds = ds.map_batches(
