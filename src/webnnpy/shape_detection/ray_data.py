@@ -32,7 +32,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,8 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                    out: str | os.PathLike[str], *, address: str | None = None,
                    workers: int = 2, batch_size: int = 4,
                    annotate: str | os.PathLike[str] | None = None,
-                   progress: bool = False, max_pixels: int = MAX_PIXELS,
+                   progress: bool | Callable[[int, str], None] = False,
+                   max_pixels: int = MAX_PIXELS,
                    init_kwargs: dict[str, Any] | None = None,
                    **options: Any) -> DetectionSummary:
     """:func:`~webnnpy.shape_detection.runner.detect_files` on Ray Data.
@@ -102,7 +103,8 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
             already-initialized Ray, or a new local one.
         workers: actors in the pool (each builds its graphs once).
         batch_size: files per ``map_batches`` batch.
-        progress: print a progress line on stderr.
+        progress: True: a progress line on stderr; or a callable
+            ``(rows written, path)`` called as each row is written.
         init_kwargs: more ``ray.init`` arguments (a local one: ``num_cpus``).
     """
     try:
@@ -150,7 +152,9 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
                 summary.written += 1
                 summary.errors += "error" in row
-                if progress:
+                if callable(progress):
+                    progress(summary.written, path)
+                elif progress:
                     print(f"[{summary.written}/{len(todo)}] {Path(path).name}",
                           file=sys.stderr)
             f.flush()

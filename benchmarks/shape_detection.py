@@ -1,0 +1,302 @@
+"""Shape Detection benchmarks: face accuracy vs MediaPipe, text CER, and
+throughput of ``webnnpy detect`` in one process vs on Ray.
+
+    python -m benchmarks.shape_detection [--faces] [--text] [--throughput]
+        [--mediapipe-python /tmp/mpvenv/bin/python] [--images 200]
+        [--json out.json]
+
+- **faces**: 50 images made from ``tests/samples/images/astronaut_256.png``
+  (5 crops x 2 flips x 5 scales, 0.5x to 2x), each labelled with the face box
+  read by hand off the photo (cheek to cheek, eyebrows to chin), moved with
+  the crop/flip/scale.  Recall (a detection with IoU >= 0.4 with the label:
+  the hand box is tighter than MediaPipe's square boxes, IoU ~0.65 for a
+  perfect detection) and mean IoU of the best detection, for webnnpy's
+  FaceDetector (short and full range) and, with ``--mediapipe-python``, for
+  MediaPipe's own pipeline (``mediapipe.solutions.face_detection`` in an
+  environment that has mediapipe with its dependencies, run as a
+  subprocess on the same files); also the mean |box difference| between the
+  two in pixels.
+- **text**: 50 generated lines (seeded: words, digits, punctuation) drawn
+  with Pillow's default font, read by TextDetector; character error rate =
+  total edit distance / total characters.
+- **throughput**: ``--images`` face images (the faces set, cycled) through
+  ``detect_files`` in a fresh process, and ``detect_dataset`` on a local Ray
+  (started first, not timed) with 1 and 2 workers; each time includes
+  building the graphs.  Reported: images/s overall, and the Ray runs'
+  steady rate (rows after the first / time after the first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["cer", "face_set", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+PHOTO = ROOT / "tests" / "samples" / "images" / "astronaut_256.png"
+#: the face as read by hand (see tests/shape_detection/test_faces.py)
+HAND_FACE = (91.0, 46.0, 130.0, 84.0)
+CROPS = [(0, 0, 256, 256), (0, 0, 256, 160), (40, 0, 200, 256), (60, 20, 180, 120),
+         (20, 10, 230, 200)]
+SCALES = [0.5, 0.75, 1.0, 1.5, 2.0]
+
+
+def face_set() -> list[tuple[str, Any, tuple[float, float, float, float]]]:
+    """``[(name, PIL image, label box x0 y0 x1 y1)]``: 50 variants."""
+    from PIL import Image
+
+    photo = Image.open(PHOTO).convert("RGB")
+    out = []
+    for ci, (cx0, cy0, cx1, cy1) in enumerate(CROPS):
+        crop = photo.crop((cx0, cy0, cx1, cy1))
+        fx0, fy0, fx1, fy1 = (HAND_FACE[0] - cx0, HAND_FACE[1] - cy0,
+                              HAND_FACE[2] - cx0, HAND_FACE[3] - cy0)
+        for flip in (False, True):
+            im, bx0, bx1 = crop, fx0, fx1
+            if flip:
+                im = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                bx0, bx1 = crop.width - fx1, crop.width - fx0
+            for s in SCALES:
+                w, h = round(im.width * s), round(im.height * s)
+                scaled = im.resize((w, h), Image.Resampling.LANCZOS)
+                out.append((f"c{ci}_f{int(flip)}_s{s}", scaled,
+                            (bx0 * w / im.width, fy0 * h / im.height,
+                             bx1 * w / im.width, fy1 * h / im.height)))
+    return out
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+_MP_SCRIPT = r"""
+import json, sys
+import mediapipe as mp, numpy as np
+from PIL import Image
+paths = json.load(open(sys.argv[1]))
+out = {}
+for sel in (0, 1):
+    fd = mp.solutions.face_detection.FaceDetection(model_selection=sel,
+                                                   min_detection_confidence=0.5)
+    for p in paths:
+        a = np.asarray(Image.open(p).convert("RGB")); h, w = a.shape[:2]
+        boxes = []
+        for d in fd.process(a).detections or []:
+            b = d.location_data.relative_bounding_box
+            boxes.append([b.xmin * w, b.ymin * h, (b.xmin + b.width) * w,
+                          (b.ymin + b.height) * h, d.score[0]])
+        out[f"{sel}:{p}"] = boxes
+print(json.dumps(out))
+"""
+
+
+def _score(boxes_per_image, labels) -> dict[str, float]:
+    found, ious = 0, []
+    for boxes, label in zip(boxes_per_image, labels, strict=True):
+        best = max((_iou(b[:4], label) for b in boxes), default=0.0)
+        ious.append(best)
+        found += best >= 0.4
+    return {"recall": found / len(labels), "mean_iou": float(np.mean(ious)),
+            "images": len(labels)}
+
+
+def bench_faces(mediapipe_python: str | None, backend: str) -> dict[str, Any]:
+    from webnnpy.shape_detection import FaceDetector
+
+    data = face_set()
+    labels = [lab for _, _, lab in data]
+    result: dict[str, Any] = {}
+    ours: dict[int, list] = {}
+    for sel, fast in ((0, True), (1, False)):
+        det = FaceDetector(fast_mode=fast, backend=backend)
+        boxes = []
+        for _, im, _ in data:
+            boxes.append([[f.bounding_box.left, f.bounding_box.top,
+                           f.bounding_box.right, f.bounding_box.bottom, f.score]
+                          for f in det.detect(im)])
+        ours[sel] = boxes
+        result[f"webnnpy_{'short' if fast else 'full'}"] = _score(boxes, labels)
+    if mediapipe_python:
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for name, im, _ in data:
+                p = os.path.join(d, name + ".png")
+                im.save(p)
+                paths.append(p)
+            Path(d, "paths.json").write_text(json.dumps(paths))
+            Path(d, "mp.py").write_text(_MP_SCRIPT)
+            proc = subprocess.run([mediapipe_python, os.path.join(d, "mp.py"),
+                                   os.path.join(d, "paths.json")],
+                                  capture_output=True, text=True, check=True)
+            mp_out = json.loads(proc.stdout.strip().splitlines()[-1])
+        for sel in (0, 1):
+            theirs = [mp_out[f"{sel}:{p}"] for p in paths]
+            label = "short" if sel == 0 else "full"
+            result[f"mediapipe_{label}"] = _score(theirs, labels)
+            diffs, same_count = [], 0
+            for a, b in zip(ours[sel], theirs, strict=True):
+                same_count += len(a) == len(b)
+                for x, y in zip(sorted(a), sorted(b), strict=False):
+                    diffs.append(np.abs(np.array(x[:4]) - np.array(y[:4])).max())
+            result[f"agreement_{label}"] = {
+                "same_number_of_faces": same_count / len(data),
+                "max_box_diff_px_median": float(np.median(diffs)) if diffs else None,
+                "max_box_diff_px_max": float(np.max(diffs)) if diffs else None}
+    return result
+
+
+def cer(ref: str, hyp: str) -> int:
+    """Levenshtein distance between two strings (characters)."""
+    prev = list(range(len(hyp) + 1))
+    for i, rc in enumerate(ref, 1):
+        cur = [i]
+        for j, hc in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc)))
+        prev = cur
+    return prev[-1]
+
+
+def text_lines(n: int = 50, seed: int = 2026) -> list[str]:
+    """``n`` lines of 2-6 tokens: words, numbers, punctuated words."""
+    rng = np.random.default_rng(seed)
+    words = ("neural network graph tensor model detect face text barcode "
+             "operator context backend WebNN Python shape image pixel value "
+             "browser layer kernel output input float").split()
+    lines = []
+    for _ in range(n):
+        toks = []
+        for _ in range(rng.integers(2, 7)):
+            r = rng.random()
+            if r < 0.6:
+                toks.append(str(rng.choice(words)))
+            elif r < 0.8:
+                toks.append(str(rng.integers(0, 10000)))
+            else:
+                toks.append(str(rng.choice(words)) + str(rng.choice(list(",.:;!?"))))
+        lines.append(" ".join(toks))
+    return lines
+
+
+def bench_text(backend: str) -> dict[str, Any]:
+    from webnnpy.shape_detection import TextDetector
+    from webnnpy.tasks import ocr
+
+    det = TextDetector(backend=backend)
+    errors = chars = exact = 0
+    worst: list[tuple[str, str]] = []
+    t0 = time.perf_counter()
+    for line in text_lines():
+        got = " ".join(t.raw_value for t in det.detect(ocr.render_line(line, size=36)))
+        e = cer(line, got)
+        errors += e
+        chars += len(line)
+        exact += e == 0
+        if e:
+            worst.append((line, got))
+    return {"lines": 50, "cer": errors / chars, "exact_lines": exact,
+            "seconds": time.perf_counter() - t0, "misread": worst[:5]}
+
+
+def _write_faces(d: Path, n: int) -> None:
+    data = face_set()
+    for i in range(n):
+        name, im, _ = data[i % len(data)]
+        im.save(d / f"{i:04d}_{name}.png")
+
+
+_PLAIN = r"""
+import sys, time
+t0 = time.perf_counter()
+from webnnpy.shape_detection.runner import detect_files
+s = detect_files("faces", [sys.argv[1]], sys.argv[2], backend=sys.argv[3])
+print(s.written, time.perf_counter() - t0)
+"""
+
+
+def bench_throughput(n: int, backend: str) -> dict[str, Any]:
+    import ray
+
+    from webnnpy.shape_detection import ray_data
+
+    out: dict[str, Any] = {"images": n}
+    with tempfile.TemporaryDirectory() as d:
+        imgs = Path(d) / "imgs"
+        imgs.mkdir()
+        _write_faces(imgs, n)
+        proc = subprocess.run([sys.executable, "-c", _PLAIN, str(imgs),
+                               str(Path(d) / "plain.jsonl"), backend],
+                              capture_output=True, text=True, check=True)
+        written, secs = proc.stdout.split()
+        out["plain"] = {"seconds": float(secs),
+                        "images_per_s": int(written) / float(secs)}
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+        try:
+            for workers in (1, 2):
+                path = Path(d) / f"ray{workers}.jsonl"
+                stamps: list[float] = []
+
+                def stamp(_i: int, _p: str, stamps: list[float] = stamps) -> None:
+                    stamps.append(time.perf_counter())
+
+                t0 = time.perf_counter()
+                s = ray_data.detect_dataset("faces", [imgs], path, workers=workers,
+                                            batch_size=8, backend=backend,
+                                            progress=stamp)
+                total = time.perf_counter() - t0
+                steady = ((len(stamps) - 1) / (stamps[-1] - stamps[0])
+                          if len(stamps) > 1 and stamps[-1] > stamps[0] else None)
+                out[f"ray_{workers}"] = {"seconds": total,
+                                         "images_per_s": s.written / total,
+                                         "steady_images_per_s": steady,
+                                         "first_row_s": (stamps[0] - t0) if stamps
+                                         else None}
+        finally:
+            ray.shutdown()
+    out["ray_1_overhead_x"] = out["ray_1"]["seconds"] / out["plain"]["seconds"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.shape_detection",
+                                description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--faces", action="store_true")
+    p.add_argument("--text", action="store_true")
+    p.add_argument("--throughput", action="store_true")
+    p.add_argument("--mediapipe-python", help="a python with mediapipe installed")
+    p.add_argument("--images", type=int, default=200)
+    p.add_argument("--backend", default="onnxruntime")
+    p.add_argument("--json", help="write the results here")
+    args = p.parse_args(argv)
+    every = not (args.faces or args.text or args.throughput)
+    results: dict[str, Any] = {}
+    if args.faces or every:
+        results["faces"] = bench_faces(args.mediapipe_python, args.backend)
+        print(json.dumps({"faces": results["faces"]}, indent=1), flush=True)
+    if args.text or every:
+        results["text"] = bench_text(args.backend)
+        print(json.dumps({"text": results["text"]}, indent=1), flush=True)
+    if args.throughput or every:
+        results["throughput"] = bench_throughput(args.images, args.backend)
+        print(json.dumps({"throughput": results["throughput"]}, indent=1), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
