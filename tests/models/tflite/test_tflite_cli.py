@@ -65,3 +65,14 @@ def test_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_export(tmp_path: Path) -> None:
     assert main(["export", str(_model(tmp_path)), "--js", str(tmp_path / "js")]) == 0
     assert "relu" in (tmp_path / "js" / "model.js").read_text()
+
+
+def test_import_webnnpy_does_not_import_tflite() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, webnnpy, webnnpy.cli; "
+            "bad = [m for m in ('tflite', 'flatbuffers', 'ai_edge_litert', "
+            "'webnnpy.models.tflite') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
