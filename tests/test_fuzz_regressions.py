@@ -296,6 +296,12 @@ IMPORTER_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "op-mutation 16/1495": (
         "IndexError (ConvTranspose output_shape [])",
         ("'convtranspose'", "'output_shape' []", "2 spatial sizes")),
+    "op-mutation 1300052/32": (  # --seed 13
+        "OverflowError: int(inf) (Shrink lambd inf on an integer input)",
+        ("'shrink'", "lambd and bias", "whole numbers")),
+    "op-mutation 1300053/191": (  # --seed 13
+        "ValueError: Maximum allowed size exceeded (Upsample scale 1e30)",
+        ("'upsample'", "output sizes", "below 2**32")),
     # ONNX Runtime contrib ops (no ONNX schema): their declared schemas
     "contrib-mutation 1/20": (
         "TypeError: float() of a list (QuickGelu alpha [..])",

@@ -108,7 +108,8 @@ def _shrink(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     bias = float(attrs.get("bias", 0.0))
     dt = x.data_type
     b = ctx.b
-    if dt not in ("float32", "float16") and (lambd != int(lambd) or bias != int(bias)):
+    if dt not in ("float32", "float16") and not (lambd.is_integer()
+                                                 and bias.is_integer()):
         raise ctx.fail("lambd and bias must be whole numbers for an integer input")
     cast = float if dt in ("float32", "float16") else int
     lo = b.lesser(x, ctx.scalar(cast(-lambd), dt))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
+from webnnpy.models.onnx.folding import fold_limit
 from webnnpy.models.onnx.handlers._util import norm_axes, present
 
 __all__ = ["HANDLERS", "onnx_sampling", "webnn_sampling"]
@@ -97,6 +98,8 @@ def _resize_impl(ctx: ImportContext, t: Tensor, mode: str, transform: str,
     in_sizes = list(x.shape)
     if any(o <= 0 for o in out_sizes):
         raise ctx.fail(f"output sizes {out_sizes} are empty")
+    if any(o >= 2**32 for o in out_sizes):
+        raise ctx.fail(f"output sizes {out_sizes}: WebNN dimensions are below 2**32")
     axes = [a for a in range(r)
             if not (out_sizes[a] == in_sizes[a] and scales[a] == 1.0)]
     if not axes:
@@ -104,6 +107,9 @@ def _resize_impl(ctx: ImportContext, t: Tensor, mode: str, transform: str,
     if len(axes) > 2:
         raise ctx.fail(f"axes {axes} are resized; WebNN resamples at most 2 axes")
     for a in axes:
+        if out_sizes[a] * in_sizes[a] * 8 > fold_limit(0):  # its matrix, made here
+            raise ctx.fail(f"resizing axis {a} from {in_sizes[a]} to {out_sizes[a]} "
+                           f"is too large to build its sampling matrix")
         want = onnx_sampling(mode, transform, in_sizes[a], out_sizes[a], scales[a],
                              nearest)
         if want is None:
