@@ -32,7 +32,8 @@ def context(request: pytest.FixtureRequest) -> webnnpy.MLContext:
     """A fresh context on each backend under test (tests listed in
     ``tolerances.EXCLUDES`` for a backend are skipped there, with the
     reason)."""
-    why = EXCLUDES.get(request.param, {}).get(request.node.originalname)
+    excluded = EXCLUDES.get(request.param, {})
+    why = excluded.get(request.node.originalname) or excluded.get(request.node.name)
     if why:
         pytest.skip(f"not on {request.param}: {why}")
     ctx = webnnpy.ml.create_context(backend=request.param)

@@ -144,6 +144,7 @@ EXCLUDES: dict[str, dict[str, str]] = {
             "accumulates in float64 (a documented precision difference)",
     },
 }
+__import__("tolerances_openvino").merge(TOLERANCES, EXCLUDES)  # OpenVINO's tables
 
 
 def widen(backend: str, ops: set[str], data_type: str, max_ulp: int,

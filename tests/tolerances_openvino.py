@@ -39,7 +39,8 @@ _OV: dict[tuple[str, str], tuple[int, float, str]] = {
     ("cumulativeSum", "float32"): (8, 0.0, _ACC),
     ("softmax", "float32"): (8, 0.0, _ARITH),
     ("tanh", "float32"): (4, 0.0, _ARITH),
-    ("erf", "float32"): (4, 0.0, "OpenVINO's Erf: 4 ULP (WPT allows 1/1024 absolute)"),
+    ("erf", "float32"): (4, 1e-6, "OpenVINO's Erf: absolute error below 1e-6 (17 "
+                         "ULP near 0.14; WPT allows 1/1024 absolute)"),
     ("gelu", "float32"): (18, 1e-7, "OpenVINO's Gelu (erf form) in float32: 2 ULP, "
                           "-0 for results below 1e-7 in magnitude (x < -5.4); WPT "
                           "allows 18 ULP (ORT's Gelu has the same absolute tail)"),
@@ -71,8 +72,23 @@ TOLERANCES: dict[tuple[str, str], tuple[int, float]] = {
 _WIDE = ("int64/uint64: OpenVINO's CPU plugin runs 64-bit integer tensors as int32 "
          "(2**40 + 1 becomes 1), so the backend's op_support_limits() leaves them "
          "out and building such a graph fails with TypeError")
-#: a test id whose parameters name a 64-bit integer type
-_WIDE_PARAM = re.compile(r"[\[-]u?int64[\]-]")
+_QUANT32 = ("quantizeLinear/dequantizeLinear with int32/uint32 values: exact only in "
+            "float64, which OpenVINO's CPU plugin runs as float32, so "
+            "op_support_limits() leaves them out (TypeError at build)")
+_RESAMPLE8 = ("resample2d of int8/uint8: the reference interpolates in float64 and "
+              "rounds half to even; in float32 (OpenVINO's CPU plugin has no "
+              "float64) ties round the other way, so op_support_limits() leaves "
+              "them out (TypeError at build)")
+_UDIV = ("uint32 div/pow: OpenVINO's CPU plugin divides uint32 as int32, so "
+         "op_support_limits() leaves them out (TypeError at build)")
+
+#: (pattern over a parametrized test's full name, why it is excluded)
+_PATTERNS = [
+    (re.compile(r"\[.*[\[-]u?int64[\]-]"), None),  # _WIDE, filled below
+    (re.compile(r"^test_(de)?quantize.*\[.*[\[-]u?int32[\]-]"), _QUANT32),
+    (re.compile(r"^test_resample2d.*\[.*[\[-]u?int8[\]-]"), _RESAMPLE8),
+    (re.compile(r"^test_unsigned_div\[.*uint32"), _UDIV),
+]
 
 
 class _Excludes(dict[str, str]):
@@ -84,8 +100,10 @@ class _Excludes(dict[str, str]):
         why = super().get(name)
         if why:
             return why
-        if name and "[" in name and _WIDE_PARAM.search(name):
-            return _WIDE
+        if name and "[" in name:
+            for pattern, reason in _PATTERNS:
+                if pattern.search(name):
+                    return reason or _WIDE
         return default
 
 
@@ -100,12 +118,22 @@ EXCLUDES: dict[str, str] = _Excludes({
         "beyond_float64", "test_arg_min_max_64bit_exact", "test_where_64_bit_exact",
         "test_gather_constant_indices_and_64_bit_values",
         "test_scatter_elements_64_bit_values", "test_cast_integer_to_float_rounds_"
-        "to_nearest_even")
+        "to_nearest_even", "test_gather_nd_full_coordinate_gives_a_scalar",
+        "test_gather_nd_against_definition", "test_scatter_elements_duplicates_"
+        "last_wins", "test_scatter_nd_negative_and_out_of_range",
+        "test_slice_scalar", "test_reverse_scalar", "test_triangular_rank4_wide",
+        "test_cumulative_sum_integer_wrap_and_exactness",
+        "test_cast_float_to_integer_truncates_and_saturates",
+        "test_cast_integer_to_integer_wraps")
 } | {
     "test_batch_norm_constant_statistics_near_the_mean":
         "OpenVINO's graph optimizations fold (x - mean) * k + bias into x * k + "
         "(bias - mean * k), which cancels when x is near a large mean (43 ULP "
         "here; WPT allows 6): an open accuracy gap of this backend",
+    "test_quantize_exact_ties_at_large_quotients": _QUANT32,
+    "test_quantize_scalar_ties": _QUANT32,
+    "test_resample2d_nearest_downsample_and_ties": _RESAMPLE8,
+    "test_dequantize_extremes": _QUANT32,
     "test_reduce_mean_and_sum_of_large_float32":
         "3e38 + 3e38 overflows a float32 accumulator; the reference accumulates "
         "in float64 (a documented precision difference, as on ONNX Runtime)",

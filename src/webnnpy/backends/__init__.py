@@ -18,6 +18,7 @@ __all__ = ["BACKENDS", "available_backends", "backend_class", "default_backend_n
 BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "numpy": ("webnnpy.backends.numpy", "NumpyBackend", None),
     "onnxruntime": ("webnnpy.backends.onnxruntime", "OrtBackend", "onnxruntime"),
+    "openvino": ("webnnpy.backends.openvino", "OpenVinoBackend", "openvino"),
 }
 
 #: Backends a context gets by default, best first: ONNX Runtime (native speed)

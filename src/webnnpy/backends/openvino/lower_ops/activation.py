@@ -179,7 +179,8 @@ def _hard_sigmoid(ctx: Emitter, node: Node) -> None:
     if shift is not None:
         alpha, x0, beta = shift
         x = ops.subtract(x, ctx.const(x0, dt)).output(0)
-    ctx.set(node, ops.hard_sigmoid(x, ctx.const(alpha, dt), ctx.const(beta, dt)))
+    y = ops.hard_sigmoid(x, ctx.const(alpha, dt), ctx.const(beta, dt))
+    ctx.set(node, keep_nan(ctx, x, y))  # the plugin's HardSigmoid clamps NaN
 
 
 def _shifted(node: Node) -> tuple[float, float, float] | None:

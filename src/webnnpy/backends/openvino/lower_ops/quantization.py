@@ -49,8 +49,12 @@ def _blocked(ctx: Emitter, node: Node) -> tuple[Any, Any, Any, list[int],
     bx: list[int] = []
     bp: list[int] = []
     for d, p in zip(xs, ps, strict=True):
-        bx += [p, d // p]
-        bp += [p, 1]
+        if p in (1, d):  # no blocks along this axis: one axis, as it is
+            bx.append(d)
+            bp.append(p)
+        else:
+            bx += [p, d // p]
+            bp += [p, 1]
     xo = ops.reshape(xo, ctx.ints(bx), False).output(0)
     so = ops.reshape(so, ctx.ints(bp), False).output(0)
     zo = ops.reshape(zo, ctx.ints(bp), False).output(0)

@@ -98,6 +98,18 @@ def _pad(ctx: Emitter, node: Node) -> None:
             info = np.iinfo(dt)
             v = min(max(int(v), int(info.min)), int(info.max)) \
                 if np.isfinite(v) else 0
+        if dt in ("int32", "uint32") and abs(int(v)) > 2**24:
+            # the CPU plugin passes the pad value through float32 (2**31 - 1
+            # became -2**31): pad with 0, then select the value by a mask
+            out_shape = node.outputs[0].desc.shape
+            inside = np.zeros(out_shape, bool)
+            inside[tuple(slice(b, b + n) for b, n in
+                         zip(begin, shape_of(node, "input"), strict=True))] = True
+            padded = ops.pad(x, ctx.ints(begin), ctx.ints(end), "constant",
+                             ctx.const(0, dt))
+            ctx.set(node, where(ctx, ctx.const(inside, "bool"), padded,
+                                ctx.const(v, dt)))
+            return
         value = ctx.const(v, dt)
     ctx.set(node, ops.pad(x, ctx.ints(begin), ctx.ints(end), _PAD_MODES[a["mode"]],
                           value))
