@@ -702,3 +702,16 @@ def test_l2_pool(context: webnnpy.MLContext, rng: np.random.Generator,
                       "Pool2DOptions", Padding=padding, StrideH=2, StrideW=2,
                       FilterHeight=2, FilterWidth=2)
     compare(data, {"in0": _rand(rng, 1, hw, hw, 2)}, context, atol=1e-6)
+
+
+def test_grouped_conv2d(context: webnnpy.MLContext, rng: np.random.Generator) -> None:
+    """CONV_2D whose filter has fewer input channels than the input (groups =
+    6 / 2 = 3): WebNN conv2d(groups=3, filterLayout="ohwi")."""
+    w = ModelWriter()
+    x = w.input([1, 5, 5, 6])
+    y = w.tensor([1, 5, 5, 9])
+    w.op("CONV_2D", [x, w.const(_rand(rng, 9, 3, 3, 2)), w.const(_rand(rng, 9))],
+         [y], "Conv2DOptions", Padding=0, StrideH=1, StrideW=1,
+         DilationHFactor=1, DilationWFactor=1)
+    w.output(y)
+    compare(w.build(), {"in0": _rand(rng, 1, 5, 5, 6)}, context)
