@@ -4,6 +4,7 @@ throughput of ``webnnpy detect`` in one process vs on Ray.
     python -m benchmarks.shape_detection [--faces] [--text] [--throughput]
         [--mediapipe-python /tmp/mpvenv/bin/python] [--images 200]
         [--json out.json]
+    python -m benchmarks.shape_detection --example-picture docs/shape_detection.png
 
 - **faces**: 50 images made from ``tests/samples/images/astronaut_256.png``
   (5 crops x 2 flips x 5 scales, 0.5x to 2x), each labelled with the face box
@@ -273,6 +274,31 @@ def bench_throughput(n: int, backend: str) -> dict[str, Any]:
     return out
 
 
+def example_picture(path: str, backend: str) -> None:
+    """The README's picture: the photo beside a rendered text line and a QR
+    code, with what the three detectors find drawn on it."""
+    import segno
+    from PIL import Image
+
+    from webnnpy.shape_detection import BarcodeDetector, FaceDetector, TextDetector
+    from webnnpy.shape_detection.runner import annotate_image
+    from webnnpy.tasks import ocr
+
+    canvas = Image.new("RGB", (512, 256), "white")
+    canvas.paste(Image.open(PHOTO).convert("RGB"), (0, 0))
+    canvas.paste(ocr.render_line("Hello WebNN", size=28), (270, 20))
+    qr = np.array(segno.make_qr("https://www.w3.org/TR/webnn/").matrix, np.uint8)
+    qr_img = Image.fromarray(np.kron(1 - qr, np.ones((4, 4), np.uint8)) * 255)
+    canvas.paste(qr_img.convert("RGB"), (330, 110))
+    rgb = np.asarray(canvas)
+    found = (FaceDetector(fast_mode=False, backend=backend).detect(rgb)
+             + TextDetector(backend=backend).detect(rgb)
+             + BarcodeDetector().detect(rgb))
+    annotate_image(rgb, found).save(path, optimize=True)
+    for d in found:
+        print(type(d).__name__, d.to_dict().get("rawValue", ""), d.bounding_box)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.shape_detection",
                                 description=__doc__,
@@ -284,7 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--images", type=int, default=200)
     p.add_argument("--backend", default="onnxruntime")
     p.add_argument("--json", help="write the results here")
+    p.add_argument("--example-picture", metavar="PNG",
+                   help="only write the README's annotated picture here")
     args = p.parse_args(argv)
+    if args.example_picture:
+        example_picture(args.example_picture, args.backend)
+        return 0
     every = not (args.faces or args.text or args.throughput)
     results: dict[str, Any] = {}
     if args.faces or every:

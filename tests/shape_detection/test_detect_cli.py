@@ -124,3 +124,20 @@ def test_user_errors_exit_2_with_one_line(argv, message, capsys, tmp_path,
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_detector_failure_is_that_images_error_row(folder, tmp_path, monkeypatch):
+    from webnnpy.shape_detection import runner
+
+    class Flaky:
+        def detect_rgb(self, rgb):
+            raise RuntimeError("backend lost")
+
+    monkeypatch.setattr(runner, "make_detector", lambda kind, **o: Flaky())
+    out = tmp_path / "rows.jsonl"
+    s = detect_files("faces", [folder / "a.png", folder / "sub"], out)
+    assert s.written == 2
+    rows = {r["path"].rsplit("/", 1)[-1]: r for r in _rows(out)}
+    assert rows["a.png"]["error"] == "detection failed: RuntimeError: backend lost"
+    assert rows["b.jpg"]["error"].startswith("detection failed")
+    assert rows["b.jpg"]["width"] == rows["b.jpg"]["height"] > 0

@@ -119,7 +119,11 @@ def detect_one(detector: Any, kind: str, path: str, source: Any = None, *,
     except Exception as e:  # noqa: BLE001 - a decoder bug is one row, not a crash
         return {"path": path, "kind": kind, "error": _error_text(e)}, None, None
     h, w = rgb.shape[:2]
-    found = detector.detect_rgb(rgb)
+    try:
+        found = detector.detect_rgb(rgb)
+    except Exception as e:  # noqa: BLE001 - one image's failure is its row
+        return ({"path": path, "kind": kind, "width": int(w), "height": int(h),
+                 "error": "detection failed: " + _error_text(e)}, None, None)
     return ({"path": path, "kind": kind, "width": int(w), "height": int(h),
              "detections": [d.to_dict() for d in found]}, found, rgb)
 
