@@ -464,8 +464,9 @@ def render(report: dict[str, Any]) -> str:
         ok = rec["status"] == "ok"
         if ok:
             for lst, key in ((run_r, "run"), (load_r, "load"), (rss_r, "rss")):
-                if r[key] is not None:
-                    lst.append(r[key])
+                v = r[key]
+                if v is not None:
+                    lst.append(v)
             if rec.get("load"):
                 ld = rec["load"]
                 notes.append(f"{rec['name']}: {rec['rounds']} rounds x "
@@ -549,10 +550,11 @@ def _render_openvino(report: dict[str, Any]) -> list[str]:
         status = "; ".join(f"{k}: {rec[k]}" for k in ("ov_native_status",
                                                        "ov_run_status")
                            if rec.get(k)) or "ok"
-        if r["ov_run"] is not None:
-            ov_r.append(r["ov_run"])
-        if r["ov_native"] is not None:
-            nat_r.append(r["ov_native"])
+        ov, nat = r["ov_run"], r["ov_native"]
+        if ov is not None:
+            ov_r.append(ov)
+        if nat is not None:
+            nat_r.append(nat)
         lines.append("| " + " | ".join([
             rec["name"], _f(ms.get("native"), ".1f"), _f(ms.get("ov_native"), ".1f"),
             _f(r["ov_native"]), _f(r["ov_run"]), _f(r["ov_run_paired"]),
