@@ -1,0 +1,243 @@
+"""OpenVINO backend specifics: precision, errors, device choice, memory
+sharing, the CPU plugin's integer quirks the lowering works around, and an
+imported ONNX model compared with onnx.reference.
+
+Expected values come from hand computation, float64 formulas or
+``onnx.reference``; never from webnnpy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+ov = pytest.importorskip("openvino")
+
+import webnnpy  # noqa: E402
+from webnnpy.backends.openvino import lower as ov_lower  # noqa: E402
+from webnnpy.backends.openvino import runtime  # noqa: E402
+from webnnpy.ir.descriptor import Desc  # noqa: E402
+
+
+@pytest.fixture
+def ctx() -> Any:
+    c = webnnpy.ml.create_context(backend="openvino")
+    yield c
+    c.destroy()
+
+
+def _build(ctx: Any, fn: Any, inputs: dict[str, np.ndarray],
+           constants: dict[str, np.ndarray] | None = None) -> Any:
+    b = webnnpy.MLGraphBuilder(ctx)
+    ops = {n: b.input(n, {"data_type": str(a.dtype), "shape": list(a.shape)})
+           for n, a in inputs.items()}
+    for n, a in (constants or {}).items():
+        ops[n] = b.constant({"data_type": str(a.dtype), "shape": list(a.shape)}, a)
+    return b.build({"out": fn(b, **ops)})
+
+
+def _run(ctx: Any, fn: Any, inputs: dict[str, np.ndarray],
+         constants: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    return ctx.compute(_build(ctx, fn, inputs, constants), inputs)["out"]
+
+
+# ----------------------------------------------------------------- precision
+
+
+def test_float32_graph_runs_in_float32(ctx: Any) -> None:
+    # A bf16 or f16 run of this matmul would be ~1e-3 off; float32 with
+    # float32 accumulation is within 1e-5 of the float64 product.
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-1, 1, (64, 256)).astype(np.float32)
+    w = rng.uniform(-1, 1, (256, 32)).astype(np.float32)
+    g = _build(ctx, lambda b, a, w: b.matmul(a, w), {"a": a}, {"w": w})
+    assert g._impl.compiled.get_property("INFERENCE_PRECISION_HINT") == ov.Type.f32
+    out = ctx.compute(g, {"a": a})["out"]
+    want = a.astype(np.float64) @ w.astype(np.float64)
+    assert np.max(np.abs(out - want)) < 1e-4
+    assert np.max(np.abs(out - want) / (np.abs(want) + 1)) < 1e-5
+
+
+def test_float16_result_is_rounded_once(ctx: Any) -> None:
+    x = np.array([2048, 1, 0.1], np.float16)
+    out = _run(ctx, lambda b, x: b.add(x, x), {"x": x})
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, np.array([4096, 2, 0.2], np.float16))
+
+
+# -------------------------------------------------------------------- errors
+
+
+def test_compile_failure_is_operation_error(ctx: Any, monkeypatch) -> None:
+    def fail(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("plugin refused the model")
+
+    monkeypatch.setattr(runtime.core(), "compile_model", fail, raising=False)
+    x = np.ones(3, np.float32)
+    with pytest.raises(webnnpy.OperationError, match="plugin refused the model"):
+        _build(ctx, lambda b, x: b.relu(x), {"x": x})
+
+
+def test_a_rejected_node_names_the_op_and_label(ctx: Any, monkeypatch) -> None:
+    def reject(_ctx: Any, _node: Any) -> None:
+        raise RuntimeError("Check 'rank' failed")
+
+    monkeypatch.setitem(ov_lower.LOWERINGS, "softmax", reject)
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(webnnpy.OperationError,
+                       match=r"softmax \('probs'\): Check 'rank' failed"):
+        _build(ctx, lambda b, x: b.softmax(x, 1, label="probs"), {"x": x})
+
+
+def test_int64_data_is_left_out_with_a_type_error(ctx: Any) -> None:
+    limits = ctx.op_support_limits()
+    assert "int64" not in limits["add"]["a"]["data_types"]
+    assert "int64" in limits["gather"]["indices"]["data_types"]
+    assert "int64" in limits["arg_max"]["output"]["data_types"]
+    x = np.array([2**40 + 1], np.int64)
+    with pytest.raises(TypeError, match="int64"):
+        _build(ctx, lambda b, x: b.add(x, x), {"x": x})
+
+
+# -------------------------------------------------------------------- device
+
+
+def test_accelerated_falls_back_to_cpu_and_says_so(monkeypatch) -> None:
+    class FakeCore:
+        available_devices = ("CPU",)
+
+    monkeypatch.setattr(runtime, "core", lambda: FakeCore())
+    be = runtime.OpenVinoBackend(accelerated=True)
+    assert be.device == "CPU"
+    assert "no GPU/NPU device found, so CPU" in be.describe()
+
+
+def test_accelerated_picks_a_gpu_when_listed(monkeypatch) -> None:
+    class FakeCore:
+        available_devices = ("CPU", "GPU.0")
+
+    monkeypatch.setattr(runtime, "core", lambda: FakeCore())
+    assert runtime.OpenVinoBackend(accelerated=True).device == "GPU.0"
+    assert runtime.OpenVinoBackend(accelerated=False).device == "CPU"
+
+
+# ------------------------------------------------------------ memory sharing
+
+
+def test_tensors_share_memory_with_numpy() -> None:
+    be = runtime.OpenVinoBackend(accelerated=False)
+    t = be.allocate(Desc("float32", (2, 3)))
+    assert np.shares_memory(t.tensor.data, t.array)
+    wide = be.allocate(Desc("int64", (4,)))  # int32 (low, high) pairs
+    assert wide.tensor.data.shape == (4, 2)
+    assert np.shares_memory(wide.tensor.data, wide.array)
+
+
+def test_large_constants_are_not_copied(ctx: Any) -> None:
+    w = np.arange(4096, dtype=np.float32).reshape(64, 64)
+    g = _build(ctx, lambda b, x, w: b.matmul(x, w),
+               {"x": np.ones((1, 64), np.float32)}, {"w": w})
+    kept = g._impl.lowered.keep_alive
+    consts = [op for op in g._impl.lowered.model.get_ordered_ops()
+              if op.get_type_name() == "Constant" and op.get_byte_size() == w.nbytes]
+    assert consts and any(np.shares_memory(consts[0].data, k) for k in kept)
+
+
+# -------------------------------------------- the CPU plugin's integer quirks
+
+
+def test_int64_indices_clamp_exactly(ctx: Any) -> None:
+    # int64 graph inputs travel as int32 pairs: 2**40 must clamp to the last
+    # row, -2**40 to the first (int32 wrapping would read 0 for both)
+    x = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
+    i = np.array([2**40, -(2**40), 1, -1], np.int64)
+    out = _run(ctx, lambda b, x, i: b.gather(x, i), {"x": x, "i": i})
+    np.testing.assert_array_equal(out, [[5, 6], [1, 2], [3, 4], [5, 6]])
+
+
+def test_arg_max_int64_output(ctx: Any) -> None:
+    x = np.array([[1, 9, 9], [7, 2, 3]], np.float32)
+    out = _run(ctx, lambda b, x: b.arg_max(x, 1, output_data_type="int64"),
+               {"x": x})
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, [1, 0])
+
+
+def test_int32_comparisons_beyond_float32(ctx: Any) -> None:
+    # the plugin compares int32 in float32, where 2**24 + 1 == 2**24
+    a = np.array([2**24 + 1, -(2**24) - 1, 2**31 - 1], np.int32)
+    b_ = np.array([2**24, -(2**24), 2**31 - 2], np.int32)
+    out = _run(ctx, lambda b, a, c: b.greater(a, c), {"a": a, "c": b_})
+    np.testing.assert_array_equal(out, [1, 0, 1])
+    pair = np.array([2**24 + 1, 2**24], np.int32)
+    out = _run(ctx, lambda b, a: b.reduce_max(a), {"a": pair})
+    assert int(out) == 2**24 + 1
+
+
+def test_uint32_constants_keep_their_high_bit(ctx: Any) -> None:
+    # a uint32 Constant of 2**31 or more becomes 2**31 - 1 in the plugin
+    x = np.array([0, 1, 2**31], np.uint32)
+    k = np.array([2**32 - 1, 2**31, 5], np.uint32)
+    out = _run(ctx, lambda b, x, k: b.add(x, k), {"x": x}, {"k": k})
+    np.testing.assert_array_equal(out, np.array([2**32 - 1, 2**31 + 1, 2**31 + 5],
+                                                np.uint32))
+    out = _run(ctx, lambda b, x, k: b.greater(k, x), {"x": x}, {"k": k})
+    np.testing.assert_array_equal(out, [1, 1, 0])
+
+
+def test_nan_survives_exp_and_max(ctx: Any) -> None:
+    # the plugin's Exp gives inf for NaN and its Maximum drops NaN
+    x = np.array([np.nan, 0.0], np.float32)
+    out = _run(ctx, lambda b, x: b.exp(x), {"x": x})
+    assert np.isnan(out[0]) and out[1] == 1.0
+    out = _run(ctx, lambda b, x: b.max(x, b.constant(
+        {"data_type": "float32", "shape": [2]}, np.zeros(2, np.float32))), {"x": x})
+    assert np.isnan(out[0]) and out[1] == 0.0
+
+
+def test_output_equal_to_an_input_is_written(ctx: Any) -> None:
+    # a Result reading a Parameter directly was left unwritten by the plugin
+    x = np.array([1.5, -2.0], np.float32)
+    out = _run(ctx, lambda b, x: b.reshape(x, [2]), {"x": x})
+    np.testing.assert_array_equal(out, x)
+    out = _run(ctx, lambda b, x: b.expand(b.reshape(x, [2]), [2]), {"x": x})
+    np.testing.assert_array_equal(out, x)
+
+
+# ------------------------------------------------------- an imported model
+
+
+def test_onnx_model_matches_onnx_reference(ctx: Any) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from webnnpy.models import onnx as webnn_onnx
+
+    rng = np.random.default_rng(7)
+    w = rng.uniform(-0.5, 0.5, (8, 3, 3, 3)).astype(np.float32)
+    bias = rng.uniform(-0.1, 0.1, 8).astype(np.float32)
+    fc = rng.uniform(-0.5, 0.5, (8, 5)).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "bias"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["p"]),
+        helper.make_node("Flatten", ["p"], ["f"]),
+        helper.make_node("MatMul", ["f", "fc"], ["m"]),
+        helper.make_node("Softmax", ["m"], ["y"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "small",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 5])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(bias, "bias"),
+         numpy_helper.from_array(fc, "fc")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    x = rng.uniform(-1, 1, (2, 3, 8, 8)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    imported = webnn_onnx.load(model, context=ctx)
+    got = imported.run({"x": x})["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
