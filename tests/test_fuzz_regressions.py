@@ -296,12 +296,37 @@ IMPORTER_FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "op-mutation 16/1495": (
         "IndexError (ConvTranspose output_shape [])",
         ("'convtranspose'", "'output_shape' []", "2 spatial sizes")),
-    "op-mutation 1300052/32": (  # --seed 13
-        "OverflowError: int(inf) (Shrink lambd inf on an integer input)",
-        ("'shrink'", "lambd and bias", "whole numbers")),
+    "op-mutation 1300052/32": (  # --seed 13; its added output is refused first
+        "OverflowError: int(inf) (Shrink lambd inf on an integer input; "
+        "test_onnx_validation has it alone)", ("'shrink'", "2 outputs")),
     "op-mutation 1300053/191": (  # --seed 13
         "ValueError: Maximum allowed size exceeded (Upsample scale 1e30)",
         ("'upsample'", "output sizes", "below 2**32")),
+    # the second op family (other ops, opsets and spellings)
+    "op2-mutation 1/533": (
+        "abort in onnx shape inference (inspect; Split num_outputs 2, 3 outputs)",
+        ("'split'", "'num_outputs' is 2", "3 outputs")),
+    "op2-mutation 2/354": (
+        "segmentation fault in onnx shape inference (inspect; LayerNormalization "
+        "with 4 outputs)", ("'layernormalization'", "4 outputs", "at most 3")),
+    "op2-mutation 2/1171": (
+        "segmentation fault in onnx shape inference (inspect; LayerNormalization "
+        "axis 2**63 - 1)", ("'layernormalization'", "'axis'", "names no axis")),
+    "op2-mutation 3/127": (
+        "ValueError: nope (Resize nearest_mode)", ("'resize'", "nearest_mode 'nope'",
+                                                   "round_prefer_floor")),
+    "op2-mutation 3/498": (
+        "ZeroDivisionError (GlobalLpPool p 0)", ("'globallppool'", "'p'",
+                                                 "at least 1")),
+    "op2-mutation 5/103": (
+        "IndexError (GroupNormalization scale of shape [])",
+        ("'groupnormalization'", "scale []", "per channel")),
+    "op2-mutation 8/854": (
+        "ValueError: cannot reshape (ScatterElements indices of shape [])",
+        ("'scatterelements'", "indices []", "updates [2, 2]")),
+    "op2-mutation 10/181": (
+        "ValueError: int(NaN) (GlobalLpPool-1 p NaN)", ("'globallppool'", "'p' nan",
+                                                        "whole number")),
     # ONNX Runtime contrib ops (no ONNX schema): their declared schemas
     "contrib-mutation 1/20": (
         "TypeError: float() of a list (QuickGelu alpha [..])",
@@ -325,10 +350,10 @@ def _hostile_case(case: str):
     from fuzz.onnx_files import mutations, named_cases, op_mutations
 
     kind = case.split()[0]
-    if kind in ("mutation", "op-mutation", "contrib-mutation"):
+    if kind.endswith("mutation"):  # "mutation" or "FAMILY-mutation" SEED/INDEX
         seed, index = map(int, case.split()[1].split("/"))
         cases = mutations(seed, index + 1) if kind == "mutation" else \
-            op_mutations(seed, index + 1, contrib=kind == "contrib-mutation")
+            op_mutations(seed, index + 1, kind.removesuffix("-mutation"))
         return list(cases)[index]
     (c,) = [c for c in named_cases() if c.name == case]
     return c

@@ -562,7 +562,9 @@ def mutations(seed: int, count: int) -> Iterator[Case]:
 
 #: (op, inputs, attributes, outputs, opset): one node per model; an input
 #: named in _OP_GRAPH_INPUTS is a graph input, any other an initializer.
-#: Append only: recorded findings name an op mutation by seed/index
+#: Never change a family: recorded findings regenerate from its seed/index
+#: (its sorted names and their count decide the draws); add ops as a new
+#: family in :data:`OP_FAMILIES`
 _OP_SPECS: tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int], ...] = (
     ("Conv", ("x4", "w"), dict(pads=[1, 1, 1, 1], strides=[1, 1], dilations=[1, 1],
                                group=1, kernel_shape=[3, 3]), 1, 17),
@@ -653,6 +655,106 @@ _CONTRIB_SPECS: tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int], ...
      dict(K=16, N=2, bits=4, block_size=16), 1, 17),
 )
 
+#: a second family of ops (and of variants of the first family's: other
+#: opsets, attribute spellings, optional inputs)
+_OP2_SPECS: tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int], ...] = (
+    ("Pad", ("x4", "pads", "pv"), dict(mode="constant"), 1, 17),
+    ("Pad", ("x4",), dict(pads=[0, 0, 1, 1, 0, 0, 1, 1], mode="edge"), 1, 10),
+    ("Resize", ("x4", "", "", "sizes"), dict(mode="nearest", nearest_mode="floor",
+                                             coordinate_transformation_mode="asymmetric"),
+     1, 13),
+    ("Resize", ("x4", "", "scales2", ""), dict(mode="linear", axes=[2, 3]), 1, 18),
+    ("Squeeze", ("x1",), dict(axes=[0, 2]), 1, 11),
+    ("Unsqueeze", ("x4",), dict(axes=[1]), 1, 11),
+    ("Split", ("x4",), dict(axis=2, num_outputs=2), 2, 18),
+    ("Split", ("x4",), dict(axis=1, split=[1, 1]), 2, 11),
+    ("ReduceSumSquare", ("x4",), dict(axes=[2, 3], keepdims=0), 1, 17),
+    ("ReduceLogSumExp", ("x4", "axes1"), dict(keepdims=1), 1, 18),
+    ("ReduceL2", ("x4",), dict(axes=[-1]), 1, 17),
+    ("ArgMin", ("x4",), dict(axis=-1, keepdims=0, select_last_index=1), 1, 17),
+    ("GroupNormalization", ("x4", "s2", "b2"), dict(num_groups=2, epsilon=1e-5), 1,
+     21),
+    ("Softplus", ("x4",), {}, 1, 17),
+    ("Softsign", ("x4",), {}, 1, 17),
+    ("Celu", ("x4",), dict(alpha=1.0), 1, 17),
+    ("ThresholdedRelu", ("x4",), dict(alpha=0.5), 1, 17),
+    ("HardSwish", ("x4",), {}, 1, 17),
+    ("Mish", ("x4",), {}, 1, 18),
+    ("LogSoftmax", ("x4",), dict(axis=1), 1, 11),
+    ("Softmax", ("x4",), dict(axis=1), 1, 11),
+    ("Sum", ("x4", "x4", "x4"), {}, 1, 17),
+    ("Mean", ("x4", "x4"), {}, 1, 17),
+    ("Max", ("x4", "x4"), {}, 1, 17),
+    ("Pow", ("x4", "two"), {}, 1, 17),
+    ("Pow", ("ai", "ai"), {}, 1, 17),
+    ("Round", ("x4",), {}, 1, 17),
+    ("Sign", ("x4",), {}, 1, 17),
+    ("Erf", ("x4",), {}, 1, 17),
+    ("CastLike", ("x4", "q"), {}, 1, 17),
+    ("Identity", ("x4",), {}, 1, 17),
+    ("Flatten", ("x4",), dict(axis=0), 1, 17),
+    ("Transpose", ("x4",), {}, 1, 17),
+    ("Expand", ("a", "eshp2"), {}, 1, 17),
+    ("Gather", ("a", "nidx"), dict(axis=1), 1, 17),
+    ("GlobalMaxPool", ("x4",), {}, 1, 17),
+    ("GlobalLpPool", ("x4",), dict(p=3), 1, 17),
+    ("MaxPool", ("x4",), dict(kernel_shape=[3, 3], auto_pad="SAME_UPPER",
+                              strides=[2, 2]), 1, 17),
+    ("AveragePool", ("x4",), dict(kernel_shape=[2, 2], ceil_mode=1, strides=[2, 2]),
+     1, 19),
+    ("Conv", ("x4", "wg", "bg"), dict(group=2, auto_pad="SAME_LOWER",
+                                      kernel_shape=[3, 3]), 1, 17),
+    ("ConvTranspose", ("x4", "wt", "bt3"), dict(output_shape=[8, 8], strides=[2, 2]),
+     1, 17),
+    ("MatMulInteger", ("q", "qb"), {}, 1, 17),
+    ("DequantizeLinear", ("q", "qs1", "qz1"), {}, 1, 19),
+    ("QuantizeLinear", ("a", "qs", "qz"), dict(axis=1), 1, 19),
+    ("Einsum", ("x4",), dict(equation="nchw->nhwc"), 1, 17),
+    ("Einsum", ("a", "bt"), dict(equation="ij,jk"), 1, 17),
+    ("Slice", ("x4", "st2", "en2", "ax2", "sp2"), {}, 1, 17),
+    ("Slice", ("x4",), dict(starts=[1], ends=[100], axes=[3]), 1, 9),
+    ("Trilu", ("a", "k1"), dict(upper=0), 1, 17),
+    ("CumSum", ("a", "ax1"), dict(exclusive=1, reverse=1), 1, 17),
+    ("LayerNormalization", ("x4", "s16"), dict(axis=2, epsilon=1e-5), 3, 17),
+    ("RMSNormalization", ("x4", "s4"), dict(axis=-1, epsilon=1e-5), 1, 23),
+    ("Clip", ("x4",), dict(min=-0.5, max=0.5), 1, 6),
+    ("Gemm", ("a", "bt"), dict(alpha=2.0, transA=0), 1, 17),
+    ("Where", ("cond2", "a", "two"), {}, 1, 17),
+    ("Not", ("cond",), {}, 1, 17),
+    ("And", ("cond", "cond"), {}, 1, 17),
+    ("Equal", ("ai", "bi"), {}, 1, 17),
+    ("Greater", ("x4", "two"), {}, 1, 17),
+    ("IsNaN", ("x4",), {}, 1, 17),
+    ("Size", ("x4",), {}, 1, 17),
+    ("NonZero", ("cond",), {}, 1, 17),
+    ("Tile", ("a", "reps2"), {}, 1, 17),
+    ("ReduceProd", ("x4",), dict(keepdims=0), 1, 17),
+    ("Dropout", ("x4",), dict(ratio=0.5), 1, 11),
+    ("LRN", ("x4",), dict(size=2), 1, 17),
+    ("InstanceNormalization", ("x3", "s2", "b2"), {}, 1, 17),
+    ("ReverseSequence", ("seq", "slen"), dict(batch_axis=1, time_axis=0), 1, 17),
+    ("Hardmax", ("x4",), dict(axis=1), 1, 11),
+    ("ConstantOfShape", ("cshape",), {}, 1, 9),
+    ("Range", ("rf0", "rf1", "rf2"), {}, 1, 17),
+    ("OneHot", ("ids", "depth", "vals"), dict(axis=0), 1, 11),
+    ("ScatterElements", ("a", "sei", "seu"), dict(axis=1, reduction="add"), 1, 18),
+    ("ScatterND", ("a", "snd", "upd"), dict(reduction="mul"), 1, 18),
+    ("GatherND", ("x4", "gnd3"), dict(batch_dims=1), 1, 17),
+    ("Compress", ("a", "cbool"), {}, 1, 17),
+    ("Upsample", ("x4",), dict(scales=[1.0, 1.0, 2.0, 2.0]), 1, 7),
+    ("BatchNormalization", ("x4", "s2", "b2", "m2", "v2"), dict(momentum=0.9), 1, 9),
+    ("Shape", ("x4",), dict(start=-2), 1, 17),
+    ("Reshape", ("x4", "shp0"), dict(allowzero=0), 1, 17),
+    ("Mod", ("x4", "two"), dict(fmod=1), 1, 17),
+    ("BitwiseAnd", ("ai", "bi"), {}, 1, 18),
+    ("Det", ("sq",), {}, 1, 17),
+)
+
+#: the op families of :func:`op_mutations`: "op", "contrib", "op2"
+OP_FAMILIES: dict[str, tuple[tuple[str, tuple[str, ...], dict[str, Any], int, int],
+                             ...]] = {
+    "op": _OP_SPECS, "contrib": _CONTRIB_SPECS, "op2": _OP2_SPECS}
+
 
 def _op_values() -> dict[str, np.ndarray]:
     """The inputs the op models name: graph inputs (see _OP_GRAPH_INPUTS)
@@ -695,6 +797,18 @@ def _op_values() -> dict[str, np.ndarray]:
         "x3": r(1, 2, 4), "a16": r(2, 16),
         "nb": rng.integers(0, 256, (2, 1, 8)).astype(np.uint8),
         "nbs": np.abs(r(2)) + 0.1,
+        "pv": np.array(0.5, f), "sizes": np.array([1, 2, 8, 2], i8),
+        "scales2": np.array([0.5, 2.0], f), "two": np.array(2.0, f),
+        "eshp2": np.array([3, 2, 1], i8), "nidx": np.array([[-1, 0], [2, 1]], i8),
+        "wg": r(4, 1, 3, 3), "bg": r(4), "bt3": r(3),
+        "qb": np.array([[1, 2], [3, 4], [5, 6]], np.uint8),
+        "st2": np.array([-1, 0], i8), "en2": np.array([-100, 4], i8),
+        "ax2": np.array([-1, 1], i8), "sp2": np.array([-1, 2], i8),
+        "k1": np.array(-1, i8), "s16": r(4, 4), "cond2": np.array([True, False, True]),
+        "reps2": np.array([2, 1], i8), "slen": np.array([2], i8),
+        "rf0": np.array(0.5, f), "rf1": np.array(2.0, f), "rf2": np.array(0.25, f),
+        "gnd3": np.zeros((1, 2, 1), i8), "shp0": np.array([0, 0, -1], i8),
+        "sq": r(3, 3),
     }
 
 
@@ -703,14 +817,13 @@ _OP_GRAPH_INPUTS = frozenset({"x4", "x8", "x1", "a", "seq", "ai", "ui", "ids", "
                               "x3", "a16"})
 
 
-def op_models(contrib: bool = False) -> dict[str, Any]:
-    """One small valid model per op of :data:`_OP_SPECS` (or of
-    :data:`_CONTRIB_SPECS`); most import: mutations then start from
-    something the importer takes."""
+def op_models(family: str = "op") -> dict[str, Any]:
+    """One small valid model per op of a family of :data:`OP_FAMILIES`;
+    most import: mutations then start from something the importer takes."""
     from onnx import helper
     values = _op_values()
     out = {}
-    for key, ins, attrs, n_out, opset in _CONTRIB_SPECS if contrib else _OP_SPECS:
+    for key, ins, attrs, n_out, opset in OP_FAMILIES[family]:
         domain, _, op = key.rpartition(":")
         outs = [f"y{k}" for k in range(n_out)]
         node = helper.make_node(op, list(ins), outs, name=op.lower(), domain=domain,
@@ -723,7 +836,7 @@ def op_models(contrib: bool = False) -> dict[str, Any]:
         m = _model([node], g_in, [_vi(o, None) for o in outs], inits, opset=opset)
         if domain:
             m.opset_import.append(helper.make_opsetid(domain, 1))
-        out[key] = m
+        out[key if key not in out else f"{key}-{opset}-{len(out)}"] = m
     return out
 
 
@@ -885,14 +998,14 @@ def _op_mutation(rng: np.random.Generator, model: Any) -> str:
     return f"opset made {model.opset_import[0].version}"
 
 
-def op_mutations(seed: int, count: int, contrib: bool = False) -> Iterator[Case]:
+def op_mutations(seed: int, count: int, family: str = "op") -> Iterator[Case]:
     """``count`` random mutations (1-3 changes each, :func:`_op_mutation`)
-    of the one-op models of :func:`op_models`: the handlers' reading of
-    attributes, inputs and constants.  Named "op-mutation SEED/INDEX" (or
-    "contrib-mutation")."""
+    of the one-op models of a family (:func:`op_models`): the handlers'
+    reading of attributes, inputs and constants.  Named "FAMILY-mutation
+    SEED/INDEX"."""
     rng = np.random.default_rng(seed)
-    protos = op_models(contrib)
-    kind = "contrib-mutation" if contrib else "op-mutation"
+    protos = op_models(family)
+    kind = f"{family}-mutation"
     names = sorted(protos)
     for i in range(count):
         name = names[int(rng.integers(0, len(names)))]
@@ -981,8 +1094,8 @@ def _worker(cases: list[Case]) -> None:
 def run_cases(which: str, *, seed: int = 0, count: int = 0, only: str = "",
               timeout: float = 600) -> list[dict[str, Any]]:
     """Run the named cases (``which="named"``) or ``count`` mutations of
-    ``seed`` (``"mutations"``: :func:`mutations`, ``"ops"``/``"contrib"``:
-    :func:`op_mutations`) in a capped child, or only the case named
+    ``seed`` (``"mutations"``: :func:`mutations`; a family of
+    :data:`OP_FAMILIES`: :func:`op_mutations`) in a capped child, or only the case named
     ``only``; one record per call.  A
     child that dies (a crash, the memory cap as a hard kill) or hangs adds a
     record with outcome "finding" for the case it was on."""
@@ -1012,7 +1125,7 @@ def main(argv: list[str]) -> int:
                                 description="ONNX importer fuzzer")
     p.add_argument("--minutes", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--worker", choices=["named", "mutations", "ops", "contrib"],
+    p.add_argument("--worker", choices=["named", "mutations", *OP_FAMILIES],
                    default=None)
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--only", default="")
@@ -1020,7 +1133,7 @@ def main(argv: list[str]) -> int:
     if a.worker:
         cases = (named_cases() if a.worker == "named"
                  else list(mutations(a.seed, a.count)) if a.worker == "mutations"
-                 else list(op_mutations(a.seed, a.count, a.worker == "contrib")))
+                 else list(op_mutations(a.seed, a.count, a.worker)))
         _worker([c for c in cases if not a.only or c.name == a.only])
         return 0
     deadline = time.monotonic() + a.minutes * 60
@@ -1029,8 +1142,10 @@ def main(argv: list[str]) -> int:
     while time.monotonic() < deadline:
         # alternately: the file-level mutations of the few base models, and
         # the op-level ones of one-op models (attributes, constants, inputs)
-        which = ("mutations", "ops", "contrib")[batch % 3]
-        recs += run_cases(which, seed=a.seed * 100003 + batch // 3, count=200)
+        kinds = ("mutations", *OP_FAMILIES)
+        which = kinds[batch % len(kinds)]
+        recs += run_cases(which, seed=a.seed * 100003 + batch // len(kinds),
+                          count=200)
         batch += 1
     from collections import Counter
     findings = [r for r in recs if r["outcome"] not in ("ok", "import_error")]

@@ -379,3 +379,20 @@ def test_export_of_an_invalid_file_is_a_user_error(tmp_path, capsys):
     assert main(["export", str(path), "--js", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.onnx" in err[0] and "'to'" in err[0], err
+
+
+def test_shrink_of_an_integer_input_by_an_infinite_lambd(ctx):
+    # op-mutation 1300052/32: int(inf) raised in the whole-number check
+    m = make_model([N("Shrink", ["x"], ["y"], name="sh", lambd=float("inf"))],
+                   {"x": np.array([1, -2, 3], np.int32)}, ["y"])
+    with _raises(OnnxImportError, "'sh'", "lambd and bias", "whole numbers"):
+        load(m, context=ctx)
+
+
+def test_a_node_with_more_outputs_than_its_op_has(ctx):
+    # ONNX's C++ shape inference wrote past its outputs (LayerNormalization
+    # with 4 outputs crashed inspect)
+    m = make_model([N("Relu", ["x"], ["y", "z"], name="r")], {"x": rand(3)}, ["y"])
+    with _raises(InvalidNodeError, "'r'", "2 outputs", "at most 1"):
+        load(m, context=ctx)
+    assert "at most 1" in inspect(m).unsupported[0].reason

@@ -48,8 +48,8 @@ __all__ = [
 class NodeRules:
     """What an op's schema requires of a node (one op version)."""
 
-    __slots__ = ("attr_types", "inputs", "least", "min_inputs", "required_attrs",
-                 "required_inputs")
+    __slots__ = ("attr_types", "inputs", "least", "max_outputs", "min_inputs",
+                 "required_attrs", "required_inputs")
 
     def __init__(self, schema: Any) -> None:
         if isinstance(schema, _Declared):
@@ -66,6 +66,7 @@ class NodeRules:
         self.required_inputs: tuple[tuple[int, str], ...] = tuple(
             (k, p.name) for k, p in enumerate(schema.inputs) if p.option == single)
         self.min_inputs = int(schema.min_input)
+        self.max_outputs = int(schema.max_output)
         self.required_attrs: tuple[str, ...] = tuple(
             sorted(n for n, a in schema.attributes.items() if a.required))
         self.attr_types: dict[str, int] = {
@@ -80,6 +81,7 @@ class NodeRules:
         self.required_inputs = tuple((k, n) for k, n in enumerate(d.inputs)
                                      if not n.startswith("["))
         self.min_inputs = len(self.required_inputs)
+        self.max_outputs = d.outputs
         self.required_attrs = tuple(sorted(n for n, (_, req) in d.attrs.items()
                                            if req))
         self.attr_types = {n: t for n, (t, _) in d.attrs.items()}
@@ -93,9 +95,10 @@ class _Declared:
 
     def __init__(self, name: str, inputs: tuple[str, ...],
                  attrs: dict[str, tuple[int, bool]] | None = None,
-                 least: dict[str, int] | None = None) -> None:
+                 least: dict[str, int] | None = None, outputs: int = 1) -> None:
         self.name = name
         self.inputs = inputs
+        self.outputs = outputs
         self.attrs = attrs or {}
         self.least = least or {}
 
@@ -110,9 +113,9 @@ _CONTRIB: dict[tuple[str, str], _Declared] = {
         _Declared("FastGelu", ("X", "[bias]")),
         _Declared("QuickGelu", ("X",), {"alpha": (_F, False)}),
         _Declared("SkipLayerNormalization",
-                  ("input", "skip", "gamma", "[beta]", "[bias]"), _EPS),
+                  ("input", "skip", "gamma", "[beta]", "[bias]"), _EPS, outputs=4),
         _Declared("SkipSimplifiedLayerNormalization",
-                  ("input", "skip", "gamma", "[bias]"), _EPS),
+                  ("input", "skip", "gamma", "[bias]"), _EPS, outputs=4),
         _Declared("MatMulNBits",
                   ("A", "B", "scales", "[zero_points]", "[g_idx]", "[bias]"),
                   {"K": (_I, True), "N": (_I, True), "bits": (_I, False),
@@ -166,7 +169,13 @@ _ATTR_LEAST: dict[tuple[str, str], int] = {
     ("Col2Im", "dilations"): 1, ("Col2Im", "strides"): 1, ("Col2Im", "pads"): 0,
     ("GroupNormalization", "num_groups"): 1, ("Unique", "sorted"): 0,
     ("TopK", "sorted"): 0, ("LpPool", "p"): 1, ("LpNormalization", "p"): 1,
+    ("GlobalLpPool", "p"): 1,
 }
+#: attributes that name axes: a value past +-65536 names no axis of any
+#: tensor (ONNX's C++ shape inference narrowed LayerNormalization's axis
+#: 2**63 - 1 to an int and crashed)
+_AXIS_ATTRS = frozenset({"axis", "axes", "perm", "batch_axis", "time_axis"})
+_MAX_AXIS = 1 << 16
 
 
 def check_node(node: onnx.NodeProto, domain: str, version: int,
@@ -192,6 +201,18 @@ def check_node(node: onnx.NodeProto, domain: str, version: int,
         raise _invalid(node, domain, version, name,
                        f"the node has {n} inputs; the op takes at least "
                        f"{rules.min_inputs}: {_signature(rules)}")
+    outs = len(node.output)
+    if outs > rules.max_outputs:
+        raise _invalid(node, domain, version, name,
+                       f"the node has {outs} outputs; the op has at most "
+                       f"{rules.max_outputs}")
+    if node.op_type == "Split" and not domain and version >= 18:
+        for a in node.attribute:  # ONNX's own inference indexes by it
+            if a.name == "num_outputs" and a.type == AttributeProto.INT \
+                    and a.i != outs:
+                raise _invalid(node, domain, version, name,
+                               f"attribute 'num_outputs' is {a.i}; the node has "
+                               f"{outs} outputs")
     types, bounds = rules.attr_types, rules.least
     if not types:
         return
@@ -208,6 +229,13 @@ def check_node(node: onnx.NodeProto, domain: str, version: int,
                 raise _invalid(node, domain, version, name,
                                f"attribute {a.name!r} {list(values)}: ONNX "
                                f"takes values of at least {least}")
+        if a.name in _AXIS_ATTRS and a.type in (AttributeProto.INT,
+                                                AttributeProto.INTS):
+            values = [a.i] if a.type == AttributeProto.INT else a.ints
+            if any(not -_MAX_AXIS <= v <= _MAX_AXIS for v in values):
+                raise _invalid(node, domain, version, name,
+                               f"attribute {a.name!r} {list(values)[:8]} names no "
+                               f"axis of any tensor (beyond +-{_MAX_AXIS})")
     if not rules.required_attrs:
         return
     given = {a.name for a in node.attribute}

@@ -96,6 +96,16 @@ def _pads(ctx: ImportContext, attrs: dict[str, Any], sizes: Sequence[int],
     return [(pads[i], pads[i + n]) for i in range(n)]
 
 
+def _lp_p(ctx: ImportContext, attrs: dict[str, Any]) -> int:
+    """LpPool's p: a whole number of at least 1 (opset 1 spelled it as a
+    float)."""
+    p = attrs.get("p", 2)
+    if not (isinstance(p, int) or float(p).is_integer()) or p < 1:
+        raise ctx.invalid(f"attribute 'p' {p}: ONNX takes a whole number of at "
+                          f"least 1")
+    return int(p)
+
+
 def _webnn_padding(pads: list[tuple[int, int]]) -> list[int]:
     if len(pads) == 1:
         pads = [pads[0], (0, 0)]
@@ -394,7 +404,7 @@ def _pool(kind: str):
         pads = _pads(ctx, attrs, sizes, kernel, strides, dilations)
         ceil_mode = bool(int(attrs.get("ceil_mode", 0))) and \
             attrs.get("auto_pad", "NOTSET") == "NOTSET"
-        p = int(attrs.get("p", 2)) if kind == "lp" else 2
+        p = _lp_p(ctx, attrs) if kind == "lp" else 2
         stages = [[n - 2, n - 1], [0]] if n == 3 else [list(range(n))]
         # ONNX's output sizes, from the given padding (before any explicit pad)
         roundings = [_rounding(ctx, axes, sizes, kernel, strides, dilations, pads,
@@ -501,7 +511,7 @@ def _global(kind: str):
             return [b.reduce_mean(x, axes=axes, keep_dimensions=True)]
         if kind == "max":
             return [b.reduce_max(x, axes=axes, keep_dimensions=True)]
-        p = int(attrs.get("p", 2))
+        p = _lp_p(ctx, attrs)
         if p == 2:
             return [b.reduce_l2(x, axes=axes, keep_dimensions=True)]
         if p == 1:

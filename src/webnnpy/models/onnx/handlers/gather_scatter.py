@@ -112,6 +112,10 @@ def _scatter_elements(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | 
     x = ctx.op(t, "data")
     axis = norm_axis(ctx, int(attrs.get("axis", 0)), x.rank)
     idx, upd = _indices(ctx, i_t), ctx.op(u, "updates")
+    if idx.rank != x.rank or list(idx.shape) != list(upd.shape):
+        raise ctx.invalid(f"indices {list(idx.shape)} and updates "
+                          f"{list(upd.shape)}: ONNX takes both of one shape, of "
+                          f"the data's rank ({x.rank})")
     if red is not None:
         iv = np.asarray(i_t.value).astype(np.int64)
         iv = np.where(iv < 0, iv + x.shape[axis], iv)
@@ -131,6 +135,13 @@ def _scatter_nd(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     red = _reduction(ctx, attrs, i_t)
     x = ctx.op(t, "data")
     idx, upd = _indices(ctx, i_t), ctx.op(u, "updates")
+    k = idx.shape[-1] if idx.rank else 0
+    want = [*idx.shape[:-1], *x.shape[k:]]
+    if not idx.rank or k > x.rank or list(upd.shape) != want:
+        raise ctx.invalid(f"indices {list(idx.shape)} and updates "
+                          f"{list(upd.shape)} for data {list(x.shape)}: ONNX takes "
+                          f"indices [..., k] with k <= {x.rank} and updates "
+                          f"indices.shape[:-1] + data.shape[k:]")
     if red is not None:
         iv = np.asarray(i_t.value).astype(np.int64)
         k = iv.shape[-1]

@@ -338,6 +338,11 @@ def _group_norm(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     y = ctx.b.instance_normalization(y, epsilon=float(attrs.get("epsilon", 1e-5)))
     y = ctx.b.reshape(y, shape)
     scale, bias = ctx.op(s_t, "scale"), ctx.op(b_t, "bias")
+    if scale.rank != 1 or list(bias.shape) != list(scale.shape) or \
+            scale.shape[0] not in (c, g):
+        raise ctx.invalid(f"scale {list(scale.shape)} and bias {list(bias.shape)}: "
+                          f"ONNX takes one value per channel ({c}), or per group "
+                          f"({g}) in opset 18, in both")
     if scale.shape[0] == g and g != c:  # opset 18: one scale per group
         scale = ctx.b.reshape(ctx.b.expand(ctx.b.reshape(scale, [g, 1]), [g, c // g]),
                               [c])

@@ -83,12 +83,18 @@ def webnn_sampling(mode: str, in_size: int, out_size: int) -> np.ndarray:
     return _weights(x, in_size, None)
 
 
+_NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+
+
 def _resize_impl(ctx: ImportContext, t: Tensor, mode: str, transform: str,
                  nearest: str, scales: list[float], out_sizes: list[int]) -> Any:
     """Resize ``t`` to ``out_sizes``; ``scales`` are the factors ONNX's
     coordinate transform uses."""
     x = ctx.op(t, "X")
     r = x.rank
+    if nearest not in _NEAREST_MODES:
+        raise ctx.invalid(f"nearest_mode {nearest!r} is not one of ONNX's "
+                          f"{', '.join(_NEAREST_MODES)}")
     if mode not in ("nearest", "linear"):
         raise ctx.fail(f"mode {mode!r}: WebNN resamples only nearest-neighbor or "
                        f"linear")
