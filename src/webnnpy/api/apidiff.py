@@ -194,8 +194,10 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "defined sign."),
     ("min / max of +0 and -0",
      "+0 and -0 compare equal, so either is the minimum and the maximum (as "
-     "IEEE 754-2008 minNum / maxNum allow): the reference returns the second "
-     "operand, ONNX Runtime's Min / Max the first. Choosing -0 for min (IEEE "
+     "IEEE 754-2008 minNum / maxNum allow), also for reduceMin / reduceMax: "
+     "the reference returns the second operand, ONNX Runtime's Min / Max the "
+     "first. Likewise elu with alpha 0 of x < 0 (alpha * (exp(x) - 1) = -0 on "
+     "the reference; relu(x) + ... = +0 in ONNX Runtime's float32 lowering). Choosing -0 for min (IEEE "
      "754-2019 minimum) would cost ONNX Runtime a Where and two Adds per call."),
     ("cumulativeSum (exclusive, -0)",
      "An exclusive sum over preceding elements that are all -0 is -0 on the "
