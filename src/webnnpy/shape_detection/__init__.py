@@ -16,9 +16,10 @@ WebNN proposal's "Usage API" example, built-in models easy to integrate.
 
 Image sources: a uint8 NumPy array (H x W x 3 RGB, H x W gray, H x W x 4
 RGBA), a PIL image, a file path or encoded bytes (see
-:func:`webnnpy.shape_detection._image.load_rgb`).  Over many images:
-:func:`detect_files` and ``webnnpy detect`` (:mod:`webnnpy.shape_detection.cli`),
-on Ray with :func:`webnnpy.shape_detection.ray_data.detect_dataset`.
+:func:`load_rgb`).  Over many images:
+:func:`webnnpy.shape_detection.runner.detect_files` and ``webnnpy detect``
+(:mod:`webnnpy.shape_detection.cli`), on Ray Data with
+:func:`webnnpy.shape_detection.ray_data.detect_dataset`.
 
 Nothing here is imported by ``import webnnpy``.
 """
