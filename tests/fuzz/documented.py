@@ -121,7 +121,8 @@ class ZeroSign:
 
 ZERO_SIGN: tuple[ZeroSign, ...] = (
     ZeroSign("min / max of +0 and -0", ("onnxruntime",),
-             lambda op, kw: op in ("min", "max", "reduceMin", "reduceMax")),
+             lambda op, kw: op in ("min", "max", "reduceMin", "reduceMax",
+                                   "relu")),
     ZeroSign("min / max of +0 and -0", ("onnxruntime",),
              lambda op, kw: op == "elu" and kw.get("alpha") == 0),
     ZeroSign("cumulativeSum (exclusive, -0)", ("onnxruntime",),

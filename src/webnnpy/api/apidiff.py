@@ -194,7 +194,8 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "defined sign."),
     ("min / max of +0 and -0",
      "+0 and -0 compare equal, so either is the minimum and the maximum (as "
-     "IEEE 754-2008 minNum / maxNum allow), also for reduceMin / reduceMax: "
+     "IEEE 754-2008 minNum / maxNum allow), also for reduceMin / reduceMax and "
+     "relu (max(0, x) of -0): "
      "the reference returns the second operand, ONNX Runtime's Min / Max the "
      "first. Likewise elu with alpha 0 of x < 0 (alpha * (exp(x) - 1) = -0 on "
      "the reference; relu(x) + ... = +0 in ONNX Runtime's float32 lowering). Choosing -0 for min (IEEE "
