@@ -241,3 +241,12 @@ def test_onnx_model_matches_onnx_reference(ctx: Any) -> None:
     imported = webnn_onnx.load(model, context=ctx)
     got = imported.run({"x": x})["y"]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_scalar_constants_stay_scalars(ctx: Any) -> None:
+    # a 0-D constant index drops the gathered axis (WPT's 0-D gather cases;
+    # np.ascontiguousarray would have made it 1-D)
+    x = np.arange(24, dtype=np.float32).reshape(12, 2)
+    out = _run(ctx, lambda b, x, i: b.gather(x, i), {"x": x},
+               {"i": np.array(11, np.int32)})
+    np.testing.assert_array_equal(out, [22, 23])

@@ -104,7 +104,8 @@ class Emitter:
     def array(self, arr: np.ndarray) -> Any:
         """A Constant holding ``arr``, sharing its memory when large (the array
         must then stay unchanged)."""
-        arr = np.ascontiguousarray(arr)
+        # (not np.ascontiguousarray: it makes a 0-D array 1-D)
+        arr = arr if arr.flags.c_contiguous else np.array(arr, order="C")
         if arr.dtype == np.uint32:  # the same bits as int32 (inner_type)
             arr = arr.view(np.int32)
         if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_:
