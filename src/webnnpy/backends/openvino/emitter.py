@@ -166,7 +166,7 @@ def _writable_alias(arr: np.ndarray) -> np.ndarray:
     if arr.flags.writeable or arr.size == 0:
         return arr
     buf = (ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data)
-    return np.frombuffer(buf, dtype=arr.dtype).reshape(arr.shape)
+    return np.frombuffer(memoryview(buf), dtype=arr.dtype).reshape(arr.shape)
 
 
 def _output(x: Any) -> Any:

@@ -15,8 +15,14 @@ float16: the CPU plugin has no float16 arithmetic on CPUs without
 AVX512_FP16/AMX-FP16 and runs a float16 model in float32, rounding only at
 its outputs (an explicit float16 Convert inside the graph is folded away), so
 a float16 result may be more accurate than the reference's per-operator
-rounding; an explicit ``cast`` to float16 is made to round (see
-``lower_ops/misc.py``).
+rounding, and an intermediate ``cast`` to float16 does not round (65520
+stays finite until the graph's output rounds it).  A known difference, within
+the float16 tolerances of the per-op tests.
+
+int64/uint64: the plugin runs them as int32, so the backend claims int64 only
+for indices (graph inputs read as int32 (low, high) pairs, see
+``_to_pair`` and ``lower_ops/gather_scatter.py``); uint32 values are int32
+bits inside (``emitter.inner_type``).
 
 Imported only by the openvino backend package.
 """
