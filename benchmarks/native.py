@@ -273,20 +273,19 @@ def make_session(model: onnx.ModelProto) -> Any:
 
 
 def openvino_config(dtype: str = "float32") -> dict[str, Any]:
-    """The compile config the webnnpy OpenVINO backend uses for a graph of
-    ``dtype`` (its ``compile_config(dtype)`` where it has one), so native
-    OpenVINO runs under the same settings; else the precision of the data
-    type (OpenVINO's CPU plugin otherwise picks bf16 on CPUs with AMX /
-    AVX-512 BF16)."""
+    """The compile config the webnnpy OpenVINO backend uses for a graph
+    (``OpenVinoBackend.config``: float32 inference precision for float32 and
+    float16 graphs alike, latency hint), so native OpenVINO runs under the
+    same settings; without the backend, float32 precision (OpenVINO's CPU
+    plugin otherwise picks bf16 on CPUs with AMX / AVX-512 BF16).  ``dtype``
+    is the graph's data type (the backend's config does not depend on it
+    today)."""
     try:
-        from webnnpy.backends import openvino as wov
-
-        fn = getattr(wov, "compile_config", None)
-        if fn is not None:
-            return dict(fn(dtype))
+        from webnnpy.backends.openvino.runtime import OpenVinoBackend
+        from webnnpy.ir.graph import Graph
     except ImportError:
-        pass
-    return {"INFERENCE_PRECISION_HINT": "f16" if dtype == "float16" else "f32"}
+        return {"INFERENCE_PRECISION_HINT": "f32"}
+    return dict(OpenVinoBackend(accelerated=False).config(Graph({}, {}, [])))
 
 
 def openvino_version() -> str | None:
