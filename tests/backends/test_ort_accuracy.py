@@ -462,3 +462,31 @@ def test_silu_chains_and_lookalikes(ctx, dtype):
     ulp = policy(["sigmoid", "mul"], dtype)[0]
     _check(res["y"], s1.astype(dtype), _silu(s1r), 2 * ulp, 0.0)
     _check(res["z"], x, x64 * s1r, ulp + 1, 0.0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("slopes", [[0.25, 1.0, 1e-30], [0.5, -0.25, 2.0]],
+                         ids=["in_0_1", "outside"])
+def test_prelu_constant_slope_lowering_is_exact(dtype, slopes):
+    # a constant slope in (0, 1] lowers to Max(x, x * slope) (faster than ORT's
+    # PRelu); any other slope keeps PRelu. Both must give the spec's
+    # x >= 0 ? x : slope * x exactly, special values included.
+    np_dt = np.dtype(dtype)
+    x = np.array([[np.nan, -np.inf, np.inf, -0.0, 0.0, -3.0, 2.5, -1e-3]] * 3,
+                 np_dt).T.copy()
+    k = np.array(slopes, np_dt)
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    b = webnnpy.MLGraphBuilder(ctx)
+    xi = b.input("x", {"data_type": dtype, "shape": list(x.shape)})
+    graph = b.build({"y": b.prelu(xi, b.constant({"data_type": dtype, "shape": [3]},
+                                                  k))})
+    ops = [n.op_type for n in lower(graph._ir).model.graph.node]
+    fast = bool(np.all((k > 0) & (k <= 1)))
+    assert ("Max" in ops and "PRelu" not in ops) if fast else "PRelu" in ops, ops
+    got = ctx.compute(graph, {"x": x})["y"]
+    x64, k64 = x.astype(np.float64), k.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        want = np.where(x64 >= 0, x64, k64 * x64).astype(np_dt)
+    want = np.where(np.isnan(x64), np.nan, want).astype(np_dt)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))  # -0 stays -0

