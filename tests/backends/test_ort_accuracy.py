@@ -490,3 +490,50 @@ def test_prelu_constant_slope_lowering_is_exact(dtype, slopes):
     want = np.where(np.isnan(x64), np.nan, want).astype(np_dt)
     np.testing.assert_array_equal(got, want)
     assert np.array_equal(np.signbit(got), np.signbit(want))  # -0 stays -0
+
+
+def _half_pixel_linear_2x(a: np.ndarray, axis: int) -> np.ndarray:
+    """The spec's linear resample along ``axis`` by 2, in float64: output o
+    samples input (o + 0.5) / 2 - 0.5, clamped to [0, n - 1]; a weight-0
+    neighbour is not read (an output on a sample is that sample)."""
+    n = a.shape[axis]
+    out = []
+    for o in range(2 * n):
+        c = min(max((o + 0.5) / 2 - 0.5, 0.0), n - 1.0)
+        lo = int(np.floor(c))
+        t = c - lo
+        va = np.take(a, lo, axis=axis)
+        out.append(va if t == 0 else va * (1 - t) + np.take(a, lo + 1, axis=axis) * t)
+    return np.stack(out, axis=axis)
+
+
+def test_resample2d_linear_nhwc_takes_resize_and_is_exact():
+    # resample2d over axes [1, 2] of an NHWC tensor by whole powers of two is
+    # ONNX Resize with scales [1, 2, 2, 1] (ORT's NHWC path; it was the Gather
+    # path, 9-15% of MediaPipe's selfie model); values as the float64 formula
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-4, 4, (1, 5, 3, 4)).astype(np.float32)
+    x[0, 0, 0, 1] = -np.inf
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    b = webnnpy.MLGraphBuilder(ctx)
+    xi = b.input("x", {"data_type": "float32", "shape": list(x.shape)})
+    graph = b.build({"y": b.resample2d(xi, mode="linear", scales=[2.0, 2.0],
+                                       axes=[1, 2])})
+    ops = [n.op_type for n in lower(graph._ir).model.graph.node]
+    assert "Resize" in ops and "Gather" not in ops, ops
+    got = ctx.compute(graph, {"x": x})["y"]
+    with np.errstate(invalid="ignore"):
+        want = _half_pixel_linear_2x(_half_pixel_linear_2x(x.astype(np.float64), 2), 1)
+    # the manifest's resample2d float32 bound (8 ULP or 5e-6; float32
+    # interpolation), infinities exactly
+    fin = np.isfinite(want)
+    np.testing.assert_array_equal(got[~fin], want[~fin].astype(np.float32))
+    ulp = np.spacing(np.abs(want[fin]).astype(np.float32)).astype(np.float64)
+    err = np.abs(got[fin] - want[fin])
+    assert np.all((err <= 8 * ulp) | (err <= 5e-6)), err.max()
+    # and the same values as the NCHW form (ONNX Runtime's other Resize path)
+    b2 = webnnpy.MLGraphBuilder(ctx)
+    xn = b2.input("x", {"data_type": "float32", "shape": [1, 4, 5, 3]})
+    nchw = b2.build({"y": b2.resample2d(xn, mode="linear", scales=[2.0, 2.0])})
+    ref = ctx.compute(nchw, {"x": x.transpose(0, 3, 1, 2).copy()})["y"]
+    np.testing.assert_array_equal(got, ref.transpose(0, 2, 3, 1))

@@ -18,7 +18,8 @@
   (o + 0.5) / k - 0.5 are exact binary fractions for k a power of two, and
   ONNX Runtime clamps them to [0, I - 1] as the spec does) on the input
   padded with its edge samples (see ``_resize_linear``; only the two inner
-  axes: ONNX Runtime's linear Resize refuses others).  Otherwise it
+  axes, or axes 1 and 2 of a 4-D NHWC tensor: ONNX Runtime's linear Resize
+  refuses others).  Otherwise it
   gathers along each resized axis with source indices (and,
   for "linear", weights) computed at lowering time in exact integer
   arithmetic, as the reference does: nearest-neighbor is one Gather per
@@ -97,20 +98,35 @@ def _whole_factors(shape: tuple[int, ...], axes: list[int], sizes: list[int],
         k, rem = divmod(size, shape[ax])
         if rem or k < 1:
             return None
-        if mode == "linear" and (dt != "float32" or k & (k - 1)
-                                 or (k > 1 and ax < len(shape) - 2)):
-            return None  # ONNX Runtime's linear Resize scales the inner two
+        if mode == "linear" and (dt != "float32" or k & (k - 1)):
+            return None
         scales[ax] = float(k)
-    if mode == "linear" and any(k < 2 for k in scales[-2:]):
-        # ONNX Runtime's linear Resize interpolates both inner axes; on one
-        # scaled by 1 every coordinate is a sample, read with its neighbour
-        # at weight 0 (an infinite neighbour: 0 * inf = NaN).  With even k
-        # no half-pixel coordinate is a sample.
-        return None
+    if mode == "linear":
+        # ONNX Runtime's linear Resize scales the two inner axes, or axes 1
+        # and 2 of a 4-D tensor (NHWC: its own NHWC upsampling path, the same
+        # half-pixel arithmetic). It interpolates both of them; on one scaled
+        # by 1 every coordinate is a sample, read with its neighbour at weight
+        # 0 (an infinite neighbour: 0 * inf = NaN). With even k no half-pixel
+        # coordinate is a sample.
+        pair = _linear_pair(scales)
+        if pair is None or any(scales[ax] < 2 for ax in pair):
+            return None
     if mode == "nearest-neighbor" and dt not in ("float32", "int32", "int8",
                                                   "uint8"):
         return None  # types ONNX Runtime's CPU Resize has kernels for
     return scales
+
+
+def _linear_pair(scales: list[float]) -> tuple[int, int] | None:
+    """The two axes ONNX Runtime's linear Resize interpolates for these
+    scales: the inner two, or 1 and 2 of a 4-D NHWC tensor; None when another
+    axis is scaled."""
+    rank = len(scales)
+    scaled = {ax for ax, k in enumerate(scales) if k != 1.0}
+    for pair in ((rank - 2, rank - 1), (1, 2) if rank == 4 else None):
+        if pair is not None and scaled <= set(pair):
+            return pair
+    return None
 
 
 def _resize_linear(ctx: Emitter, x: str, scales: list[float],
