@@ -206,6 +206,33 @@ def test_output_equal_to_an_input_is_written(ctx: Any) -> None:
     np.testing.assert_array_equal(out, x)
 
 
+@pytest.mark.parametrize("alpha,beta", [(0.5, 0.5), (0.2, 0.5), (-0.5, 0.25)])
+def test_hard_sigmoid_float32_at_its_corners(ctx: Any, alpha: float,
+                                             beta: float) -> None:
+    # fuzz seed 20261203, graph seed 341539168: the CPU plugin's
+    # Subtract(x, c) -> HardSigmoid gave hardSigmoid(0, alpha 0.5) = 1, not
+    # 0.5: the float32 lowering's shifted form now clamps with Maximum/Minimum
+    x = np.array([0, 1, -1, -2.50015, 2, -4, np.inf, -np.inf, np.nan], np.float32)
+    out = _run(ctx, lambda b, x: b.hard_sigmoid(x, alpha=alpha, beta=beta),
+               {"x": x})
+    with np.errstate(invalid="ignore"):
+        want = np.clip(alpha * x.astype(np.float64) + beta, 0, 1)
+    np.testing.assert_allclose(out, want.astype(np.float32), rtol=2.5e-7,
+                               atol=1e-12)
+    assert np.isnan(out[-1])
+
+
+def test_prelu_int8_wraps(ctx: Any) -> None:
+    # fuzz seed 20261203, graph seed 2705487872: the CPU plugin's int8
+    # Multiply saturates (-128 * -1 gave 127); WebNN's integer ops wrap
+    x = np.array([-128, -100, -1, 0, 5, 127], np.int8)
+    slope = np.array([-1, 3, -128, 7, 2, -1], np.int8)
+    out = _run(ctx, lambda b, x, s: b.prelu(x, s), {"x": x}, {"s": slope})
+    wide = x.astype(np.int64)
+    want = np.where(wide >= 0, wide, wide * slope.astype(np.int64))
+    np.testing.assert_array_equal(out, ((want + 128) % 256 - 128).astype(np.int8))
+
+
 # ------------------------------------------------------- an imported model
 
 

@@ -284,10 +284,13 @@ def _alone_agrees(single: Graph, ctx: webnnpy.MLContext, exp: np.ndarray,
 
 
 def check(graph: Graph, ctx: webnnpy.MLContext, ref: webnnpy.MLContext,
-          *, localize: bool = True) -> Verdict:
-    """Judge ``graph`` on ``ctx`` against the reference context ``ref``."""
+          *, localize: bool = True,
+          want: dict[str, np.ndarray] | None = None) -> Verdict:
+    """Judge ``graph`` on ``ctx`` against the reference context ``ref``
+    (``want``: the reference's results, when already computed)."""
     backend = ctx.backend
-    want = run_graph(graph, ref)
+    if want is None:
+        want = run_graph(graph, ref)
     try:
         got = run_graph(graph, ctx)
     except TypeError:

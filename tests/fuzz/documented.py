@@ -72,13 +72,14 @@ DOCUMENTED: tuple[Documented, ...] = (
         lambda op, dt, ins: (op == "maxPool2d" and dt == "float32"
                              and any(bool(np.isneginf(a).any()) for a in ins))),
     Documented(
-        "float32 variance / sum of squares overflow on ONNX Runtime",
-        "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime",),
+        "float32 variance / sum of squares overflow on ONNX Runtime and OpenVINO",
+        "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime", "openvino"),
         lambda op, dt, ins: (op in ("layerNormalization", "l2Pool2d")
                              and dt == "float32" and _max_abs(ins) > _BIG32)),
     Documented(
-        "float32 accumulator overflow on ONNX Runtime (reference sums in float64)",
-        "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime",),
+        "float32 accumulator overflow on ONNX Runtime and OpenVINO (reference sums "
+        "in float64)",
+        "layerNormalization / l2Pool2d (float32 overflow)", ("onnxruntime", "openvino"),
         lambda op, dt, ins: (op in _SUMS and dt == "float32"
                              and (_max_abs(ins) > _BIG32
                                   or (op == "reduceProduct"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +15,12 @@ import numpy as np
 import webnnpy
 from webnnpy.backends import available_backends
 
-from .differential import Verdict, check
+from .differential import Verdict, check, run_graph
 from .graphs import FAMILIES, FAMILY, Graph, generate, snippet
 from .shrink import shrink
 
-__all__ = ["Finding", "Report", "fuzz", "graph_seed", "installed_backends"]
+__all__ = ["Finding", "Report", "fuzz", "graph_seed", "installed_backends",
+           "outside_limits"]
 
 
 def installed_backends() -> list[str]:
@@ -28,6 +30,46 @@ def installed_backends() -> list[str]:
     names = set(wanted.split(",")) if wanted else None
     return [n for n, ok in available_backends().items()
             if ok and n != "numpy" and (names is None or n in names)]
+
+
+def _limits_key(op: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", op).lower()
+
+
+def outside_limits(graph: Graph, ctx: webnnpy.MLContext) -> str | None:
+    """Why ``ctx`` may refuse ``graph`` by its own ``op_support_limits()``: a
+    leaf or a call's operand or output whose data type (or rank) the
+    context does not declare for that op; None when it declares them all."""
+    limits = ctx.op_support_limits()
+
+    def allowed(entry: dict, dt: str, rank: int) -> bool:
+        rr = entry.get("rank_range", {})
+        return (dt in entry.get("data_types", ())
+                and rr.get("min", 0) <= rank <= rr.get("max", 1 << 30))
+
+    descs = graph.descs
+    for leaf in graph.leaves:
+        dt, shape = str(leaf.value.dtype), leaf.value.shape
+        if not allowed(limits["constant" if leaf.const else "input"], dt, len(shape)):
+            return f"{leaf.name}: {dt} rank {len(shape)}"
+    for call in graph.calls:
+        lim = limits.get(_limits_key(call.op))
+        if not isinstance(lim, dict):
+            continue
+        entries = [e for e in lim.values() if isinstance(e, dict)]
+        names = [a for a in call.args if isinstance(a, str) and a in descs]
+        names += [a for arg in call.args if isinstance(arg, list)
+                  for a in arg if isinstance(a, str) and a in descs]
+        names += [a for a in call.kwargs.values() if isinstance(a, str) and a in descs]
+        for n in names:  # some operand of the op must allow it
+            dt, shape = descs[n]
+            if not any(allowed(e, dt, len(shape)) for e in entries):
+                return f"{call.op} operand {n}: {dt} rank {len(shape)}"
+        if call.out in descs and isinstance(lim.get("output"), dict):
+            dt, shape = descs[call.out]
+            if not allowed(lim["output"], dt, len(shape)):
+                return f"{call.op} output {call.out}: {dt} rank {len(shape)}"
+    return None
 
 
 def graph_seed(seed: int, index: int) -> int:
@@ -71,6 +113,12 @@ class Report:
     findings: dict[tuple[str, str, str | None], Finding] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: per backend: graphs it ran (a verdict), graphs it refused at build
+    #: because they use a data type or rank outside its op_support_limits()
+    #: (verified: :func:`outside_limits`), and its verdicts
+    ran_on: Counter = field(default_factory=Counter)
+    unsupported: Counter = field(default_factory=Counter)
+    per_backend: defaultdict = field(default_factory=lambda: defaultdict(Counter))
 
     def summary(self) -> str:
         rate = self.ran / (self.seconds / 60) if self.seconds else 0.0
@@ -80,6 +128,8 @@ class Report:
             f"({rate:.0f} graphs/min); {self.builder_errors} builder TypeErrors "
             f"(dropped calls)",
             f"verdicts: {dict(self.statuses)}",
+            f"per backend: ran {dict(self.ran_on)}, declared unsupported "
+            f"(a type or rank outside op_support_limits) {dict(self.unsupported)}",
             f"per family: {dict(sorted(self.per_family.items()))}",
         ]
         if self.documented:
@@ -133,16 +183,33 @@ def fuzz(seed: int = 0, *, graphs: int | None = None, minutes: float | None = No
         verdicts = []
         try:
             with np.errstate(all="ignore"):
-                for ctx in ctxs.values():
-                    verdicts.append(check(graph, ctx, ref))
+                want = run_graph(graph, ref)
         except TypeError:  # the reference context refused a call
             report.stats["ref_type_errors"] = report.stats.get("ref_type_errors", 0) + 1
             continue
+        for name, ctx in ctxs.items():
+            try:
+                with np.errstate(all="ignore"):
+                    verdicts.append(check(graph, ctx, ref, want=want))
+            except TypeError as e:
+                why = outside_limits(graph, ctx)
+                if why is None:  # a type and rank it declares: a failure
+                    verdicts.append(Verdict(
+                        "error", name, None,
+                        f"TypeError at build though op_support_limits() "
+                        f"allows every operand: {str(e)[:300]}"))
+                    continue
+                report.unsupported[name] += 1
+                report.stats.setdefault("unsupported_sample", {}).setdefault(
+                    name, why)
+                continue
+            report.ran_on[name] += 1
         report.ran += 1
         report.per_family[family] += 1
         report.per_op.update(graph.ops())
         for v in verdicts:
             report.statuses[v.status] += 1
+            report.per_backend[v.backend][v.status] += 1
             if v.status in ("documented", "known"):
                 report.documented[v.documented] += 1
             if v.status == "amplified":  # a sample, to look at by --replay

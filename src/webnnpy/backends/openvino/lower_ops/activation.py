@@ -24,6 +24,7 @@ from webnnpy.backends.openvino.lower_ops._util import (
     int_less,
     keep_nan,
     where,
+    wrap_small,
 )
 from webnnpy.ir.graph import Node, Value
 
@@ -184,9 +185,15 @@ def _hard_sigmoid(ctx: Emitter, node: Node) -> None:
     alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
     shift = _shifted(node) if dt == "float32" else None
     if shift is not None:
-        alpha, x0, beta = shift
-        x = ops.subtract(x, ctx.const(x0, dt)).output(0)
-    y = ops.hard_sigmoid(x, ctx.const(alpha, dt), ctx.const(beta, dt))
+        # clamped with Maximum/Minimum, not HardSigmoid: the CPU plugin
+        # miscomputes Subtract(x, c) -> HardSigmoid (hardSigmoid(0, alpha 0.5)
+        # gave 1, as if x - c were taken twice)
+        a, x0, r = shift
+        d = ops.subtract(x, ctx.const(x0, dt))
+        lin = ops.add(ops.multiply(d, ctx.const(a, dt)), ctx.const(r, dt))
+        y = ops.minimum(ops.maximum(ctx.const(0.0, dt), lin), ctx.const(1.0, dt))
+    else:
+        y = ops.hard_sigmoid(x, ctx.const(alpha, dt), ctx.const(beta, dt))
     ctx.set(node, keep_nan(ctx, x, y))  # the plugin's HardSigmoid clamps NaN
 
 
@@ -231,7 +238,12 @@ def _prelu(ctx: Emitter, node: Node) -> None:
         ctx.set(node, ops.prelu(x, slope))
         return
     keep = ops.greater_equal(x, ctx.const(0, dt))
-    ctx.set(node, where(ctx, keep, x, ops.multiply(slope, x)))
+    if dt in ("int8", "uint8"):  # the plugin's int8 Multiply saturates: wrap
+        prod = wrap_small(ctx, ops.multiply(ctx.cast(slope, "int32"),
+                                            ctx.cast(x, "int32")), dt)
+    else:
+        prod = ops.multiply(slope, x).output(0)
+    ctx.set(node, where(ctx, keep, x, prod))
 
 
 @LOWERINGS.define("clamp")
