@@ -233,6 +233,44 @@ def test_prelu_int8_wraps(ctx: Any) -> None:
     np.testing.assert_array_equal(out, ((want + 128) % 256 - 128).astype(np.int8))
 
 
+def test_int32_div_is_exact(ctx: Any) -> None:
+    # fuzz seed 20261203, graph seed 3621972108: the CPU plugin divides int32
+    # in float32 (-2**31 / -3 gave 715827904)
+    a = np.array([-2**31, 2**31 - 1, 2**31 - 1, 16777217, -16777217, 7, -7,
+                  2**31 - 1, -2**31, 123456789], np.int32)
+    b = np.array([-3, 7, 2**30 + 1, 1, 3, -2, 2, -(2**31 - 1), 2**30, -10],
+                 np.int32)
+    out = _run(ctx, lambda bl, a, b: bl.div(a, b), {"a": a, "b": b})
+    want = [(abs(x) // abs(y)) * (1 if (x < 0) == (y < 0) else -1)
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    np.testing.assert_array_equal(out, np.array(want, np.int32))
+
+
+def test_softmax_slice_with_nan_is_nan(ctx: Any) -> None:
+    # fuzz seed 20261203, graph seed 2025521613: the plugin's SoftMax gave 0
+    # beside a NaN; the spec's x - max(x), exp, sum gives NaN across the
+    # slice, also where the maximum is +inf (inf - inf) or all are -inf
+    x = np.array([[0, np.nan, 1], [np.inf, 1, 2], [-np.inf] * 3,
+                  [-np.inf, 0, 0]], np.float32)
+    out = _run(ctx, lambda b, x: b.softmax(x, 1), {"x": x})
+    assert np.isnan(out[:3]).all(), out
+    np.testing.assert_array_equal(out[3], np.array([0, 0.5, 0.5], np.float32))
+
+
+def test_resample2d_linear_keeps_an_infinite_sample(ctx: Any) -> None:
+    # fuzz seed 20261203, graph seed 3054576020: lo * 1 + hi * 0 made NaN of
+    # an infinite sample; where the weight is 0 the sample is taken as is
+    x = np.array([0, 0, np.inf, 0], np.float16).reshape(1, 1, 4, 1)
+    out = _run(ctx, lambda b, x: b.resample2d(x, mode="linear"), {"x": x})
+    np.testing.assert_array_equal(out, x)
+    up = _run(ctx, lambda b, x: b.resample2d(x, mode="linear", scales=[2.0, 1.0]),
+              {"x": x}).ravel()
+    # coordinates (o + 0.5) / 2 - 0.5: 0 (clamped), 0.25, 0.75, 1.25, 1.75,
+    # 2.25, 2.75, 3 (clamped): 1.25 .. 2.75 take a share of inf
+    np.testing.assert_array_equal(up, np.array([0, 0, 0, np.inf, np.inf, np.inf,
+                                                np.inf, 0], np.float16))
+
+
 # ------------------------------------------------------- an imported model
 
 

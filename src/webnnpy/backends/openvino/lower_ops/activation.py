@@ -272,4 +272,16 @@ def _clamp(ctx: Emitter, node: Node) -> None:
 
 @LOWERINGS.define("softmax")
 def _softmax(ctx: Emitter, node: Node) -> None:
-    ctx.set(node, ops.softmax(ctx.input(node, "input"), int(node.attrs["axis"])))
+    # The plugin's SoftMax gives 0 beside a NaN of the same slice; the
+    # reference (the spec's x - max(x), exp, sum) gives NaN across a slice
+    # holding a NaN, or whose maximum is +inf (inf - inf) or that is all -inf
+    x = ctx.input(node, "input")
+    axis = int(node.attrs["axis"])
+    dt = dtype_of(node, "input")
+    y = ops.softmax(x, axis).output(0)
+    if dt not in FLOATS:
+        ctx.set(node, y)
+        return
+    flag = ops.reduce_max(where(ctx, ops.is_nan(x), ctx.const(np.inf, dt), x),
+                          ctx.ints([axis]), True)
+    ctx.set(node, where(ctx, ops.is_inf(flag), ctx.const(np.nan, dt), y))

@@ -77,6 +77,31 @@ def _int_divide(a: Any, b: Any) -> Any:
     return d.output(0)
 
 
+def _exact_int32_quotient(ctx: Emitter, a: Any, b: Any, q0: Any) -> Any:
+    """``a / b`` truncated, exact, from the CPU plugin's int32 quotient
+    ``q0``: the plugin divides int32 in float32 (-2**31 / -3 gave 715827904,
+    not 715827882), off by up to about 2**8.  The remainder ``a - q0 * b``
+    (int32 multiply and subtract are exact, wrapping) divided again gives a
+    quotient at most 1 off; its remainder's sign then says which way (sign
+    tests against 0 are exact in float32).  ``b`` is never 0 or -1 here."""
+    zero = ctx.const(0, "int32")
+    r0 = ops.subtract(a, ops.multiply(q0, b))
+    q1 = ops.add(q0, _int_divide(r0.output(0), b))
+    r1 = ops.subtract(a, ops.multiply(q1, b))
+    a_neg = ops.less(a, zero)
+    # s = sign(a) * sign(b) (the quotient's direction), as +-1
+    s = where(ctx, ops.not_equal(a_neg, ops.less(b, zero)), ctx.const(-1, "int32"),
+              ctx.const(1, "int32"))
+    wrong_sign = ops.logical_and(ops.not_equal(r1, zero),
+                                 ops.not_equal(ops.less(r1, zero), a_neg))
+    # |r1| >= |b| (r1 of a's sign): r1 - s * b is still of a's sign, or 0
+    r2 = ops.subtract(r1, ops.multiply(s, b))
+    too_small = ops.logical_and(ops.logical_not(wrong_sign), ops.logical_or(
+        ops.equal(r2, zero), ops.equal(ops.less(r2, zero), a_neg)))
+    q = where(ctx, wrong_sign, ops.subtract(q1, s), q1)
+    return where(ctx, too_small, ops.add(q, s), q)
+
+
 @LOWERINGS.define("div")
 def _div(ctx: Emitter, node: Node) -> None:
     a, b = ctx.input(node, "a"), ctx.input(node, "b")
@@ -96,7 +121,10 @@ def _div(ctx: Emitter, node: Node) -> None:
     for m in (is_zero, is_m1):
         if m is not None:
             bad = m if bad is None else ops.logical_or(bad, m).output(0)
-    q = _int_divide(a, where(ctx, bad, one, b) if bad is not None else b)
+    d = where(ctx, bad, one, b) if bad is not None else b
+    q = _int_divide(a, d)
+    if work == "int32":
+        q = _exact_int32_quotient(ctx, a, d, q)
     if is_m1 is not None:
         q = where(ctx, is_m1, ops.negative(a), q)
     if is_zero is not None:

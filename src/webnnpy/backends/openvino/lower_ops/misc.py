@@ -129,6 +129,9 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
         wa = ctx.array(np.asarray(1.0 - t, np.float32).reshape(shape))
         wb = ctx.array(np.asarray(t, np.float32).reshape(shape))
         x = ops.add(ops.multiply(a, wa), ops.multiply(b, wb)).output(0)
+        exact = np.asarray(t) == 0  # a sample itself: inf * 1 + inf * 0 is NaN
+        if exact.any():
+            x = where(ctx, ctx.array(exact.reshape(shape)), a, x)
     if dt not in FLOATS:
         x = ops.round(x, "half_to_even").output(0)
     ctx.set(node, x)
