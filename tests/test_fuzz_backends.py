@@ -83,12 +83,12 @@ def test_a_build_refusal_of_a_declared_type_is_an_error(monkeypatch) -> None:
 
 
 def test_outside_limits_names_an_undeclared_type() -> None:
-    from fuzz.graphs import Call, Graph, Leaf
+    from fuzz.graphs import Call, Graph, Leaf, Ref
     from fuzz.runner import outside_limits
 
     ctx = webnnpy.ml.create_context(backend="numpy")
     x = np.zeros((2, 3), np.float32)
-    g = Graph([Leaf("x", x)], [Call("cast", ["x", "int64"], {}, "y")], ["y"])
+    g = Graph([Leaf("x", x)], [Call("cast", [Ref("x"), "int64"], {}, "y")], ["y"])
     g.descs = {"x": ("float32", (2, 3)), "y": ("int64", (2, 3))}
     assert outside_limits(g, ctx) is None  # the reference declares int64
     fake = type("Ctx", (), {"op_support_limits": lambda self: {
@@ -97,6 +97,12 @@ def test_outside_limits_names_an_undeclared_type() -> None:
                  "output": {"data_types": ["float32", "int32"],
                             "rank_range": {"min": 0, "max": 8}}}}})()
     assert "int64" in (outside_limits(g, fake) or ""), outside_limits(g, fake)
+    # the operand a builder message names, by that operand's own limits
+    msg = "cast: input has data type int64; expected one of float32"
+    assert outside_limits(g, ctx, msg) is None
+    g.descs["y"] = ("float32", (2, 3))
+    assert outside_limits(g, fake) is None
+    assert "input: int64" in (outside_limits(g, fake, msg) or "")
 
 
 def test_every_family_ran(report) -> None:

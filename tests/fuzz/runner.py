@@ -16,7 +16,7 @@ import webnnpy
 from webnnpy.backends import available_backends
 
 from .differential import Verdict, check, run_graph
-from .graphs import FAMILIES, FAMILY, Graph, generate, snippet
+from .graphs import FAMILIES, FAMILY, Graph, generate, refs_of, snippet
 from .shrink import shrink
 
 __all__ = ["Finding", "Report", "fuzz", "graph_seed", "installed_backends",
@@ -36,11 +36,24 @@ def _limits_key(op: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", op).lower()
 
 
-def outside_limits(graph: Graph, ctx: webnnpy.MLContext) -> str | None:
-    """Why ``ctx`` may refuse ``graph`` by its own ``op_support_limits()``: a
-    leaf or a call's operand or output whose data type (or rank) the
-    context does not declare for that op; None when it declares them all."""
+#: the builder's message for an operand outside op_support_limits()
+_REFUSAL = re.compile(r"(\w+): (\w+) has data type (\w+)")
+
+
+def outside_limits(graph: Graph, ctx: webnnpy.MLContext, error: str = ""
+                   ) -> str | None:
+    """Why ``ctx`` may refuse ``graph`` by its own ``op_support_limits()``:
+    the operand the builder's ``error`` names ("op: operand has data type
+    T"), when the limits leave T out for it; else a leaf or a call's operand
+    or output whose data type (or rank) the context declares for no
+    operand of that op.  None when it declares them all."""
     limits = ctx.op_support_limits()
+    m = _REFUSAL.search(error)
+    if m is not None:
+        op, operand, dt = m.groups()
+        entry = limits.get(_limits_key(op), {}).get(_limits_key(operand))
+        if isinstance(entry, dict) and dt not in entry.get("data_types", ()):
+            return f"{op} operand {operand}: {dt}"
 
     def allowed(entry: dict, dt: str, rank: int) -> bool:
         rr = entry.get("rank_range", {})
@@ -57,11 +70,7 @@ def outside_limits(graph: Graph, ctx: webnnpy.MLContext) -> str | None:
         if not isinstance(lim, dict):
             continue
         entries = [e for e in lim.values() if isinstance(e, dict)]
-        names = [a for a in call.args if isinstance(a, str) and a in descs]
-        names += [a for arg in call.args if isinstance(arg, list)
-                  for a in arg if isinstance(a, str) and a in descs]
-        names += [a for a in call.kwargs.values() if isinstance(a, str) and a in descs]
-        for n in names:  # some operand of the op must allow it
+        for n in (n for n in refs_of(call) if n in descs):  # some operand of the op must allow it
             dt, shape = descs[n]
             if not any(allowed(e, dt, len(shape)) for e in entries):
                 return f"{call.op} operand {n}: {dt} rank {len(shape)}"
@@ -192,7 +201,7 @@ def fuzz(seed: int = 0, *, graphs: int | None = None, minutes: float | None = No
                 with np.errstate(all="ignore"):
                     verdicts.append(check(graph, ctx, ref, want=want))
             except TypeError as e:
-                why = outside_limits(graph, ctx)
+                why = outside_limits(graph, ctx, str(e))
                 if why is None:  # a type and rank it declares: a failure
                     verdicts.append(Verdict(
                         "error", name, None,
