@@ -27,6 +27,15 @@ BACKENDS = (os.environ["WEBNNPY_TEST_BACKENDS"].split(",")
             [name for name, ok in available_backends().items() if ok])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _graph_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory
+                                       ) -> None:
+    """The tests' graph cache (tasks load their models with cache=True) lives
+    in a folder of this session, never in the user's ~/.cache; a test that
+    wants its own sets WEBNNPY_CACHE_DIR itself."""
+    os.environ["WEBNNPY_CACHE_DIR"] = str(tmp_path_factory.mktemp("graph-cache"))
+
+
 @pytest.fixture(params=BACKENDS)
 def context(request: pytest.FixtureRequest) -> webnnpy.MLContext:
     """A fresh context on each backend under test (tests listed in

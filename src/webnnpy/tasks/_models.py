@@ -1,8 +1,10 @@
 """Zoo models imported as WebNN graphs, cached per process.
 
-One MLContext per backend name, one ``onnx.ModelProto`` per zoo model, and
-one :class:`~webnnpy.models.onnx.ImportedModel` per (model, input shapes,
-backend): a model with free dimensions is imported once per shape it meets.
+One MLContext per backend name and one
+:class:`~webnnpy.models.onnx.ImportedModel` per (model, input shapes,
+backend): a model with free dimensions is imported once per shape it meets,
+through the on-disk graph cache (``load(..., cache=True)``), so a later
+process loads the compiled graphs without parsing the files.
 """
 
 from __future__ import annotations
@@ -49,10 +51,17 @@ def proto(name: str) -> Any:
 
 
 def metadata(name: str) -> dict[str, str]:
-    """The zoo model's ONNX metadata (``metadata_props``)."""
+    """The zoo model's ONNX metadata (``metadata_props``): from an import of
+    it in this process (which may have come from the graph cache, without
+    parsing the file), else from the parsed file."""
     with _lock:
         if name not in _metadata:
-            proto(name)
+            for key, m in _imported.items():
+                if key[0] == name:
+                    _metadata[name] = dict(m.metadata_props)
+                    break
+            else:
+                proto(name)
         return _metadata[name]
 
 
@@ -63,6 +72,7 @@ def imported(name: str, shapes: Mapping[str, Sequence[int]], *,
     process's context for ``backend`` (cached).  ``constants`` (graph inputs
     fixed at import) must be hashable as ``repr``."""
     from webnnpy.models import onnx as wonnx
+    from webnnpy.models import zoo
 
     key = (name, tuple((k, tuple(v)) for k, v in sorted(shapes.items())), backend,
            repr(sorted((constants or {}).items())))
@@ -70,7 +80,10 @@ def imported(name: str, shapes: Mapping[str, Sequence[int]], *,
         m = _imported.get(key)
         if m is None or m.context._is_lost:
             dims = {k: [int(d) for d in v] for k, v in shapes.items()}
-            m = wonnx.load(proto(name), dims=dims, context=context(backend),
-                           constants=constants)
+            # from the file, through the on-disk graph cache: a later process
+            # loads the compiled graph instead of parsing and importing
+            m = wonnx.load(str(zoo.find_model(name)), dims=dims,
+                           context=context(backend), constants=constants,
+                           cache=True)
             _imported[key] = m
         return m

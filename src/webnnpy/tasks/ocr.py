@@ -450,12 +450,14 @@ def recognize(crops: Sequence[Any], *, backend: str | None = None
     """The text of each line image (crop): ``[(text, score)]``."""
     from webnnpy.tasks import _models
 
-    chars = characters()
+    chars: list[str] | None = None
     out = []
     for c in crops:
         x = _line_input(_rgb(c), REC_HEIGHT, REC_MIN_WIDTH, REC_WIDTH_STEP,
                         REC_MAX_WIDTH)
         m = _models.imported("ppocr-rec", {"x": (1, *x.shape)}, backend=backend)
+        if chars is None:  # after the import: its metadata, not a parse
+            chars = characters()
         probs = next(iter(m.run({"x": x[None]}).values()))[0]
         out.append(ctc_greedy_decode(probs, chars))
     return out

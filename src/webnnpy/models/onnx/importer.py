@@ -826,6 +826,8 @@ class ImportedModel:
     the weights then live once, in the graph)."""
     empty_outputs: dict[str, np.ndarray] = field(default_factory=dict)
     """Outputs with no elements: known at import, returned by run()."""
+    metadata_props: dict[str, str] = field(default_factory=dict)
+    """The model's ``metadata_props`` (e.g. a recognizer's character list)."""
 
     @property
     def input_names(self) -> list[str]:
@@ -979,7 +981,7 @@ def load(model: ModelLike, *, context: MLContext | None = None,
          dims: Mapping[str, Any] | None = None,
          constants: Mapping[str, Any] | None = None,
          base_dir: str | os.PathLike[str] | None = None,
-         keep_model: bool = False) -> ImportedModel:
+         keep_model: bool = False, cache: bool = False) -> ImportedModel:
     """Import an ONNX model as an MLGraph.
 
     Args:
@@ -993,6 +995,14 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         keep_model: keep the ``onnx.ModelProto`` as ``.model`` (by default
             nothing of it is kept, and a model read from a path or bytes has
             its weights held once: by the built graph).
+        cache: for a model given as a path, use the context's on-disk graph
+            cache (``MLContext.save_graph``/``load_graph``, docs/graph_cache.md):
+            the compiled graph is saved under a key of the file's contents,
+            ``dims`` and ``constants``, and a later load with the same key
+            (and unchanged external data files) skips parsing, importing and
+            compiling.  A cache that cannot be read or written is skipped
+            with a warning.  Ignored with ``keep_model`` or a model given as
+            bytes or a ModelProto.
 
     Returns:
         An :class:`ImportedModel` (the graph, its context, input and output
@@ -1004,8 +1014,13 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         UnsupportedNodeError: the first node WebNN cannot express (its name,
             op type and why); :func:`inspect` lists them all.
     """
+    if cache and not keep_model and isinstance(model, str | os.PathLike) \
+            and Path(model).is_file():
+        return _load_cached(Path(model), context=context, dims=dims,
+                            constants=constants, base_dir=base_dir)
     proto, opsets, consts, specs, frozen = prepare(model, dims, constants, base_dir,
                                                    strip=not keep_model)
+    metadata_props = {e.key: e.value for e in proto.metadata_props}
     for s in specs:
         if s.problem:
             raise UnsupportedModelError(s.problem)
@@ -1065,4 +1080,95 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         inputs={k: v for k, v in in_descs.items() if k in used},
         outputs=out_descs, onnx_types=onnx_types, opsets=opsets,
         dims=dict(dims or {}), constants=frozen,
-        model=proto if keep_model else None, empty_outputs=empty_outs)
+        model=proto if keep_model else None, empty_outputs=empty_outs,
+        metadata_props=metadata_props)
+
+
+#: the cache entries' format; a change of what ``_cache_metadata`` stores
+#: bumps it, so older entries are simply missed
+_CACHE_FORMAT = "webnnpy.models.onnx.load/1"
+
+
+def _load_cached(path: Path, *, context: MLContext | None,
+                 dims: Mapping[str, Any] | None, constants: Mapping[str, Any] | None,
+                 base_dir: str | os.PathLike[str] | None) -> ImportedModel:
+    """``load(path, cache=True)``: the graph cache's entry for this file,
+    dims and constants, or an import that is then saved."""
+    from webnnpy.api import graph_cache
+
+    if context is None:
+        context = ml.create_context()
+    folder = Path(base_dir) if base_dir is not None else path.parent
+    key = graph_cache.cache_key(
+        _CACHE_FORMAT, graph_cache.file_digest(path), dict(dims or {}),
+        {k: np.asarray(v) for k, v in (constants or {}).items()})
+    hit = graph_cache.try_load(context, key)
+    if hit is not None:
+        graph, meta = hit
+        if _external_digests(meta.get("external") or [], folder) == meta.get(
+                "external_digests"):
+            return _from_cache_metadata(graph, context, meta)
+        graph.destroy()  # an external data file changed: import again
+    m = load(path, context=context, dims=dims, constants=constants,
+             base_dir=base_dir)
+    external = sorted({dict((e.key, e.value) for e in t.external_data)["location"]
+                       for t in _external_tensors(
+                           onnx.load(str(path), load_external_data=False).graph)}
+                      ) if _has_other_files(path, folder) else []
+    graph_cache.try_save(context, key, m.graph, metadata=_cache_metadata(
+        m, external, _external_digests(external, folder)))
+    return m
+
+
+def _has_other_files(path: Path, folder: Path) -> bool:
+    """Whether the model's folder holds anything external data could be in."""
+    try:
+        return any(p.is_file() and p.resolve() != path.resolve()
+                   for p in folder.iterdir())
+    except OSError:
+        return True
+
+
+def _external_digests(files: Sequence[str], folder: Path) -> list[str]:
+    from webnnpy.api import graph_cache
+
+    out = []
+    for f in files:
+        try:
+            out.append(graph_cache.file_digest(folder / f))
+        except OSError:
+            out.append("missing")
+    return out
+
+
+def _array_meta(a: np.ndarray) -> list[Any]:
+    return [a.dtype.str, list(a.shape), a.tolist()]
+
+
+def _cache_metadata(m: ImportedModel, external: list[str],
+                    digests: list[str]) -> dict[str, Any]:
+    """What an :class:`ImportedModel` needs besides its graph, as JSON."""
+    return {"inputs": m.inputs, "outputs": m.outputs, "onnx_types": m.onnx_types,
+            "opsets": m.opsets, "dims": m.dims,
+            "constants": {k: _array_meta(v) for k, v in m.constants.items()},
+            "empty_outputs": {k: [v.dtype.str, list(v.shape)]
+                              for k, v in m.empty_outputs.items()},
+            "metadata_props": m.metadata_props,
+            "external": external, "external_digests": digests}
+
+
+def _from_cache_metadata(graph: MLGraph, context: MLContext,
+                         meta: Mapping[str, Any]) -> ImportedModel:
+    def arr(dt: str, shape: list[int], values: Any) -> np.ndarray:
+        a = np.array(values, np.dtype(dt)).reshape(shape)
+        a.setflags(write=False)
+        return a
+
+    return ImportedModel(
+        graph=graph, context=context, inputs=dict(meta["inputs"]),
+        outputs=dict(meta["outputs"]), onnx_types=dict(meta["onnx_types"]),
+        opsets=dict(meta["opsets"]), dims=dict(meta["dims"]),
+        constants={k: arr(*v) for k, v in meta["constants"].items()},
+        empty_outputs={k: np.zeros(s, np.dtype(dt))
+                       for k, (dt, s) in meta["empty_outputs"].items()},
+        metadata_props=dict(meta.get("metadata_props") or {}))
