@@ -12,6 +12,10 @@
   (``set_input_tensor``/``set_output_tensor``: OpenVINO reads the inputs and
   writes the results in place) and reuses that binding while the same tensors
   come back.
+- graph cache (``MLContext.save_graph``/``load_graph``): an entry is
+  ``CompiledModel.export_model()``'s blob, read back by ``core.import_model``
+  with the same properties; entries are named by OpenVINO's version, the
+  device and the CPU (``cache_fingerprint``).
 
 Errors are converted at this boundary: OpenVINO's exception stays as
 ``__cause__``.  Imported only through the backend registry.
@@ -20,14 +24,22 @@ Errors are converted at this boundary: OpenVINO's exception stays as
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import openvino as ov
 
-from webnnpy.backends.base import Backend, SupportLimits, spec_support_limits
+from webnnpy.backends.base import (
+    Backend,
+    SupportLimits,
+    cpu_fingerprint,
+    spec_support_limits,
+)
 from webnnpy.backends.openvino.emitter import LoweringError
 from webnnpy.backends.openvino.lower import LOWERINGS, Lowered, lower
 from webnnpy.backends.openvino.lower_ops import EXCLUDE
@@ -55,6 +67,11 @@ WIDE_KEYS = frozenset({("argMin", "output"), ("argMax", "output"),
                        ("scatterND", "indices")})
 
 _serials = itertools.count(1)
+#: cache entry layout version, and its one file
+_CACHE_FORMAT = "1"
+_BLOB_FILE = "model.blob"
+#: the compile_model properties of every graph (see ``OpenVinoBackend.config``)
+_COMPILE_CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
 _CORE: ov.Core | None = None
 
 
@@ -94,6 +111,8 @@ class OvGraph:
         self.inputs = lowered.inputs
         self.outputs = lowered.outputs
         self._bound: tuple[int, ...] = ()
+        #: the cache entry directory an imported graph came from
+        self.source: Path | None = None
 
     def run(self, inputs: Mapping[str, OvTensor], outputs: Mapping[str, OvTensor]
             ) -> None:
@@ -190,7 +209,7 @@ class OpenVinoBackend(Backend):
         precision always (float32 graphs never run in bf16/f16; float16
         graphs compute in float32 and round their float16 results, see
         ``lower.py``), and latency-oriented scheduling (one request)."""
-        return {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
+        return dict(_COMPILE_CONFIG)
 
     def compile(self, graph: Graph) -> OvGraph:
         lowered = lower(graph)
@@ -204,6 +223,58 @@ class OpenVinoBackend(Backend):
 
     def release_graph(self, compiled: OvGraph) -> None:
         compiled.release()
+
+    # -------------------------------------------------------- graph cache
+
+    def cache_fingerprint(self) -> Mapping[str, str]:
+        """A compiled model is specific to the OpenVINO version, the device
+        and (on the CPU plugin, which picks kernels by instruction set) the
+        CPU: all name the cache entries."""
+        return {"format": _CACHE_FORMAT, "openvino": ov.get_version(),
+                "device": self.device, **cpu_fingerprint()}
+
+    def export_compiled(self, compiled: OvGraph, directory: Path
+                        ) -> dict[str, Any]:
+        """``model.blob``: ``CompiledModel.export_model()``'s bytes (the
+        compiled model, its constants included)."""
+        meta = {"model": _BLOB_FILE, "inputs": dict(compiled.inputs),
+                "outputs": dict(compiled.outputs), "config": dict(_COMPILE_CONFIG)}
+        if compiled.source is not None:  # imported (whose re-export fails): copy
+            shutil.copyfile(compiled.source / _BLOB_FILE, directory / _BLOB_FILE)
+            return meta
+        try:
+            blob = compiled.compiled.export_model()
+        except Exception as e:
+            raise OperationError(f"openvino: exporting the compiled graph failed: "
+                                 f"{e}") from e
+        data = blob.getvalue() if hasattr(blob, "getvalue") else bytes(blob)
+        (directory / _BLOB_FILE).write_bytes(data)
+        return meta
+
+    def import_compiled(self, directory: Path, meta: Mapping[str, Any]
+                        ) -> OvGraph:
+        """``core.import_model`` of the saved blob, with the compile
+        properties it was made with."""
+        inputs, outputs = meta.get("inputs"), meta.get("outputs")
+        config = meta.get("config")
+        if not isinstance(inputs, dict) or not isinstance(outputs, dict) \
+                or not isinstance(config, dict):
+            raise ValueError(f"the entry's metadata lacks input/output names or "
+                             f"its config: {dict(meta)!r}")
+        data = (directory / _BLOB_FILE).read_bytes()
+        compiled = core().import_model(io.BytesIO(data), self.device, config)
+        n_in, n_out = len(compiled.inputs), len(compiled.outputs)
+        ports_in = sorted(int(i) for i in inputs.values())
+        ports_out = sorted(int(i) for i in outputs.values())
+        if ports_in != list(range(n_in)) or ports_out != list(range(n_out)):
+            raise ValueError(f"the saved model has {n_in} inputs and {n_out} "
+                             f"outputs; its metadata names ports {ports_in} and "
+                             f"{ports_out}")
+        lowered = Lowered(None, {k: int(v) for k, v in inputs.items()},
+                          {k: int(v) for k, v in outputs.items()})
+        graph = OvGraph(compiled, lowered, self.device)
+        graph.source = directory
+        return graph
 
     # ------------------------------------------------------------ tensors
 
