@@ -37,7 +37,7 @@ from webnnpy.backends.onnxruntime.emitter import (
 from webnnpy.backends.onnxruntime.fuse import fuse
 from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.graph import Graph, Node
+from webnnpy.ir.graph import Graph, Node, Value
 
 __all__ = [
     "CHECK",
@@ -199,7 +199,7 @@ def _keep_float16_rounding(ctx: Emitter, node: Node) -> None:
     if out.desc.data_type != "float16" or id(out) in ctx.designated:
         return
     src = node.operands["input"]
-    if getattr(src, "desc", None) is None or src.desc.data_type in _EXACT_IN_FLOAT16:
+    if not isinstance(src, Value) or src.desc.data_type in _EXACT_IN_FLOAT16:
         return
     name = ctx.names[id(out)]
     last = ctx.nodes[-1]

@@ -9,6 +9,7 @@ leaves it undefined).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -138,7 +139,7 @@ def _erf64(v: np.ndarray) -> np.ndarray:
     return np.asarray(_erf(v), dtype=np.float64)
 
 
-_FLOAT_UNARY = {
+_FLOAT_UNARY: dict[str, Callable[[np.ndarray], Any]] = {
     "abs": np.abs, "ceil": np.ceil, "cos": np.cos, "erf": _erf64, "exp": np.exp,
     "floor": np.floor, "log": np.log, "neg": np.negative,
     "reciprocal": lambda v: 1.0 / v, "roundEven": np.rint, "sin": np.sin,

@@ -188,9 +188,9 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
         v = _f32(ctx, _opt(ctx, node, arg), dt)
         return None if v is None else ctx.emit("Reshape", [v, target])
 
-    m, v = lay("mean"), lay("variance")
-    assert m is not None and v is not None
-    _normalize(ctx, xf, m, v, lay("scale"), lay("bias"), eps, r)
+    mean, var = lay("mean"), lay("variance")
+    assert mean is not None and var is not None
+    _normalize(ctx, xf, mean, var, lay("scale"), lay("bias"), eps, r)
     _cast_out(ctx, node, r, dt)
 
 

@@ -211,6 +211,7 @@ def _unrolled(ctx: Emitter, node: Node, lstm: bool, cell: bool) -> None:
     steps = 1 if cell else a["steps"]
     w = f32(_gates(ctx, node, "weight", a["layout"], hidden, cell, dt))
     r = f32(_gates(ctx, node, "recurrentWeight", a["layout"], hidden, cell, dt))
+    assert w is not None and r is not None  # required operands
     b = f32(_gates(ctx, node, "bias", a["layout"], hidden, cell, dt))
     rb = f32(_gates(ctx, node, "recurrentBias", a["layout"], hidden, cell, dt))
     p = f32(operand("peepholeWeight")) if lstm else None
@@ -229,8 +230,11 @@ def _unrolled(ctx: Emitter, node: Node, lstm: bool, cell: bool) -> None:
         def pick(t: str | None, idx: str = idx) -> str | None:
             return None if t is None else ctx.emit("Gather", [t, idx], axis=0)
 
-        wt = ctx.emit("Transpose", [pick(w)], perm=[1, 0])
-        rt = ctx.emit("Transpose", [pick(r)], perm=[1, 0])  # [H, gates * H]
+        def take(t: str, idx: str = idx) -> str:
+            return ctx.emit("Gather", [t, idx], axis=0)
+
+        wt = ctx.emit("Transpose", [take(w)], perm=[1, 0])
+        rt = ctx.emit("Transpose", [take(r)], perm=[1, 0])  # [H, gates * H]
         xw = ctx.emit("MatMul", [x, wt])  # [steps, batch, gates * H]
         bd, rbd = pick(b), pick(rb)
         if bd is not None:
@@ -239,7 +243,7 @@ def _unrolled(ctx: Emitter, node: Node, lstm: bool, cell: bool) -> None:
             if rbd is not None:
                 xw = ctx.emit("Add", [xw, rbd])
             peep = None if p is None else ctx.emit(
-                "Split", [pick(p), ctx.ints([hidden] * 3)], 3, axis=0)
+                "Split", [take(p), ctx.ints([hidden] * 3)], 3, axis=0)
         else:
             rt_zr, rt_n = ctx.emit("Split", [rt, ctx.ints([2 * hidden, hidden])],
                                    2, axis=1)
