@@ -22,7 +22,11 @@ BACKENDS: dict[str, tuple[str, str, str | None]] = {
 }
 
 #: Backends a context gets by default, best first: ONNX Runtime (native speed)
-#: when installed, else the NumPy reference.
+#: when installed, else the NumPy reference.  OpenVINO is not in the list: it
+#: leaves 64-bit integers out of its op_support_limits() (its CPU plugin
+#: computes them as int32), so transformer models with int64 inputs fail on it;
+#: docs/benchmarks.md has the figures (native OpenVINO was faster on 8 of 10
+#: zoo models here).
 DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "numpy")
 
 ENV_VAR = "WEBNNPY_BACKEND"
