@@ -183,18 +183,21 @@ def _hard_sigmoid(ctx: Emitter, node: Node) -> None:
     dt = dtype_of(node, "input")
     x = ctx.input(node, "input")
     alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
+    # linear, then clamped with Maximum/Minimum, not OpenVINO's HardSigmoid:
+    # the CPU plugin miscomputes Subtract(x, c) -> HardSigmoid
+    # (hardSigmoid(0, alpha 0.5) gave 1) and HardSigmoid with alpha 0
+    # (hardSigmoid(1, alpha 0) gave 0.713, not beta 0.5)
     shift = _shifted(node) if dt == "float32" else None
     if shift is not None:
-        # clamped with Maximum/Minimum, not HardSigmoid: the CPU plugin
-        # miscomputes Subtract(x, c) -> HardSigmoid (hardSigmoid(0, alpha 0.5)
-        # gave 1, as if x - c were taken twice)
         a, x0, r = shift
         d = ops.subtract(x, ctx.const(x0, dt))
-        lin = ops.add(ops.multiply(d, ctx.const(a, dt)), ctx.const(r, dt))
-        y = ops.minimum(ops.maximum(ctx.const(0.0, dt), lin), ctx.const(1.0, dt))
+        lin = ops.add(ops.multiply(d, ctx.const(a, dt)), ctx.const(r, dt)).output(0)
     else:
-        y = ops.hard_sigmoid(x, ctx.const(alpha, dt), ctx.const(beta, dt))
-    ctx.set(node, keep_nan(ctx, x, y))  # the plugin's HardSigmoid clamps NaN
+        lin = ops.add(ops.multiply(x, ctx.const(alpha, dt)),
+                      ctx.const(beta, dt)).output(0)
+    y = ops.minimum(ops.maximum(ctx.const(0.0, dt), lin), ctx.const(1.0, dt))
+    # NaN in, or 0 * inf: NaN out (the clamp the plugin fuses gives a bound)
+    ctx.set(node, keep_nan(ctx, lin, y))
 
 
 def _shifted(node: Node) -> tuple[float, float, float] | None:

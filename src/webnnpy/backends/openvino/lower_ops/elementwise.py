@@ -94,10 +94,12 @@ def _exact_int32_quotient(ctx: Emitter, a: Any, b: Any, q0: Any) -> Any:
               ctx.const(1, "int32"))
     wrong_sign = ops.logical_and(ops.not_equal(r1, zero),
                                  ops.not_equal(ops.less(r1, zero), a_neg))
-    # |r1| >= |b| (r1 of a's sign): r1 - s * b is still of a's sign, or 0
+    # |r1| >= |b| (r1 nonzero, of a's sign): r1 - s * b is still of a's sign,
+    # or 0 (r1 = 0 is exact: 0 - -2**31 would wrap)
     r2 = ops.subtract(r1, ops.multiply(s, b))
-    too_small = ops.logical_and(ops.logical_not(wrong_sign), ops.logical_or(
-        ops.equal(r2, zero), ops.equal(ops.less(r2, zero), a_neg)))
+    too_small = ops.logical_and(
+        ops.logical_and(ops.logical_not(wrong_sign), ops.not_equal(r1, zero)),
+        ops.logical_or(ops.equal(r2, zero), ops.equal(ops.less(r2, zero), a_neg)))
     q = where(ctx, wrong_sign, ops.subtract(q1, s), q1)
     return where(ctx, too_small, ops.add(q, s), q)
 
