@@ -275,6 +275,25 @@ def test_resample2d_linear_keeps_an_infinite_sample(ctx: Any) -> None:
                                                 np.inf, 0], np.float16))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_quantize_linear_of_nan_is_zero_point(ctx: Any, dtype: str) -> None:
+    # fuzz seed 7, graph seed 37035689: NaN / scale went through the clamp
+    # the plugin fuses, which gave it the lower bound (-128); quantizeLinear
+    # of NaN gives 0 whatever the zero point (docs/differences.md
+    # "quantizeLinear / dequantizeLinear")
+    x = np.array([np.nan, 0.0, np.nan, 1.0], dtype).reshape(1, 4, 1)
+    scale = np.array([0.0, 0.0, 1.0, 0.5], dtype).reshape(1, 4, 1)
+    zp = np.array([0, 0, 3, -2], np.int8).reshape(1, 4, 1)
+    out = _run(ctx, lambda b, x, s, z: b.quantize_linear(x, s, z), {"x": x},
+               {"s": scale, "z": zp})
+    # 0 / 0 is NaN -> 0; 1 / 0.5 = 2, + -2 = 0
+    np.testing.assert_array_equal(out.ravel(), np.array([0, 0, 0, 0], np.int8))
+    y = _run(ctx, lambda b, x, s, z: b.quantize_linear(x, s, z), {"x": x[:, 2:]},
+             {"s": scale[:, 2:] + 1, "z": zp[:, 2:]})
+    # 1 / 1.5 rounds to 1, + -2 = -1 (the zero point is applied off NaN)
+    np.testing.assert_array_equal(y.ravel(), np.array([0, -1], np.int8))
+
+
 # ------------------------------------------------------- an imported model
 
 

@@ -83,7 +83,10 @@ def _quantize(ctx: Emitter, node: Node) -> None:
     info = np.iinfo(out_type)
     q = ops.divide(ctx.cast(x, "float32"), ctx.cast(s, "float32"))
     r = ops.add(ops.round(q, "half_to_even"), ctx.cast(z, "float32"))
+    # NaN tested before the clamp: the plugin fuses Maximum/Minimum into a
+    # Clamp that gives NaN its lower bound (quantizeLinear(NaN) gave -128)
+    nan = ops.is_nan(r)
     r = ops.minimum(ops.maximum(r, ctx.const(float(info.min), "float32")),
                     ctx.const(float(info.max), "float32"))
-    r = where(ctx, ops.is_nan(r), ctx.const(0.0, "float32"), r)
+    r = where(ctx, nan, ctx.const(0.0, "float32"), r)
     _finish(ctx, node, ctx.cast(r, out_type), shape, blocked)
