@@ -2,11 +2,15 @@
 hardSwish, leakyRelu, linear, prelu, relu, sigmoid, softmax, softplus,
 softsign and tanh.
 
-Most map to the OpenVINO op of the same meaning (Gelu in its erf form,
-HSwish, HSigmoid-like HardSigmoid with alpha/beta inputs), so that the CPU
-plugin can fuse them into a preceding Convolution or MatMul.  Integer relu,
-prelu and clamp are comparisons and selections (exact in any width); leakyRelu
-is PRelu with a scalar slope; linear is ``alpha * x + beta``.
+Most map to the OpenVINO op of the same meaning (HSwish, PRelu, SoftMax),
+so that the CPU plugin can fuse them into a preceding Convolution or MatMul;
+others are decompositions where the plugin's op is inexact or wrong (gelu,
+sigmoid, softplus, elu; hardSigmoid is linear then Maximum/Minimum: the
+plugin's HardSigmoid is wrong after a Subtract and with alpha 0).  Integer
+relu, prelu and clamp are comparisons and selections (exact in any width;
+int8 prelu wraps); leakyRelu is PRelu with a scalar slope; linear is
+``alpha * x + beta``; softmax is NaN across a slice the spec's formula makes
+NaN (the plugin's gives 0 beside a NaN).
 """
 
 from __future__ import annotations
