@@ -1094,7 +1094,7 @@ def _load_cached(path: Path, *, context: MLContext | None,
                  base_dir: str | os.PathLike[str] | None) -> ImportedModel:
     """``load(path, cache=True)``: the graph cache's entry for this file,
     dims and constants, or an import that is then saved."""
-    from webnnpy.api import graph_cache
+    from webnnpy import graph_cache
 
     if context is None:
         context = ml.create_context()
@@ -1130,7 +1130,7 @@ def _has_other_files(path: Path, folder: Path) -> bool:
 
 
 def _external_digests(files: Sequence[str], folder: Path) -> list[str]:
-    from webnnpy.api import graph_cache
+    from webnnpy import graph_cache
 
     out = []
     for f in files:
