@@ -221,8 +221,9 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "over padding gives NaN (0 * NaN, 0 * inf), on every backend."),
     ("layerNormalization / l2Pool2d (float32 overflow)",
      "The reference computes the mean, variance and sum of squares exactly and "
-     "rounds once. The onnxruntime backend accumulates in float32, as "
-     "implementations do: a variance or a sum of squares past the float32 maximum "
+     "rounds once. The onnxruntime and openvino backends accumulate in float32 "
+     "(so do their matmul, conv2d and convTranspose2d: an intermediate sum past "
+     "the float32 maximum gives inf or NaN), as implementations do: a variance or a sum of squares past the float32 maximum "
      "(values beyond about 1.8e19) overflows, so layerNormalization of such values "
      "gives zeros or NaN and l2Pool2d gives inf where the exact result is finite."),
     ("softsign",
@@ -239,5 +240,7 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "operators: it runs a chain of them in float32 between one pair of casts, so "
      "the results in between are not rounded to float16 (a sum that overflows "
      "float16 mid-chain stays finite there); rounding after each op would add two "
-     "casts per operator on float16 networks."),
+     "casts per operator on float16 networks. The openvino backend does the same: "
+     "its CPU plugin computes a float16 graph in float32 and rounds the outputs "
+     "(whether a cast to float16 inside the graph rounds is up to the plugin)."),
 )
