@@ -236,11 +236,11 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "the spec's note does, a NaN bound would make every element NaN.)"),
     ("float16 intermediates (onnxruntime backend)",
      "A cast to float16 rounds (and overflows to inf) before the next operator on "
-     "every backend. ONNX Runtime's CPU provider has no float16 kernels for most "
+     "the numpy and onnxruntime backends. ONNX Runtime's CPU provider has no float16 kernels for most "
      "operators: it runs a chain of them in float32 between one pair of casts, so "
      "the results in between are not rounded to float16 (a sum that overflows "
      "float16 mid-chain stays finite there); rounding after each op would add two "
-     "casts per operator on float16 networks. The openvino backend does the same: "
-     "its CPU plugin computes a float16 graph in float32 and rounds the outputs "
-     "(whether a cast to float16 inside the graph rounds is up to the plugin)."),
+     "casts per operator on float16 networks. The openvino backend goes further: "
+     "its CPU plugin computes a float16 graph in float32 and rounds only the "
+     "outputs, so even a cast to float16 inside the graph does not round there."),
 )
