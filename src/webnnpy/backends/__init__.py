@@ -25,7 +25,7 @@ BACKENDS: dict[str, tuple[str, str, str | None]] = {
 #: when installed, else the NumPy reference.  OpenVINO is not in the list: it
 #: leaves 64-bit integers out of its op_support_limits() (its CPU plugin
 #: computes them as int32), so transformer models with int64 inputs fail on it;
-#: docs/benchmarks.md has the figures (native OpenVINO was faster on 8 of 10
+#: docs/benchmarks.md has the figures (native OpenVINO was faster on 7 of 10
 #: zoo models here).
 DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "numpy")
 
