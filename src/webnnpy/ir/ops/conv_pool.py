@@ -56,6 +56,7 @@ __all__ = [
     "RULES",
     "conv_output_size",
     "conv_transpose_output_size",
+    "pool_padding_for_output",
     "uncomputable",
 ]
 
@@ -145,6 +146,21 @@ def conv_transpose_output_size(input_size: int, filter_size: int, begin: int,
     """The spec's *calculate convtranspose output size* (an integer)."""
     effective = (filter_size - 1) * dilation + 1
     return (input_size - 1) * stride + effective - begin - end
+
+
+def pool_padding_for_output(attrs: dict[str, Any], h: int, w: int
+                            ) -> tuple[int, int, int, int]:
+    """A pool node's padding (top, bottom, left, right) with the end padding
+    its last windows need beyond the given padding to give exactly its
+    ``outputSizes`` (ceil rounding or explicit sizes read past the end), for
+    lowerings whose pool computes the output size by floor rounding."""
+    kh, kw = attrs["windowDimensions"]
+    (sh, sw), (dh, dw) = attrs["strides"], attrs["dilations"]
+    pt, pb, pl, pr = attrs["padding"]
+    oh, ow = attrs["outputSizes"]
+    pb += max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + pt + pb))
+    pr += max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + pl + pr))
+    return pt, pb, pl, pr
 
 
 def _check_output_dims(op: str, h: int, w: int, why: str) -> None:

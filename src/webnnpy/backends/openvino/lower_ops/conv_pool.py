@@ -35,6 +35,7 @@ from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.ops.conv_pool import (
     CONV2D_FILTER_LAYOUTS,
     CONV_TRANSPOSE2D_FILTER_LAYOUTS,
+    pool_padding_for_output,
 )
 
 __all__ = ["EXCLUDE", "LOWERINGS"]
@@ -134,10 +135,9 @@ def _pool(ctx: Emitter, node: Node) -> None:
     _, _, h, w = (v.desc.shape[i] for i in (_TO_NCHW if nhwc else [0, 1, 2, 3]))
     kh, kw = a["windowDimensions"]
     (sh, sw), (dh, dw) = a["strides"], a["dilations"]
-    pt, pb, pl, pr = a["padding"]
     oh, ow = a["outputSizes"]
-    pb += max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + pt + pb))
-    pr += max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + pl + pr))
+    # plus the end padding the last windows need beyond the given padding
+    pt, pb, pl, pr = pool_padding_for_output(a, h, w)
     # and no more than the windows read (floor rounding then gives oh, ow)
     pb = min(pb, max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + pt)))
     pr = min(pr, max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + pl)))
