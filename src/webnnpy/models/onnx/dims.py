@@ -28,10 +28,26 @@ from webnnpy.models.onnx.errors import InvalidDimsError
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["check_dims", "declared_dims", "free_dims", "free_dims_hint", "parse_dims"]
+__all__ = ["InputShapeError", "check_dims", "declared_dims", "free_dims",
+           "free_dims_hint", "parse_dims"]
 
 #: the example shape in messages when the input's own rank is unknown
 _EXAMPLE = [1, 3, 224, 224]
+
+
+class InputShapeError(InvalidDimsError):
+    """An input shape that a model with free dimensions refuses at
+    ``run()``/``specialize()``: a free dimension below 1 or over its declared
+    maximum (``max_dims``), one dim_param with two values, a fixed dimension
+    or a rank that differs from the model's.  ``key`` is the input's name,
+    ``value`` the shape given; the message names the input, the dimension
+    and the bound.  A ``TypeError``, raised before anything is built or
+    computed."""
+
+    def __init__(self, key: Any, value: Any, reason: str) -> None:
+        super().__init__(key, value, reason, flag="run")
+        self.flag = None
+        self.args = (reason,)
 
 
 def _as_int(v: Any) -> int | None:

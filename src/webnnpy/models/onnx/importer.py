@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +48,10 @@ from webnnpy.models.onnx.convert import (
     Tensor,
     webnn_rejected,
 )
-from webnnpy.models.onnx.dims import check_dims
+from webnnpy.models.onnx.dims import InputShapeError, check_dims, declared_dims
 from webnnpy.models.onnx.errors import (
     ExternalDataError,
+    InvalidDimsError,
     InvalidModelError,
     InvalidNodeError,
     NeedsConstantError,
@@ -805,15 +807,23 @@ def _walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
 
 @dataclass
 class ImportedModel:
-    """An ONNX model built as an MLGraph.
+    """An ONNX model built as an MLGraph, or as one MLGraph per input shape.
 
     ``inputs``/``outputs`` map the ONNX names to MLOperandDescriptor dicts
     (``data_type``, ``shape``); ``onnx_types`` gives each one's ONNX element
     type (bool values travel as uint8).  ``constants`` are the graph inputs
     that were fixed at import.
+
+    A model loaded with free dimensions (see :func:`load`) has no graph of
+    its own (``graph`` is None, ``is_static`` False): ``inputs`` and
+    ``outputs`` give the symbolic shapes (ints and dim_param names; an
+    output's shape is what the model declares, or None), and each
+    :meth:`run` uses the graph of its inputs' shape signature, built on
+    first use.  :meth:`specialize` gives that static model for given dims.
     """
 
-    graph: MLGraph
+    graph: MLGraph | None
+    """The built graph; None for a model with free dimensions."""
     context: MLContext
     inputs: dict[str, dict[str, Any]]
     outputs: dict[str, dict[str, Any]]
@@ -828,6 +838,14 @@ class ImportedModel:
     """Outputs with no elements: known at import, returned by run()."""
     metadata_props: dict[str, str] = field(default_factory=dict)
     """The model's ``metadata_props`` (e.g. a recognizer's character list)."""
+    input_shapes: dict[str, list[int | str] | None] = field(default_factory=dict)
+    """Every run-time graph input's shape: ints, and for free dimensions the
+    dim_param name (an unnamed one is called ``"input[i]"``); None for an
+    input that declares no shape.  All ints for a static model."""
+    max_dims: dict[str, int] = field(default_factory=dict)
+    """The declared maxima of free dimensions (``load(max_dims=...)``)."""
+    signatures: Any = field(default=None, repr=False)
+    """For a model with free dimensions: its per-signature graph cache."""
 
     @property
     def input_names(self) -> list[str]:
@@ -837,10 +855,79 @@ class ImportedModel:
     def output_names(self) -> list[str]:
         return list(self.outputs)
 
+    @property
+    def is_static(self) -> bool:
+        """Whether the model has one graph of fixed shapes (no free
+        dimensions)."""
+        return self.signatures is None
+
+    @property
+    def free_dims(self) -> list[str]:
+        """The named free dimensions of the inputs (``[]`` when static)."""
+        if self.signatures is None:
+            return []
+        return list(dict.fromkeys(
+            d for s in self.input_shapes.values() for d in s or ()
+            if isinstance(d, str)))
+
+    @property
+    def cached_signatures(self) -> list[dict[str, tuple[int, ...] | None]]:
+        """The shape signatures whose graphs are cached, least recently used
+        first (``[]`` when static)."""
+        if self.signatures is None:
+            return []
+        return [dict(zip(self.signatures.names, k, strict=True))
+                for k in self.signatures.graphs]
+
+    def specialize(self, shapes: Mapping[str, Any]) -> ImportedModel:
+        """The static model for given input shapes: ``{input: [n, ...]}``
+        and/or ``{dim_param: n}`` (free dimensions not given are refused),
+        from the signature cache or built now (and cached).  A static model
+        returns itself when the shapes agree with it.
+
+        Raises:
+            InvalidDimsError: as :meth:`run` for bad shapes.
+        """
+        if self.signatures is None:
+            for name, shape in shapes.items():
+                have = self.input_shapes.get(name)
+                if have is not None and isinstance(shape, Sequence) and \
+                        list(shape) != list(have):
+                    raise InputShapeError(name, shape,
+                                          f"input {name!r} has the fixed shape "
+                                           f"{have}, not {list(shape)}")
+            return self
+        sigs = self.signatures
+        key = []
+        for name in sigs.names:
+            v = shapes.get(name)
+            if v is not None:
+                key.append(tuple(int(n) for n in v))
+                continue
+            declared = sigs.shapes[name]
+            if declared is None or any(isinstance(d, str) and
+                                       not isinstance(shapes.get(d), int)
+                                       for d in declared):
+                raise InputShapeError(
+                    name, None, f"specialize: input {name!r} {_shape_str(declared)} "
+                    f"needs its shape or values for its free dimensions")
+            key.append(tuple(d if isinstance(d, int) else int(shapes[d])
+                             for d in declared))
+        return sigs.get(tuple(key))  # type: ignore[no-any-return]
+
     def run(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Run the graph on NumPy arrays (by ONNX input name); returns the
-        outputs by ONNX name, bool outputs as NumPy bool."""
-        return run(self, inputs)
+        """Run the model on NumPy arrays (by ONNX input name); returns the
+        outputs by ONNX name, bool outputs as NumPy bool.
+
+        With free dimensions, the inputs' shapes pick the graph: a new
+        signature is checked (each free dimension at least 1, within
+        ``max_dims``, one value per dim_param, fixed dimensions as declared;
+        a TypeError naming the input, the dimension and the bound otherwise,
+        before anything is built or computed) and built once."""
+        sigs = self.signatures
+        if sigs is None:
+            return run(self, inputs)
+        return run(sigs.get(sigs.key(inputs)), inputs)
 
 
 def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -979,47 +1066,98 @@ def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
 
 def load(model: ModelLike, *, context: MLContext | None = None,
          dims: Mapping[str, Any] | None = None,
+         max_dims: Mapping[str, int] | None = None,
+         max_graphs: int = 8,
          constants: Mapping[str, Any] | None = None,
          base_dir: str | os.PathLike[str] | None = None,
          keep_model: bool = False, cache: bool = False) -> ImportedModel:
-    """Import an ONNX model as an MLGraph.
+    """Import an ONNX model as an MLGraph, or as one MLGraph per input shape.
+
+    WebNN graphs are static: every operand has a fixed shape when
+    ``MLGraphBuilder.build()`` runs.  A model whose inputs have free
+    dimensions (a ``dim_param`` such as ``"seq"``, an unnamed or ``-1``
+    dimension, no declared shape) that ``dims`` does not fix is loaded
+    *symbolically*: nothing is built at load; each :meth:`ImportedModel.run`
+    with a new *shape signature* (the shapes of its inputs) fixes the free
+    dimensions from the arrays, checks them (see below), builds a static
+    graph for them once, and keeps it in a least-recently-used cache of
+    ``max_graphs`` graphs.  A run with a signature seen before reuses its
+    graph (a dictionary look-up).  A model with no free dimension left is
+    built at load: a cache of one.
 
     Args:
         model: a path to a .onnx file, its bytes, or an ``onnx.ModelProto``
             (external data is read from the file's folder, or ``base_dir``).
         context: the MLContext to build for (default: ``ml.create_context()``).
         dims: values for free dimensions, by ``dim_param`` name
-            (``{"batch": 1}``) or by input name (``{"x": [1, 3, 224, 224]}``).
+            (``{"batch": 1}``) or by input name (``{"x": [1, 3, 224, 224]}``);
+            what it fixes is fixed for every run.
+        max_dims: declared maxima of free dimensions, by ``dim_param`` name
+            (``{"seq": 512}``): a run whose inputs exceed one is refused.
+        max_graphs: how many static graphs (shape signatures) a model with
+            free dimensions keeps; the least recently used one is dropped
+            when a new signature would exceed it.  Each graph holds its own
+            copy of the weights in the backend.
         constants: graph inputs to fix at import, by name (then computations
             that depend on them, such as a shape input, fold away).
         keep_model: keep the ``onnx.ModelProto`` as ``.model`` (by default
             nothing of it is kept, and a model read from a path or bytes has
-            its weights held once: by the built graph).
+            its weights held once: by the built graph).  A model with free
+            dimensions keeps the model (without its weights) and its weights
+            as arrays, to build the graphs of later signatures.
         cache: for a model given as a path, use the context's on-disk graph
             cache (``MLContext.save_graph``/``load_graph``, docs/graph_cache.md):
             the compiled graph is saved under a key of the file's contents,
             ``dims`` and ``constants``, and a later load with the same key
             (and unchanged external data files) skips parsing, importing and
-            compiling.  A cache that cannot be read or written is skipped
-            with a warning.  Ignored with ``keep_model`` or a model given as
-            bytes or a ModelProto.
+            compiling.  With free dimensions, each signature's graph is an
+            entry of its own.  A cache that cannot be read or written is
+            skipped with a warning.  Ignored with ``keep_model`` or a model
+            given as bytes or a ModelProto.
 
     Returns:
-        An :class:`ImportedModel` (the graph, its context, input and output
-        names and descriptors); ``.run(inputs)`` runs it.
+        An :class:`ImportedModel`; ``.run(inputs)`` runs it.
 
     Raises:
-        UnsupportedModelError: a free dimension without a value, an input of a
-            type WebNN lacks...
+        InvalidDimsError: a bad ``dims``, ``max_dims`` or ``max_graphs``.
+        UnsupportedModelError: an input of a type WebNN lacks...
         UnsupportedNodeError: the first node WebNN cannot express (its name,
-            op type and why); :func:`inspect` lists them all.
+            op type and why); :func:`inspect` lists them all.  With free
+            dimensions this comes from the first run of a signature.
     """
-    if cache and not keep_model and isinstance(model, str | os.PathLike) \
-            and Path(model).is_file():
-        return _load_cached(Path(model), context=context, dims=dims,
-                            constants=constants, base_dir=base_dir)
+    max_graphs = _check_max_graphs(max_graphs)
+    cached = cache and not keep_model and isinstance(model, str | os.PathLike) \
+        and Path(model).is_file()
+    if cached:
+        if context is None:
+            context = ml.create_context()
+        hit = _cache_try(Path(model), context, dims, constants, base_dir)  # type: ignore[arg-type]
+        if hit is not None:
+            return hit
     proto, opsets, consts, specs, frozen = prepare(model, dims, constants, base_dir,
                                                    strip=not keep_model)
+    fixed = check_dims(dims, proto)
+    free = _free_inputs(proto, fixed, set(consts))
+    if free:
+        return _symbolic(model, proto, opsets, consts, frozen, fixed,
+                         context=context, max_dims=max_dims, max_graphs=max_graphs,
+                         constants=constants, base_dir=base_dir,
+                         keep_model=keep_model, cache=bool(cached))
+    if max_dims:
+        _check_max_dims(max_dims, proto)
+    m = _build(proto, opsets, consts, specs, frozen, context=context,
+               dims=dims, keep_model=keep_model)
+    if cached:
+        del proto, consts
+        _cache_save(Path(model), m, dims, constants, base_dir)  # type: ignore[arg-type]
+    return m
+
+
+def _build(proto: ModelProto, opsets: dict[str, int], consts: dict[str, np.ndarray],
+           specs: list[InputSpec], frozen: dict[str, np.ndarray], *,
+           context: MLContext | None, dims: Mapping[str, Any] | None,
+           keep_model: bool) -> ImportedModel:
+    """Walk the model with every input shape fixed and build its MLGraph."""
     metadata_props = {e.key: e.value for e in proto.metadata_props}
     for s in specs:
         if s.problem:
@@ -1081,7 +1219,263 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         outputs=out_descs, onnx_types=onnx_types, opsets=opsets,
         dims=dict(dims or {}), constants=frozen,
         model=proto if keep_model else None, empty_outputs=empty_outs,
-        metadata_props=metadata_props)
+        metadata_props=metadata_props,
+        input_shapes={s.name: list(s.shape or []) for s in specs})
+
+
+# ------------------------------------------------------- free dimensions
+
+
+def _check_max_graphs(max_graphs: Any) -> int:
+    if isinstance(max_graphs, bool) or not isinstance(max_graphs, int | np.integer) \
+            or max_graphs < 1:
+        raise InvalidDimsError("max_graphs", max_graphs,
+                               f"max_graphs needs a positive integer (how many "
+                               f"shape signatures' graphs to keep), got "
+                               f"{max_graphs!r}")
+    return int(max_graphs)
+
+
+def _check_max_dims(max_dims: Any, proto: ModelProto) -> dict[str, int]:
+    """``max_dims`` checked: dim_param names of the graph's inputs -> positive
+    integers."""
+    if not isinstance(max_dims, Mapping):
+        raise InvalidDimsError("max_dims", max_dims,
+                               f"max_dims needs a mapping like {{'seq': 512}}, got "
+                               f"{max_dims!r}")
+    params: set[str] = set()
+    for vi in proto.graph.input:
+        params.update(d for d in declared_dims(vi) or () if isinstance(d, str))
+    out: dict[str, int] = {}
+    for key, value in max_dims.items():
+        if not isinstance(key, str) or key not in params:
+            raise InvalidDimsError(
+                key, value, f"max_dims: {key!r} is not a named free dimension "
+                f"of the model's inputs "
+                f"({', '.join(map(repr, sorted(params))) or 'none'})")
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+                or value < 1:
+            raise InvalidDimsError(
+                key, value, f"max_dims: the maximum of {key!r} needs a positive "
+                f"integer, got {value!r}")
+        out[key] = int(value)
+    return out
+
+
+def _free_inputs(proto: ModelProto, dims: Mapping[str, Any], skip: set[str]
+                 ) -> list[str]:
+    """The run-time inputs whose shape ``dims`` leaves free (a dim_param
+    without a value, an unnamed or negative dimension, no declared shape)."""
+    skip = skip | {t.name for t in proto.graph.initializer}
+    skip |= {t.values.name for t in proto.graph.sparse_initializer}
+    out = []
+    for vi in proto.graph.input:
+        if vi.name in skip or not vi.type.HasField("tensor_type"):
+            continue
+        if isinstance(dims.get(vi.name), list):
+            continue
+        declared = declared_dims(vi)
+        if declared is None or any(d is None or (isinstance(d, str) and not
+                                                 isinstance(dims.get(d), int))
+                                   for d in declared):
+            out.append(vi.name)
+    return out
+
+
+def _symbolic(model: ModelLike, proto: ModelProto, opsets: dict[str, int],
+              consts: dict[str, np.ndarray], frozen: dict[str, np.ndarray],
+              fixed: dict[str, int | list[int]], *, context: MLContext | None,
+              max_dims: Mapping[str, int] | None, max_graphs: int,
+              constants: Mapping[str, Any] | None,
+              base_dir: str | os.PathLike[str] | None, keep_model: bool,
+              cache: bool) -> ImportedModel:
+    """An :class:`ImportedModel` with free dimensions: nothing built yet."""
+    maxima = _check_max_dims(max_dims, proto) if max_dims else {}
+    if context is None:
+        context = ml.create_context()
+    inputs: dict[str, dict[str, Any]] = {}
+    shapes: dict[str, list[int | str] | None] = {}
+    onnx_types: dict[str, int] = {}
+    for vi in proto.graph.input:
+        if vi.name in consts:
+            continue
+        if not vi.type.HasField("tensor_type"):
+            raise UnsupportedModelError(
+                f"input {vi.name!r} is a {vi.type.WhichOneof('value')}, not a tensor")
+        elem = int(vi.type.tensor_type.elem_type)
+        dt = webnn_of_onnx(elem)
+        if dt is None:
+            raise UnsupportedModelError(
+                f"input {vi.name!r} has type {type_name(elem)}, which WebNN has no "
+                f"data type for")
+        given = fixed.get(vi.name)
+        declared = declared_dims(vi)
+        shape: list[int | str] | None
+        if isinstance(given, list):
+            shape = list(given)
+        elif declared is None:
+            shape = None
+        else:
+            shape = []
+            for i, d in enumerate(declared):
+                v = fixed.get(d) if isinstance(d, str) else None
+                shape.append(v if isinstance(v, int) else
+                             d if d is not None else f"{vi.name}[{i}]")
+        shapes[vi.name] = shape
+        onnx_types[vi.name] = elem
+        inputs[vi.name] = {"data_type": dt, "shape": shape}
+    outputs: dict[str, dict[str, Any]] = {}
+    for vi in proto.graph.output:
+        elem = int(vi.type.tensor_type.elem_type) if vi.type.HasField(
+            "tensor_type") else 0
+        onnx_types[vi.name] = elem
+        declared = declared_dims(vi)
+        outputs[vi.name] = {"data_type": webnn_of_onnx(elem) if elem else None,
+                            "shape": None if declared is None else
+                            [d if d is not None else "?" for d in declared]}
+    source: ModelLike | None = model if cache and isinstance(
+        model, str | os.PathLike) and not keep_model else None
+    sigs = _Signatures(proto, opsets, consts, frozen, fixed, shapes, maxima,
+                       max_graphs, context, constants, base_dir, source)
+    return ImportedModel(
+        graph=None, context=context, inputs=inputs, outputs=outputs,
+        onnx_types=onnx_types, opsets=opsets, dims=dict(fixed), constants=frozen,
+        model=proto if keep_model else None,
+        metadata_props={e.key: e.value for e in proto.metadata_props},
+        input_shapes={k: list(v) if v is not None else None
+                      for k, v in shapes.items()},
+        max_dims=maxima, signatures=sigs)
+
+
+class _Signatures:
+    """The graphs of a model with free dimensions, one per shape signature,
+    in a bounded least-recently-used cache."""
+
+    def __init__(self, proto: ModelProto, opsets: dict[str, int],
+                 consts: dict[str, np.ndarray], frozen: dict[str, np.ndarray],
+                 fixed: dict[str, int | list[int]],
+                 shapes: dict[str, list[int | str] | None], maxima: dict[str, int],
+                 max_graphs: int, context: MLContext,
+                 constants: Mapping[str, Any] | None,
+                 base_dir: str | os.PathLike[str] | None,
+                 source: ModelLike | None) -> None:
+        self.proto, self.opsets = proto, opsets
+        self.consts, self.frozen = consts, frozen
+        self.fixed = fixed
+        self.shapes = shapes
+        self.names = tuple(shapes)
+        self.maxima = maxima
+        self.max_graphs = max_graphs
+        self.context = context
+        self.constants = constants
+        self.base_dir = base_dir
+        self.source = source
+        self.graphs: OrderedDict[tuple[Any, ...], ImportedModel] = OrderedDict()
+        self.builds = 0
+
+    def key(self, feeds: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The shape signature of ``feeds``: each input's shape (None if
+        absent), in the model's input order."""
+        out = []
+        for name in self.names:
+            a = feeds.get(name)
+            if a is None:
+                out.append(None)
+                continue
+            shape = getattr(a, "shape", None)
+            out.append(tuple(shape) if shape is not None else np.shape(a))
+        return tuple(out)
+
+    def get(self, key: tuple[Any, ...]) -> ImportedModel:
+        m = self.graphs.get(key)
+        if m is not None:
+            self.graphs.move_to_end(key)
+            return m
+        dims = self.resolve(key)
+        m = self.build(dims)
+        self.graphs[key] = m
+        while len(self.graphs) > self.max_graphs:
+            self.graphs.popitem(last=False)
+        return m
+
+    def resolve(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        """The ``dims=`` of a signature: each given input's whole shape,
+        checked against the declared shapes, the values of the named free
+        dimensions (one value per name) and their maxima.  Raises a
+        TypeError (InvalidDimsError) naming the input, the dimension and
+        the bound."""
+        values: dict[str, int] = {k: v for k, v in self.fixed.items()
+                                  if isinstance(v, int)}
+        where: dict[str, tuple[str, int]] = {}
+        dims: dict[str, Any] = {}
+        for name, shape in zip(self.names, key, strict=True):
+            if shape is None:
+                continue
+            declared = self.shapes[name]
+            if declared is not None and len(shape) != len(declared):
+                raise InputShapeError(
+                    name, list(shape), f"run: input {name!r} has shape "
+                    f"{list(shape)} (rank {len(shape)}); the model declares "
+                    f"{_shape_str(declared)} (rank {len(declared)})")
+            for i, n in enumerate(shape):
+                d = declared[i] if declared is not None else None
+                what = f"run: input {name!r} dimension {i}" + (
+                    f" ({d!r})" if isinstance(d, str) else "")
+                if isinstance(d, int):
+                    if n != d:
+                        raise InputShapeError(
+                            name, list(shape), f"{what} is {n}; the model fixes "
+                            f"it to {d} (input shape {_shape_str(declared)})")
+                    continue
+                if n < 1:
+                    raise InputShapeError(
+                        name, list(shape), f"{what} is {n}; a free dimension "
+                        f"must be at least 1")
+                if not isinstance(d, str):
+                    continue
+                bound = self.maxima.get(d)
+                if bound is not None and n > bound:
+                    raise InputShapeError(
+                        name, list(shape), f"{what} is {n}, over its declared "
+                        f"maximum {d}={bound} (max_dims)")
+                if d in values and values[d] != n:
+                    other = where.get(d)
+                    by = (f"input {other[0]!r} dimension {other[1]}" if other
+                          else "dims=")
+                    raise InputShapeError(
+                        name, list(shape), f"{what} is {n}, but {d!r} is "
+                        f"{values[d]} in {by}; every occurrence of {d!r} "
+                        f"must have the same value")
+                values[d] = n
+                where.setdefault(d, (name, i))
+            dims[name] = [int(n) for n in shape]
+        for name, shape in zip(self.names, key, strict=True):
+            if shape is not None:
+                continue
+            declared = self.shapes[name]
+            if declared is None or any(
+                    isinstance(d, str) and d not in values for d in declared):
+                raise TypeError(f"run: input {name!r} is missing (its shape "
+                                f"{_shape_str(declared)} is not fixed by the "
+                                f"other inputs); the model takes "
+                                f"{sorted(self.names)}")
+            dims[name] = [d if isinstance(d, int) else values[d] for d in declared]
+        return dims
+
+    def build(self, dims: dict[str, Any]) -> ImportedModel:
+        self.builds += 1
+        if self.source is not None:
+            return _load_cached(Path(self.source), context=self.context, dims=dims,  # type: ignore[arg-type]
+                                constants=self.constants, base_dir=self.base_dir)
+        specs = input_specs(self.proto, dims, set(self.consts))
+        return _build(self.proto, self.opsets, self.consts, specs, self.frozen,
+                      context=self.context, dims=dims, keep_model=False)
+
+
+def _shape_str(shape: Sequence[int | str | None] | None) -> str:
+    if shape is None:
+        return "[any shape]"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
 #: the cache entries' format; a change of what ``_cache_metadata`` stores
@@ -1089,34 +1483,62 @@ def load(model: ModelLike, *, context: MLContext | None = None,
 _CACHE_FORMAT = "webnnpy.models.onnx.load/1"
 
 
-def _load_cached(path: Path, *, context: MLContext | None,
-                 dims: Mapping[str, Any] | None, constants: Mapping[str, Any] | None,
-                 base_dir: str | os.PathLike[str] | None) -> ImportedModel:
-    """``load(path, cache=True)``: the graph cache's entry for this file,
-    dims and constants, or an import that is then saved."""
+def _cache_key(path: Path, dims: Mapping[str, Any] | None,
+               constants: Mapping[str, Any] | None) -> str:
     from webnnpy import graph_cache
 
-    if context is None:
-        context = ml.create_context()
-    folder = Path(base_dir) if base_dir is not None else path.parent
-    key = graph_cache.cache_key(
+    return graph_cache.cache_key(
         _CACHE_FORMAT, graph_cache.file_digest(path), dict(dims or {}),
         {k: np.asarray(v) for k, v in (constants or {}).items()})
-    hit = graph_cache.try_load(context, key)
-    if hit is not None:
-        graph, meta = hit
-        if _external_digests(meta.get("external") or [], folder) == meta.get(
-                "external_digests"):
-            return _from_cache_metadata(graph, context, meta)
-        graph.destroy()  # an external data file changed: import again
-    m = load(path, context=context, dims=dims, constants=constants,
-             base_dir=base_dir)
+
+
+def _cache_try(path: Path, context: MLContext, dims: Mapping[str, Any] | None,
+               constants: Mapping[str, Any] | None,
+               base_dir: str | os.PathLike[str] | None) -> ImportedModel | None:
+    """The graph cache's entry for this file, dims and constants, or None."""
+    from webnnpy import graph_cache
+
+    folder = Path(base_dir) if base_dir is not None else path.parent
+    hit = graph_cache.try_load(context, _cache_key(path, dims, constants))
+    if hit is None:
+        return None
+    graph, meta = hit
+    if _external_digests(meta.get("external") or [], folder) == meta.get(
+            "external_digests"):
+        return _from_cache_metadata(graph, context, meta)
+    graph.destroy()  # an external data file changed: import again
+    return None
+
+
+def _cache_save(path: Path, m: ImportedModel, dims: Mapping[str, Any] | None,
+                constants: Mapping[str, Any] | None,
+                base_dir: str | os.PathLike[str] | None) -> None:
+    from webnnpy import graph_cache
+
+    folder = Path(base_dir) if base_dir is not None else path.parent
     external = sorted({dict((e.key, e.value) for e in t.external_data)["location"]
                        for t in _external_tensors(
                            onnx.load(str(path), load_external_data=False).graph)}
                       ) if _has_other_files(path, folder) else []
-    graph_cache.try_save(context, key, m.graph, metadata=_cache_metadata(
-        m, external, _external_digests(external, folder)))
+    assert m.graph is not None
+    graph_cache.try_save(m.context, _cache_key(path, dims, constants), m.graph,
+                         metadata=_cache_metadata(
+                             m, external, _external_digests(external, folder)))
+
+
+def _load_cached(path: Path, *, context: MLContext | None,
+                 dims: Mapping[str, Any] | None, constants: Mapping[str, Any] | None,
+                 base_dir: str | os.PathLike[str] | None) -> ImportedModel:
+    """``load(path, cache=True)`` of a static model: the graph cache's entry
+    for this file, dims and constants, or an import that is then saved."""
+    if context is None:
+        context = ml.create_context()
+    hit = _cache_try(path, context, dims, constants, base_dir)
+    if hit is not None:
+        return hit
+    m = load(path, context=context, dims=dims, constants=constants,
+             base_dir=base_dir)
+    _cache_save(path, m, dims, constants, base_dir)
     return m
 
 
@@ -1171,4 +1593,5 @@ def _from_cache_metadata(graph: MLGraph, context: MLContext,
         constants={k: arr(*v) for k, v in meta["constants"].items()},
         empty_outputs={k: np.zeros(s, np.dtype(dt))
                        for k, (dt, s) in meta["empty_outputs"].items()},
-        metadata_props=dict(meta.get("metadata_props") or {}))
+        metadata_props=dict(meta.get("metadata_props") or {}),
+        input_shapes={k: list(v["shape"]) for k, v in meta["inputs"].items()})
