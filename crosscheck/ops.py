@@ -44,13 +44,12 @@ from crosscheck.cases import VARIATIONS
 from webnnpy._spec import to_py_name
 from webnnpy.browser.session import Browser, JSError
 from webnnpy.ir.graph import Graph, Node, Value
+from webnnpy.ir.registry import FAMILIES
 from webnnpy.models.javascript import export
 
 __all__ = ["Case", "CaseResult", "agreement_table", "compare", "main", "make_cases",
            "make_feeds", "run_cases"]
 
-FAMILIES = ("elementwise", "activation", "conv_pool", "matmul_norm", "reduction",
-            "shape", "gather_scatter", "misc", "recurrent", "quantization")
 
 TOLERANCE = {"float32": (1e-5, 1e-4), "float16": (1e-3, 4e-3)}
 

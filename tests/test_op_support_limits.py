@@ -13,16 +13,11 @@ import webnnpy
 from samples import Sample
 from webnnpy._spec import api_table, to_py_name
 from webnnpy.dtypes import DATA_TYPES
-
-FAMILIES = ("elementwise", "activation", "conv_pool", "matmul_norm", "reduction",
-            "shape", "gather_scatter", "misc", "recurrent", "quantization")
+from webnnpy.ir.registry import FAMILIES
 
 SAMPLES: dict[str, Sample] = {}
 for fam in FAMILIES:
-    try:
-        SAMPLES.update(importlib.import_module(f"samples.{fam}").SAMPLES)
-    except ModuleNotFoundError:
-        pass
+    SAMPLES.update(importlib.import_module(f"samples.{fam}").SAMPLES)
 
 OPERATORS = [op for op in api_table()["ops"] if op not in ("input", "constant", "build")]
 

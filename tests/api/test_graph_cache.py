@@ -32,6 +32,7 @@ from webnnpy.api.context import MLContext
 from webnnpy.backends import backend_class
 from webnnpy.backends.base import Backend
 from webnnpy.backends.numpy.backend import NumpyBackend
+from webnnpy.ir.registry import FAMILIES
 
 
 #: the backends under test that have a compiled form to save (they override
@@ -648,9 +649,7 @@ def test_checksums_cover_every_chunk(tmp_path: Path,
 
 def _samples() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for fam in ("elementwise", "activation", "conv_pool", "matmul_norm",
-                "reduction", "shape", "gather_scatter", "misc", "recurrent",
-                "quantization"):
+    for fam in FAMILIES:
         out.update(importlib.import_module(f"samples.{fam}").SAMPLES)
     return out
 

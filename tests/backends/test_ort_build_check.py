@@ -23,9 +23,7 @@ import webnnpy
 from samples import Sample
 from webnnpy._spec import to_py_name
 from webnnpy.backends.onnxruntime import lower as lower_mod
-
-FAMILIES = ("elementwise", "activation", "conv_pool", "matmul_norm", "reduction",
-            "shape", "gather_scatter", "misc", "recurrent", "quantization")
+from webnnpy.ir.registry import FAMILIES
 
 SAMPLES: dict[str, Sample] = {}
 for fam in FAMILIES:

@@ -21,12 +21,11 @@ import numpy as np
 
 import webnnpy
 from webnnpy._spec import to_py_name
+from webnnpy.ir.registry import FAMILIES
 
 __all__ = ["FAMILIES", "FAMILY", "KEY", "Call", "Graph", "Leaf", "Ref",
            "build", "generate", "random_values", "snippet"]
 
-FAMILIES = ("elementwise", "activation", "conv_pool", "matmul_norm", "reduction",
-            "shape", "gather_scatter", "misc", "recurrent", "quantization")
 
 #: spec op name -> family; spec op name -> the limits key of its principal operand
 FAMILY: dict[str, str] = {}

@@ -117,3 +117,25 @@ def test_lost_context_raises_invalid_state(ref_context):
     ref_context.destroy()
     with pytest.raises(webnnpy.InvalidStateError, match=r"neg: .*context is lost"):
         b.neg(a)
+
+
+BINARY = ["add", "sub", "mul", "div", "max", "min", "pow"]
+COMPARISON = ["equal", "not_equal", "greater", "greater_or_equal", "lesser",
+              "lesser_or_equal"]
+
+
+@pytest.mark.parametrize("op", BINARY + COMPARISON)
+def test_every_binary_op_checks_type_and_broadcast(builder, op):
+    spec = "".join(w if i == 0 else w.title() for i, w in enumerate(op.split("_")))
+    a = _in(builder, "a", "float32", [2, 3])
+    with type_error(f"{spec}:", "b has data type int32", "a has float32"):
+        getattr(builder, op)(a, _in(builder, "b", "int32", [2, 3]))
+    with type_error(f"{spec}:", "[2, 3]", "[4]", "not broadcastable"):
+        getattr(builder, op)(a, _in(builder, "c", "float32", [4]))
+
+
+def test_identity_keeps_shape_and_type_and_checks_its_operand(builder):
+    y = builder.identity(_in(builder, "a", "int8", [3, 1]))
+    assert y.shape == (3, 1) and y.data_type == "int8"
+    with type_error("identity:", "input must be an MLOperand"):
+        builder.identity([1.0])

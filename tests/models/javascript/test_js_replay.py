@@ -21,14 +21,13 @@ from js_replay import NODE, record, replay
 
 import webnnpy
 from webnnpy._spec import to_py_name
+from webnnpy.ir.registry import FAMILIES
 from webnnpy.models.javascript import export
 
 pytestmark = pytest.mark.skipif(
     NODE is None, reason="node is not installed: replaying exported modules "
     "runs them under node")
 
-FAMILIES = ("elementwise", "activation", "conv_pool", "matmul_norm", "reduction",
-            "shape", "gather_scatter", "misc", "recurrent", "quantization")
 
 
 def _cases(ctx: webnnpy.MLContext) -> list[tuple[str, Any]]:

@@ -51,7 +51,6 @@ from webnnpy.backends.onnxruntime.lower import (
     LoweringError,
     lower,
 )
-from webnnpy.backends.onnxruntime.lower_ops import EXCLUDE
 from webnnpy.dtypes import DATA_TYPES
 from webnnpy.errors import OperationError, UnknownError
 from webnnpy.ir.descriptor import Desc
@@ -183,14 +182,12 @@ def _cuda_usable() -> bool:
 
 
 def ort_support_limits() -> SupportLimits:
-    """The spec's limits less every op without a lowering and every data type
-    a lowering family excludes."""
+    """The spec's limits less every op without a lowering."""
     global _LIMITS
     if _LIMITS is None:
         from webnnpy._spec import api_table
 
-        exclude: dict[str, dict[str, set[str]]] = {
-            op: {k: set(v) for k, v in keys.items()} for op, keys in EXCLUDE.items()}
+        exclude: dict[str, dict[str, set[str]]] = {}
         for op, entry in api_table()["ops"].items():
             if op in ("input", "constant", "build") or op in LOWERINGS:
                 continue

@@ -1,24 +1,11 @@
-"""Every reference kernel, merged from one module per family."""
+"""Every reference kernel, merged from one module per family
+(:data:`webnnpy.ir.registry.FAMILIES`)."""
 
 from __future__ import annotations
 
-from webnnpy.backends.numpy.kernels import (
-    activation,
-    conv_pool,
-    elementwise,
-    gather_scatter,
-    matmul_norm,
-    misc,
-    quantization,
-    recurrent,
-    reduction,
-    shape,
-)
 from webnnpy.backends.numpy.kernels._table import Kernel
+from webnnpy.ir.registry import merge_families
 
 __all__ = ["KERNELS"]
 
-KERNELS: dict[str, Kernel] = {}
-for _mod in (elementwise, activation, conv_pool, matmul_norm, reduction, shape,
-             gather_scatter, misc, recurrent, quantization):
-    KERNELS.update(_mod.KERNELS)
+KERNELS: dict[str, Kernel] = merge_families(__name__, "KERNELS")

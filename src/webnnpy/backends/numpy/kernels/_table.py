@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.ir.graph import Node
+from webnnpy.ir.registry import OpTable
 
 __all__ = ["Kernel", "KernelTable", "f64", "out_dtype"]
 
@@ -16,20 +17,8 @@ __all__ = ["Kernel", "KernelTable", "f64", "out_dtype"]
 Kernel = Callable[[Node, dict[str, Any]], list[np.ndarray]]
 
 
-class KernelTable(dict[str, Kernel]):
-    """A family's kernels, keyed by spec op name."""
-
-    def define(self, *names: str) -> Callable[[Kernel], Kernel]:
-        """Register ``fn`` as the kernel of each op in ``names``."""
-
-        def deco(fn: Kernel) -> Kernel:
-            for n in names:
-                if n in self:
-                    raise ValueError(f"kernel for {n} defined twice")
-                self[n] = fn
-            return fn
-
-        return deco
+#: A family's kernels, keyed by spec op name
+KernelTable = OpTable[Kernel]
 
 
 def f64(x: np.ndarray) -> np.ndarray:

@@ -1,42 +1,12 @@
-"""Every ONNX lowering, merged from one module per op family (an explicit
-list), and the data types each family leaves out of the backend's limits."""
+"""Every ONNX lowering, merged from one module per family
+(:data:`webnnpy.ir.registry.FAMILIES`).  An op without a lowering is left out
+of the backend's ``opSupportLimits()``."""
 
 from __future__ import annotations
 
-from webnnpy.backends.onnxruntime.lower_ops import (
-    activation,
-    conv_pool,
-    elementwise,
-    gather_scatter,
-    matmul_norm,
-    misc,
-    quantization,
-    recurrent,
-    reduction,
-    shape,
-)
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, Lowering
+from webnnpy.backends.onnxruntime.lower_ops._table import Lowering
+from webnnpy.ir.registry import merge_families
 
-__all__ = ["EXCLUDE", "FAMILIES", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
-FAMILIES = {
-    "elementwise": elementwise,
-    "activation": activation,
-    "conv_pool": conv_pool,
-    "gather_scatter": gather_scatter,
-    "matmul_norm": matmul_norm,
-    "reduction": reduction,
-    "misc": misc,
-    "quantization": quantization,
-    "recurrent": recurrent,
-    "shape": shape,
-}
-
-LOWERINGS: dict[str, Lowering] = {}
-EXCLUDE: Exclude = {}
-for _mod in FAMILIES.values():
-    for _op in _mod.LOWERINGS:
-        if _op in LOWERINGS:
-            raise ValueError(f"lowering for {_op} defined in two families")
-    LOWERINGS.update(_mod.LOWERINGS)
-    EXCLUDE.update(_mod.EXCLUDE)
+LOWERINGS: dict[str, Lowering] = merge_families(__name__, "LOWERINGS")

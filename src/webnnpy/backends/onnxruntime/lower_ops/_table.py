@@ -1,11 +1,6 @@
-"""The lowering table type shared by the lowering families.
-
-Each family module defines ``LOWERINGS`` (a :class:`LoweringTable`, spec op
-name -> ``fn(ctx, node)``) and ``EXCLUDE`` (spec op name -> limits key ->
-data types the family cannot run faithfully on ONNX Runtime; the backend's
-``support_limits()`` leaves them out, so building them fails with the spec's
-TypeError).
-"""
+"""The lowering table type shared by the lowering families: each family
+module defines ``LOWERINGS`` (a :class:`LoweringTable`, spec op name ->
+``fn(ctx, node)``)."""
 
 from __future__ import annotations
 
@@ -13,27 +8,12 @@ from collections.abc import Callable
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.ir.graph import Node
+from webnnpy.ir.registry import OpTable
 
-__all__ = ["Exclude", "Lowering", "LoweringTable"]
+__all__ = ["Lowering", "LoweringTable"]
 
 #: fn(ctx, node): emit the ONNX nodes of one IR node
 Lowering = Callable[[Emitter, Node], None]
 
-#: op -> limits key -> excluded data types
-Exclude = dict[str, dict[str, set[str]]]
-
-
-class LoweringTable(dict[str, Lowering]):
-    """A family's lowerings, keyed by spec op name."""
-
-    def define(self, *names: str) -> Callable[[Lowering], Lowering]:
-        """Register ``fn`` as the lowering of each op in ``names``."""
-
-        def deco(fn: Lowering) -> Lowering:
-            for n in names:
-                if n in self:
-                    raise ValueError(f"lowering for {n} defined twice")
-                self[n] = fn
-            return fn
-
-        return deco
+#: A family's lowerings, keyed by spec op name
+LoweringTable = OpTable[Lowering]

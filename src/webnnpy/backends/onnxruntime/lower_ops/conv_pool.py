@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, max_min
 from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.ops.conv_pool import (
@@ -34,10 +34,9 @@ from webnnpy.ir.ops.conv_pool import (
     pool_padding_for_output,
 )
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 _TO_NCHW = [0, 3, 1, 2]
 _TO_NHWC = [0, 2, 3, 1]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import (
     SIGNED,
     bool_to_uint8,
@@ -36,10 +36,9 @@ from webnnpy.backends.onnxruntime.lower_ops._util import (
 )
 from webnnpy.ir.graph import Node
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 _SIMPLE_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul"}
 

@@ -21,14 +21,13 @@ import math
 import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter, value_info
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import max_min
 from webnnpy.ir.graph import Node, Value
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 _INT64_MIN = -(2**63)
 

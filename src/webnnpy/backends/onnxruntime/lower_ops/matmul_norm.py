@@ -24,14 +24,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import const_data, dtype_of
 from webnnpy.ir.graph import Node, Value
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 
 #: ops that ONNX Runtime folds a following Add/Mul/BatchNormalization into

@@ -35,15 +35,14 @@ from __future__ import annotations
 import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, where
 from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.resample import linear_positions, nearest_positions
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 _FLOATS = ("float32", "float16")
 

@@ -26,14 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of
 from webnnpy.ir.graph import Node, Value
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 _ACTS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
 #: WebNN layout -> the order of its gate blocks that gives ONNX's order

@@ -27,7 +27,7 @@ Exactness notes (the reference semantics are in the NumPy kernels):
 from __future__ import annotations
 
 from webnnpy.backends.onnxruntime.emitter import Emitter
-from webnnpy.backends.onnxruntime.lower_ops._table import Exclude, LoweringTable
+from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import (
     dtype_of,
     flip_sign_bit,
@@ -35,10 +35,9 @@ from webnnpy.backends.onnxruntime.lower_ops._util import (
 )
 from webnnpy.ir.graph import Node
 
-__all__ = ["EXCLUDE", "LOWERINGS"]
+__all__ = ["LOWERINGS"]
 
 LOWERINGS = LoweringTable()
-EXCLUDE: Exclude = {}
 
 _ONNX_REDUCE = {
     "reduceL1": "ReduceL1", "reduceL2": "ReduceL2", "reduceLogSum": "ReduceLogSum",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from webnnpy.backends.openvino.emitter import Emitter
 from webnnpy.ir.graph import Node
+from webnnpy.ir.registry import OpTable
 
 __all__ = ["Exclude", "Lowering", "LoweringTable"]
 
@@ -22,17 +23,5 @@ Lowering = Callable[[Emitter, Node], None]
 Exclude = dict[str, dict[str, set[str]]]
 
 
-class LoweringTable(dict[str, Lowering]):
-    """A family's lowerings, keyed by spec op name."""
-
-    def define(self, *names: str) -> Callable[[Lowering], Lowering]:
-        """Register ``fn`` as the lowering of each op in ``names``."""
-
-        def deco(fn: Lowering) -> Lowering:
-            for n in names:
-                if n in self:
-                    raise ValueError(f"lowering for {n} defined twice")
-                self[n] = fn
-            return fn
-
-        return deco
+#: A family's lowerings, keyed by spec op name
+LoweringTable = OpTable[Lowering]
