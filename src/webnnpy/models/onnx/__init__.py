@@ -3,16 +3,24 @@
     >>> from webnnpy.models import onnx as wonnx
     >>> m = wonnx.load("model.onnx", dims={"batch": 1})
     >>> outputs = m.run({"x": x})                  # or wonnx.run(m, {...})
+    >>> m = wonnx.load("bert.onnx", max_dims={"seq": 512})  # free dims kept
+    >>> m.input_shapes                             # {'input_ids': ['batch', 'seq']}
+    >>> m.run({"input_ids": ids})                  # one graph per input shape
     >>> print(wonnx.inspect("model.onnx"))         # every node: maps or why not
 
 :func:`load` turns a model (a path, bytes or an ``onnx.ModelProto``, with
 external data) into an ``MLGraph`` by calls on the public ``MLGraphBuilder``,
-so the spec's validation applies to every imported operator.  Free
-dimensions are fixed by ``dims=`` (or the model); shape computations are
-folded at import, so the WebNN graph is static.  Ops map through the
-handler table (``handlers/``), or through their ONNX function body; an op
-that cannot be expressed raises :class:`UnsupportedNodeError` naming the
-node, its op type and why, and :func:`inspect` lists every such node.
+so the spec's validation applies to every imported operator.  WebNN graphs
+are static: free dimensions are fixed by ``dims=`` (or the model), and shape
+computations are folded at import.  Free dimensions that ``dims=`` leaves
+open stay symbolic: each ``run()`` with a new shape signature builds a
+static graph for it once, kept in a bounded LRU cache (``max_graphs=``);
+``max_dims=`` declares maxima, and a shape that breaks them, or the model's
+declared shapes, raises :class:`InputShapeError` (a ``TypeError``) first.
+Ops map through the handler table (``handlers/``), or through their ONNX
+function body; an op that cannot be expressed raises
+:class:`UnsupportedNodeError` naming the node, its op type and why, and
+:func:`inspect` lists every such node.
 
 ``python -m webnnpy.models.onnx.node_tests`` runs ONNX's backend node tests
 through the importer; ``webnnpy inspect`` / ``webnnpy run`` are the command
@@ -22,8 +30,10 @@ line (:mod:`webnnpy.models.onnx.cli`).  Needs the ``onnx`` package;
 
 from __future__ import annotations
 
+from webnnpy.models.onnx.dims import InputShapeError
 from webnnpy.models.onnx.errors import (
     ExternalDataError,
+    InvalidDimsError,
     InvalidModelError,
     InvalidNodeError,
     NeedsConstantError,
@@ -37,7 +47,9 @@ from webnnpy.models.onnx.inspect import InspectReport, NodeReport, inspect
 __all__ = [
     "ExternalDataError",
     "ImportedModel",
+    "InputShapeError",
     "InspectReport",
+    "InvalidDimsError",
     "InvalidModelError",
     "InvalidNodeError",
     "NeedsConstantError",
