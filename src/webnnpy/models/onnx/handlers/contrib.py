@@ -1,11 +1,26 @@
 """ONNX Runtime contrib ops (domain ``com.microsoft``) that exported
 transformer models commonly hold: Gelu BiasGelu FastGelu QuickGelu
-SkipLayerNormalization SkipSimplifiedLayerNormalization MatMulNBits.
+SkipLayerNormalization SkipSimplifiedLayerNormalization MatMulNBits
+GatherBlockQuantized DynamicQuantizeLSTM.
 (SimplifiedLayerNormalization, which ORT registers in the default domain,
 lives with the normalizations.)
 
-MatMulNBits' weights must be constants: they are dequantized at import (WebNN
-has no 4-bit type) and the product runs as a float matmul.
+MatMulNBits' and GatherBlockQuantized's weights must be constants: they are
+dequantized at import (the product then runs as a float matmul, the gather
+as a float gather).
+
+DynamicQuantizeLSTM is unrolled over the sequence, computing what ONNX
+Runtime's kernel (its only definition) computes: the input X (all steps at
+once) and, at each step, the previous hidden state are quantized to uint8
+with ONNX Runtime's dynamic rule (range widened to include 0, scale
+(max - min) / 255, or 1 when max == min; zero point round-half-even), and
+each integer product is scaled by the two scales.  The integer products run
+in float32: exact while K * 255 * max|w - w_zp| < 2**24 (input or hidden
+size K; e.g. K <= 512 with int8 weights whose zero point is 0), past that off
+by at most (K - 1) * 2**-24 * sum(|p|).  A batch over 1 is quantized as one
+block per step, as ONNX Runtime does on one thread (on more, it splits the
+batch's rows across threads, each block with its own scale, so its own
+result depends on its thread count).
 """
 
 from __future__ import annotations
@@ -20,6 +35,9 @@ from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
 from webnnpy.models.onnx.handlers._util import present
 
 __all__ = ["HANDLERS", "dequantize_nbits"]
+
+_LSTM_DIRECTIONS = {"forward": (False,), "reverse": (True,),
+                    "bidirectional": (False, True)}
 
 
 def _x(ctx: ImportContext, inputs: list[Tensor | None], k: int = 0,
@@ -160,6 +178,166 @@ def _matmul_nbits(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None
     return [y]
 
 
+def ort_dynamic_quantize(ctx: ImportContext, x: MLOperand
+                         ) -> tuple[MLOperand, MLOperand]:
+    """``x`` quantized to uint8 by ONNX Runtime's dynamic rule, as float32
+    (q - zero point) and the scale: the pair whose product approximates x."""
+    b = ctx.b
+    zero = ctx.scalar(0.0, "float32")
+    lo = b.min(b.reduce_min(x), zero)
+    hi = b.max(b.reduce_max(x), zero)
+    rng = b.sub(hi, lo)
+    scale = b.where(b.equal(rng, zero), ctx.scalar(1.0, "float32"),
+                    b.div(rng, ctx.scalar(255.0, "float32")))
+    zp = b.round_even(b.clamp(b.sub(zero, b.div(lo, scale)), min_value=0.0,
+                              max_value=255.0))
+    q = b.clamp(b.add(b.round_even(b.div(x, scale)), zp), min_value=0.0,
+                max_value=255.0)
+    return b.sub(q, zp), scale
+
+
+def _quantized_weights(ctx: ImportContext, inputs: list[Tensor | None], k: int,
+                       ks: int, what: str, nd: int, rows: int, cols: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """W or R of DynamicQuantizeLSTM as float (w - zero point) [nd, rows,
+    cols] and its scale as [nd, 1, cols] (per tensor or per column)."""
+    w_t, s_t = inputs[k], present(inputs, ks)
+    assert w_t is not None
+    if s_t is None:
+        raise ctx.invalid(f"{what}_scale (input {ks}) is missing; the op needs it")
+    w = ctx.const(w_t, what)
+    if w.dtype not in (np.int8, np.uint8):
+        raise ctx.invalid(f"{what} ({w_t.name!r}) has type {w.dtype}; the op "
+                          f"takes int8 or uint8")
+    if list(w.shape) != [nd, rows, cols]:
+        raise ctx.invalid(f"{what} ({w_t.name!r}) has shape {list(w.shape)}; "
+                          f"expected [num_directions, {rows}, {cols}] = "
+                          f"{[nd, rows, cols]}")
+    out = []
+    for j, (t, name) in enumerate(((s_t, f"{what}_scale"),
+                                   (present(inputs, ks + 1), f"{what}_zero_point"))):
+        if t is None:
+            out.append(np.zeros((nd, 1, 1)))
+            continue
+        v = np.asarray(ctx.const(t, name))
+        if j == 1 and v.dtype != w.dtype:
+            raise ctx.invalid(f"{name} ({t.name!r}) has type {v.dtype}; {what} "
+                              f"is {w.dtype}")
+        if v.shape == (nd,):
+            out.append(v.reshape(nd, 1, 1).astype(np.float64))
+        elif v.shape == (nd, cols):
+            out.append(v.reshape(nd, 1, cols).astype(np.float64))
+        else:
+            raise ctx.invalid(f"{name} ({t.name!r}) has shape {list(v.shape)}; "
+                              f"expected [num_directions] = [{nd}] or "
+                              f"[num_directions, 4 * hidden_size] = [{nd}, {cols}]")
+    scale, zp = out
+    return (w.astype(np.float64) - zp).astype(np.float32), scale.astype(np.float32)
+
+
+def _dynamic_quantize_lstm(ctx: ImportContext, node: NodeInfo,
+                           inputs: list[Tensor | None], attrs: dict[str, Any]
+                           ) -> list[Any]:
+    for a in ("activations", "activation_alpha", "activation_beta"):
+        if attrs.get(a):
+            raise ctx.fail(f"attribute {a!r} is not supported (the mapping takes "
+                           f"the default sigmoid, tanh, tanh)")
+    if attrs.get("clip") is not None:
+        raise ctx.fail("attribute 'clip' is not supported")
+    if int(attrs.get("input_forget", 0)):
+        raise ctx.fail("attribute 'input_forget' = 1 is not supported")
+    direction = str(attrs.get("direction", "forward"))
+    if direction not in _LSTM_DIRECTIONS:
+        raise ctx.invalid(f"direction {direction!r} is not forward, reverse or "
+                          f"bidirectional")
+    reverses = _LSTM_DIRECTIONS[direction]
+    nd = len(reverses)
+    x = _x(ctx, inputs, 0, "X")
+    if x.rank != 3 or x.data_type != "float32":
+        raise ctx.invalid(f"X has shape {list(x.shape)} ({x.data_type}); the op "
+                          f"takes float32 [seq_length, batch_size, input_size]")
+    steps, batch, size = x.shape
+    hidden = int(attrs["hidden_size"])
+    if hidden < 1:
+        raise ctx.invalid(f"hidden_size {hidden} is not positive")
+    w, ws = _quantized_weights(ctx, inputs, 1, 8, "W", nd, size, 4 * hidden)
+    r, rs = _quantized_weights(ctx, inputs, 2, 10, "R", nd, hidden, 4 * hidden)
+    sl_t = present(inputs, 4)
+    if sl_t is not None:
+        lens = ctx.ints(sl_t, "sequence_lens")
+        if any(n != steps for n in lens):
+            raise ctx.fail(f"sequence_lens {lens} differ from seq_length {steps}: "
+                           f"variable lengths are not supported")
+    b = ctx.b
+    bias = np.zeros((nd, 8 * hidden), np.float32)
+    b_t = present(inputs, 3)
+    if b_t is not None:
+        bias = np.asarray(ctx.const(b_t, "B"), np.float32)
+        if list(bias.shape) != [nd, 8 * hidden]:
+            raise ctx.invalid(f"B ({b_t.name!r}) has shape {list(bias.shape)}; "
+                              f"expected [{nd}, {8 * hidden}]")
+    peep = None
+    p_t = present(inputs, 7)
+    if p_t is not None:
+        peep = np.asarray(ctx.const(p_t, "P"), np.float32)
+        if list(peep.shape) != [nd, 3 * hidden]:
+            raise ctx.invalid(f"P ({p_t.name!r}) has shape {list(peep.shape)}; "
+                              f"expected [{nd}, {3 * hidden}]")
+    init = []
+    for k, what in ((5, "initial_h"), (6, "initial_c")):
+        t = present(inputs, k)
+        if t is None:
+            init.append(None)
+            continue
+        op = ctx.op(t, what)
+        if list(op.shape) != [nd, batch, hidden]:
+            raise ctx.invalid(f"{what} ({t.name!r}) has shape {list(op.shape)}; "
+                              f"expected [{nd}, {batch}, {hidden}]")
+        init.append(op)
+    xc, xs = ort_dynamic_quantize(ctx, b.reshape(x, [steps * batch, size]))
+    ys, hs, cs = [], [], []
+    for d, rev in enumerate(reverses):
+        gx = b.mul(b.matmul(xc, ctx.constant(w[d], "the centered W")),
+                   b.mul(xs, ctx.constant(ws[d], "W_scale")))
+        gx = b.add(gx, ctx.constant(bias[d, :4 * hidden] + bias[d, 4 * hidden:],
+                                    "B"))
+        gx = b.reshape(gx, [steps, batch, 4 * hidden])
+        rd, rsd = ctx.constant(r[d], "the centered R"), ctx.constant(rs[d], "R_scale")
+        h = (ctx.constant(np.zeros((batch, hidden), np.float32)) if init[0] is None
+             else b.reshape(b.slice(init[0], [d, 0, 0], [1, batch, hidden]),
+                            [batch, hidden]))
+        c = (ctx.constant(np.zeros((batch, hidden), np.float32)) if init[1] is None
+             else b.reshape(b.slice(init[1], [d, 0, 0], [1, batch, hidden]),
+                            [batch, hidden]))
+        pi = po = pf = None
+        if peep is not None:
+            pi, po, pf = (ctx.constant(peep[d, j * hidden:(j + 1) * hidden])
+                          for j in range(3))
+        outs: list[MLOperand] = []
+        for t in (range(steps - 1, -1, -1) if rev else range(steps)):
+            hc, hsc = ort_dynamic_quantize(ctx, h)
+            g = b.add(b.reshape(b.slice(gx, [t, 0, 0], [1, batch, 4 * hidden]),
+                                [batch, 4 * hidden]),
+                      b.mul(b.matmul(hc, rd), b.mul(hsc, rsd)))
+            gi, go, gf, gc = b.split(g, 4, axis=1)
+            if pi is not None and pf is not None:
+                gi, gf = b.add(gi, b.mul(pi, c)), b.add(gf, b.mul(pf, c))
+            c = b.add(b.mul(b.sigmoid(gf), c), b.mul(b.sigmoid(gi), b.tanh(gc)))
+            if po is not None:
+                go = b.add(go, b.mul(po, c))
+            h = b.mul(b.sigmoid(go), b.tanh(c))
+            outs.append(h)
+        if rev:
+            outs.reverse()
+        ys.append(b.reshape(b.concat(outs, 0) if len(outs) > 1 else outs[0],
+                            [steps, 1, batch, hidden]))
+        hs.append(b.reshape(h, [1, batch, hidden]))
+        cs.append(b.reshape(c, [1, batch, hidden]))
+    if nd == 1:
+        return [ys[0], hs[0], cs[0]]
+    return [b.concat(ys, 1), b.concat(hs, 0), b.concat(cs, 0)]
+
+
 HANDLERS = {
     "com.microsoft:Gelu": ((1, 1, _gelu),),
     "com.microsoft:BiasGelu": ((1, 1, _bias_gelu),),
@@ -168,4 +346,5 @@ HANDLERS = {
     "com.microsoft:SkipLayerNormalization": ((1, 1, _skip_norm(False)),),
     "com.microsoft:SkipSimplifiedLayerNormalization": ((1, 1, _skip_norm(True)),),
     "com.microsoft:MatMulNBits": ((1, 1, _matmul_nbits),),
+    "com.microsoft:DynamicQuantizeLSTM": ((1, 1, _dynamic_quantize_lstm),),
 }
