@@ -191,9 +191,10 @@ def test_dims_fix_free_dimensions(ref_ctx):
     x = rand(2, 3)
     m = make_model([N("Relu", ["x"], ["y"])], {"x": x}, ["y"])
     m.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "batch"
-    from webnnpy.models.onnx import UnsupportedModelError
-    with pytest.raises(UnsupportedModelError, match="'batch'"):
-        load(m, context=ref_ctx)
+    # without dims the free dimension stays symbolic: fixed by each run
+    dynamic = load(m, context=ref_ctx)
+    assert dynamic.graph is None and dynamic.input_shapes == {"x": ["batch", 3]}
+    np.testing.assert_array_equal(dynamic.run({"x": x})["y"], np.maximum(x, 0))
     got = load(m, context=ref_ctx, dims={"batch": 2}).run({"x": x})["y"]
     np.testing.assert_array_equal(got, np.maximum(x, 0))
     got = load(m, context=ref_ctx, dims={"x": [5, 3]}).run({"x": rand(5, 3)})["y"]
