@@ -29,10 +29,11 @@ import math
 from typing import Any
 
 import numpy as np
+from onnx import TensorProto
 
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
-from webnnpy.models.onnx.handlers._util import present
+from webnnpy.models.onnx.handlers._util import norm_axis, present
 
 __all__ = ["HANDLERS", "dequantize_nbits"]
 
@@ -176,6 +177,91 @@ def _matmul_nbits(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None
     if bias_t is not None:
         y = ctx.b.add(y, ctx.op(bias_t, "bias"))
     return [y]
+
+
+def _unpack_nibbles(a: np.ndarray, bits: int) -> np.ndarray:
+    """uint8 holding ``8 // bits`` values each (lowest bits first), unpacked
+    along the last axis."""
+    if bits == 8:
+        return a.astype(np.int64)
+    mask = (1 << bits) - 1
+    parts = [(a.astype(np.int64) >> (bits * j)) & mask for j in range(8 // bits)]
+    return np.stack(parts, axis=-1).reshape(*a.shape[:-1], -1)
+
+
+def _gather_block_quantized(ctx: ImportContext, node: NodeInfo,
+                            inputs: list[Tensor | None], attrs: dict[str, Any]
+                            ) -> list[Any]:
+    """Dequantize the (constant) data blockwise along quantize_axis at import,
+    then a WebNN gather along gather_axis."""
+    d_t, s_t = inputs[0], inputs[2]
+    assert d_t is not None and s_t is not None
+    data = np.asarray(ctx.const(d_t, "data"))
+    scales = np.asarray(ctx.const(s_t, "scales"))
+    bits = int(attrs.get("bits", 4))
+    block = int(attrs.get("block_size", 128))
+    if block < 16 or block & (block - 1):
+        raise ctx.invalid(f"block_size {block} is not a power of 2 >= 16")
+    if scales.dtype not in (np.float32, np.float16):
+        raise ctx.fail(f"scales has type {scales.dtype}; expected float32 or "
+                       f"float16")
+    rank = data.ndim
+    if rank == 0:
+        raise ctx.invalid("data is a scalar; the op takes rank 1 or more")
+    qaxis = norm_axis(ctx, int(attrs.get("quantize_axis", rank - 1)), rank,
+                      "quantize_axis")
+    gaxis = norm_axis(ctx, int(attrs.get("gather_axis", 0)), rank, "gather_axis")
+    z_t = present(inputs, 3)
+    zraw = None if z_t is None else np.asarray(ctx.const(z_t, "zero_points"))
+    if d_t.onnx_type in (TensorProto.INT4, TensorProto.UINT4):
+        q = data.astype(np.int64)
+        zp = None if zraw is None else zraw.astype(np.int64)
+        default_zp = 0
+    elif data.dtype == np.uint8:
+        if bits not in (4, 8):
+            raise ctx.fail(f"bits={bits} is not supported (4 or 8)")
+        if bits == 4 and qaxis != rank - 1:
+            raise ctx.invalid(f"quantize_axis {qaxis}: packed 4-bit uint8 data "
+                              f"is quantized along its last axis")
+        q = _unpack_nibbles(data, bits)
+        zp = None if zraw is None else _unpack_nibbles(zraw, bits)
+        default_zp = 1 << (bits - 1)
+    else:
+        raise ctx.invalid(f"data ({d_t.name!r}) has type {data.dtype}; the op "
+                          f"takes uint8 (packed), int4 or uint4")
+    blocks = -(-q.shape[qaxis] // block)
+    want = list(q.shape)
+    want[qaxis] = blocks
+    if list(scales.shape) != want:
+        raise ctx.invalid(f"scales ({s_t.name!r}) has shape {list(scales.shape)};"
+                          f" data of shape {list(q.shape)} in blocks of {block} "
+                          f"along axis {qaxis} needs {want}")
+    if zp is not None:
+        if zp.shape[qaxis] < blocks or [d for i, d in enumerate(zp.shape)
+                                        if i != qaxis] != [
+                                            d for i, d in enumerate(want)
+                                            if i != qaxis]:
+            raise ctx.invalid(f"zero_points ({z_t.name!r}) has shape "
+                              f"{list(zraw.shape)}; it must match scales "
+                              f"{want}")
+        zp = zp.take(range(blocks), axis=qaxis)
+    else:
+        zp = np.full(want, default_zp, np.int64)
+
+    def per_element(p: np.ndarray) -> np.ndarray:
+        return np.repeat(p, block, axis=qaxis).take(range(q.shape[qaxis]),
+                                                    axis=qaxis)
+
+    w = (q - per_element(zp)).astype(np.float64) * per_element(
+        scales.astype(np.float64))
+    table = ctx.constant(w.astype(scales.dtype), "the dequantized data")
+    i_t = inputs[1]
+    assert i_t is not None
+    idx = ctx.op(i_t, "indices")
+    if idx.data_type not in ("int32", "int64"):
+        raise ctx.invalid(f"indices has type {idx.data_type}; the op takes int32 "
+                          f"or int64")
+    return [ctx.b.gather(table, idx, axis=gaxis)]
 
 
 def ort_dynamic_quantize(ctx: ImportContext, x: MLOperand
@@ -347,4 +433,5 @@ HANDLERS = {
     "com.microsoft:SkipSimplifiedLayerNormalization": ((1, 1, _skip_norm(True)),),
     "com.microsoft:MatMulNBits": ((1, 1, _matmul_nbits),),
     "com.microsoft:DynamicQuantizeLSTM": ((1, 1, _dynamic_quantize_lstm),),
+    "com.microsoft:GatherBlockQuantized": ((1, 1, _gather_block_quantized),),
 }

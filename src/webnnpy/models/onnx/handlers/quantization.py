@@ -4,6 +4,12 @@ blocked) and DynamicQuantizeLinear (decomposed).
 WebNN's quantize/dequantizeLinear take scale and zero point of the input's
 rank, broadcast blockwise; ONNX's scalar and per-axis 1-D parameters are
 reshaped to that rank, and a missing zero point is a zero constant.
+
+4-bit types (int4, uint4; opset 21+): WebNN has no 4-bit data type, so a
+DequantizeLinear of a constant 4-bit tensor (weights) is computed at import
+((x - zero point) * scale exactly, rounded once to the output type) and the
+graph holds the float result; a 4-bit tensor only known at run time, or a
+QuantizeLinear to a 4-bit type, is refused with UnsupportedNodeError.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from onnx import TensorProto
 
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
@@ -50,10 +57,77 @@ def _params(ctx: ImportContext, x: MLOperand, s_t: Tensor, z_t: Tensor | None,
     return scale, zp
 
 
+_FOUR_BIT = frozenset({TensorProto.INT4, TensorProto.UINT4})
+
+
+def _expand_param(ctx: ImportContext, p: np.ndarray, shape: tuple[int, ...],
+                  axis: int, block: int, what: str) -> np.ndarray:
+    """A per-tensor, per-axis or blocked scale/zero point broadcast to
+    ``shape`` (ONNX DequantizeLinear's three forms)."""
+    rank = len(shape)
+    if p.size == 1 and not block:
+        return p.reshape([1] * rank)
+    if p.ndim == 1 and not block:
+        if p.shape[0] != shape[axis]:
+            raise ctx.invalid(f"{what} has {p.shape[0]} values; per-axis "
+                              f"quantization along axis {axis} needs "
+                              f"{shape[axis]}")
+        out_shape = [1] * rank
+        out_shape[axis] = p.shape[0]
+        return p.reshape(out_shape)
+    if block and p.ndim == rank:
+        want = list(shape)
+        want[axis] = -(-shape[axis] // block)
+        if list(p.shape) != want:
+            raise ctx.invalid(f"{what} has shape {list(p.shape)}; block_size "
+                              f"{block} along axis {axis} of an input of shape "
+                              f"{list(shape)} needs {want}")
+        return np.repeat(p, block, axis=axis).take(range(shape[axis]), axis=axis)
+    raise ctx.invalid(f"{what} has shape {list(p.shape)}, which fits neither "
+                      f"per-tensor, per-axis nor blocked quantization of an "
+                      f"input of shape {list(shape)}")
+
+
+def _dequantize_4bit(ctx: ImportContext, x_t: Tensor, s_t: Tensor,
+                     z_t: Tensor | None, attrs: dict[str, Any]) -> MLOperand:
+    """DequantizeLinear of a constant int4/uint4 tensor, at import."""
+    x = np.asarray(ctx.const(x_t, "x (a 4-bit tensor: WebNN has no 4-bit "
+                                  "data type, so it must be a constant)"))
+    scale = np.asarray(ctx.const(s_t, "x_scale of a 4-bit x"))
+    if scale.dtype not in (np.float32, np.float16):
+        raise ctx.fail(f"x_scale has type {scale.dtype}; the importer takes "
+                       f"float32 or float16 scales")
+    rank = x.ndim
+    block = int(attrs.get("block_size", 0))
+    per_tensor = scale.size == 1 and not block
+    axis = 0 if per_tensor else norm_axis(ctx, int(attrs.get("axis", 1)), rank)
+    sc = _expand_param(ctx, scale.astype(np.float64), x.shape, axis, block,
+                       f"x_scale ({s_t.name!r})")
+    zp = np.zeros([1] * rank)
+    if z_t is not None:
+        z = np.asarray(ctx.const(z_t, "x_zero_point"))
+        if z.dtype != x.dtype:
+            raise ctx.invalid(f"x_zero_point ({z_t.name!r}) has type {z.dtype}; "
+                              f"x has {x.dtype}")
+        zp = _expand_param(ctx, z.astype(np.float64), x.shape, axis, block,
+                           f"x_zero_point ({z_t.name!r})")
+    out_dt = scale.dtype
+    out_t = attrs.get("output_dtype")
+    if out_t:
+        dt = webnn_of_onnx(int(out_t))
+        if dt not in ("float32", "float16"):
+            raise ctx.fail(f"output_dtype {out_t} is not float32 or float16")
+        out_dt = np.dtype(dt)
+    y = (x.astype(np.float64) - zp) * sc
+    return ctx.constant(y.astype(out_dt), f"the dequantized 4-bit x {x_t.name!r}")
+
+
 def _dequantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                 attrs: dict[str, Any]) -> list[Any]:
     x_t, s_t = inputs[0], inputs[1]
     assert x_t is not None and s_t is not None
+    if x_t.onnx_type in _FOUR_BIT:
+        return [_dequantize_4bit(ctx, x_t, s_t, present(inputs, 2), attrs)]
     x = ctx.op(x_t, "x")
     scale, zp = _params(ctx, x, s_t, present(inputs, 2), attrs, x.data_type)
     y = ctx.b.dequantize_linear(x, scale, zp)
@@ -72,6 +146,11 @@ def _quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     assert x_t is not None and s_t is not None
     x = ctx.op(x_t, "x")
     z_t = present(inputs, 2)
+    out_t = attrs.get("output_dtype")
+    if (z_t is not None and z_t.onnx_type in _FOUR_BIT) or (
+            out_t and int(out_t) in _FOUR_BIT):
+        raise ctx.fail("the output is a 4-bit type (int4/uint4), which WebNN "
+                       "has no data type for")
     if z_t is not None:
         zp_type = ctx.op(z_t, "y_zero_point").data_type
     else:
