@@ -8,7 +8,7 @@ committed under ``tests/data/decoders/`` with a ``manifest.json`` (sha256 of
 each file, the seed, the torch/transformers versions).
 
 What it makes (weights random from ``torch.manual_seed(SEED)``, each model
-seeded afresh; small configs, never from a hub):
+seeded afresh, init std ``INIT_STD`` = 0.2; small configs, never from a hub):
 
 - ``gpt2.onnx``: ``GPT2LMHeadModel`` (vocab 512, hidden 64, 2 layers,
   4 heads, MLP 128, 64 positions);
@@ -64,6 +64,9 @@ LAYERS = 2
 HEADS = 4
 KV_HEADS_LLAMA = 2
 MLP = 128
+#: weight init std: 10x transformers' default 0.02, so that greedy tokens
+#: vary with the context (at 0.02 the GPT-2-like model repeats one token)
+INIT_STD = 0.2
 MAX_POS = 64
 VOCAB_WHISPER = 256
 MELS = 16
@@ -195,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     # GPT-2-like
     torch.manual_seed(SEED)
     cfg = GPT2Config(vocab_size=VOCAB, n_embd=HIDDEN, n_layer=LAYERS,
-                     n_head=HEADS, n_inner=MLP, n_positions=MAX_POS,
+                     n_head=HEADS, n_inner=MLP, n_positions=MAX_POS, initializer_range=INIT_STD,
                      attn_implementation="eager")
     gpt2 = GPT2LMHeadModel(cfg).eval()
     w = _decoder_wrapper(torch, gpt2, LAYERS, whisper=False)
@@ -212,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                        num_attention_heads=HEADS,
                        num_key_value_heads=KV_HEADS_LLAMA,
                        max_position_embeddings=MAX_POS, tie_word_embeddings=False,
+                       initializer_range=INIT_STD,
                        attn_implementation="eager")
     llama = LlamaForCausalLM(lcfg).eval()
     w = _decoder_wrapper(torch, llama, LAYERS, whisper=False)
@@ -231,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                          decoder_attention_heads=HEADS,
                          encoder_ffn_dim=MLP, decoder_ffn_dim=MLP,
                          max_source_positions=FRAMES // 2,
-                         max_target_positions=MAX_POS,
+                         max_target_positions=MAX_POS, init_std=INIT_STD,
                          decoder_start_token_id=1, pad_token_id=0,
                          bos_token_id=1, eos_token_id=2,
                          attn_implementation="eager")

@@ -1,0 +1,327 @@
+"""Greedy decoding with a key/value cache through imported ONNX decoders.
+
+    >>> from webnnpy.models.onnx.generate import Decoder
+    >>> dec = Decoder("gpt2.onnx")                 # parsed once, nothing built
+    >>> out = dec.generate([1, 2, 3], max_new_tokens=32)
+    >>> out.tokens                                 # 32 token ids
+
+A *decoder with past* is an ONNX model in the layout that exporters of
+transformers models write (``optimum``, ``torch.onnx.export`` of a model
+called with ``past_key_values``): an ``input_ids`` ``[batch, seq]`` input,
+per layer a ``past_key_values.N.key`` / ``.value`` (also ``past.N.key``,
+``past_key_values.N.decoder.key``...) ``[batch, kv_heads, past_seq,
+head_dim]`` input, a ``logits`` ``[batch, seq, vocab]`` output and per layer
+a ``present.N.key`` / ``.value`` output of length ``past_seq + seq``.  Other
+inputs (a Whisper decoder's ``encoder_hidden_states``) are given once per
+generation and stay the same at every step.
+
+WebNN graphs are static, so a cache that grows by one position per token
+needs one graph per length.  :class:`Decoder` loads the model once with its
+free dimensions symbolic (``webnnpy.models.onnx.load`` without ``dims``) and
+asks it for the static graph of each ``(past_seq, seq)``
+(``ImportedModel.specialize``), which it builds on first use and keeps in
+its least-recently-used cache of ``max_graphs``; a second generation of the
+same length builds nothing.  The prompt runs in one step with an empty past
+(``past_seq`` 0), which a run of the symbolic model refuses (a free dimension
+must be at least 1): that graph is loaded with the empty shapes given by
+input name (``dims={"past_key_values.0.key": [1, 4, 0, 16], ...}``; the
+importer makes empty inputs constants), once per prompt length.  Then each
+step feeds one token.
+
+The loop runs on ``MLTensor``\\ s with ``MLContext.dispatch``: each step's
+``present`` tensors are the next step's ``past`` inputs as they are (no copy
+to the host and back), and only the logits are read.  On the ONNX Runtime
+backend the tensors are OrtValues bound with IOBinding, so a step costs one
+``run_with_iobinding`` plus the logits' read.
+
+Why here and not in ``webnnpy.tasks``: the loop depends on the ONNX naming
+of the cache inputs and outputs, which is the importer's domain; a task (a
+tokenizer, a model from the zoo) would call it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from webnnpy import MLContext, MLTensor, ml
+from webnnpy.models.onnx.errors import UnsupportedModelError
+from webnnpy.models.onnx.importer import ImportedModel, load
+
+__all__ = ["Decoder", "Generation", "cache_layout"]
+
+#: past input name -> (prefix to replace, present prefix); first match wins
+_PAST_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^past_key_values\.", "present."),
+    (r"^past_key_values_", "present_"),
+    (r"^past\.", "present."),
+    (r"^past_", "present_"),
+)
+
+
+@dataclass
+class CacheLayout:
+    """How a decoder's cache inputs and outputs are named and shaped."""
+
+    ids: str
+    """The token input (``input_ids``)."""
+    logits: str
+    """The logits output."""
+    pasts: dict[str, str]
+    """Each past input -> the present output that continues it."""
+    past_shapes: dict[str, list[int | str]]
+    """Each past input's declared shape (``past_seq`` at axis 2)."""
+    extra: list[str]
+    """Other inputs (given once per generation)."""
+
+
+def cache_layout(input_shapes: Mapping[str, Sequence[int | str] | None],
+                 output_names: Sequence[str]) -> CacheLayout:
+    """Find the token input, the logits and the past/present pairs of an
+    ONNX decoder from its inputs' declared shapes
+    (``ImportedModel.input_shapes``) and its output names.
+
+    Raises:
+        UnsupportedModelError: no ``input_ids``/``logits``, a past input
+            without its present output, or a past that is not
+            ``[batch, heads, past_seq, head_dim]`` with fixed heads and
+            head_dim.
+    """
+    names = list(input_shapes)
+    outputs = list(output_names)
+    ids = "input_ids" if "input_ids" in names else (
+        "decoder_input_ids" if "decoder_input_ids" in names else None)
+    if ids is None:
+        raise UnsupportedModelError(f"generate: the model has no 'input_ids' input "
+                                    f"(its inputs: {names})")
+    if "logits" not in outputs:
+        raise UnsupportedModelError(f"generate: the model has no 'logits' output "
+                                    f"(its outputs: {outputs})")
+    pasts: dict[str, str] = {}
+    shapes: dict[str, list[int | str]] = {}
+    extra: list[str] = []
+    for name, declared in input_shapes.items():
+        if name == ids:
+            continue
+        present = None
+        for pat, repl in _PAST_PATTERNS:
+            if re.match(pat, name):
+                present = re.sub(pat, repl, name)
+                break
+        if present is None:
+            extra.append(name)
+            continue
+        if present not in outputs:
+            raise UnsupportedModelError(
+                f"generate: past input {name!r} has no present output "
+                f"{present!r} (the outputs: {outputs})")
+        dims = list(declared) if declared is not None else []
+        if len(dims) != 4 or not isinstance(dims[1], int) or \
+                not isinstance(dims[3], int) or isinstance(dims[2], int):
+            raise UnsupportedModelError(
+                f"generate: past input {name!r} has shape {declared}; expected "
+                f"[batch, kv_heads, past_seq, head_dim] with fixed kv_heads and "
+                f"head_dim and a free past_seq")
+        pasts[name] = present
+        shapes[name] = dims
+    if not pasts:
+        raise UnsupportedModelError(
+            f"generate: the model has no past key/value inputs "
+            f"(past_key_values.N.key...); its inputs: {names}")
+    return CacheLayout(ids, "logits", pasts, shapes, extra)
+
+
+@dataclass
+class Generation:
+    """The result of :meth:`Decoder.generate`."""
+
+    tokens: list[int]
+    """The generated token ids (not the prompt)."""
+    logits: list[np.ndarray] = field(default_factory=list)
+    """With ``keep_logits``: each step's logits of the last position
+    (``[vocab]``), the ones its token was chosen from."""
+    step_seconds: list[float] = field(default_factory=list)
+    """Wall time of each step (step 0 is the prompt), graph builds included."""
+    builds: int = 0
+    """How many graphs this generation had to build (0 when all were cached)."""
+
+
+def _check_tokens(where: str, what: str, ids: Any) -> np.ndarray:
+    a = np.asarray(ids)
+    if a.ndim != 1 or a.size == 0 or a.dtype.kind not in "iu":
+        raise TypeError(f"{where}: {what} must be a non-empty 1-D sequence of "
+                        f"integer token ids, got {a.dtype} of shape {list(a.shape)}")
+    return a.astype(np.int64)
+
+
+class Decoder:
+    """An ONNX decoder with a key/value cache, ready for greedy decoding.
+
+    Args:
+        model: a path to the .onnx file, its bytes or an ``onnx.ModelProto``
+            (loaded once with free dimensions; graphs are built per cache
+            length on first use).
+        context: the MLContext (default ``ml.create_context()``).
+        max_graphs: how many ``(past_seq, seq)`` graphs to keep (least
+            recently used dropped); a generation of N tokens uses N of them,
+            so a repeated generation builds nothing when N <= max_graphs.
+
+    Raises:
+        UnsupportedModelError: the model is not a decoder with past inputs
+            and present outputs (see :func:`cache_layout`), or its shapes
+            are all fixed.
+    """
+
+    def __init__(self, model: str | os.PathLike[str] | bytes | Any, *,
+                 context: MLContext | None = None, max_graphs: int = 64) -> None:
+        if isinstance(max_graphs, bool) or not isinstance(max_graphs, int) \
+                or max_graphs < 1:
+            raise TypeError(f"Decoder: max_graphs must be a positive int, got "
+                            f"{max_graphs!r}")
+        self.context = context if context is not None else ml.create_context()
+        self.source = model
+        self.model = load(model, context=self.context, max_graphs=max_graphs)
+        if self.model.is_static:
+            raise UnsupportedModelError(
+                "generate: the model's inputs have no free dimensions; a growing "
+                "cache needs a free past_seq")
+        self.layout = cache_layout(self.model.input_shapes, self.model.output_names)
+        self.max_graphs = max_graphs
+        self._prompt_graphs: OrderedDict[tuple[Any, ...], ImportedModel] = \
+            OrderedDict()
+        self._prompt_builds = 0
+
+    @property
+    def builds(self) -> int:
+        """Graphs built so far (all generations)."""
+        sigs = self.model.signatures
+        return self._prompt_builds + int(getattr(sigs, "builds", 0))
+
+    # ------------------------------------------------------------ graphs
+
+    def graph(self, past_seq: int, seq: int,
+              extra_shapes: Mapping[str, Sequence[int]] | None = None
+              ) -> ImportedModel:
+        """The static imported model for a cache of ``past_seq`` positions and
+        ``seq`` new tokens (batch 1), built on first use."""
+        shapes: dict[str, Any] = {self.layout.ids: [1, seq]}
+        for name, shape in self.layout.past_shapes.items():
+            shapes[name] = [1, shape[1], past_seq, shape[3]]
+        for name, v in (extra_shapes or {}).items():
+            shapes[name] = list(v)
+        if past_seq > 0:
+            return self.model.specialize(shapes)
+        key = tuple(sorted((k, tuple(v)) for k, v in shapes.items()))
+        m = self._prompt_graphs.get(key)
+        if m is None:
+            m = load(self.source, context=self.context, dims=shapes)
+            self._prompt_builds += 1
+            self._prompt_graphs[key] = m
+            while len(self._prompt_graphs) > 4:
+                self._prompt_graphs.popitem(last=False)
+        return m
+
+    # ---------------------------------------------------------- generate
+
+    def generate(self, prompt: Sequence[int] | np.ndarray, max_new_tokens: int, *,
+                 inputs: Mapping[str, Any] | None = None,
+                 eos_token_id: int | None = None,
+                 keep_logits: bool = False) -> Generation:
+        """Greedy decoding: run the prompt with an empty cache, then feed back
+        the most likely token (the first index of the largest logit, as
+        ``numpy.argmax``) with the cache grown by one, ``max_new_tokens``
+        times or until ``eos_token_id``.
+
+        Args:
+            prompt: the token ids to start from (batch 1).
+            max_new_tokens: how many tokens to generate (>= 1).
+            inputs: the model's other inputs (e.g. ``encoder_hidden_states``),
+                the same at every step.
+            eos_token_id: stop after generating this token.
+            keep_logits: keep each step's last-position logits.
+
+        Raises:
+            TypeError: a bad prompt, count, or missing/extra input.
+        """
+        where = "generate"
+        ids = _check_tokens(where, "prompt", prompt)
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+                or max_new_tokens < 1:
+            raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
+                            f"{max_new_tokens!r}")
+        lay = self.layout
+        given = dict(inputs or {})
+        missing = [n for n in lay.extra if n not in given]
+        unknown = [n for n in given if n not in lay.extra]
+        if missing or unknown:
+            raise TypeError(f"{where}: the model's other inputs are {lay.extra}; "
+                            f"missing {missing}, unknown {unknown}")
+        ctx = self.context
+        extra_arrays = {n: np.ascontiguousarray(given[n]) for n in lay.extra}
+        extra_shapes = {n: a.shape for n, a in extra_arrays.items()}
+        builds0 = self.builds
+        out = Generation(tokens=[])
+        extra_tensors: dict[str, MLTensor] = {}
+        pasts: dict[str, MLTensor] = {}
+        ids_tensor: MLTensor | None = None
+        past_seq = 0
+        feed = ids
+        try:
+            for step in range(max_new_tokens):
+                t0 = time.perf_counter()
+                m = self.graph(past_seq, len(feed), extra_shapes)
+                descs = m.graph.inputs
+                if step == 0:
+                    for n, a in extra_arrays.items():
+                        if n in descs:
+                            extra_tensors[n] = self._upload(descs[n], a)
+                if step <= 1:  # the prompt's length, then 1 for every step
+                    if ids_tensor is not None:
+                        ids_tensor.destroy()
+                    ids_tensor = ctx.create_tensor({**descs[lay.ids],
+                                                    "writable": True})
+                ctx.write_tensor(ids_tensor, feed.reshape(1, -1).astype(
+                    np.dtype(descs[lay.ids]["data_type"])))
+                feeds: dict[str, MLTensor] = {lay.ids: ids_tensor}
+                feeds.update((n, t) for n, t in extra_tensors.items() if n in descs)
+                feeds.update((n, t) for n, t in pasts.items() if n in descs)
+                outs: dict[str, MLTensor] = {}
+                for name, desc in m.graph.outputs.items():
+                    outs[name] = ctx.create_tensor(
+                        {**desc, "readable": name == lay.logits})
+                ctx.dispatch(m.graph, feeds, outs)
+                logits = ctx.read_tensor(outs[lay.logits])
+                assert logits is not None
+                last = logits[0, -1]
+                token = int(np.argmax(last))
+                out.tokens.append(token)
+                if keep_logits:
+                    out.logits.append(np.array(last))
+                for t in pasts.values():
+                    t.destroy()
+                outs[lay.logits].destroy()
+                pasts = {p: outs[pr] for p, pr in lay.pasts.items()}
+                past_seq += len(feed)
+                feed = np.array([token], np.int64)
+                out.step_seconds.append(time.perf_counter() - t0)
+                if eos_token_id is not None and token == eos_token_id:
+                    break
+        finally:
+            for t in (*pasts.values(), *extra_tensors.values()):
+                t.destroy()
+            if ids_tensor is not None:
+                ids_tensor.destroy()
+        out.builds = self.builds - builds0
+        return out
+
+    def _upload(self, desc: Mapping[str, Any], data: np.ndarray) -> MLTensor:
+        t = self.context.create_tensor({**desc, "writable": True})
+        self.context.write_tensor(t, data.astype(np.dtype(desc["data_type"])))
+        return t
