@@ -198,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     # GPT-2-like
     torch.manual_seed(SEED)
     cfg = GPT2Config(vocab_size=VOCAB, n_embd=HIDDEN, n_layer=LAYERS,
-                     n_head=HEADS, n_inner=MLP, n_positions=MAX_POS, initializer_range=INIT_STD,
+                     n_head=HEADS, n_inner=MLP, n_positions=MAX_POS,
+                     initializer_range=INIT_STD,
                      attn_implementation="eager")
     gpt2 = GPT2LMHeadModel(cfg).eval()
     w = _decoder_wrapper(torch, gpt2, LAYERS, whisper=False)
