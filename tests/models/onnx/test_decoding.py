@@ -1,0 +1,161 @@
+"""Greedy decoding with a growing KV cache (webnnpy.models.onnx.generate)
+against the same loop on native ONNX Runtime, on the same files.
+
+The models are tests/data/decoders/ (GPT-2-like, Llama-like with grouped-query
+attention, a Whisper-tiny-config encoder + decoder; seeded random weights,
+made by benchmarks/decoders_export.py).  The reference is an independent
+loop written here with ``onnxruntime.InferenceSession.run`` on NumPy arrays:
+empty pasts for the prompt, then each step's presents as the next pasts.
+Tokens must be identical; each step's logits within the accuracy policy's
+model bound (rtol 1e-4, atol 1e-5, as the other model-level tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ort = pytest.importorskip("onnxruntime")
+
+import webnnpy  # noqa: E402
+from webnnpy.models.onnx import UnsupportedModelError, load  # noqa: E402
+from webnnpy.models.onnx.generate import Decoder, cache_layout  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "decoders"
+PROMPT = [5, 17, 42, 7]
+#: tokens per generation: 32 on a native backend; the reference backend
+#: (float64 NumPy, one graph per length) gets fewer to keep the test short
+TOKENS = {"numpy": 6}
+RTOL, ATOL = 1e-4, 1e-5
+_WANTED = os.environ.get("WEBNNPY_TEST_BACKENDS", "numpy,onnxruntime").split(",")
+DECODER_BACKENDS = [b for b in ("onnxruntime", "numpy") if b in _WANTED
+                    and webnnpy.backends.available_backends().get(b)]
+
+
+def native_greedy(path: Path, prompt: list[int], n: int,
+                  extra: Mapping[str, np.ndarray] | None = None
+                  ) -> tuple[list[int], list[np.ndarray]]:
+    """Greedy decoding on native ORT: tokens and each step's last logits."""
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    out_names = [o.name for o in sess.get_outputs()]
+    pasts = {i.name: np.zeros((1, i.shape[1], 0, i.shape[3]), np.float32)
+             for i in sess.get_inputs() if i.name.startswith("past_key_values.")}
+    feed = np.array([prompt], np.int64)
+    tokens: list[int] = []
+    logits: list[np.ndarray] = []
+    for _ in range(n):
+        res = dict(zip(out_names, sess.run(None, {"input_ids": feed, **pasts,
+                                                  **(extra or {})}), strict=True))
+        last = res["logits"][0, -1]
+        tokens.append(int(np.argmax(last)))
+        logits.append(last)
+        pasts = {k: res[k.replace("past_key_values.", "present.", 1)] for k in pasts}
+        feed = np.array([[tokens[-1]]], np.int64)
+    return tokens, logits
+
+
+@pytest.fixture(scope="module", params=DECODER_BACKENDS)
+def dctx(request: pytest.FixtureRequest) -> Iterator[webnnpy.MLContext]:
+    ctx = webnnpy.ml.create_context(backend=request.param)
+    yield ctx
+    ctx.destroy()
+
+
+def _n(ctx: webnnpy.MLContext) -> int:
+    return TOKENS.get(ctx._backend.name, 32)
+
+
+def _check(got: Any, want_tokens: list[int], want_logits: list[np.ndarray]) -> None:
+    assert got.tokens == want_tokens
+    assert len(got.logits) == len(want_logits)
+    for step, (g, w) in enumerate(zip(got.logits, want_logits, strict=True)):
+        np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"logits at step {step}")
+
+
+def test_files_match_manifest() -> None:
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    assert set(manifest["files"]) == {p.name for p in DATA.glob("*.onnx")}
+    for name, entry in manifest["files"].items():
+        digest = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], name
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_causal_lm_greedy_equals_native_ort(dctx: webnnpy.MLContext, name: str
+                                            ) -> None:
+    path = DATA / f"{name}.onnx"
+    n = _n(dctx)
+    want_tokens, want_logits = native_greedy(path, PROMPT, n)
+    # the greedy sequence varies (a cache that were ignored or misplaced would
+    # show), so equal tokens say something
+    assert len(set(want_tokens)) >= min(n, 32) // 3
+    dec = Decoder(path, context=dctx, max_graphs=n)
+    got = dec.generate(PROMPT, n, keep_logits=True)
+    _check(got, want_tokens, want_logits)
+    assert got.builds == n  # the prompt's graph, then one per cache length
+    again = dec.generate(PROMPT, n, keep_logits=True)
+    assert again.tokens == got.tokens
+    assert again.builds == 0  # every length's graph came from the cache
+
+
+def test_whisper_encoder_decoder_equals_native_ort(dctx: webnnpy.MLContext) -> None:
+    n = _n(dctx)
+    features = np.random.default_rng(20261203).standard_normal(
+        (1, 16, 32)).astype(np.float32)
+    enc_path, dec_path = DATA / "whisper_encoder.onnx", DATA / "whisper_decoder.onnx"
+    sess = ort.InferenceSession(str(enc_path), providers=["CPUExecutionProvider"])
+    want_hidden = sess.run(None, {"input_features": features})[0]
+    hidden = load(enc_path, context=dctx).run(
+        {"input_features": features})["last_hidden_state"]
+    np.testing.assert_allclose(hidden, want_hidden, rtol=RTOL, atol=ATOL)
+    prompt = [1, 3]  # the decoder start token, then a "task" token
+    want_tokens, want_logits = native_greedy(
+        dec_path, prompt, n, {"encoder_hidden_states": want_hidden})
+    assert len(set(want_tokens)) >= min(n, 32) // 3
+    dec = Decoder(dec_path, context=dctx, max_graphs=n)
+    got = dec.generate(prompt, n, inputs={"encoder_hidden_states": hidden},
+                       keep_logits=True)
+    _check(got, want_tokens, want_logits)
+
+
+def test_layout_of_the_exports() -> None:
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    m = load(DATA / "whisper_decoder.onnx", context=ctx)
+    lay = cache_layout(m.input_shapes, m.output_names)
+    assert lay.ids == "input_ids" and lay.extra == ["encoder_hidden_states"]
+    assert lay.pasts == {f"past_key_values.{i}.decoder.{kv}":
+                         f"present.{i}.decoder.{kv}"
+                         for i in range(2) for kv in ("key", "value")}
+    m = load(DATA / "llama.onnx", context=ctx)
+    lay = cache_layout(m.input_shapes, m.output_names)
+    assert lay.past_shapes["past_key_values.0.key"] == ["batch", 2, "past_seq", 16]
+
+
+def test_bad_input_is_refused_before_any_build() -> None:
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    dec = Decoder(DATA / "gpt2.onnx", context=ctx)
+    for prompt, what in (([], "non-empty"), ([1.5, 2.0], "integer"),
+                         ([[1, 2]], "1-D")):
+        with pytest.raises(TypeError, match=f"prompt must be a {what}|{what}"):
+            dec.generate(prompt, 4)
+    for n in (0, -1, 2.0, True):
+        with pytest.raises(TypeError, match="max_new_tokens must be a positive int"):
+            dec.generate([1], n)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"unknown \['encoder_hidden_states'\]"):
+        dec.generate([1], 2, inputs={"encoder_hidden_states": np.zeros(3)})
+    with pytest.raises(TypeError, match="max_graphs must be a positive int"):
+        Decoder(DATA / "gpt2.onnx", context=ctx, max_graphs=0)
+    assert dec.builds == 0
+    wdec = Decoder(DATA / "whisper_decoder.onnx", context=ctx)
+    with pytest.raises(TypeError, match=r"missing \['encoder_hidden_states'\]"):
+        wdec.generate([1], 2)
+    with pytest.raises(UnsupportedModelError, match="no 'input_ids' input"):
+        Decoder(DATA / "whisper_encoder.onnx", context=ctx)
