@@ -1,7 +1,7 @@
 """webnnpy.tasks.embed (all-MiniLM-L6-v2 built with MLGraphBuilder calls) and
 ``webnnpy demo embed``.
 
-The expected embeddings come from :func:`reference`, a float64 forward pass
+The expected embeddings come from ``embed_reference.reference``, a float64 forward pass
 of the same safetensors weights written here from the definitions (BERT:
 word + position + token type 0 embeddings, LayerNorm, 6 post-LN layers of
 12-head scaled dot-product attention with the padded keys left out, erf
@@ -31,56 +31,26 @@ README's ``--no-deps`` packages install them).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
+from embed_reference import SENTENCES, bound, reference, require
 
 import webnnpy
 from webnnpy.backends import available_backends
 
-CI = os.environ.get("CI", "").strip().lower() == "true"
 BACKENDS = ([b for b in os.environ["WEBNNPY_TEST_BACKENDS"].split(",") if b]
             if os.environ.get("WEBNNPY_TEST_BACKENDS") else
             [b for b in ("numpy", "onnxruntime") if available_backends().get(b)])
 
-#: ops that only move data: exact on every backend
-EXACT_OPS = {"reshape", "transpose", "slice", "gather"}
-
-SENTENCES = [
-    "A man is eating food.",
-    "A man is eating a piece of bread.",
-    "The new movie is awesome!",
-    "WebNN runs neural networks in the browser, on the CPU, GPU or NPU.",
-]
-
-
-def _require() -> None:
-    if CI:
-        import safetensors  # noqa: F401
-        import tokenizers  # noqa: F401
-
-        from webnnpy.tasks.embed import model_dir
-
-        model_dir()
-        return
-    pytest.importorskip("tokenizers")
-    pytest.importorskip("safetensors")
-    from webnnpy.models.zoo import ModelNotInstalledError
-    from webnnpy.tasks.embed import model_dir
-
-    try:
-        model_dir()
-    except ModelNotInstalledError as e:
-        pytest.skip(str(e))
 
 
 @pytest.fixture(scope="module")
 def weights() -> dict[str, np.ndarray]:
-    _require()
+    require()
     from safetensors.numpy import load_file
 
     from webnnpy.tasks.embed import model_dir
@@ -90,73 +60,12 @@ def weights() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def embedder(request: pytest.FixtureRequest) -> Iterator[Any]:
-    _require()
+    require()
     from webnnpy.tasks.embed import SentenceEmbedder
 
     ctx = webnnpy.ml.create_context(backend=request.param)
     yield SentenceEmbedder(ctx)
     ctx.destroy()
-
-
-# ------------------------------------------------------- float64 reference
-
-_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray
-              ) -> np.ndarray:
-    """all-MiniLM-L6-v2 in float64 for token ids ``[n, L]`` with a 0/1
-    ``mask`` ``[n, L]``: the unit-length mean-pooled embeddings ``[n, 384]``."""
-    W = {k: v.astype(np.float64) for k, v in w.items()}
-    heads, eps = 12, 1e-12  # config.json: num_attention_heads, layer_norm_eps
-    n, L = ids.shape
-
-    def ln(x: np.ndarray, name: str) -> np.ndarray:
-        mu = x.mean(-1, keepdims=True)
-        var = ((x - mu) ** 2).mean(-1, keepdims=True)
-        return (x - mu) / np.sqrt(var + eps) * W[name + ".weight"] + W[name + ".bias"]
-
-    def dense(x: np.ndarray, name: str) -> np.ndarray:
-        return x @ W[name + ".weight"].T + W[name + ".bias"]
-
-    x = (W["embeddings.word_embeddings.weight"][ids]
-         + W["embeddings.position_embeddings.weight"][:L]
-         + W["embeddings.token_type_embeddings.weight"][0])
-    x = ln(x, "embeddings.LayerNorm")
-    keep = mask.astype(bool)[:, None, None, :]  # [n, 1, 1, L]: keys kept
-    for i in range(6):
-        p = f"encoder.layer.{i}."
-
-        def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(n, L, heads, -1).transpose(0, 2, 1, 3)
-
-        q = split(dense(x, p + "attention.self.query"))
-        k = split(dense(x, p + "attention.self.key"))
-        v = split(dense(x, p + "attention.self.value"))
-        s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(q.shape[-1])
-        s = np.where(keep, s, -np.inf)
-        e = np.exp(s - s.max(-1, keepdims=True))
-        a = e / e.sum(-1, keepdims=True)
-        c = (a @ v).transpose(0, 2, 1, 3).reshape(n, L, -1)
-        x = ln(dense(c, p + "attention.output.dense") + x,
-               p + "attention.output.LayerNorm")
-        hdn = dense(x, p + "intermediate.dense")
-        hdn = 0.5 * hdn * (1.0 + _erf(hdn / math.sqrt(2.0)).astype(np.float64))
-        x = ln(dense(hdn, p + "output.dense") + x, p + "output.LayerNorm")
-    m = mask.astype(np.float64)[:, :, None]
-    pooled = (x * m).sum(1) / m.sum(1)
-    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-
-
-def bound(embedder: Any) -> float:
-    """The policy's bound for the unit-length embeddings of ``embedder``'s
-    graphs on its backend (see the module docstring)."""
-    from tolerances import widen
-
-    backend = embedder.context.backend
-    ulp = sum(widen(backend, {n.op}, "float32", 1, 0.0)[0]
-              for n in embedder.graph(1, 8)._ir.nodes if n.op not in EXACT_OPS)
-    return float(ulp * 2.0 ** -24)
 
 
 def _ref_of(embedder: Any, weights: dict[str, np.ndarray],
