@@ -14,6 +14,7 @@ from typing import Final
 from webnnpy.models.onnx.convert import Handler
 from webnnpy.models.onnx.handlers import (
     activation,
+    attention,
     contrib,
     control,
     conv_pool,
@@ -35,6 +36,7 @@ OpsetRanges = tuple[tuple[int, int, Handler], ...]
 
 _FAMILIES: Final = (
     activation.HANDLERS,
+    attention.HANDLERS,
     contrib.HANDLERS,
     control.HANDLERS,
     conv_pool.HANDLERS,
