@@ -265,11 +265,13 @@ def _prelu(ctx: Emitter, node: Node) -> None:
         if k is not None and k.size and bool(np.all(np.isfinite(k))):
             # any other finite constant slope (MediaPipe's face, iris and hand
             # models have negative ones and ones > 1): max(x, 0) + slope *
-            # min(x, 0), exact too (one side is 0, and x + 0 = x; a finite
-            # slope times 0 is 0; NaN and +-inf as PRelu), and ORT runs the
-            # four elementwise kernels faster than its PRelu kernel (iris
-            # landmark: 3.1 vs 4.7 ms per run, min of 200, 2 threads)
-            zero = ctx.const(0, dt)
+            # min(x, 0) has the same value (one term is a zero; NaN and +-inf
+            # as PRelu); only a zero result's sign may differ, as ORT's Max /
+            # Min pick either zero on a +0/-0 tie (not even the same one across
+            # a tensor), as for relu (docs/differences.md).  ORT runs the four
+            # elementwise kernels faster than its PRelu kernel (iris_landmark:
+            # 3.1 vs 4.7 ms per run, min of 200, 2 threads)
+            zero = ctx.const(0.0, dt)
             ctx.emit("Add", [ctx.emit("Max", [x, zero]),
                              ctx.emit("Mul", [ctx.emit("Min", [x, zero]), slope])],
                      ctx.out(node))
