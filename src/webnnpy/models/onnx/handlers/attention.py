@@ -148,9 +148,10 @@ def _rotary_embedding(ctx: ImportContext, node: NodeInfo,
             raise ctx.invalid(f"hidden size {hidden} is not a multiple of "
                               f"num_heads {heads}")
         hs = hidden // heads
-    if 2 * half > hs:
+    if 2 * half > hs or (not rd_attr and 2 * half != hs):
         raise ctx.invalid(f"the caches' width {half} rotates {2 * half} features;"
-                          f" the head size is {hs}")
+                          f" the head size is {hs} (rotary_embedding_dim "
+                          f"{rd_attr or 'unset'})")
     p_t = present(inputs, 1)
     if p_t is None:
         raise ctx.invalid("required input 1 ('position_ids') is missing")
