@@ -372,3 +372,31 @@ def test_missing_input_is_named():
     m = wonnx.load(_tiny(["batch", "seq"], ["batch", "seq"]), context=ctx)
     with pytest.raises(TypeError, match="input 'x' is missing"):
         m.run({"z": np.ones((2, 4), np.float32)})
+
+
+def test_inspect_without_dims_reports_symbolic_shapes_and_real_problems():
+    report = wonnx.inspect(bert_like())
+    assert report.supported and report.problems == []
+    assert report.probe_dims == {"batch": 2, "seq": 32}
+    by_out = {o.name: o for n in report.nodes for o in n.outputs}
+    assert str(by_out["last_hidden_state"]) == \
+        f"last_hidden_state: float[batch, seq, {HIDDEN}]"
+    assert str(by_out["scores"]) == f"scores: float[batch, {HEADS}, seq, seq]"
+    assert str(by_out["pos_ids"]) == "pos_ids: int64[seq] (const)"
+    # a dimension no simple expression gives: "?" and what it depends on
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(
+        [_n("Reshape", ["x", "flat"], ["f"]), _n("Acos", ["f"], ["v"]),
+         _n("Relu", ["v"], ["y"])], "g",
+        [vi("x", TensorProto.FLOAT, ["batch", "seq", 16])],
+        [vi("y", TensorProto.FLOAT, None)],
+        [_c("flat", np.array([-1], np.int64))])
+    report = wonnx.inspect(helper.make_model(
+        g, opset_imports=[helper.make_opsetid("", 17)]))
+    flat = report.nodes[0].outputs[0]
+    assert str(flat) == "f: float[?] (depends on batch, seq)"
+    # the one real problem (WebNN has no acos) is listed once; the node
+    # after it is checked too
+    assert [(n.op_type, n.status) for n in report.nodes] == [
+        ("Reshape", "webnn"), ("Acos", "unsupported"), ("Relu", "webnn")]
+    assert not report.supported and report.problems == []

@@ -114,15 +114,28 @@ def test_free_dims_hint_fills_in_given_values():
         "input 'x' [?, 3]: pass --dim x=N,3"
 
 
-def test_inspect_reports_free_dims_once_without_walking():
+def test_inspect_walks_free_dims_at_probe_values():
+    """Without dims the nodes are checked at probe values, and shapes that
+    follow the free dimensions print by their names."""
     report = wonnx.inspect(_model(("batch", 3)))
-    assert report.nodes == [] and report.free_dims == {"batch": ["x"]}
-    assert len(report.problems) == 1 and "--dims x=N,3 or batch=N" in \
-        report.problems[0]
-    assert not report.supported and report.op_types == {"Relu": 1}
-    assert str(report.inputs[0]) == "x: float[batchx3]"
+    assert report.free_dims == {"batch": ["x"]} and report.probe_dims == {"batch": 2}
+    assert report.problems == [] and report.supported
+    assert [n.status for n in report.nodes] == ["webnn"]
+    assert str(report.inputs[0]) == "x: float[batch, 3]"
+    assert str(report.nodes[0].outputs[0]) == "y: float[batch, 3]"
     report = wonnx.inspect(_model(("batch", 3)), {"batch": 2})
     assert report.supported and report.free_dims == {}
+    assert str(report.inputs[0]) == "x: float[2x3]"
+
+
+def test_inspect_without_a_declared_shape_says_once_what_to_pass():
+    """An input with no declared shape has no rank to probe: one problem."""
+    m = _model(("batch", 3))
+    m.graph.input[0].type.tensor_type.ClearField("shape")
+    report = wonnx.inspect(m)
+    assert report.nodes == [] and report.free_dims == {"x": ["x"]}
+    assert len(report.problems) == 1 and "--dims x=N,N,..." in report.problems[0]
+    assert not report.supported and report.op_types == {"Relu": 1}
 
 
 def test_negative_dim_value_is_a_free_dimension():
@@ -135,4 +148,5 @@ def test_negative_dim_value_is_a_free_dimension():
     assert free_dims_hint({"x": declared_dims(m.graph.input[0])}, python=False) \
         == "input 'x' [?, 3]: pass --dims x=N,3"
     report = wonnx.inspect(m)
-    assert report.free_dims == {"x": ["x"]} and str(report.inputs[0]) == "x: float[?x3]"
+    assert report.free_dims == {"x": ["x"]} and report.probe_dims == {"x[0]": 2}
+    assert str(report.inputs[0]) == "x: float[x[0], 3]" and report.supported

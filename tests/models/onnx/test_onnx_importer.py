@@ -190,7 +190,8 @@ def test_inspect_reports_free_dimensions():
     m = make_model([N("Relu", ["x"], ["y"])], {"x": x}, ["y"])
     m.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "n"
     report = inspect(m)
-    assert not report.supported and "'n'" in report.problems[0]
+    assert report.supported and report.free_dims == {"n": ["x"]}
+    assert str(report.nodes[0].outputs[0]) == "y: float[n, 3]"
     assert inspect(m, {"n": 2}).supported
 
 

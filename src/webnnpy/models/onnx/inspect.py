@@ -19,13 +19,14 @@ from onnx import ModelProto
 
 from webnnpy import MLContext, MLGraphBuilder, ml
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
-from webnnpy.models.onnx.dims import declared_dims
+from webnnpy.models.onnx.dims import check_dims, declared_dims
 from webnnpy.models.onnx.errors import OnnxImportError
 from webnnpy.models.onnx.handlers import find_handler
 from webnnpy.models.onnx.importer import (
     ModelLike,
     NodeOutcome,
     bind_input,
+    input_specs,
     output_problems,
     prepare,
     walk,
@@ -46,17 +47,23 @@ class ValueReport:
     shape: list[int] | None
     constant: bool = False
     dims: list[str | int | None] | None = None
-    """The declared dimensions (dim_param names for free ones) of a graph
-    input whose shape is not fixed."""
+    """The dimensions of a value whose shape depends on free dimensions: ints,
+    free-dimension names or expressions (``"seq"``, ``"batch*seq"``), None
+    where unknown (``shape`` is then None)."""
+    depends: list[str] = field(default_factory=list)
+    """For a value with unknown dimensions: the free dimensions it depends
+    on."""
 
     def __str__(self) -> str:
         if self.shape is None and self.dims is not None:
-            shape = "x".join("?" if d is None else str(d) for d in self.dims) \
+            shape = ", ".join("?" if d is None else str(d) for d in self.dims) \
                 or "scalar"
         else:
             shape = ("?" if self.shape is None
                      else "x".join(map(str, self.shape)) or "scalar")
-        return f"{self.name}: {self.type}[{shape}]{' (const)' if self.constant else ''}"
+        dep = f" (depends on {', '.join(self.depends)})" if self.depends else ""
+        return (f"{self.name}: {self.type}[{shape}]{dep}"
+                f"{' (const)' if self.constant else ''}")
 
 
 @dataclass
@@ -99,10 +106,14 @@ class InspectReport:
     backend: str
     free_dims: dict[str, list[str]] = field(default_factory=dict)
     """Free dimensions without a value (dim_param, or the input's name for an
-    input without a declared shape) -> the inputs they occur in.  While there
-    are any, the nodes are not walked (``nodes`` is empty) and
-    ``op_types`` counts the graph's op types."""
+    unnamed one or an input without a declared shape) -> the inputs they
+    occur in.  The nodes are checked at ``probe_dims``; only when an input
+    declares no shape at all are they not walked (``nodes`` is empty)."""
     op_types: Counter[str] = field(default_factory=Counter)
+    """The graph's op types and how often each occurs."""
+    probe_dims: dict[str, int] = field(default_factory=dict)
+    """The values the free dimensions were checked at (by dim_param, or
+    ``"input[i]"`` for an unnamed one)."""
 
     @property
     def supported(self) -> bool:
@@ -137,8 +148,14 @@ class InspectReport:
         lines += [f"  {v}" for v in self.inputs]
         lines.append("outputs:")
         lines += [f"  {v}" for v in self.outputs]
+        if self.probe_dims:
+            lines.append(
+                "free dimensions: " + ", ".join(self.probe_dims) + " (kept "
+                "symbolic by load(); nodes checked at " + ", ".join(
+                    f"{k}={v}" for k, v in self.probe_dims.items()) + ")")
         lines += [f"problem: {p}" for p in self.problems]
-        if nodes and not self.free_dims:
+        walked = not self.free_dims or bool(self.probe_dims)
+        if nodes and walked:
             lines.append("nodes:")
             for n in self.nodes:
                 ins = ", ".join(str(v) for v in n.inputs)
@@ -149,7 +166,7 @@ class InspectReport:
                        }.get(n.status, f" -> {n.status.upper()}: {n.reason}")
                 lines.append(f"  [{n.index}] {n.name} ({n.op_type}-{n.version})"
                              f"{how}\n      in: {ins}\n      out: {outs}")
-        if self.free_dims:
+        if not walked:
             lines.append("op types (not checked until the free dimensions have "
                          "values): " + ", ".join(
                              f"{k} x{v}" for k, v in sorted(self.op_types.items())))
@@ -265,20 +282,12 @@ def _free_dims_problem(specs: list[Any], free: dict[str, list[str]],
             f"{free_dims_hint(shapes, given=dims)}")
 
 
-def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
-            constants: Mapping[str, Any] | None = None,
-            context: MLContext | None = None,
-            base_dir: str | os.PathLike[str] | None = None) -> InspectReport:
-    """List every node of ``model`` with its op type, shapes and whether it
-    maps to WebNN (and why not), without building anything.
-
-    ``dims``/``constants`` are as for :func:`~webnnpy.models.onnx.load`;
-    ``context`` chooses whose operator limits are checked (default: the
-    NumPy reference, which supports everything the spec allows).
-    """
-    proto, opsets, consts, specs, _ = prepare(model, dims, constants, base_dir)
-    if context is None:
-        context = ml.create_context(backend="numpy")
+def _walk_model(proto: ModelProto, opsets: dict[str, int],
+                consts: Mapping[str, Any], specs: list[Any], context: MLContext
+                ) -> tuple[list[ValueReport], list[NodeReport], list[ValueReport],
+                           list[str], dict[str, Tensor]]:
+    """One walk of the model with its input shapes fixed: (input reports, node
+    reports, output reports, problems, the values by name)."""
     builder = MLGraphBuilder(context)
     ctx = ImportContext(builder, context, opsets[""])
     values: dict[str, Tensor] = {
@@ -298,26 +307,6 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
             return None
         ctx.add_leaf(op)
         return Tensor(name, elem, operand=op)
-
-    free = _free_dims(specs)
-    if free:
-        # without values for its free dimensions no node can be checked:
-        # say once which values to pass, not a "fed by" error per node
-        problems = [p for p in problems if not any(
-            p == s.problem for s in specs if s.shape is None)]
-        problems.insert(0, _free_dims_problem(specs, free, dims))
-        return InspectReport(
-            int(proto.ir_version), proto.producer_name, opsets,
-            [ValueReport(s.name, type_name(s.onnx_type),
-                         s.shape if s.shape is None or min(s.shape, default=0) >= 0
-                         else None,
-                         dims=[None if isinstance(d, int) and d < 0 else d
-                               for d in s.symbolic] if _declares_dims(s) else None)
-             for s in specs],
-            [_declared(vi) for vi in proto.graph.output], [],
-            problems, context.backend, free_dims=free,
-            op_types=Counter(f"{n.domain}:{n.op_type}" if n.domain else n.op_type
-                             for n in proto.graph.node))
 
     in_reports = []
     unbound: dict[str, str] = {}
@@ -376,5 +365,196 @@ def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
     problems += output_problems(proto, values)
     out_reports = [_value(values.get(vi.name), vi.name, inferred)
                    for vi in proto.graph.output]
+    return in_reports, reports, out_reports, problems, values
+
+
+# ------------------------------------------------------- free dimensions
+
+
+def _probes(proto: ModelProto, skip: set[str], given: Mapping[str, Any]
+            ) -> tuple[dict[str, tuple[int, int]], dict[str, list[str | int]]]:
+    """Two values for each free dimension, so that a walk at each tells which
+    dimensions of every value depend on which free ones: (label -> (value of
+    walk A, of walk B), input -> its dims with labels for the free ones).  A
+    dimension first seen at position 0 (a batch) gets 2, 3 (then 4, 5...);
+    the others multiples of 32 (32, 64; then 64, 96...), which strided
+    convolutions and pools accept; every label's pair differs from the
+    others', their sums' and their products'."""
+    labels: dict[str, tuple[int, int]] = {}
+    shapes: dict[str, list[str | int]] = {}
+    batch = other = 0
+    for vi in proto.graph.input:
+        if vi.name in skip or not vi.type.HasField("tensor_type"):
+            continue
+        whole = given.get(vi.name)
+        declared = declared_dims(vi)
+        if isinstance(whole, list) or declared is None:
+            continue
+        dims: list[str | int] = []
+        for i, d in enumerate(declared):
+            if isinstance(d, str) and isinstance(given.get(d), int):
+                dims.append(int(given[d]))
+                continue
+            if isinstance(d, int):
+                dims.append(d)
+                continue
+            label = d if d is not None else f"{vi.name}[{i}]"
+            if label not in labels:
+                if i == 0:
+                    labels[label] = (2 + 2 * batch, 3 + 2 * batch)
+                    batch += 1
+                else:
+                    labels[label] = (32 * (other + 1), 32 * (other + 2))
+                    other += 1
+            dims.append(label)
+        shapes[vi.name] = dims
+    return labels, shapes
+
+
+def _symbol(a: int, b: int, labels: Mapping[str, tuple[int, int]]) -> str | None:
+    """The expression of free dimensions that is ``a`` in walk A and ``b`` in
+    walk B: a label, one times or divided by a constant or plus one, a sum
+    or product of two, or None."""
+    for k, (va, vb) in labels.items():
+        if (va, vb) == (a, b):
+            return k
+    for k, (va, vb) in labels.items():
+        if a * vb == b * va:  # proportional: seq*2, w/8
+            if a % va == 0:
+                return f"{k}*{a // va}"
+            if va % a == 0:
+                return f"{k}/{va // a}"
+        if a - va == b - vb:  # an offset: seq+1, seq-1
+            return f"{k}{a - va:+d}"
+    items = list(labels.items())
+    for i, (k1, (a1, b1)) in enumerate(items):
+        for k2, (a2, b2) in items[i:]:
+            if (a1 * a2, b1 * b2) == (a, b):
+                return f"{k1}*{k2}"
+            if (a1 + a2, b1 + b2) == (a, b):
+                return f"{k1}+{k2}"
+    return None
+
+
+def _symbolic(report: ValueReport, other: Mapping[str, Tensor],
+              labels: Mapping[str, tuple[int, int]],
+              deps: Mapping[str, frozenset[str]],
+              input_labels: Mapping[str, list[str]]) -> None:
+    """Rewrite ``report`` (a value of walk A) with the dims that differ in
+    walk B (``other``) as free-dimension expressions."""
+    if report.shape is None:
+        return
+    t = other.get(report.name)
+    if t is None or len(t.shape) != len(report.shape):
+        return
+    dims: list[str | int | None] = []
+    changed = unknown = False
+    for a, b in zip(report.shape, t.shape, strict=True):
+        if a == b:
+            dims.append(a)
+            continue
+        changed = True
+        sym = _symbol(a, b, labels)
+        unknown |= sym is None
+        dims.append(sym)
+    if not changed:
+        return
+    report.shape = None
+    report.dims = dims
+    if unknown:
+        on = sorted({k for i in deps.get(report.name, ()) for k in
+                     input_labels.get(i, ())}) or sorted(labels)
+        report.depends = on
+
+
+def _static_specs(proto: ModelProto, dims: Mapping[str, Any],
+                  shapes: Mapping[str, list[str | int]],
+                  labels: Mapping[str, tuple[int, int]], which: int,
+                  skip: set[str]) -> list[Any]:
+    fixed = dict(dims)
+    for name, ds in shapes.items():
+        fixed[name] = [d if isinstance(d, int) else labels[d][which] for d in ds]
+    return input_specs(proto, fixed, skip)
+
+
+def inspect(model: ModelLike, dims: Mapping[str, Any] | None = None, *,
+            constants: Mapping[str, Any] | None = None,
+            context: MLContext | None = None,
+            base_dir: str | os.PathLike[str] | None = None) -> InspectReport:
+    """List every node of ``model`` with its op type, shapes and whether it
+    maps to WebNN (and why not), without building anything.
+
+    ``dims``/``constants`` are as for :func:`~webnnpy.models.onnx.load`;
+    ``context`` chooses whose operator limits are checked (default: the
+    NumPy reference, which supports everything the spec allows).
+
+    Free dimensions that ``dims`` leaves open are checked at probe values
+    (``probe_dims``: 2 for a batch, 32 for others), and the model is walked
+    a second time at other values (3, 64...): a dimension of a value that
+    differs between the walks is shown by the free dimensions it follows
+    (``seq``, ``batch*seq``, ``past+seq``), or as ``?`` with the free
+    dimensions it depends on.  Only an input that declares no shape at all
+    stops the walk (its rank is unknown).
+    """
+    proto, opsets, consts, specs, _ = prepare(model, dims, constants, base_dir)
+    if context is None:
+        context = ml.create_context(backend="numpy")
+    free = _free_dims(specs)
+    no_shape = [s for s in specs if s.onnx_type and not _declares_dims(s)
+                and s.shape is None]
+    op_types = Counter(f"{n.domain}:{n.op_type}" if n.domain else n.op_type
+                       for n in proto.graph.node)
+    if free and no_shape:
+        # an input without a declared shape has no rank to probe with: say
+        # once which values to pass, not a "fed by" error per node
+        problems = [s.problem for s in specs if s.problem and s.shape is not None]
+        problems.insert(0, _free_dims_problem(specs, free, dims))
+        return InspectReport(
+            int(proto.ir_version), proto.producer_name, opsets,
+            [ValueReport(s.name, type_name(s.onnx_type),
+                         s.shape if s.shape is None or min(s.shape, default=0) >= 0
+                         else None,
+                         dims=[None if isinstance(d, int) and d < 0 else d
+                               for d in s.symbolic] if _declares_dims(s) else None)
+             for s in specs],
+            [_declared(vi) for vi in proto.graph.output], [],
+            problems, context.backend, free_dims=free, op_types=op_types)
+    if not free:
+        ins, nodes, outs, problems, _ = _walk_model(proto, opsets, consts, specs,
+                                                     context)
+        return InspectReport(int(proto.ir_version), proto.producer_name, opsets,
+                             ins, outs, nodes, problems, context.backend,
+                             op_types=op_types)
+    skip = set(consts)
+    given = check_dims(dims, proto)
+    labels, shapes = _probes(proto, skip, given)
+    specs_a = _static_specs(proto, given, shapes, labels, 0, skip)
+    ins, nodes, outs, problems, _ = _walk_model(proto, opsets, consts, specs_a,
+                                                context)
+    try:
+        specs_b = _static_specs(proto, given, shapes, labels, 1, skip)
+        *_, values_b = _walk_model(proto, opsets, consts, specs_b, context)
+    except Exception:  # noqa: BLE001 - the second walk only names dimensions
+        values_b = {}
+    deps = _value_deps(proto, shapes)
+    input_labels = {n: [d for d in ds if isinstance(d, str)]
+                    for n, ds in shapes.items()}
+    for v in [*ins, *outs, *(r for n in nodes for r in (*n.inputs, *n.outputs))]:
+        _symbolic(v, values_b, labels, deps, input_labels)
     return InspectReport(int(proto.ir_version), proto.producer_name, opsets,
-                         in_reports, out_reports, reports, problems, context.backend)
+                         ins, outs, nodes, problems, context.backend,
+                         free_dims=free, op_types=op_types,
+                         probe_dims={k: v[0] for k, v in labels.items()})
+
+
+def _value_deps(proto: ModelProto, shapes: Mapping[str, Any]
+                ) -> dict[str, frozenset[str]]:
+    """Value name -> the graph inputs with free dimensions it is computed
+    from (through the main graph's nodes)."""
+    deps: dict[str, frozenset[str]] = {n: frozenset({n}) for n in shapes}
+    for node in proto.graph.node:
+        d = frozenset().union(*(deps.get(i, frozenset()) for i in node.input))
+        if d:
+            for o in node.output:
+                deps[o] = d
+    return deps
