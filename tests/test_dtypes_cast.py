@@ -114,7 +114,8 @@ def test_cast_integer_results_are_never_negative_zero() -> None:
 _FLOAT = {"float32": (24, -126, 2**128), "float16": (11, -14, 2**16)}
 _INT = {"int8": (-(2**7), 2**7 - 1), "uint8": (0, 2**8 - 1),
         "int32": (-(2**31), 2**31 - 1), "uint32": (0, 2**32 - 1),
-        "int64": (-(2**63), 2**63 - 1), "uint64": (0, 2**64 - 1)}
+        "int64": (-(2**63), 2**63 - 1), "uint64": (0, 2**64 - 1),
+        "int4": (-(2**3), 2**3 - 1), "uint4": (0, 2**4 - 1)}  # the extension
 
 
 def _round_half_even(q: Fraction) -> int:

@@ -95,9 +95,10 @@ def _check_tensor_limits(where: str, lim: object) -> None:
     types = lim["data_types"]
     assert isinstance(types, list) and types, where
     assert len(set(types)) == len(types), f"{where}: duplicate data types"
-    assert all(t in DTYPES for t in types), where
+    every = (*DTYPES, "int4", "uint4")  # the spec's 8, then the declared extension
+    assert all(t in every for t in types), where
     # listed in MLOperandDataType order
-    assert types == [t for t in DTYPES if t in types], where
+    assert types == [t for t in every if t in types], where
     rr = lim["rank_range"]
     assert set(rr) == {"min", "max"}, where
     assert isinstance(rr["min"], int) and isinstance(rr["max"], int), where

@@ -14,6 +14,7 @@ import numpy as np
 
 from webnnpy._spec import to_py_name
 from webnnpy.api.descriptors import (
+    PackedOutput,
     as_buffer,
     buffer_to_array,
     check_buffer,
@@ -268,6 +269,9 @@ class MLContext:
             try:
                 if out is None:
                     return backend.read(t._buffer)
+                if isinstance(out, PackedOutput):  # int4/uint4 raw bytes
+                    out.store(backend.read(t._buffer))
+                    return None
                 backend.read_into(t._buffer, out)
                 return None
             except Exception as e:
@@ -315,7 +319,8 @@ class MLContext:
                 tl._release()
         return tl.call(lambda: self._read_now(t, out), t._pending)
 
-    def _read_now(self, t: MLTensor, out: np.ndarray | None) -> np.ndarray | None:
+    def _read_now(self, t: MLTensor, out: np.ndarray | PackedOutput | None
+                  ) -> np.ndarray | None:
         """The read itself, on the timeline (the spec's enqueued steps)."""
         where = "read_tensor"
         if self._is_lost:
@@ -329,6 +334,9 @@ class MLContext:
         try:
             if out is None:
                 return self._backend.read(t._buffer)
+            if isinstance(out, PackedOutput):  # int4/uint4 raw bytes
+                out.store(self._backend.read(t._buffer))
+                return None
             self._backend.read_into(t._buffer, out)
             return None
         except Exception as e:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from webnnpy.dtypes import DATA_TYPES, numpy_dtype
+from webnnpy.dtypes import DATA_TYPES, is_packed, numpy_dtype, pack_int4, unpack_int4
 from webnnpy.ir.checks import MAX_DIMENSION
 from webnnpy.ir.descriptor import Desc
 
@@ -18,6 +18,7 @@ __all__ = [
     "DescriptorLike",
     "MLOperandDescriptor",
     "MLTensorDescriptor",
+    "PackedOutput",
     "as_buffer",
     "buffer_to_array",
     "check_buffer",
@@ -110,6 +111,8 @@ def to_desc(where: str, value: Any, *, tensor: bool = False) -> tuple[Desc, bool
     if dt not in DATA_TYPES:
         raise TypeError(f"{where}: data_type {dt!r} is not an MLOperandDataType; "
                         f"expected one of {', '.join(DATA_TYPES)}")
+    if is_packed(dt):
+        numpy_dtype(dt)  # registers ml_dtypes' int4/uint4 (TypeError without it)
     if "shape" not in value:
         raise TypeError(f"{where}: descriptor is missing the required 'shape'")
     shape = _shape(where, value["shape"])
@@ -166,9 +169,33 @@ def _matches(arr: np.ndarray, data_type: str) -> bool:
     return data_type == "float16" and dt == np.uint16
 
 
+def _check_packed(where: str, arr: np.ndarray, desc: Desc) -> None:
+    """int4/uint4 (a declared extension): raw bytes are a uint8 buffer of
+    ``ceil(n / 2)`` packed bytes (what Chromium takes, a Uint8Array); an
+    ``ml_dtypes`` array of the data type with ``n`` elements is the Python
+    form (one element a byte)."""
+    n = desc.element_count
+    if arr.dtype == numpy_dtype(desc.data_type):
+        if arr.size != n:
+            raise TypeError(f"{where}: a {desc.data_type} array of {arr.size} "
+                            f"elements does not match {desc}, which has {n}")
+        return
+    if arr.dtype != np.uint8:
+        raise TypeError(f"{where}: a {arr.dtype} buffer does not match data type "
+                        f"{desc.data_type}; pass packed uint8 bytes (two elements "
+                        f"a byte) or an ml_dtypes {desc.data_type} array")
+    if arr.nbytes != desc.byte_length:
+        raise TypeError(f"{where}: buffer has {arr.nbytes} bytes, but {desc} needs "
+                        f"{desc.byte_length} ({desc.data_type} is packed two "
+                        f"elements a byte: ceil({n} / 2) bytes)")
+
+
 def check_buffer(where: str, arr: np.ndarray, desc: Desc) -> None:
     """*Validate buffer with descriptor*: the byte length, then the element
     type (TypeError naming both when either differs)."""
+    if is_packed(desc.data_type):
+        _check_packed(where, arr, desc)
+        return
     if arr.nbytes != desc.byte_length:
         raise TypeError(f"{where}: buffer has {arr.nbytes} bytes, but {desc} needs "
                         f"{desc.byte_length}")
@@ -179,19 +206,54 @@ def check_buffer(where: str, arr: np.ndarray, desc: Desc) -> None:
 
 def buffer_to_array(where: str, data: Any, desc: Desc) -> np.ndarray:
     """*Validate buffer with descriptor*, then copy the bytes into a new array
-    of ``desc``'s dtype and shape (TypeError when validation fails)."""
+    of ``desc``'s dtype and shape (TypeError when validation fails).  Packed
+    int4/uint4 bytes are unpacked into an ``ml_dtypes`` array."""
     arr = as_buffer(where, data)
     check_buffer(where, arr, desc)
+    if is_packed(desc.data_type):
+        if arr.dtype == np.uint8:
+            return unpack_int4(arr, desc.data_type, desc.shape).copy()
+        return np.array(arr, dtype=arr.dtype).reshape(desc.shape)
     out = np.empty(desc.shape, dtype=numpy_dtype(desc.data_type))
     out.reshape(-1).view(np.uint8)[:] = np.ascontiguousarray(arr).reshape(-1).view(
         np.uint8)
     return out
 
 
-def writable_view(where: str, data: Any, desc: Desc) -> np.ndarray:
+class PackedOutput:
+    """``read_tensor``'s output buffer for int4/uint4 given as raw bytes: the
+    tensor's elements are packed into it (two a byte) once they are read."""
+
+    __slots__ = ("data_type", "dest")
+
+    def __init__(self, dest: np.ndarray, data_type: str) -> None:
+        self.dest = dest
+        self.data_type = data_type
+
+    def store(self, values: np.ndarray) -> None:
+        """Pack ``values`` (an ml_dtypes array) into the caller's bytes."""
+        self.dest[:] = pack_int4(values, self.data_type)
+
+
+def _packed_view(where: str, arr: np.ndarray, desc: Desc
+                 ) -> np.ndarray | PackedOutput:
+    if not arr.flags.writeable:
+        raise TypeError(f"{where}: the output buffer is read-only")
+    if not arr.flags.c_contiguous:
+        raise TypeError(f"{where}: the output buffer must be C-contiguous")
+    _check_packed(where, arr, desc)
+    if arr.dtype == np.uint8:
+        return PackedOutput(arr.reshape(-1), desc.data_type)
+    return arr.reshape(desc.shape)
+
+
+def writable_view(where: str, data: Any, desc: Desc) -> np.ndarray | PackedOutput:
     """A writable NumPy view of the caller's buffer, of ``desc``'s dtype (for
-    ``read_tensor(tensor, output_data)``); TypeError when it does not match."""
+    ``read_tensor(tensor, output_data)``); TypeError when it does not match.
+    For int4/uint4 raw bytes, a :class:`PackedOutput` that packs into them."""
     arr = as_buffer(where, data)
+    if is_packed(desc.data_type):
+        return _packed_view(where, arr, desc)
     flags = arr.flags
     if (flags.writeable and flags.c_contiguous and arr.shape == desc.shape
             and arr.dtype == numpy_dtype(desc.data_type)):
@@ -208,4 +270,3 @@ def writable_view(where: str, data: Any, desc: Desc) -> np.ndarray:
                         f"{desc.data_type}; pass {desc.data_type} or uint8 data")
     return arr.reshape(-1).view(np.uint8).view(numpy_dtype(desc.data_type)).reshape(
         desc.shape)
-

@@ -47,8 +47,9 @@ def spec_support_limits(
 ) -> SupportLimits:
     """Every data type and rank the spec allows for every op, with an open rank
     bound ("N") capped at ``max_rank``.  ``exclude[op][limits_key]`` removes
-    data types a backend cannot run faithfully."""
-    from webnnpy.dtypes import DATA_TYPES
+    data types a backend cannot run faithfully.  The int4/uint4 extension
+    (``dtypes.INT4_OPERANDS``) is added where it applies."""
+    from webnnpy.dtypes import DATA_TYPES, EXTENSION_DATA_TYPES, INT4_OPERANDS
 
     ops: dict[str, dict[str, tuple[frozenset[str], int, int]]] = {}
     for name, entry in api_table()["ops"].items():
@@ -58,6 +59,8 @@ def spec_support_limits(
         for spec in entry["operands"] + entry["outputs"]:
             lo, hi = spec["ranks"] if spec["ranks"] else (0, None)
             types = set(spec["data_types"])
+            if spec["limits_key"] in INT4_OPERANDS.get(name, ()):
+                types |= set(EXTENSION_DATA_TYPES)
             if exclude and name in exclude:
                 types -= set(exclude[name].get(spec["limits_key"], ()))
             key = spec["limits_key"]

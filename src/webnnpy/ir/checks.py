@@ -134,7 +134,8 @@ def as_bool(op: str, name: str, value: Any) -> bool:
 
 def as_enum(op: str, name: str, value: Any, enum: str) -> str:
     """A value of the spec enum ``enum`` (e.g. ``MLInputOperandLayout``)."""
-    allowed = api_table()["enums"][enum]
+    # MLOperandDataType includes the declared int4/uint4 extension
+    allowed = DATA_TYPES if enum == "MLOperandDataType" else api_table()["enums"][enum]
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
         fail(op, f"{py(name)} {value!r} is not a valid {enum}; expected one of "

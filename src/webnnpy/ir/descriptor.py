@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from webnnpy.dtypes import element_size
+from webnnpy.dtypes import byte_length
 
 __all__ = ["Desc"]
 
@@ -29,8 +29,9 @@ class Desc:
 
     @property
     def byte_length(self) -> int:
-        """Element count times element size."""
-        return self.element_count * element_size(self.data_type)
+        """Element count times element size (``ceil(count / 2)`` for the
+        packed int4/uint4)."""
+        return byte_length(self.data_type, self.element_count)
 
     def with_shape(self, shape: tuple[int, ...] | list[int]) -> Desc:
         """The same data type with another shape."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from webnnpy.dtypes import DATA_TYPES, numpy_dtype
+from webnnpy.dtypes import DATA_TYPES, PACKED_TYPES, numpy_dtype
 from webnnpy.errors import NotSupportedError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Node, Value
@@ -121,8 +121,9 @@ def read_graph(directory: Path) -> Graph:
             off, n = int(rec["offset"]), int(rec["nbytes"])
             if off < 0 or off + n > blob.size:
                 raise ValueError("a constant lies outside constants.bin")
-            np_dt = np.dtype(rec.get("dtype", numpy_dtype(dt)))
-            if np_dt.kind not in "biuf":
+            np_dt = numpy_dtype(dt) if dt in PACKED_TYPES \
+                else np.dtype(rec.get("dtype", numpy_dtype(dt)))
+            if np_dt.kind not in "biuf" and dt not in PACKED_TYPES:
                 raise ValueError(f"a constant of NumPy dtype {np_dt} is not a "
                                  f"tensor")
             const = blob[off:off + n].view(np_dt).reshape(shape)

@@ -23,9 +23,11 @@ from webnnpy.ir.graph import Node, Value
 
 __all__ = [
     "EXTERNAL_MIN_BYTES",
+    "CARRIERS",
     "ONNX_TYPES",
     "Emitter",
     "LoweringError",
+    "carrier",
     "tensor_proto",
 ]
 
@@ -42,7 +44,24 @@ ONNX_TYPES: dict[str, int] = {
     "uint8": TensorProto.UINT8,
     "bool": TensorProto.BOOL,
     "float64": TensorProto.DOUBLE,
+    # int4/uint4 travel as int8/uint8 (one value a byte, exact): ONNX Runtime's
+    # CPU provider has INT4/UINT4 kernels for few operators (no Reshape or
+    # Concat of them in 1.2x), and every lowering then works unchanged
+    "int4": TensorProto.INT8,
+    "uint4": TensorProto.UINT8,
 }
+
+#: the NumPy dtype that carries an int4/uint4 value inside the ONNX model
+CARRIERS: dict[str, np.dtype[Any]] = {"int4": np.dtype(np.int8),
+                                      "uint4": np.dtype(np.uint8)}
+
+
+def carrier(arr: np.ndarray) -> np.ndarray:
+    """``arr`` as the ONNX model holds it: an ml_dtypes int4/uint4 array as
+    int8/uint8 (the values unchanged), anything else as it is."""
+    if arr.dtype.kind == "V" and arr.dtype.name in CARRIERS:
+        return arr.astype(CARRIERS[arr.dtype.name])
+    return arr
 
 #: IR constants at least this large are handed to ONNX Runtime as shared
 #: OrtValues over the builder's own array (no copy); smaller ones are embedded.
@@ -129,6 +148,7 @@ class Emitter:
         """An initializer holding ``arr``: shared with the runtime without a
         copy when large (the array must then stay unchanged), else embedded."""
         name = self.fresh("c")
+        arr = carrier(arr)
         if arr.nbytes >= EXTERNAL_MIN_BYTES:
             self.external.append((name, np.ascontiguousarray(arr)))
         else:
@@ -139,7 +159,8 @@ class Emitter:
               ) -> str:
         """A small constant initializer holding ``value`` as ``dtype`` (a
         WebNN data type or "bool"), deduplicated."""
-        np_dtype = np.dtype(bool) if dtype == "bool" else np.dtype(dtype)
+        np_dtype = np.dtype(bool) if dtype == "bool" else CARRIERS.get(dtype) \
+            or np.dtype(dtype)
         arr = np.asarray(value, dtype=np_dtype)
         if shape is not None:
             arr = arr.reshape(tuple(shape))
@@ -236,7 +257,8 @@ def tensor_proto(arr: np.ndarray, name: str) -> TensorProto:
 
 #: NumPy dtype (native byte order) -> ONNX element type
 _ELEM_TYPES: dict[np.dtype[Any], int] = {
-    np.dtype(bool if k == "bool" else k): v for k, v in ONNX_TYPES.items()}
+    np.dtype(bool if k == "bool" else k): v for k, v in ONNX_TYPES.items()
+    if k not in CARRIERS}
 
 
 def value_info(name: str, desc: Desc) -> Any:

@@ -29,6 +29,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from webnnpy.backends.onnxruntime.emitter import (
+    CARRIERS,
     ONNX_TYPES,
     Emitter,
     LoweringError,
@@ -212,7 +213,7 @@ def _keep_float16_rounding(ctx: Emitter, node: Node) -> None:
 
 def _desc_of(vi: onnx.ValueInfoProto) -> Desc | None:
     t = vi.type.tensor_type
-    names = {v: k for k, v in ONNX_TYPES.items()}
+    names = {v: k for k, v in ONNX_TYPES.items() if k not in CARRIERS}
     if t.elem_type not in names or not t.HasField("shape"):
         return None
     dims = []
@@ -260,6 +261,9 @@ def check_against_ir(lowered: Lowered, graph: Graph) -> None:
                 raise LoweringError(f"{node.op} output {j} ({name}): ONNX shape "
                                     f"inference could not infer it; IR says "
                                     f"{v.desc}")
-            if got != v.desc:
+            want = v.desc  # int4/uint4 are carried as int8/uint8
+            if want.data_type in CARRIERS:
+                want = want.with_type(str(CARRIERS[want.data_type]))
+            if got != want:
                 raise LoweringError(f"{node.op} output {j} ({name}): ONNX infers "
                                     f"{got}, IR says {v.desc}")

@@ -44,6 +44,7 @@ from webnnpy.backends.base import (
     cpu_fingerprint,
     spec_support_limits,
 )
+from webnnpy.backends.onnxruntime.emitter import CARRIERS, carrier
 from webnnpy.backends.onnxruntime.lower import (
     LOWERINGS,
     OPSET,
@@ -51,7 +52,7 @@ from webnnpy.backends.onnxruntime.lower import (
     LoweringError,
     lower,
 )
-from webnnpy.dtypes import DATA_TYPES
+from webnnpy.dtypes import DATA_TYPES, numpy_dtype
 from webnnpy.errors import OperationError, UnknownError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
@@ -321,6 +322,10 @@ class OrtBackend(Backend):
     # ------------------------------------------------------------ tensors
 
     def allocate(self, desc: Desc) -> OrtTensor:
+        if desc.data_type in CARRIERS:  # int4/uint4: held as int8/uint8
+            t = self.allocate(desc.with_type(str(CARRIERS[desc.data_type])))
+            t.desc = desc
+            return t
         if self.device == "cpu":
             arr = np.zeros(desc.shape, dtype=desc.data_type)
             return OrtTensor(desc, ort.OrtValue.ortvalue_from_numpy(arr), arr)
@@ -338,6 +343,8 @@ class OrtBackend(Backend):
         return t
 
     def write(self, buffer: OrtTensor, data: np.ndarray) -> None:
+        if buffer.desc.data_type in CARRIERS:  # int4/uint4: held as int8/uint8
+            data = carrier(data)
         arr = buffer.array
         if arr is not None:
             if data.dtype is arr.dtype and data.shape == arr.shape:
@@ -361,10 +368,14 @@ class OrtBackend(Backend):
 
     def read(self, buffer: OrtTensor) -> np.ndarray:
         host = self._host(buffer)
+        if buffer.desc.data_type in CARRIERS:  # int8/uint8 -> ml_dtypes int4/uint4
+            return host.astype(numpy_dtype(buffer.desc.data_type))
         return host.copy() if buffer.array is not None else host
 
     def read_into(self, buffer: OrtTensor, out: np.ndarray) -> None:
         host = self._host(buffer)
+        if buffer.desc.data_type in CARRIERS:
+            host = host.astype(numpy_dtype(buffer.desc.data_type))
         np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
                   casting="no")
 

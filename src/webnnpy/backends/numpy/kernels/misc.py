@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.backends.numpy.kernels._table import KernelTable, f64, out_dtype
+from webnnpy.dtypes import from_numpy_dtype, int_bounds
 from webnnpy.ir.graph import Node
 from webnnpy.ir.resample import linear_positions, nearest_positions
 
@@ -46,18 +47,27 @@ def _where(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
 
 def _float_to_int(v: np.ndarray, dt: np.dtype) -> np.ndarray:
     """Truncate toward zero, saturate out of range, NaN -> 0."""
-    info = np.iinfo(dt)
+    lo, hi = _bounds(dt)
     f = np.trunc(f64(v))
     nan = np.isnan(f)
-    # info.max + 1 and info.min are powers of two (or 0): exact in float64
+    # hi + 1 and lo are powers of two (or 0): exact in float64
     with np.errstate(invalid="ignore"):
-        over = f >= float(int(info.max) + 1)
-        under = f < float(int(info.min))
+        over = f >= float(hi + 1)
+        under = f < float(lo)
     safe = np.where(nan | over | under, 0.0, f)
     out = np.asarray(safe.astype(dt))
-    out[over] = info.max
-    out[under] = info.min
+    out[over] = hi
+    out[under] = lo
     return out
+
+
+def _bounds(dt: np.dtype) -> tuple[int, int]:
+    """An integer dtype's range (ml_dtypes' int4/uint4 included)."""
+    name = from_numpy_dtype(dt)
+    if name is not None:
+        return int_bounds(name)
+    info = np.iinfo(dt)
+    return int(info.min), int(info.max)
 
 
 @KERNELS.define("cast")

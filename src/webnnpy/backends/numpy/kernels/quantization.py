@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.backends.numpy.kernels._table import KernelTable, f64, out_dtype
+from webnnpy.dtypes import int_bounds
 from webnnpy.ir.graph import Node
 
 __all__ = ["KERNELS", "round_quotient_half_even"]
@@ -67,8 +68,8 @@ def _quantize_linear(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
     a, s = _block_views(f64(v), f64(scale))
     z = zp.astype(np.float64).reshape(s.shape)  # exact: |zp| < 2**32
     r = round_quotient_half_even(a, s) + z
-    info = np.iinfo(dt)
-    r = np.where(np.isnan(r), 0.0, np.clip(r, float(info.min), float(info.max)))
+    lo, hi = int_bounds(node.outputs[0].desc.data_type)  # int4/uint4 too
+    r = np.where(np.isnan(r), 0.0, np.clip(r, float(lo), float(hi)))
     return [r.astype(dt).reshape(v.shape)]
 
 

@@ -37,6 +37,7 @@ import numpy as np
 from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of, where
+from webnnpy.dtypes import PACKED_TYPES, int_bounds
 from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.resample import linear_positions, nearest_positions
 
@@ -68,24 +69,37 @@ def _cast(ctx: Emitter, node: Node) -> None:
     if src == dst:
         ctx.emit("Identity", [x], out)
         return
+    if dst in PACKED_TYPES and src not in _FLOATS:
+        _cast_to_int4(ctx, x, src, dst, out)
+        return
     if dst in _FLOATS or src not in _FLOATS:
         ctx.cast(x, dst, out)
         return
-    info = np.iinfo(dst)
+    lo, hi = int_bounds(dst)
     if src == "float16":
         x = ctx.cast(x, "float32")
     # trunc(x) > max  <=>  x >= max + 1;  trunc(x) < min  <=>  x <= min - 1
     # (max + 1 is a power of two; min - 1 may round up to min, which only
     # flags values that saturate to min anyway)
-    over = ctx.emit("GreaterOrEqual", [x, ctx.const(float(int(info.max) + 1),
-                                                    "float32")])
-    under = ctx.emit("LessOrEqual", [x, ctx.const(float(int(info.min) - 1),
-                                                  "float32")])
+    over = ctx.emit("GreaterOrEqual", [x, ctx.const(float(hi + 1), "float32")])
+    under = ctx.emit("LessOrEqual", [x, ctx.const(float(lo - 1), "float32")])
     bad = ctx.emit("Or", [ctx.emit("Or", [over, under]), ctx.emit("IsNaN", [x])])
     safe = ctx.emit("Where", [bad, ctx.const(0.0, "float32"), x])
     v = ctx.cast(safe, dst)
-    v = where(ctx, under, ctx.const(int(info.min), dst), v, dst)
-    where(ctx, over, ctx.const(int(info.max), dst), v, dst, out)
+    v = where(ctx, under, ctx.const(lo, dst), v, dst)
+    where(ctx, over, ctx.const(hi, dst), v, dst, out)
+
+
+def _cast_to_int4(ctx: Emitter, x: str, src: str, dst: str, out: str) -> None:
+    """Integer -> int4/uint4 keeps the low 4 bits (as every integer cast
+    does), in the int8/uint8 carrier: ``x mod 16`` (in int32, whose wrap from
+    a wider type keeps the low bits), minus 16 where int4's sign bit is set."""
+    v = x if src == "int32" else ctx.cast(x, "int32")
+    v = ctx.emit("Mod", [v, ctx.const(16, "int32")])  # fmod=0: in [0, 15]
+    if dst == "int4":
+        neg = ctx.emit("GreaterOrEqual", [v, ctx.const(8, "int32")])
+        v = ctx.emit("Where", [neg, ctx.emit("Sub", [v, ctx.const(16, "int32")]), v])
+    ctx.cast(v, dst, out)
 
 
 def _whole_factors(shape: tuple[int, ...], axes: list[int], sizes: list[int],

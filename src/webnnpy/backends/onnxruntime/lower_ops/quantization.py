@@ -19,11 +19,10 @@ parameters (no copies of the parameters), then the result is reshaped back.
 
 from __future__ import annotations
 
-import numpy as np
-
 from webnnpy.backends.onnxruntime.emitter import Emitter
 from webnnpy.backends.onnxruntime.lower_ops._table import LoweringTable
 from webnnpy.backends.onnxruntime.lower_ops._util import dtype_of
+from webnnpy.dtypes import int_bounds
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["LOWERINGS"]
@@ -74,7 +73,7 @@ def _dequantize(ctx: Emitter, node: Node) -> None:
     x, s, z, shape, blocked = _blocked(ctx, node)
     in_type = dtype_of(node, "input")
     out_type = dtype_of(node, "scale")
-    work = "float32" if in_type in ("int8", "uint8") else "float64"
+    work = "float32" if in_type in ("int8", "uint8", "int4", "uint4") else "float64"
     diff_type = "int32" if work == "float32" else "int64"
     diff = ctx.emit("Sub", [ctx.cast(x, diff_type), ctx.cast(z, diff_type)])
     r = ctx.emit("Mul", [ctx.cast(diff, work), ctx.cast(s, work)])
@@ -85,7 +84,7 @@ def _dequantize(ctx: Emitter, node: Node) -> None:
 def _quantize(ctx: Emitter, node: Node) -> None:
     x, s, z, shape, blocked = _blocked(ctx, node)
     out_type = dtype_of(node, "zeroPoint")
-    info = np.iinfo(out_type)
+    lo, hi = int_bounds(out_type)  # int4/uint4 too (carried as int8/uint8)
     a, b = ctx.cast(x, "float64"), ctx.cast(s, "float64")
     q = ctx.emit("Div", [a, b])
     r = ctx.emit("Add", [_round_quotient(ctx, a, b, q), ctx.cast(z, "float64")])
@@ -93,8 +92,8 @@ def _quantize(ctx: Emitter, node: Node) -> None:
     # not end in a Cast, or ONNX Runtime merges it with a following integer
     # Cast (even with optimizations off): Cast(float64 -> uint32) then
     # Cast(uint32 -> uint8) of 4294967295 gave 0, not 255
-    r = ctx.emit("Min", [ctx.emit("Max", [r, ctx.const(float(info.min), "float64")]),
-                         ctx.const(float(info.max), "float64")])
+    r = ctx.emit("Min", [ctx.emit("Max", [r, ctx.const(float(lo), "float64")]),
+                         ctx.const(float(hi), "float64")])
     if blocked is not None:
         r = ctx.emit("Reshape", [r, ctx.ints(shape)])
     nan = ctx.emit("IsNaN", [r])
