@@ -91,14 +91,86 @@ def test_a_rejected_node_names_the_op_and_label(ctx: Any, monkeypatch) -> None:
         _build(ctx, lambda b, x: b.softmax(x, 1, label="probs"), {"x": x})
 
 
-def test_int64_data_is_left_out_with_a_type_error(ctx: Any) -> None:
+def test_int64_limits_name_the_ops_lowered_on_words(ctx: Any) -> None:
+    # 64-bit values are int32 word pairs inside; ops without a word lowering
+    # leave int64/uint64 out, and building one is the spec's TypeError
     limits = ctx.op_support_limits()
-    assert "int64" not in limits["add"]["a"]["data_types"]
-    assert "int64" in limits["gather"]["indices"]["data_types"]
-    assert "int64" in limits["arg_max"]["output"]["data_types"]
+    for op, key in (("add", "a"), ("mul", "b"), ("cast", "input"),
+                    ("equal", "a"), ("gather", "input"), ("where", "true_value")):
+        assert {"int64", "uint64"} <= set(limits[op][key]["data_types"]), op
+    assert "int64" not in limits["div"]["a"]["data_types"]
+    assert "int64" not in limits["reduce_sum"]["input"]["data_types"]
     x = np.array([2**40 + 1], np.int64)
     with pytest.raises(TypeError, match="int64"):
-        _build(ctx, lambda b, x: b.add(x, x), {"x": x})
+        _build(ctx, lambda b, x: b.div(x, x), {"x": x})
+
+
+def _i64(values: list[int], dtype: str = "int64") -> np.ndarray:
+    return np.array(values, dtype=dtype)
+
+
+def test_int64_arithmetic_is_exact_beyond_int32(ctx: Any) -> None:
+    # expected values from Python integers, wrapped to 64 bits by hand
+    a = [2**40 + 1, -(2**40) - 3, 2**63 - 1, -(2**63), 4294967295, -1, 3 * 2**33 + 7]
+    b = [2**32 - 1, 2**31, 1, -1, 4294967297, -(2**62), -(2**33) + 5]
+
+    def wrap(v: int) -> int:
+        return (v + 2**63) % 2**64 - 2**63
+
+    x, y = _i64(a), _i64(b)
+    for name, fn in (("add", lambda p, q: p + q), ("sub", lambda p, q: p - q),
+                     ("mul", lambda p, q: p * q)):
+        out = _run(ctx, lambda bb, x, y, name=name: getattr(bb, name)(x, y),
+                   {"x": x, "y": y})
+        assert out.dtype == np.int64
+        assert out.tolist() == [wrap(fn(p, q)) for p, q in zip(a, b, strict=True)], name
+    less = _run(ctx, lambda bb, x, y: bb.lesser(x, y), {"x": x, "y": y})
+    assert less.tolist() == [int(p < q) for p, q in zip(a, b, strict=True)]
+    neg = _run(ctx, lambda bb, x: bb.neg(x), {"x": x})
+    assert neg.tolist() == [wrap(-p) for p in a]
+    sign = _run(ctx, lambda bb, x: bb.sign(x), {"x": x})
+    assert sign.tolist() == [(p > 0) - (p < 0) for p in a]
+
+
+def test_uint64_compare_and_clamp_use_unsigned_words(ctx: Any) -> None:
+    a = [0, 2**63, 2**64 - 1, 2**32, 2**32 - 1, 5]
+    x = _i64(a, "uint64")
+    out = _run(ctx, lambda b, x: b.clamp(x, min_value=2**32 - 1, max_value=2**63 + 1),
+               {"x": x})
+    assert out.dtype == np.uint64
+    assert out.tolist() == [min(max(p, 2**32 - 1), 2**63 + 1) for p in a]
+    gt = _run(ctx, lambda b, x: b.greater(x, b.constant(
+        {"data_type": "uint64", "shape": []}, np.array(2**32, np.uint64))), {"x": x})
+    assert gt.tolist() == [int(p > 2**32) for p in a]
+
+
+def test_int64_casts_by_words(ctx: Any) -> None:
+    f = np.array([3.9e18, -3.9e18, 1e19, -1e19, np.nan, -2.5, 2.0**31, 6e9],
+                 np.float32)
+    out = _run(ctx, lambda b, x: b.cast(x, "int64"), {"x": f})
+    # truncation toward zero, saturation at the int64 range, NaN -> 0, from
+    # the float32 values themselves (exact Python ints of them)
+    want = [int(float(v)) if np.isfinite(v) else 0 for v in f.tolist()]
+    want = [min(max(v, -(2**63)), 2**63 - 1) for v in want]
+    assert out.tolist() == want
+    x = _i64([2**40 + 5, -(2**35) - 1, 300, -129, 2**31])
+    low = _run(ctx, lambda b, x: b.cast(x, "int32"), {"x": x})
+    assert low.tolist() == [5, -1, 300, -129, -(2**31)]  # the low 32 bits
+    small = _run(ctx, lambda b, x: b.cast(x, "int8"), {"x": x})
+    assert small.tolist() == [5, -1, 44, 127, 0]
+    back = _run(ctx, lambda b, x: b.cast(x, "float32"), {"x": _i64([-7, 2**24 + 1])})
+    assert back.tolist() == [-7.0, 2.0**24]  # nearest, ties to even
+
+
+def test_int64_mask_to_float_as_transformers_use_it(ctx: Any) -> None:
+    # attention masks: int64 input -> (mask != 0) -> float, then 1 - m
+    m = _i64([[1, 1, 0, 2**33]])
+    out = _run(ctx, lambda b, m: b.sub(
+        b.constant({"data_type": "float32", "shape": []}, np.array(1, np.float32)),
+        b.cast(b.not_equal(m, b.constant({"data_type": "int64", "shape": []},
+                                          np.array(0, np.int64))), "float32")),
+        {"m": m})
+    assert out.tolist() == [[0.0, 0.0, 1.0, 0.0]]
 
 
 # -------------------------------------------------------------------- device

@@ -7,9 +7,10 @@ OpenVINO node a lowering creates is named ``<op>:<label>`` after the IR node,
 so OpenVINO's own messages point at the WebNN operator.
 
 A failure while building an operator's nodes (OpenVINO validates shapes and
-types as each node is made) is the spec's error for that operator:
-``NotSupportedError`` for a case no lowering handles, ``OperationError`` for
-OpenVINO rejecting a node, both naming the operator and its label.
+types as each node is made) is a backend error naming the operator and its
+label: ``UnsupportedError`` (the spec's NotSupportedError) for a case no
+lowering handles, ``CompileError`` (OperationError) for OpenVINO rejecting a
+node.
 
 float16: the CPU plugin has no float16 arithmetic on CPUs without
 AVX512_FP16/AMX-FP16 and runs a float16 model in float32, rounding only at
@@ -19,10 +20,12 @@ rounding, and an intermediate ``cast`` to float16 does not round (65520
 stays finite until the graph's output rounds it).  A known difference, within
 the float16 tolerances of the per-op tests.
 
-int64/uint64: the plugin runs them as int32, so the backend claims int64 only
-for indices (graph inputs read as int32 (low, high) pairs, see
-``_to_pair`` and ``lower_ops/gather_scatter.py``); uint32 values are int32
-bits inside (``emitter.inner_type``).
+int64/uint64: the plugin runs them as int32, so every 64-bit value is an
+int32 tensor of (low, high) word pairs (graph inputs and outputs are the
+MLTensor's memory viewed so) and a node taking or making one is lowered by
+``wide.WIDE_LOWERINGS`` in exact 32-bit word arithmetic (index operands and
+argMin/argMax results keep their own lowerings, see ``runtime.WIDE_KEYS``);
+uint32 values are int32 bits inside (``emitter.inner_type``).
 
 Imported only by the openvino backend package.
 """
@@ -35,9 +38,15 @@ from typing import Any
 import numpy as np
 import openvino as ov
 
+from webnnpy.backends.errors import CompileError, UnsupportedError
 from webnnpy.backends.openvino.emitter import OV_TYPES, Emitter, LoweringError, ops
 from webnnpy.backends.openvino.lower_ops import LOWERINGS
-from webnnpy.errors import NotSupportedError, OperationError
+from webnnpy.backends.openvino.wide import (
+    WIDE,
+    WIDE_LOWERINGS,
+    is_wide_node,
+    to_pair,
+)
 from webnnpy.ir.graph import Graph, Node
 
 __all__ = ["LOWERINGS", "Lowered", "LoweringError", "lower", "node_name"]
@@ -101,27 +110,24 @@ def _reaches_source(out: Any) -> bool:
     return False
 
 
-def _to_pair(ctx: Emitter, x: Any) -> Any:
-    """An int32 value as the int32 (low, high) pairs of its int64 value (the
-    layout of an int64 array viewed as int32, little-endian)."""
-    high = ops.select(ops.less(x, ctx.const(0, "int32")), ctx.const(-1, "int32"),
-                      ctx.const(0, "int32"))
-    last = ctx.ints([-1])
-    return ops.concat([ops.unsqueeze(x, last), ops.unsqueeze(high, last)],
-                      -1).output(0)
+#: (op, operand) pairs whose int64 values are indices, read by the op's own
+#: lowering (``lower_ops/gather_scatter.py``)
+INDEX_KEYS = frozenset({("gather", "indices"), ("gatherElements", "indices"),
+                        ("gatherND", "indices"), ("scatterElements", "indices"),
+                        ("scatterND", "indices")})
 
 
 def lower(graph: Graph) -> Lowered:
     """Lower a built IR graph to an OpenVINO model."""
     missing = sorted({n.op for n in graph.nodes if n.op not in LOWERINGS})
     if missing:
-        raise NotSupportedError(f"openvino: no lowering for {', '.join(missing)}")
+        raise UnsupportedError(f"openvino: no lowering for {', '.join(missing)}")
     ctx = Emitter()
     params = []
     known: set[int] = set()
     inputs: dict[str, int] = {}
     for i, (name, v) in enumerate(graph.inputs.items()):
-        wide = v.desc.data_type == "int64"
+        wide = v.desc.data_type in WIDE
         p = ops.parameter([*v.desc.shape, 2] if wide else list(v.desc.shape),
                           OV_TYPES["int32" if wide else v.desc.data_type])
         p.set_friendly_name(name)
@@ -136,29 +142,42 @@ def lower(graph: Graph) -> Lowered:
         else:
             ctx.names[id(v)] = p.output(0)
     for node in graph.nodes:
+        fn = LOWERINGS[node.op]
+        if is_wide_node(node, INDEX_KEYS):
+            fn = WIDE_LOWERINGS.get(node.op)  # type: ignore[assignment]
+            if fn is None:
+                raise UnsupportedError(
+                    f"openvino: {node_name(node)}: no int64/uint64 lowering "
+                    f"(its opSupportLimits() leaves them out)")
         try:
-            LOWERINGS[node.op](ctx, node)
+            fn(ctx, node)
         except LoweringError as e:
-            raise NotSupportedError(f"openvino: {node_name(node)}: {e}") from e
-        except (NotSupportedError, OperationError):
+            raise UnsupportedError(f"openvino: {node_name(node)}: {e}") from e
+        except (UnsupportedError, CompileError):
             raise
         except Exception as e:  # OpenVINO rejected a node it was given
-            raise OperationError(f"openvino: {node_name(node)}: {e}") from e
+            raise CompileError(f"openvino: {node_name(node)}: {e}") from e
         outs = []
         for j, v in enumerate(node.outputs):
-            o = ctx.names.get(id(v))
+            o = ctx.names.get(id(v), ctx.pairs.get(id(v)))
             if o is None:
-                raise OperationError(f"openvino: {node_name(node)}: the lowering "
-                                     f"did not produce output {j}")
+                raise CompileError(f"openvino: {node_name(node)}: the lowering "
+                                   f"did not produce output {j}")
             outs.append(o)
         _name_new_nodes(outs, known, f"{node.op}:{node.label}" if node.label
                         else node.op)
     results = []
     outputs: dict[str, int] = {}
     for i, (name, v) in enumerate(graph.outputs.items()):
-        src = ctx.value(v)
-        if v.desc.data_type == "int64":
-            src = _to_pair(ctx, src)
+        if id(v) in ctx.pairs:
+            src = ctx.pairs[id(v)]
+        elif v.desc.data_type in WIDE and v.constant is not None:
+            from webnnpy.backends.openvino.wide import pair_of
+            src = pair_of(ctx, v)
+        else:
+            src = ctx.value(v)
+        if v.desc.data_type in WIDE and id(v) not in ctx.pairs:
+            src = to_pair(ctx, src)
         elif v.desc.data_type == "uint32":  # the bits, back as uint32
             src = ops.convert(src, OV_TYPES["uint32"]).output(0)
         if _reaches_source(src):

@@ -23,7 +23,6 @@ Errors are converted at this boundary: OpenVINO's exception stays as
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import itertools
 import shutil
@@ -40,11 +39,17 @@ from webnnpy.backends.base import (
     cpu_fingerprint,
     spec_support_limits,
 )
+from webnnpy.backends.errors import (
+    AllocationError,
+    CacheEntryError,
+    CompileError,
+    ExecutionError,
+)
 from webnnpy.backends.openvino.emitter import LoweringError
 from webnnpy.backends.openvino.lower import LOWERINGS, Lowered, lower
 from webnnpy.backends.openvino.lower_ops import EXCLUDE
+from webnnpy.backends.openvino.wide import WIDE, WIDE_OPS
 from webnnpy.dtypes import DATA_TYPES
-from webnnpy.errors import OperationError, UnknownError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
@@ -55,12 +60,11 @@ __all__ = ["MAX_RANK", "OpenVinoBackend", "OvGraph", "OvTensor",
 MAX_RANK = 8
 
 #: 64-bit integer types: the CPU plugin runs int64 and uint64 tensors as
-#: int32 (inputs, constants and every operator: 2**40 + 1 becomes 1), so no
-#: operator takes or makes them faithfully ...
-WIDE = frozenset({"int64", "uint64"})
-#: ... except indices: argMin/argMax's int64 indices fit in int32, and int64
-#: index operands are constants (clamped at lowering time) or graph inputs,
-#: which the graph reads as int32 (low, high) pairs and clamps exactly.
+#: int32 (inputs, constants and every operator: 2**40 + 1 becomes 1), so the
+#: lowered graph holds them as int32 (low, high) word pairs and the operators
+#: of ``wide.WIDE_OPS`` compute on the words exactly; the others leave them
+#: out, except indices: argMin/argMax's int64 indices fit in int32, and int64
+#: index operands are clamped exactly from their words.
 WIDE_KEYS = frozenset({("argMin", "output"), ("argMax", "output"),
                        ("gather", "indices"), ("gatherElements", "indices"),
                        ("gatherND", "indices"), ("scatterElements", "indices"),
@@ -92,7 +96,7 @@ class OvTensor:
         self.desc = desc
         self.array = array
         view = array
-        if array.dtype == np.int64:  # int32 (low, high) pairs, see lower.py
+        if array.dtype in (np.int64, np.uint64):  # int32 (low, high) pairs, see wide.py
             view = array.reshape(-1).view(np.int32).reshape(*array.shape, 2)
         self.tensor = ov.Tensor(view, shared_memory=True)
         #: identifies the buffer in dispatch's binding cache (never reused)
@@ -154,17 +158,14 @@ def ov_support_limits() -> SupportLimits:
             if op not in LOWERINGS:
                 exclude[op] = {spec["limits_key"]: set(DATA_TYPES) for spec in specs}
                 continue
+            if op in WIDE_OPS:
+                continue
             for spec in specs:
                 if (op, spec["limits_key"]) not in WIDE_KEYS:
                     exclude.setdefault(op, {}).setdefault(
                         spec["limits_key"], set()).update(WIDE)
         limits = spec_support_limits(max_rank=MAX_RANK, exclude=exclude)
-        _, lo, hi = limits.input
-        narrow = frozenset(DATA_TYPES) - WIDE
-        wide = narrow | {"int64"}
-        _LIMITS = dataclasses.replace(
-            limits, input=(wide, lo, hi), constant=(wide, lo, hi),
-            output=(wide, lo, hi))
+        _LIMITS = limits
     return _LIMITS
 
 
@@ -217,8 +218,8 @@ class OpenVinoBackend(Backend):
             compiled = core().compile_model(lowered.model, self.device,
                                             self.config(graph))
         except Exception as e:
-            raise OperationError(f"openvino: compiling the graph failed on "
-                                 f"{self.device}: {e}") from e
+            raise CompileError(f"openvino: compiling the graph failed on "
+                               f"{self.device}: {e}") from e
         return OvGraph(compiled, lowered, self.device)
 
     def release_graph(self, compiled: OvGraph) -> None:
@@ -245,8 +246,8 @@ class OpenVinoBackend(Backend):
         try:
             blob = compiled.compiled.export_model()
         except Exception as e:
-            raise OperationError(f"openvino: exporting the compiled graph failed: "
-                                 f"{e}") from e
+            raise CompileError(f"openvino: exporting the compiled graph failed: "
+                               f"{e}") from e
         data = blob.getvalue() if hasattr(blob, "getvalue") else bytes(blob)
         (directory / _BLOB_FILE).write_bytes(data)
         return meta
@@ -259,17 +260,20 @@ class OpenVinoBackend(Backend):
         config = meta.get("config")
         if not isinstance(inputs, dict) or not isinstance(outputs, dict) \
                 or not isinstance(config, dict):
-            raise ValueError(f"the entry's metadata lacks input/output names or "
-                             f"its config: {dict(meta)!r}")
+            raise CacheEntryError(f"the entry's metadata lacks input/output names "
+                                  f"or its config: {dict(meta)!r}")
         data = (directory / _BLOB_FILE).read_bytes()
-        compiled = core().import_model(io.BytesIO(data), self.device, config)
+        try:
+            compiled = core().import_model(io.BytesIO(data), self.device, config)
+        except Exception as e:  # OpenVINO's RuntimeError, whatever the damage
+            raise CacheEntryError(f"openvino: {e}") from e
         n_in, n_out = len(compiled.inputs), len(compiled.outputs)
         ports_in = sorted(int(i) for i in inputs.values())
         ports_out = sorted(int(i) for i in outputs.values())
         if ports_in != list(range(n_in)) or ports_out != list(range(n_out)):
-            raise ValueError(f"the saved model has {n_in} inputs and {n_out} "
-                             f"outputs; its metadata names ports {ports_in} and "
-                             f"{ports_out}")
+            raise CacheEntryError(f"the saved model has {n_in} inputs and {n_out} "
+                                  f"outputs; its metadata names ports {ports_in} "
+                                  f"and {ports_out}")
         lowered = Lowered(None, {k: int(v) for k, v in inputs.items()},
                           {k: int(v) for k, v in outputs.items()})
         graph = OvGraph(compiled, lowered, self.device)
@@ -282,7 +286,7 @@ class OpenVinoBackend(Backend):
         try:
             return OvTensor(desc, np.zeros(desc.shape, dtype=desc.data_type))
         except Exception as e:
-            raise UnknownError(f"openvino: allocating {desc}: {e}") from e
+            raise AllocationError(f"openvino: allocating {desc}: {e}") from e
 
     def upload(self, desc: Desc, data: np.ndarray) -> OvTensor:
         t = self.allocate(desc)
@@ -314,7 +318,7 @@ class OpenVinoBackend(Backend):
         try:
             compiled.run(inputs, outputs)
         except Exception as e:
-            raise UnknownError(f"openvino: running the graph failed: {e}") from e
+            raise ExecutionError(f"openvino: running the graph failed: {e}") from e
 
 
 __all__ += ["LoweringError"]
