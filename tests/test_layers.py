@@ -43,7 +43,8 @@ def test_api_imports_no_concrete_backend():
     for path in (SRC / "api").rglob("*.py"):
         for name in _imports(path):
             assert not name.startswith("webnnpy.backends.") or name in (
-                "webnnpy.backends.base",), f"{path.relative_to(SRC)} imports {name}"
+                "webnnpy.backends.base", "webnnpy.backends.errors"), \
+                f"{path.relative_to(SRC)} imports {name}"
 
 
 def test_backends_import_no_other_backend():
@@ -54,7 +55,7 @@ def test_backends_import_no_other_backend():
             for name in _imports(path):
                 if name.startswith("webnnpy.backends."):
                     other = name.split(".")[2]
-                    assert other in (pkg.name, "base"), f"{path} imports {name}"
+                    assert other in (pkg.name, "base", "errors"), f"{path} imports {name}"
 
 
 def test_import_webnnpy_loads_no_native_runtime():
@@ -63,3 +64,49 @@ def test_import_webnnpy_loads_no_native_runtime():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        check=True)
     assert r.stdout.strip() == "[]", r.stdout
+
+
+def test_backends_raise_backend_errors_not_spec_errors():
+    """Backends report failures with webnnpy.backends.errors; the spec's error
+    kinds are the API layer's (one table in api/context.py maps them)."""
+    for path in (SRC / "backends").rglob("*.py"):
+        for name in _imports(path):
+            assert name != "webnnpy.errors", f"{path.relative_to(SRC)} imports {name}"
+
+
+#: the only catch-alls in api/: the timeline and promises deliver whatever a
+#: queued step raised to whoever awaits it, unchanged (they convert nothing)
+CATCH_ALL_OK = {"timeline.py", "promise.py"}
+
+
+def test_api_converts_no_exception_it_does_not_know():
+    for path in (SRC / "api").rglob("*.py"):
+        if path.name in CATCH_ALL_OK:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ExceptHandler):
+                names = ([node.type] if not isinstance(node.type, ast.Tuple)
+                         else node.type.elts) if node.type is not None else []
+                bad = node.type is None or any(
+                    isinstance(n, ast.Name) and n.id == "Exception" for n in names)
+                assert not bad, (f"{path.relative_to(SRC)}:{node.lineno}: a blanket "
+                                 f"except; catch the backend error family instead")
+
+
+def test_no_private_names_across_packages():
+    """No module imports a ``_private`` name of another webnnpy subpackage."""
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC)
+        own = rel.parts[0] if len(rel.parts) > 1 else ""
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.startswith("webnnpy.")):
+                continue
+            parts = node.module.split(".")
+            if len(parts) < 2 or parts[1] == own:
+                continue
+            private = [a.name for a in node.names if a.name.startswith("_")
+                       and not a.name.startswith("__")]
+            private += [p for p in parts[2:] if p.startswith("_")
+                        and not p.startswith("__")][:1]
+            assert not private, f"{rel} imports {private} from {node.module}"

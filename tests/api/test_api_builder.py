@@ -340,13 +340,15 @@ def test_failed_build_does_not_consume_the_builder(builder) -> None:
 
 
 def test_compile_failure_is_an_operation_error(ctx, monkeypatch) -> None:
+    from webnnpy.backends.errors import CompileError
+
     def fail(graph):
-        raise ValueError("unsupported by the platform")
+        raise CompileError("unsupported by the platform")
 
     monkeypatch.setattr(ctx._backend, "compile", fail)
     b = webnnpy.MLGraphBuilder(ctx)
     y = b.abs(b.input("x", tdesc()))
-    with raises(webnnpy.OperationError, "build", "could not compile",
+    with raises(webnnpy.OperationError, "build", f"the {ctx._backend.name} backend",
                 "unsupported by the platform"):
         b.build({"y": y})
     with invalid_state("build", "already built"):  # [[hasBuilt]] was set
@@ -455,3 +457,30 @@ def test_core_methods_after_build(ctx) -> None:
                  lambda: b.build({"y": b.abs(x)})):
         with pytest.raises(webnnpy.InvalidStateError):
             call()
+
+
+@pytest.mark.parametrize(("error", "kind"), [
+    ("UnsupportedError", "NotSupportedError"), ("CompileError", "OperationError")])
+def test_backend_errors_map_to_the_spec_kinds_by_one_table(ctx, monkeypatch, error,
+                                                           kind) -> None:
+    from webnnpy.backends import errors
+
+    def fail(graph):
+        raise getattr(errors, error)("no such kernel")
+
+    monkeypatch.setattr(ctx._backend, "compile", fail)
+    b = webnnpy.MLGraphBuilder(ctx)
+    with raises(getattr(webnnpy, kind), "build", "no such kernel"):
+        b.build({"y": b.abs(b.input("x", tdesc()))})
+
+
+def test_a_bug_in_a_backend_is_not_converted(ctx, monkeypatch) -> None:
+    """Only backend errors become spec errors: a KeyError in a lowering is a
+    bug and surfaces as itself."""
+    def fail(graph):
+        raise KeyError("forgotten attribute")
+
+    monkeypatch.setattr(ctx._backend, "compile", fail)
+    b = webnnpy.MLGraphBuilder(ctx)
+    with pytest.raises(KeyError, match="forgotten attribute"):
+        b.build({"y": b.abs(b.input("x", tdesc()))})

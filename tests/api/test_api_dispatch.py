@@ -10,6 +10,7 @@ import pytest
 from apitest_helpers import identity_graph, invalid_state, raises, tdesc
 
 import webnnpy
+from webnnpy.backends.errors import ExecutionError
 
 
 @pytest.fixture
@@ -244,7 +245,7 @@ def test_failed_dispatch_is_reported_by_the_next_read(ctx, add_graph, monkeypatc
     real = ctx._backend.dispatch
 
     def fail(compiled, i, o):
-        raise RuntimeError("kernel crashed")
+        raise ExecutionError("kernel crashed")
 
     monkeypatch.setattr(ctx._backend, "dispatch", fail)
     with caplog.at_level(logging.ERROR, logger="webnnpy"):
@@ -257,3 +258,19 @@ def test_failed_dispatch_is_reported_by_the_next_read(ctx, add_graph, monkeypatc
     ctx.write_tensor(ins["a"], np.array([1, 1], np.float32))
     ctx.dispatch(add_graph, ins, outs)  # a successful dispatch clears it
     np.testing.assert_array_equal(ctx.read_tensor(outs["c"]), [1, 1])
+
+
+def test_a_bug_in_dispatch_is_read_back_as_itself(ctx, add_graph, monkeypatch,
+                                                  caplog) -> None:
+    """Only backend errors become spec errors: a KeyError in a backend's
+    dispatch is a bug; the next read raises it unchanged."""
+    ins, outs = _io(ctx)
+
+    def fail(compiled, i, o):
+        raise KeyError("stale binding")
+
+    monkeypatch.setattr(ctx._backend, "dispatch", fail)
+    with caplog.at_level(logging.ERROR, logger="webnnpy"):
+        ctx.dispatch(add_graph, ins, outs)
+        with pytest.raises(KeyError, match="stale binding"):
+            ctx.read_tensor(outs["c"])

@@ -22,6 +22,7 @@ from apitest_helpers import (
 )
 
 import webnnpy
+from webnnpy.backends.errors import ExecutionError
 
 # ----------------------------------------------------------------------- D4
 
@@ -247,7 +248,7 @@ def test_compute_backend_failure_is_unknown_error(ref_context, monkeypatch) -> N
     ctx.compute(g, {"x": x})
 
     def fail(compiled, i, o):
-        raise RuntimeError("kernel crashed")
+        raise ExecutionError("kernel crashed")
 
     monkeypatch.setattr(ctx._backend, "dispatch", fail)
     with raises(webnnpy.UnknownError, "compute", "kernel crashed"):

@@ -10,6 +10,7 @@ import pytest
 from apitest_helpers import invalid_state, raises, tdesc
 
 import webnnpy
+from webnnpy.backends.errors import AllocationError, TransferError
 from webnnpy.ir.checks import MAX_DIMENSION
 
 # The IDL conversion of an MLTensorDescriptor / MLOperandDescriptor: each case
@@ -149,7 +150,7 @@ def test_create_tensor_max_byte_length_boundary(ref_context) -> None:
 
 def test_create_tensor_allocation_failure(ref_context, monkeypatch) -> None:
     def fail(desc):
-        raise MemoryError("out of device memory")
+        raise AllocationError("allocating: out of device memory")
 
     monkeypatch.setattr(ref_context._backend, "allocate", fail)
     with raises(webnnpy.UnknownError, "create_tensor", "allocating",
@@ -225,7 +226,7 @@ def test_create_constant_tensor_validate_buffer(ref_context) -> None:
 
 def test_create_constant_tensor_upload_failure(ref_context, monkeypatch) -> None:
     def fail(desc, data):
-        raise RuntimeError("device busy")
+        raise TransferError("device busy")
 
     monkeypatch.setattr(ref_context._backend, "upload", fail)
     with raises(webnnpy.UnknownError, "create_constant_tensor", "device busy"):
@@ -304,7 +305,7 @@ def test_read_tensor_copy_failure(ref_context, monkeypatch) -> None:
     t = ref_context.create_tensor(tdesc(readable=True))
 
     def fail(buf):
-        raise OSError("bus error")
+        raise TransferError("copying: bus error")
 
     monkeypatch.setattr(ref_context._backend, "read", fail)
     with raises(webnnpy.UnknownError, "read_tensor", "copying", "bus error"):

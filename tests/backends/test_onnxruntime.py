@@ -15,6 +15,7 @@ ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 import webnnpy  # noqa: E402
+from webnnpy.backends.errors import CompileError  # noqa: E402
 from webnnpy.backends.onnxruntime import lower as lower_mod  # noqa: E402
 from webnnpy.backends.onnxruntime import runtime  # noqa: E402
 from webnnpy.backends.onnxruntime.emitter import ONNX_TYPES  # noqa: E402
@@ -237,7 +238,7 @@ def test_compile_failure_is_operation_error_with_cause(ctx, monkeypatch):
     with pytest.raises(webnnpy.OperationError) as info:
         b.build({"y": y})
     cause = info.value.__cause__
-    assert isinstance(cause, webnnpy.OperationError)  # the backend's mapping
+    assert isinstance(cause, CompileError)  # the backend's error, mapped by api
     assert "onnxruntime" in str(cause)
     assert type(cause.__cause__).__module__.startswith("onnxruntime")
 

@@ -27,9 +27,19 @@ from webnnpy.api.promise import MLPromise
 from webnnpy.api.tensor import MLTensor
 from webnnpy.api.timeline import Timeline
 from webnnpy.backends.base import Backend, SupportLimits
+from webnnpy.backends.errors import (
+    AllocationError,
+    BackendError,
+    CacheEntryError,
+    CompileError,
+    ExecutionError,
+    TransferError,
+    UnsupportedError,
+)
 from webnnpy.dtypes import DATA_TYPES, numpy_dtype
 from webnnpy.errors import (
     DataError,
+    DOMException,
     InvalidStateError,
     NotSupportedError,
     OperationError,
@@ -37,12 +47,43 @@ from webnnpy.errors import (
 )
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Value
-from webnnpy.ir.ops.conv_pool import uncomputable
+from webnnpy.ir.ops import RULES
 
 __all__ = ["MLContext", "MLContextLostInfo"]
 
 _ids = itertools.count(1)
 logger = logging.getLogger("webnnpy")
+
+
+#: The spec's error kind for each backend error (webnnpy.backends.errors).
+BACKEND_ERRORS: dict[type[BackendError], type[Exception]] = {
+    UnsupportedError: NotSupportedError,
+    CompileError: OperationError,
+    AllocationError: UnknownError,
+    TransferError: UnknownError,
+    ExecutionError: UnknownError,
+    CacheEntryError: DataError,
+}
+
+
+def spec_error(where: str, backend: Backend, e: BackendError) -> Exception:
+    """The spec error to raise (``from e``) for backend error ``e`` in method
+    ``where``: its kind from :data:`BACKEND_ERRORS`, the message naming the
+    method and the backend."""
+    kind = next((BACKEND_ERRORS[c] for c in type(e).__mro__ if c in BACKEND_ERRORS),
+                UnknownError)
+    return kind(f"{where}: the {backend.name} backend: {e}")
+
+
+def _dispatch_failure(where: str, error: BaseException) -> BaseException:
+    """What reading a tensor raises when the dispatch that wrote it failed:
+    UnknownError for a backend error (already a spec error), the exception
+    itself for a bug in the backend (never converted)."""
+    if not isinstance(error, DOMException):
+        return error
+    e = UnknownError(f"{where}: the dispatch that wrote this tensor failed: {error}")
+    e.__cause__ = error
+    return e
 
 
 @dataclass(frozen=True)
@@ -151,9 +192,8 @@ class MLContext:
         def allocate() -> MLTensor:
             try:
                 tensor._buffer = backend.allocate(desc)
-            except Exception as e:
-                raise UnknownError(f"create_tensor: allocating {desc} failed: {e}"
-                                   ) from e
+            except BackendError as e:
+                raise spec_error("create_tensor", backend, e) from e
             return tensor
 
         return self._timeline.enqueue(
@@ -206,8 +246,8 @@ class MLContext:
         def upload() -> MLTensor:
             try:
                 tensor._buffer = backend.upload(desc, data)
-            except Exception as e:
-                raise UnknownError(f"{where}: uploading {desc} failed: {e}") from e
+            except BackendError as e:
+                raise spec_error(where, backend, e) from e
             return tensor
 
         return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where,
@@ -264,8 +304,7 @@ class MLContext:
             # settles in a later task, destroying the tensor before the caller
             # takes the result still rejects it.
             if t._error is not None:
-                raise UnknownError(f"{where}: the dispatch that wrote this tensor "
-                                   f"failed: {t._error}") from t._error
+                raise _dispatch_failure(where, t._error)
             try:
                 if out is None:
                     return backend.read(t._buffer)
@@ -274,8 +313,8 @@ class MLContext:
                     return None
                 backend.read_into(t._buffer, out)
                 return None
-            except Exception as e:
-                raise UnknownError(f"{where}: copying the tensor failed: {e}") from e
+            except BackendError as e:
+                raise spec_error(where, backend, e) from e
 
         return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, read),
                                       promise)
@@ -329,8 +368,7 @@ class MLContext:
             raise InvalidStateError(f"{where}: the tensor was destroyed before the "
                                     f"read completed")
         if t._error is not None:
-            raise UnknownError(f"{where}: the dispatch that wrote this tensor "
-                               f"failed: {t._error}") from t._error
+            raise _dispatch_failure(where, t._error)
         try:
             if out is None:
                 return self._backend.read(t._buffer)
@@ -339,8 +377,8 @@ class MLContext:
                 return None
             self._backend.read_into(t._buffer, out)
             return None
-        except Exception as e:
-            raise UnknownError(f"{where}: copying the tensor failed: {e}") from e
+        except BackendError as e:
+            raise spec_error(where, self._backend, e) from e
 
     def read_tensor_async(self, tensor: MLTensor, output_data: Any = None
                                 ) -> MLPromise[np.ndarray | None]:
@@ -393,14 +431,14 @@ class MLContext:
 
         def compile_graph() -> MLGraph:
             for node in graph._ir.nodes:
-                why = uncomputable(node)
+                check = RULES[node.op].build_check
+                why = None if check is None else check(node)
                 if why is not None:
                     raise OperationError(f"build: {why}")
             try:
                 graph._impl = backend.compile(graph._ir)
-            except Exception as e:
-                raise OperationError(f"build: the {backend.name} backend could not "
-                                     f"compile the graph: {e}") from e
+            except BackendError as e:
+                raise spec_error("build", backend, e) from e
             return graph
 
         return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), "build",
@@ -489,14 +527,23 @@ class MLContext:
                 bufs[:] = [_buffers(in_t), _buffers(out_t)]
             try:
                 backend.dispatch(graph._impl, bufs[0], bufs[1])
-            except Exception as e:
+            except BackendError as e:
                 # The spec has no error path here (its issue 778); rather than
                 # leave stale data to be read silently, the outputs remember
                 # the failure and a later read_tensor rejects with it.
+                err = spec_error("dispatch", backend, e)
+                err.__cause__ = e
+                for t in out_t.values():
+                    t._error = err
+                logger.error("dispatch failed on the timeline: %s", err, exc_info=e)
+                return
+            except BaseException as e:
+                # Not a backend error: a bug in the backend.  It is not
+                # converted: the outputs keep it (read_tensor raises it as it
+                # is) and the timeline logs it.
                 for t in out_t.values():
                     t._error = e
-                logger.error("dispatch failed on the timeline: %s", e, exc_info=e)
-                return
+                raise
             for t in out_t.values():
                 t._error = None
 
@@ -612,9 +659,8 @@ class MLContext:
                 backend.write(buf, arr)
             backend.dispatch(graph._impl, plan.in_bufs, plan.out_bufs)
             return {name: backend.read(buf) for name, buf in plan.out_items}
-        except Exception as e:
-            raise UnknownError(f"compute: running the graph on the {backend.name} "
-                               f"backend failed: {e}") from e
+        except BackendError as e:
+            raise spec_error("compute", backend, e) from e
 
     # ------------------------------------------- graph cache (an extension)
     #
@@ -665,9 +711,12 @@ class MLContext:
             impl = graph._impl
             if impl is None or graph._destroyed:
                 raise InvalidStateError(f"{where}: graph {graph!r} is destroyed")
-            store.save(where, key, lambda d: backend.export_compiled(impl, d),
-                       _descs_json(graph._input_descs),
-                       _descs_json(graph._output_descs), metadata)
+            try:
+                store.save(where, key, lambda d: backend.export_compiled(impl, d),
+                           _descs_json(graph._input_descs),
+                           _descs_json(graph._output_descs), metadata)
+            except BackendError as e:
+                raise spec_error(where, backend, e) from e
 
         return self._timeline.enqueue(_abort_if_lost(weakref.ref(self), where, save))
 
@@ -717,15 +766,15 @@ class MLContext:
                 try:
                     impl = backend.import_compiled(entry.directory,
                                                    man.get("backend_meta") or {})
-                except NotSupportedError:
-                    raise
-                except Exception as e:
+                except CacheEntryError as e:
                     if attempt < 2 and store.replaced(key, man):
                         continue  # a concurrent writer replaced it: read again
                     raise DataError(f"{where}: the {backend.name} backend could not "
                                     f"load the cache entry of {key!r} in "
                                     f"{entry.directory}: {e}; delete_graph({key!r}) "
                                     f"removes it") from e
+                except BackendError as e:
+                    raise spec_error(where, backend, e) from e
                 break
             try:
                 ir = Graph(

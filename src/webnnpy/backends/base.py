@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy._spec import api_table
-from webnnpy.errors import NotSupportedError
+from webnnpy.backends.errors import UnsupportedError
 from webnnpy.ir.checks import OpLimits
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
@@ -44,12 +44,19 @@ def spec_support_limits(
     *, max_rank: int, preferred_input_layout: str = "nchw",
     max_tensor_byte_length: int = 2**31 - 1,
     exclude: Mapping[str, Mapping[str, set[str]]] | None = None,
+    int4: bool = False,
 ) -> SupportLimits:
     """Every data type and rank the spec allows for every op, with an open rank
     bound ("N") capped at ``max_rank``.  ``exclude[op][limits_key]`` removes
-    data types a backend cannot run faithfully.  The int4/uint4 extension
-    (``dtypes.INT4_OPERANDS``) is added where it applies."""
-    from webnnpy.dtypes import DATA_TYPES, EXTENSION_DATA_TYPES, INT4_OPERANDS
+    data types a backend cannot run faithfully.  With ``int4``, the int4/uint4
+    extension too: graph inputs, constants, outputs and the operands
+    ``dtypes.INT4_OPERANDS`` lists."""
+    from webnnpy.dtypes import (
+        DATA_TYPES,
+        EXTENSION_DATA_TYPES,
+        INT4_OPERANDS,
+        SPEC_DATA_TYPES,
+    )
 
     ops: dict[str, dict[str, tuple[frozenset[str], int, int]]] = {}
     for name, entry in api_table()["ops"].items():
@@ -59,7 +66,7 @@ def spec_support_limits(
         for spec in entry["operands"] + entry["outputs"]:
             lo, hi = spec["ranks"] if spec["ranks"] else (0, None)
             types = set(spec["data_types"])
-            if spec["limits_key"] in INT4_OPERANDS.get(name, ()):
+            if int4 and spec["limits_key"] in INT4_OPERANDS.get(name, ()):
                 types |= set(EXTENSION_DATA_TYPES)
             if exclude and name in exclude:
                 types -= set(exclude[name].get(spec["limits_key"], ()))
@@ -68,7 +75,7 @@ def spec_support_limits(
                 continue
             lim[key] = (frozenset(types), int(lo), max_rank if hi is None else int(hi))
         ops[name] = lim
-    every = (frozenset(DATA_TYPES), 0, max_rank)
+    every = (frozenset(DATA_TYPES if int4 else SPEC_DATA_TYPES), 0, max_rank)
     return SupportLimits(preferred_input_layout, max_tensor_byte_length,
                          every, every, every, ops)
 
@@ -96,7 +103,11 @@ def cpu_fingerprint() -> dict[str, str]:
 
 
 class Backend(ABC):
-    """One runtime behind an MLContext."""
+    """One runtime behind an MLContext.
+
+    Failures are reported with :mod:`webnnpy.backends.errors` (the context
+    maps them to the spec's error kinds); the methods below say which.
+    """
 
     #: registry name, e.g. "numpy"
     name: str = ""
@@ -116,14 +127,20 @@ class Backend(ABC):
 
     @abstractmethod
     def compile(self, graph: Graph) -> Any:
-        """Turn a built IR graph into something ``dispatch`` can run."""
+        """Turn a built IR graph into something ``dispatch`` can run.
+
+        Raises:
+            UnsupportedError: the runtime cannot run an op or type in it.
+            CompileError: the runtime rejected the graph.
+        """
 
     def release_graph(self, compiled: Any) -> None:  # noqa: B027 - optional hook
         """Free a compiled graph's resources."""
 
     @abstractmethod
     def allocate(self, desc: Desc) -> Any:
-        """A new zero-filled tensor buffer."""
+        """A new zero-filled tensor buffer (AllocationError if it cannot be
+        had)."""
 
     @abstractmethod
     def upload(self, desc: Desc, data: np.ndarray) -> Any:
@@ -131,7 +148,8 @@ class Backend(ABC):
 
     @abstractmethod
     def write(self, buffer: Any, data: np.ndarray) -> None:
-        """Overwrite a tensor's contents."""
+        """Overwrite a tensor's contents (TransferError on failure; so for
+        ``upload``, ``read`` and ``read_into``)."""
 
     @abstractmethod
     def read(self, buffer: Any) -> np.ndarray:
@@ -147,7 +165,8 @@ class Backend(ABC):
     @abstractmethod
     def dispatch(self, compiled: Any, inputs: Mapping[str, Any],
                  outputs: Mapping[str, Any]) -> None:
-        """Run ``compiled`` reading ``inputs`` and writing ``outputs`` buffers."""
+        """Run ``compiled`` reading ``inputs`` and writing ``outputs`` buffers
+        (ExecutionError on failure)."""
 
     # ------------------------------------------------- graph cache (optional)
     #
@@ -181,19 +200,19 @@ class Backend(ABC):
         into ``directory``; return JSON-able metadata for ``import_compiled``.
 
         Raises:
-            NotSupportedError: the backend has no exportable compiled form.
+            UnsupportedError: the backend has no exportable compiled form.
         """
-        raise NotSupportedError(f"the {self.name} backend cannot save compiled "
-                                f"graphs")
+        raise UnsupportedError(f"the {self.name} backend cannot save compiled "
+                               f"graphs")
 
     def import_compiled(self, directory: Path, meta: Mapping[str, Any]) -> Any:
         """A compiled graph, as ``compile`` returns, from the files that
         ``export_compiled`` wrote into ``directory`` and its ``meta``.
 
         Raises:
-            NotSupportedError: the backend has no exportable compiled form.
-            Exception: anything else means the files are unusable; the
-                store reports it as a DataError.
+            UnsupportedError: the backend has no exportable compiled form.
+            CacheEntryError: the files are unusable (the context reports a
+                DataError).
         """
-        raise NotSupportedError(f"the {self.name} backend cannot load compiled "
-                                f"graphs")
+        raise UnsupportedError(f"the {self.name} backend cannot load compiled "
+                               f"graphs")

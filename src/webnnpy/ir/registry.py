@@ -99,19 +99,24 @@ class OpRule:
     infer: InferFn
     #: True when the builder method returns ``sequence<MLOperand>``
     multi_output: bool = False
+    #: ``check(node)``: why a node the builder's steps accepted has no
+    #: defined computation (``build()`` rejects it with OperationError), or
+    #: None; for the few ops whose steps leave such a case open
+    build_check: Callable[[Any], str | None] | None = None
 
 
 class RuleTable(OpTable[OpRule]):
     """A family's rules, keyed by spec op name."""
 
     def define(  # type: ignore[override]
-        self, *names: str, multi_output: bool = False
+        self, *names: str, multi_output: bool = False,
+        build_check: Callable[[Any], str | None] | None = None,
     ) -> Callable[[InferFn], InferFn]:
         """Register ``fn`` as the rule of each op in ``names``."""
 
         def deco(fn: InferFn) -> InferFn:
             for n in names:
-                self.add(n, OpRule(n, fn, multi_output))
+                self.add(n, OpRule(n, fn, multi_output, build_check))
             return fn
 
         return deco

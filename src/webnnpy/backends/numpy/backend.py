@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.backends.base import Backend, SupportLimits, spec_support_limits
+from webnnpy.backends.errors import AllocationError, CacheEntryError, UnsupportedError
 from webnnpy.backends.numpy.kernels import KERNELS
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Node, Value
@@ -30,7 +31,7 @@ class Program:
     def __init__(self, graph: Graph) -> None:
         missing = sorted({n.op for n in graph.nodes if n.op not in KERNELS})
         if missing:
-            raise NotImplementedError(f"no reference kernel for {', '.join(missing)}")
+            raise UnsupportedError(f"no reference kernel for {', '.join(missing)}")
         self.graph = graph
         self.steps = [(node, KERNELS[node.op]) for node in graph.nodes]
 
@@ -86,7 +87,7 @@ class NumpyBackend(Backend):
     def support_limits(self) -> SupportLimits:
         global _LIMITS
         if _LIMITS is None:
-            _LIMITS = spec_support_limits(max_rank=MAX_RANK)
+            _LIMITS = spec_support_limits(max_rank=MAX_RANK, int4=True)
         return _LIMITS
 
     def describe(self) -> str:
@@ -110,10 +111,16 @@ class NumpyBackend(Backend):
     def import_compiled(self, directory: Path, meta: Mapping[str, Any]) -> Program:
         from webnnpy.backends.numpy.graph_io import read_graph
 
-        return Program(read_graph(directory))
+        try:
+            return Program(read_graph(directory))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise CacheEntryError(f"numpy: {e}") from e
 
     def allocate(self, desc: Desc) -> np.ndarray:
-        return np.zeros(desc.shape, dtype=desc.data_type)
+        try:
+            return np.zeros(desc.shape, dtype=desc.data_type)
+        except (MemoryError, ValueError) as e:
+            raise AllocationError(f"numpy: allocating {desc}: {e}") from e
 
     def upload(self, desc: Desc, data: np.ndarray) -> np.ndarray:
         return np.array(data, dtype=desc.data_type).reshape(desc.shape)

@@ -5,7 +5,7 @@ attributes, outputs, label) and the outputs; ``constants.bin`` holds every
 constant's bytes, each at a 64-byte aligned offset that ``graph.json``
 records with its data type and shape.  Attributes are JSON values (tuples
 are tagged, so they come back as tuples); a graph with an attribute of any
-other type is not saved (NotSupportedError), never saved wrongly.  No pickle:
+other type is not saved (UnsupportedError), never saved wrongly.  No pickle:
 loading runs no code from the files.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from webnnpy.backends.errors import UnsupportedError
 from webnnpy.dtypes import DATA_TYPES, PACKED_TYPES, numpy_dtype
-from webnnpy.errors import NotSupportedError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Node, Value
 
@@ -41,8 +41,8 @@ def _attr_out(where: str, v: Any) -> Any:
         return {"tuple": [_attr_out(where, x) for x in v]}
     if isinstance(v, dict) and all(isinstance(k, str) for k in v):
         return {"dict": {k: _attr_out(where, x) for k, x in v.items()}}
-    raise NotSupportedError(f"the numpy backend cannot save {where}: a "
-                            f"{type(v).__name__} attribute")
+    raise UnsupportedError(f"the numpy backend cannot save {where}: a "
+                           f"{type(v).__name__} attribute")
 
 
 def _attr_in(v: Any) -> Any:

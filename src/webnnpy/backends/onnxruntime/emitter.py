@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 from onnx import AttributeProto, GraphProto, TensorProto, helper, numpy_helper
 
+from webnnpy.backends.errors import CompileError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Node, Value
 
 __all__ = [
-    "EXTERNAL_MIN_BYTES",
     "CARRIERS",
+    "EXTERNAL_MIN_BYTES",
     "ONNX_TYPES",
     "Emitter",
     "LoweringError",
@@ -68,7 +69,7 @@ def carrier(arr: np.ndarray) -> np.ndarray:
 EXTERNAL_MIN_BYTES = 1024
 
 
-class LoweringError(Exception):
+class LoweringError(CompileError):
     """The IR graph could not be lowered to ONNX (a bug or an unsupported op)."""
 
 

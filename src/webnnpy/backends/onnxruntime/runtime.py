@@ -44,6 +44,14 @@ from webnnpy.backends.base import (
     cpu_fingerprint,
     spec_support_limits,
 )
+from webnnpy.backends.errors import (
+    AllocationError,
+    BackendError,
+    CacheEntryError,
+    CompileError,
+    ExecutionError,
+    TransferError,
+)
 from webnnpy.backends.onnxruntime.emitter import CARRIERS, carrier
 from webnnpy.backends.onnxruntime.lower import (
     LOWERINGS,
@@ -53,7 +61,6 @@ from webnnpy.backends.onnxruntime.lower import (
     lower,
 )
 from webnnpy.dtypes import DATA_TYPES, numpy_dtype
-from webnnpy.errors import OperationError, UnknownError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
@@ -70,13 +77,13 @@ __all__ = [
 #: Highest rank claimed where the spec allows any ("N").
 MAX_RANK = 8
 
-#: Where an ONNX Runtime failure happens -> the spec's error kind.
-ERROR_TYPES: dict[str, type[Exception]] = {
-    "compile": OperationError,
-    "allocate": UnknownError,
-    "write": UnknownError,
-    "read": UnknownError,
-    "dispatch": UnknownError,
+#: Where an ONNX Runtime failure happens -> the backend error it becomes.
+ERROR_TYPES: dict[str, type[BackendError]] = {
+    "compile": CompileError,
+    "allocate": AllocationError,
+    "write": TransferError,
+    "read": TransferError,
+    "dispatch": ExecutionError,
 }
 
 _serials = itertools.count(1)
@@ -88,7 +95,7 @@ _WEIGHTS_FILE = "weights.bin"
 
 
 def _convert(stage: str, what: str, e: BaseException) -> Exception:
-    """The spec error for a failure at ``stage`` (raise it ``from e``)."""
+    """The backend error for a failure at ``stage`` (raise it ``from e``)."""
     return ERROR_TYPES[stage](f"onnxruntime: {what}: {e}")
 
 
@@ -194,7 +201,7 @@ def ort_support_limits() -> SupportLimits:
                 continue
             exclude[op] = {spec["limits_key"]: set(DATA_TYPES)
                            for spec in entry["operands"] + entry["outputs"]}
-        _LIMITS = spec_support_limits(max_rank=MAX_RANK, exclude=exclude)
+        _LIMITS = spec_support_limits(max_rank=MAX_RANK, exclude=exclude, int4=True)
     return _LIMITS
 
 
@@ -303,19 +310,22 @@ class OrtBackend(Backend):
         optimizations off (they were applied before it was saved)."""
         inputs, outputs = meta.get("inputs"), meta.get("outputs")
         if not isinstance(inputs, dict) or not isinstance(outputs, dict):
-            raise ValueError(f"the entry's metadata lacks input/output names: "
-                             f"{dict(meta)!r}")
+            raise CacheEntryError(f"the entry's metadata lacks input/output "
+                                  f"names: {dict(meta)!r}")
         so = self.session_options()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(str(directory / _MODEL_FILE), so,
-                                       providers=self.providers)
+        try:
+            session = ort.InferenceSession(str(directory / _MODEL_FILE), so,
+                                           providers=self.providers)
+        except Exception as e:  # ORT's own exception types, whatever the damage
+            raise CacheEntryError(f"onnxruntime: {e}") from e
         names_in = {i.name for i in session.get_inputs()}
         names_out = {o.name for o in session.get_outputs()}
         if set(inputs.values()) != names_in or \
                 not set(outputs.values()) <= names_out:
-            raise ValueError(f"the saved model's inputs {sorted(names_in)} and "
-                             f"outputs {sorted(names_out)} do not match its "
-                             f"metadata")
+            raise CacheEntryError(f"the saved model's inputs {sorted(names_in)} "
+                                  f"and outputs {sorted(names_out)} do not match "
+                                  f"its metadata")
         lowered = Lowered(onnx.ModelProto(), dict(inputs), dict(outputs))
         return OrtGraph(session, lowered, [], source=directory)
 
@@ -327,7 +337,10 @@ class OrtBackend(Backend):
             t.desc = desc
             return t
         if self.device == "cpu":
-            arr = np.zeros(desc.shape, dtype=desc.data_type)
+            try:
+                arr = np.zeros(desc.shape, dtype=desc.data_type)
+            except (MemoryError, ValueError) as e:
+                raise _convert("allocate", f"allocating {desc}", e) from e
             return OrtTensor(desc, ort.OrtValue.ortvalue_from_numpy(arr), arr)
         try:
             value = ort.OrtValue.ortvalue_from_shape_and_type(

@@ -20,6 +20,7 @@ import numpy as np
 import openvino as ov
 import openvino.opset16 as ops
 
+from webnnpy.backends.errors import UnsupportedError
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["OV_TYPES", "Emitter", "LoweringError", "inner_type", "ops"]
@@ -35,7 +36,7 @@ OV_TYPES: dict[str, ov.Type] = {
 SHARED_MIN_BYTES = 1024
 
 
-class LoweringError(Exception):
+class LoweringError(UnsupportedError):
     """The IR graph could not be lowered to OpenVINO (a bug or an
     unsupported case)."""
 

@@ -57,7 +57,6 @@ __all__ = [
     "conv_output_size",
     "conv_transpose_output_size",
     "pool_padding_for_output",
-    "uncomputable",
 ]
 
 RULES = RuleTable()
@@ -227,7 +226,25 @@ def _conv2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 # ---------------------------------------------------------- convTranspose2d
 
 
-@RULES.define("convTranspose2d")
+def _grouped_transpose_check(node: Node) -> str | None:
+    """Why a node the builder's steps accepted has no defined computation
+    (build() then rejects with OperationError), or None: the rule's
+    build check.
+
+    convTranspose2d: the steps never check that the input channels divide
+    into ``groups``, but its filter layout (outputChannels/groups per group)
+    presupposes it."""
+    inp = node.operands["input"]
+    assert isinstance(inp, Value)
+    _, in_c, _, _ = _spatial(node.attrs["inputLayout"], inp.desc.shape)
+    groups = node.attrs["groups"]
+    if in_c % groups:
+        return (f"convTranspose2d: input channels {in_c} are not divisible by "
+                f"groups {groups}, so the grouped convolution is undefined")
+    return None
+
+
+@RULES.define("convTranspose2d", build_check=_grouped_transpose_check)
 def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     inp, flt = operand(x, "input"), operand(x, "filter")
     bias = optional_operand(x, "bias")
@@ -272,7 +289,7 @@ def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result
                  f"a valid dimension")
     # The steps accept input channels that groups does not divide, although
     # no computation is defined for them; build() refuses such a graph with
-    # OperationError (see uncomputable()).
+    # OperationError (see _grouped_transpose_check()).
     if bias is not None and bias.shape != (out_c,):
         fail(op, f"bias shape {list(bias.shape)} must be [{out_c}] (the output "
                  f"channels)")
@@ -362,22 +379,3 @@ def _pool2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
                    "strides": strides, "dilations": dilations, "layout": layout,
                    "outputShapeRounding": rounding,
                    "outputSizes": [out_h, out_w]}
-
-
-def uncomputable(node: Node) -> str | None:
-    """Why a node the builder's steps accepted has no defined computation
-    (build() then rejects with OperationError), or None.
-
-    convTranspose2d: the steps never check that the input channels divide
-    into ``groups``, but its filter layout (outputChannels/groups per group)
-    presupposes it."""
-    if node.op != "convTranspose2d":
-        return None
-    inp = node.operands["input"]
-    assert isinstance(inp, Value)
-    _, in_c, _, _ = _spatial(node.attrs["inputLayout"], inp.desc.shape)
-    groups = node.attrs["groups"]
-    if in_c % groups:
-        return (f"convTranspose2d: input channels {in_c} are not divisible by "
-                f"groups {groups}, so the grouped convolution is undefined")
-    return None
