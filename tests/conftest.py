@@ -27,6 +27,26 @@ BACKENDS = (os.environ["WEBNNPY_TEST_BACKENDS"].split(",")
             [name for name, ok in available_backends().items() if ok])
 
 
+#: The stages CI must not pass by skipping: lint, types, generated files,
+#: the op tables, the browser.  Under CI=true a skip of any test in these
+#: files is reported as a failure (each file's own skips say why outside CI).
+REQUIRED_STAGES = ("test_style.py", "test_types.py", "test_codegen.py",
+                   "test_op_tables.py", "browser/")
+CI = os.environ.get("CI", "").strip().lower() == "true"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    path = Path(str(item.fspath)).as_posix()
+    if CI and report.skipped and any(
+            path.endswith(s) or f"/{s}" in path for s in REQUIRED_STAGES):
+        report.outcome = "failed"
+        report.longrepr = (f"CI=true: {item.nodeid} is a required stage and was "
+                           f"skipped ({report.longrepr})")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _graph_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory
                                        ) -> None:

@@ -42,6 +42,32 @@ def _sequence_args(op: str) -> frozenset[str]:
                      if a["type"].startswith("sequence<MLOperand"))
 
 
+@cache
+def _option_defaults(op: str) -> dict[str, Any]:
+    """The op's options with a non-null IDL default (spec name -> default)."""
+    return {name: o["default"] for name, o in (op_table(op).get("options") or {}
+                                                ).items() if o["default"] is not None}
+
+
+def _given(op: str, attrs: Mapping[str, Any]) -> frozenset[str]:
+    """The options the caller passed: set, and not the IDL default (which
+    the builder's keyword defaults pass along as if given)."""
+    defaults = _option_defaults(op)
+    out = []
+    for name, value in attrs.items():
+        if value is None:
+            continue
+        if name in defaults:
+            d = defaults[name]
+            v = list(value) if isinstance(value, tuple) else value
+            if (type(v) is type(d) and v == d) or (
+                    isinstance(d, (int, float)) and not isinstance(d, bool)
+                    and isinstance(v, (int, float, np.number)) and v == d):
+                continue
+        out.append(name)
+    return frozenset(out)
+
+
 def _safe_label(label: str) -> str:
     """A label with control and bidi characters removed, for messages (the
     spec advises sanitizing labels before display)."""
@@ -143,7 +169,7 @@ class BuilderBase:
                 # "[label] message", the form browsers use (and WPT checks).
                 raise TypeError(f"[{_safe_label(label)}] {e}") from None
             raise
-        node = Node(op, values, norm_attrs, [], label)
+        node = Node(op, values, norm_attrs, [], label, _given(op, attrs))
         node.outputs = [self._new_value(d, producer=node) for d in out_descs]
         outs = [MLOperand(self, v) for v in node.outputs]
         return outs if rule.multi_output else outs[0]

@@ -55,6 +55,10 @@ class Node:
     attrs: dict[str, Any]
     outputs: list[Value] = field(default_factory=list)
     label: str = ""
+    #: the options the caller passed (spec names), whose resolved values are
+    #: in ``attrs`` with every default filled in; None where unknown (a
+    #: graph read back from a cache)
+    given: frozenset[str] | None = None
 
     def input_values(self) -> list[Value]:
         """Every operand value this node reads, in argument order."""

@@ -122,7 +122,7 @@ def test_floats_are_written_as_their_float32_value():
     assert "{epsilon: 0.001}" in calls
 
 
-def test_pool_and_conv_transpose_resolved_sizes():
+def test_pool_and_conv_transpose_sizes_as_given():
     def f(b, x):
         return {"p": b.max_pool2d(x, window_dimensions=[2, 2], strides=[2, 2],
                                   output_sizes=[3, 3]),
@@ -132,11 +132,11 @@ def test_pool_and_conv_transpose_resolved_sizes():
                                         strides=[2, 2], output_sizes=[12, 12])}
     g = _graph(f, x=("float32", [1, 1, 5, 5]))
     assert _calls(g)[2:] == [
-        'const v2 = builder.maxPool2d(v0, {windowDimensions: [2, 2], '
-        'strides: [2, 2], outputShapeRounding: "ceil"});',
+        "const v2 = builder.maxPool2d(v0, {windowDimensions: [2, 2], "
+        "strides: [2, 2], outputSizes: [3, 3]});",
         "const v3 = builder.averagePool2d(v0);",
         "const v4 = builder.convTranspose2d(v0, v1, {strides: [2, 2], "
-        "outputPadding: [1, 1]});"]
+        "outputSizes: [12, 12]});"]
 
 
 def test_resample2d_scales_or_sizes_as_given():
@@ -152,8 +152,8 @@ def test_resample2d_scales_or_sizes_as_given():
         'const v2 = builder.resample2d(v0, {mode: "linear", sizes: [3, 5]});',
         "const v3 = builder.resample2d(v0, {scales: [2, 2], sizes: [7, 7]});",
         "const v4 = builder.resample2d(v0, {sizes: [3, 5], axes: [1, 2]});",
-        # sizes equal to the input's: what absent scales and sizes give
-        "const v5 = builder.resample2d(v0, {axes: [1, 2]});",
+        # sizes equal to the input's, as given (the same as leaving them out)
+        "const v5 = builder.resample2d(v0, {sizes: [2, 4], axes: [1, 2]});",
     ]
 
 

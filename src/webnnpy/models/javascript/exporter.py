@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,116 +161,11 @@ def _input_desc(node: Node, name: str = "input") -> Any:
     return None if arg is None else arg.desc
 
 
-def _clamp_bound(node: Node, name: str, value: Any) -> bool:
-    """Keep clamp's bound unless it is the type's extreme (= absent)."""
-    dt = _input_desc(node).data_type
-    if dt in ("float32", "float16"):
-        extreme = -math.inf if name == "minValue" else math.inf
-    else:
-        info = np.iinfo(np.dtype(dt))
-        extreme = int(info.min) if name == "minValue" else int(info.max)
-    return value != extreme
-
-
-def _all_axes(node: Node) -> list[int]:
-    return list(range(len(_input_desc(node).shape)))
-
-
-def _resample_keep(node: Node, name: str, value: Any) -> bool:
-    """scales/sizes as the caller most plausibly wrote them: sizes that
-    floor(input * scales) reproduces are left out, and so are unit scales when
-    sizes are written (the spec uses sizes when both exist)."""
-    attrs = node.attrs
-    shape = _input_desc(node).shape
-    axes = attrs.get("axes") or [2, 3]
-    scales, sizes = attrs.get("scales") or [1.0, 1.0], attrs["sizes"]
-    from_scales = [math.floor(shape[a] * float(np.float32(s)))
-                   for a, s in zip(axes, scales, strict=True)]
-    if name == "sizes":
-        return list(sizes) != from_scales
-    if name == "scales":
-        if list(sizes) != from_scales and list(scales) == [1.0, 1.0]:
-            return False
-        return list(scales) != [1.0, 1.0]
-    return True
-
-
-_RECURRENT_DEFAULT = {
-    "gru": ["sigmoid", "tanh"], "gruCell": ["sigmoid", "tanh"],
-    "lstm": ["sigmoid", "tanh", "tanh"], "lstmCell": ["sigmoid", "tanh", "tanh"],
-}
-
-
-def _default_of(node: Node, name: str) -> Any:
-    """The value the spec resolves an absent option to, for options whose
-    IDL default is null; ``_NO_DEFAULT`` when it depends on more than this."""
-    op = node.op
-    if name == "padding":
-        return [0, 0, 0, 0]
-    if name in ("strides", "dilations") and op != "slice":
-        return [1, 1]
-    if name == "strides" and op == "slice":
-        return [1] * len(_input_desc(node).shape)
-    if name == "outputPadding":
-        return [0, 0]
-    if name == "permutation":
-        return _all_axes(node)[::-1]
-    if name == "axes" and (op.startswith("reduce") or op == "reverse"):
-        return _all_axes(node)
-    if name == "axes" and op == "layerNormalization":
-        rank = len(_input_desc(node).shape)
-        return list(range(1, rank)) if rank > 1 else []
-    if name == "axes" and op == "resample2d":
-        return [2, 3]
-    if name == "activations":
-        return _RECURRENT_DEFAULT.get(op, _NO_DEFAULT)
-    if name == "windowDimensions":
-        d = _input_desc(node)
-        layout = node.attrs.get("layout", "nchw")
-        return list(d.shape[2:4] if layout == "nchw" else d.shape[1:3])
-    return _NO_DEFAULT
-
-
-_NO_DEFAULT = object()
-
-#: per-op rules that decide whether an option is written: (node, name, value)
-_KEEP: dict[str, Callable[[Node, str, Any], bool]] = {
-    "clamp": _clamp_bound,
-    "resample2d": _resample_keep,
-}
-#: options dropped because another written option determines them
-_DERIVED = {
-    # the resolved rounding reproduces the resolved outputSizes
-    "averagePool2d": {"outputSizes"}, "l2Pool2d": {"outputSizes"},
-    "maxPool2d": {"outputSizes"},
-    # outputSizes = computed size + outputPadding (which is < strides)
-    "convTranspose2d": {"outputSizes"},
-}
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b,
-                                                                  strict=True))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b or a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b or float(np.float32(a)) == float(np.float32(b))
-    return a == b
-
-
-def _keep_option(node: Node, name: str, value: Any, spec: dict[str, Any]) -> bool:
-    if name in _DERIVED.get(node.op, ()):
-        return False
-    rule = _KEEP.get(node.op)
-    if rule is not None and name in ("minValue", "maxValue", "scales", "sizes"):
-        return rule(node, name, value)
-    default = spec.get("default")
-    if default is None:
-        default = _default_of(node, name)
-        if default is _NO_DEFAULT:
-            return True
-    return not _same(value, default)
+def _written(node: Node, name: str) -> bool:
+    """Whether option ``name`` is written: the options the caller passed (its
+    resolved value: the same computation in every implementation), or every
+    option where the graph does not record them."""
+    return node.given is None or name in node.given
 
 
 # ------------------------------------------------------------------ writer
@@ -351,7 +246,7 @@ class _Writer:
             if name not in node.attrs or node.attrs[name] is None:
                 continue
             value = node.attrs[name]
-            if not _keep_option(node, name, value, spec):
+            if not _written(node, name):
                 continue
             if spec["type"] == "MLNumber":
                 text = _js_number(value, _input_desc(node).data_type)
@@ -557,6 +452,13 @@ def export(graph: Any, outdir: str | os.PathLike[str], *,
     """
     if not isinstance(graph, Graph) and not hasattr(graph, "_ir") \
             and hasattr(graph, "graph"):
+        if graph.graph is None:  # an imported model with free dimensions
+            free = ", ".join(getattr(graph, "free_dims", []) or ["?"])
+            raise ExportError(
+                f"export: the model has free dimensions ({free}) and WebNN graphs "
+                f"are static: export one module per shape signature with "
+                f"webnnpy.models.javascript.export_signatures(model, outdir, "
+                f"[{{...}}, ...]) (webnnpy export --signature NAME=N ...)")
         graph = graph.graph  # an imported model (webnnpy.models.onnx.load)
     ir = getattr(graph, "_ir", graph)
     if not isinstance(ir, Graph):
