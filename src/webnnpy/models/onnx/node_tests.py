@@ -259,6 +259,21 @@ def write_table(results: Sequence[CaseResult], path: str | None) -> str:
               "the window functions...) is converted through that body when its "
               "nodes map; a handler that declines an op's attributes or outputs "
               "(e.g. LayerNormalization's Mean output) falls back to it too.", ""]
+    lines += ["Quantized products (ConvInteger, MatMulInteger, QLinearConv, "
+              "QLinearMatMul, com.microsoft:DynamicQuantizeLSTM) run as float32 "
+              "matmul/conv2d, as ONNX Runtime's WebNN EP maps them: exact while "
+              "K * 255 * 255 < 2**24 (K <= 258 products per output), past that "
+              "off the exact int32 by at most (K - 1) * 2**-24 * sum(|p|) over "
+              "the output's K products p (checked against native ORT in "
+              "tests/models/onnx/test_quantized_ops.py). 4-bit weights (int4/uint4 "
+              "DequantizeLinear of a constant, com.microsoft:MatMulNBits, "
+              "com.microsoft:GatherBlockQuantized) are dequantized at import. "
+              "DynamicQuantizeLSTM quantizes X and each step's hidden state with "
+              "ONNX Runtime's dynamic uint8 rule, one block per step (as native ORT "
+              "on one thread). The attention ops (com.microsoft:RotaryEmbedding, "
+              "MultiHeadAttention, GroupQueryAttention) are decomposed; the "
+              "layouts and attributes they take are listed in "
+              "webnnpy/models/onnx/handlers/attention.py.", ""]
     lines += ["", "## All cases", "", "| case | ops | status | reason |",
               "|---|---|---|---|"]
     for r in results:
