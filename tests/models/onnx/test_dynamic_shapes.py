@@ -400,3 +400,64 @@ def test_inspect_without_dims_reports_symbolic_shapes_and_real_problems():
     assert [(n.op_type, n.status) for n in report.nodes] == [
         ("Reshape", "webnn"), ("Acos", "unsupported"), ("Relu", "webnn")]
     assert not report.supported and report.problems == []
+
+
+def test_javascript_export_writes_one_module_per_signature(tmp_path):
+    """Each signature's folder holds exactly what exporting a static load
+    with those dims writes; index.js imports the module by its values."""
+    import json
+    import shutil
+    import subprocess
+
+    from webnnpy.models.javascript import ExportError, export, export_signatures
+
+    model = gpt2_like()
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    sigs = [{"batch": 1, "seq": 4}, {"batch": 1, "seq": 8}]
+    results = export_signatures(model, tmp_path / "js", sigs, context=ctx)
+    assert list(results) == ["batch1_seq4", "batch1_seq8"]
+    for sig, (label, paths) in zip(sigs, results.items(), strict=True):
+        ref = export(wonnx.load(model, context=ctx, dims=sig), tmp_path / "ref" / label)
+        assert paths.module.read_text() == ref.module.read_text()
+        assert paths.weights.read_bytes() == ref.weights.read_bytes()
+    with pytest.raises(ExportError, match=r"free dimensions \(batch, seq\).*"
+                       "export_signatures"):
+        export(wonnx.load(model, context=ctx), tmp_path / "nope")
+    with pytest.raises(InputShapeError, match="'input_ids'"):
+        export_signatures(model, tmp_path / "bad", [{"seq": 4}], context=ctx)
+    node = shutil.which("node")
+    if node is None:
+        return
+    (tmp_path / "js" / "package.json").write_text('{"type": "module"}\n')
+    script = tmp_path / "js" / "check.mjs"
+    script.write_text(
+        "import { signatures, load } from './index.js';\n"
+        "const m = await load({ batch: 1, seq: 8 });\n"
+        "let refused = '';\n"
+        "try { await load({ batch: 1, seq: 5 }); } catch (e) { refused = e.name; }\n"
+        "console.log(JSON.stringify({ n: signatures.length, "
+        "shape: m.inputs.input_ids.shape, refused }));\n")
+    out = subprocess.run([node, str(script)], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"n": 2, "shape": [1, 8], "refused": "TypeError"}
+
+
+def test_command_line_without_dims(tmp_path, capsys):
+    """``webnnpy export --signature`` (one module per signature) and
+    ``webnnpy inspect`` on a model with free dimensions, no --dims."""
+    from webnnpy.cli import main
+
+    path = tmp_path / "gpt2_like.onnx"
+    path.write_bytes(gpt2_like().SerializeToString())
+    assert main(["export", str(path), "--js", str(tmp_path / "js"), "--dim",
+                 "batch=1", "--signature", "seq=4", "--signature", "seq=6"]) == 0
+    assert (tmp_path / "js" / "batch1_seq6" / "model.js").is_file()
+    assert (tmp_path / "js" / "index.js").is_file()
+    capsys.readouterr()
+    assert main(["export", str(path), "--js", str(tmp_path / "js2")]) == 2
+    err = capsys.readouterr().err
+    assert "pass --dim input_ids=N,N or batch=N seq=N" in err and "--signature" in err
+    assert main(["inspect", str(path), "--summary"]) == 0
+    out = capsys.readouterr().out
+    assert "logits: float[batch, seq, 37]" in out and "42 of 42 nodes map" in out

@@ -5,6 +5,11 @@
 - an ONNX model (``*.onnx``), imported with :func:`webnnpy.models.onnx.load`
   (free dimensions fixed with ``--dim name=value`` or an input's shape with
   ``--dim input=N,N,...``; ``--dims`` is accepted too), or
+- with free dimensions that ``--dim`` leaves open, one module per shape
+  signature: each ``--signature NAME=N [NAME=N ...]`` (repeatable; the same
+  items as ``--dim``, added to them) is written to ``OUTDIR/<signature>/``
+  (``batch1_seq16/model.js`` and ``weights.bin``), with ``OUTDIR/index.js``
+  listing them (:func:`webnnpy.models.javascript.export_signatures`), or
 - a Python builder, ``path/to/file.py:function`` or ``package.module:function``:
   a function that takes an ``MLContext`` and returns an ``MLGraph`` (or an
   object with a ``graph`` attribute).
@@ -100,18 +105,29 @@ def export_main(argv: Sequence[str] | None = None) -> int:
                    "or input shape (x=1,3,224,224); repeatable")
     p.add_argument("--dims", nargs="+", action="extend", dest="dim",
                    help=argparse.SUPPRESS)
+    p.add_argument("--signature", nargs="+", action="append", default=[],
+                   metavar="NAME=VALUE", help="for free dimensions: one module "
+                   "per signature, in OUTDIR/<signature>/ (repeat the option "
+                   "for each signature)")
     args = p.parse_args(argv)
     from webnnpy.models.javascript.exporter import ExportError, export
 
     try:
+        stray = [v for sig in args.signature for v in sig if "=" not in v]
+        if stray and args.model is None and len(stray) == 1:
+            args.model = stray[0]  # MODEL after a --signature's items
+            args.signature = [[v for v in sig if "=" in v] for sig in args.signature]
         positional_after(args, "model", {"dim": "--dim"}, "MODEL_OR_GRAPH")
         dims = None
-        if args.dim:
+        if args.dim or args.signature:
             if not args.model.endswith(".onnx"):
-                raise UsageError("--dim applies to .onnx models only")
+                raise UsageError("--dim and --signature apply to .onnx models "
+                                 "only")
             from webnnpy.models.onnx.cli import parse_dims
 
             dims = parse_dims(args.dim, "--dim")
+            signatures = [{**dims, **parse_dims(sig, "--signature")}
+                          for sig in args.signature]
         out = Path(args.js)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--js {args.js}: is a file, not a folder")
@@ -119,8 +135,16 @@ def export_main(argv: Sequence[str] | None = None) -> int:
             from webnnpy.models.onnx.cli import missing_dims, read_model
 
             # one-line errors for a file that is not a model, or free
-            # dimensions without a --dim, before anything is imported
-            missing_dims(read_model(args.model), dims or {}, "--dim")
+            # dimensions without a --dim or --signature, before anything is
+            # imported
+            proto = read_model(args.model)
+            for given in signatures if args.signature else [dims or {}]:
+                missing_dims(proto, given, "--dim",
+                             also="; or one module per shape: --signature "
+                             "NAME=N ... (repeatable)")
+            del proto
+        if args.signature:
+            return _export_signatures(args.model, args.js, signatures)
         graph = load_model(args.model, dims=dims)
         paths = export(graph, args.js)
     except UsageError as e:
@@ -135,6 +159,19 @@ def export_main(argv: Sequence[str] | None = None) -> int:
         return _fail(message[1], message[0])
     print(f"wrote {paths.module} and {paths.weights} "
           f"({paths.weights.stat().st_size} bytes)")
+    return 0
+
+
+def _export_signatures(model: str, outdir: str,
+                       signatures: list[dict[str, Any]]) -> int:
+    """``--signature``: one module per signature (errors as export_main's)."""
+    from webnnpy.models.javascript import export_signatures
+
+    results = export_signatures(model, outdir, signatures)
+    for label, paths in results.items():
+        print(f"wrote {paths.module} and {paths.weights} "
+              f"({paths.weights.stat().st_size} bytes) for {label}")
+    print(f"wrote {Path(outdir) / 'index.js'} ({len(results)} signatures)")
     return 0
 
 

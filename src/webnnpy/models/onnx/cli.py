@@ -145,11 +145,11 @@ def read_model(path: str) -> ModelProto:
     return proto
 
 
-def missing_dims(proto: ModelProto, dims: dict[str, Any], flag: str = "--dims"
-                 ) -> None:
+def missing_dims(proto: ModelProto, dims: dict[str, Any], flag: str = "--dims",
+                 also: str = "") -> None:
     """A UsageError naming the free dimensions of the graph's inputs that
     ``dims`` gives no value for (by dim_param, or the input's whole shape),
-    and the ``flag`` items to pass."""
+    and the ``flag`` items to pass (then ``also``)."""
     from webnnpy.models.onnx.dims import declared_dims, free_dims, free_dims_hint
 
     todo = {k: ins for k, ins in free_dims(proto).items()
@@ -159,7 +159,8 @@ def missing_dims(proto: ModelProto, dims: dict[str, Any], flag: str = "--dims"
         shapes = {vi.name: declared_dims(vi) for vi in proto.graph.input
                   if vi.name in names}
         raise UsageError("free dimensions without a value: "
-                         + free_dims_hint(shapes, flag, python=False, given=dims))
+                         + free_dims_hint(shapes, flag, python=False, given=dims)
+                         + also)
 
 
 def _is_npy(p: Path) -> bool:
