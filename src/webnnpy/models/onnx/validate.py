@@ -104,6 +104,8 @@ class _Declared:
 
 
 _F, _I = int(AttributeProto.FLOAT), int(AttributeProto.INT)
+_S, _FS = int(AttributeProto.STRING), int(AttributeProto.FLOATS)
+_SS = int(AttributeProto.STRINGS)
 _EPS = {"epsilon": (_F, False)}
 #: (domain, op) -> its declared schema (the contrib handlers read no more)
 _CONTRIB: dict[tuple[str, str], _Declared] = {
@@ -121,6 +123,42 @@ _CONTRIB: dict[tuple[str, str], _Declared] = {
                   {"K": (_I, True), "N": (_I, True), "bits": (_I, False),
                    "block_size": (_I, True), "accuracy_level": (_I, False)},
                   {"K": 1, "N": 1, "bits": 1, "block_size": 1}),
+        _Declared("GatherBlockQuantized",
+                  ("data", "indices", "scales", "[zero_points]"),
+                  {"bits": (_I, False), "block_size": (_I, False),
+                   "gather_axis": (_I, False), "quantize_axis": (_I, False)},
+                  {"bits": 1, "block_size": 1}),
+        _Declared("DynamicQuantizeLSTM",
+                  ("X", "W", "R", "[B]", "[sequence_lens]", "[initial_h]",
+                   "[initial_c]", "[P]", "W_scale", "W_zero_point", "R_scale",
+                   "R_zero_point"),
+                  {"activation_alpha": (_FS, False), "activation_beta": (_FS, False),
+                   "activations": (_SS, False), "clip": (_F, False),
+                   "direction": (_S, False), "hidden_size": (_I, True),
+                   "input_forget": (_I, False)}, {"hidden_size": 1}, outputs=3),
+        _Declared("RotaryEmbedding",
+                  ("input", "position_ids", "cos_cache", "sin_cache"),
+                  {"interleaved": (_I, False), "is_packed_batching": (_I, False),
+                   "num_heads": (_I, False), "rotary_embedding_dim": (_I, False),
+                   "scale": (_F, False)}),
+        _Declared("MultiHeadAttention",
+                  ("query", "[key]", "[value]", "[bias]", "[key_padding_mask]",
+                   "[attention_bias]", "[past_key]", "[past_value]",
+                   "[past_sequence_length]", "[cache_indirection]"),
+                  {"num_heads": (_I, True), "mask_filter_value": (_F, False),
+                   "scale": (_F, False), "unidirectional": (_I, False)},
+                  {"num_heads": 1}, outputs=4),
+        _Declared("GroupQueryAttention",
+                  ("query", "[key]", "[value]", "[past_key]", "[past_value]",
+                   "seqlens_k", "total_sequence_length", "[cos_cache]",
+                   "[sin_cache]", "[position_ids]", "[attention_bias]",
+                   "[head_sink]"),
+                  {"num_heads": (_I, True), "kv_num_heads": (_I, True),
+                   "do_rotary": (_I, False), "rotary_interleaved": (_I, False),
+                   "local_window_size": (_I, False), "scale": (_F, False),
+                   "softcap": (_F, False), "smooth_softmax": (_I, False),
+                   "qk_output": (_I, False)},
+                  {"num_heads": 1, "kv_num_heads": 1}, outputs=4),
     )}
 
 
