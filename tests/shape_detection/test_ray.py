@@ -81,3 +81,36 @@ def test_ray_rows_match_the_plain_loop_despite_a_dead_worker(local_ray, tmp_path
     assert len(rows) == 10
     assert rows[-1]["path"].endswith("img99.png")
     assert rows[-1]["detections"][0]["rawValue"] == "ray 0"
+
+
+def test_ray_writes_parquet_via_ray_data(local_ray, tmp_path):
+    # --out X.parquet on Ray: Ray Data's write_parquet fills the dataset
+    # folder; the rows equal the one-process JSONL rows; resumable
+    pq = require("pyarrow.parquet")
+    images = tmp_path / "images"
+    _make_images(images, 6)
+    plain = tmp_path / "plain.jsonl"
+    detect_files("barcodes", [images], plain)
+    out = tmp_path / "ray.parquet"
+    summary = ray_data.detect_dataset("barcodes", [images], out, workers=2,
+                                      batch_size=2)
+    rows = pq.read_table(str(out)).to_pylist()
+    assert len(rows) == 7 == summary.written == len({r["path"] for r in rows})
+    assert summary.errors == 1
+    want = {r["path"]: r for r in _rows(plain)}
+    for r in rows:
+        w = want[r["path"]]
+        assert r["error"] == w.get("error")
+        if "detections" in w:
+            assert [(d["rawValue"], d["format"], d["boundingBox"])
+                    for d in r["detections"]] == [
+                (d["rawValue"], d["format"], d["boundingBox"])
+                for d in w["detections"]]
+            assert (r["width"], r["height"]) == (w["width"], w["height"])
+    (images / "img99.png").write_bytes((images / "img03.png").read_bytes())
+    assert main(["detect", "barcodes", str(images), "--out", str(out), "--ray",
+                 "--workers", "1", "--quiet"]) == 0
+    rows = pq.read_table(str(out)).to_pylist()
+    assert len(rows) == 8 == len({r["path"] for r in rows})
+    (new,) = [r for r in rows if r["path"].endswith("img99.png")]
+    assert new["detections"][0]["rawValue"] == "ray 3"

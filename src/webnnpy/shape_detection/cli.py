@@ -6,8 +6,10 @@
                    [--ray [ADDRESS] [--workers N] [--batch-size N]]
 
 One JSONL row per input file (directories are searched recursively): the
-detections, or an ``error`` for a file that is not a decodable image.  Rows
-already in ``--out`` are skipped, so a stopped run resumes.  Progress goes
+detections, or an ``error`` for a file that is not a decodable image; an
+``--out`` ending in ``.parquet`` is a Parquet dataset folder instead (the same
+rows, as columns; on ``--ray`` written by Ray Data).  Rows already in
+``--out`` are skipped, so a stopped run resumes.  Progress goes
 to stderr.  ``--annotate DIR`` writes each image with its detections drawn.
 ``--ray`` runs on Ray Data (``ray.init()`` locally, or ``--ray ADDRESS`` for
 a cluster: ``ray start --head`` on one node, ``ray start --address HEAD:6379``
@@ -35,7 +37,9 @@ def _parser() -> ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kind", choices=("faces", "text", "barcodes"))
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
-    p.add_argument("--out", required=True, help="JSONL file rows are appended to")
+    p.add_argument("--out", required=True,
+                   help="JSONL file rows are appended to, or a .parquet dataset "
+                        "folder part files are added to")
     p.add_argument("--annotate", metavar="DIR",
                    help="write the images with their detections drawn here")
     p.add_argument("--backend", help="webnnpy backend (default: the default context's)")

@@ -9,7 +9,11 @@ read by Ray (``ray.data.read_binary_files``), and sent through
 ``map_batches`` to a pool of ``workers`` actors; each actor builds its
 detector (and so its WebNN graphs) once, in its constructor, and decodes and
 detects the bytes of each file.  The driver writes the rows to the JSONL file
-as they stream back, so a stopped run resumes.
+as they stream back, so a stopped run resumes.  For an ``out`` ending in
+``.parquet``, Ray Data writes the rows itself (``Dataset.write_parquet``)
+into that dataset folder, adding part files to what is there (resumable the
+same way; :mod:`webnnpy.shape_detection.parquet`); the folder must be
+reachable from every node (a shared file system or an object store URI).
 
 A worker process that dies mid-run loses nothing: Ray restarts the actor
 and runs its batch again (Ray Data's actor pools default to
@@ -38,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from webnnpy.shape_detection import parquet as _parquet
 from webnnpy.shape_detection._image import MAX_PIXELS
 from webnnpy.shape_detection.runner import (
     DetectionSummary,
@@ -62,14 +67,16 @@ class DetectActor:
     """The ``map_batches`` callable: one detector per actor, built once."""
 
     def __init__(self, kind: str, options: dict[str, Any], max_pixels: int,
-                 annotate: str | None, root: str | None) -> None:
+                 annotate: str | None, root: str | None,
+                 parquet: bool = False) -> None:
         self.kind = kind
+        self.parquet = parquet
         self.detector = make_detector(kind, **options)
         self.max_pixels = max_pixels
         self.annotate = Path(annotate) if annotate else None
         self.root = Path(root) if root else None
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def __call__(self, batch: dict[str, np.ndarray]) -> Any:
         marker = os.environ.get(FAULT_ENV)
         if marker and not os.path.exists(marker):
             Path(marker).write_text(str(os.getpid()))
@@ -82,8 +89,11 @@ class DetectActor:
                 self.annotate.mkdir(parents=True, exist_ok=True)
                 annotate_image(rgb, found).save(
                     self.annotate / _annotation_name(str(path), self.root))
-            rows.append(json.dumps(row, ensure_ascii=False))
-        return {"row": np.array(rows, dtype=object)}
+            rows.append(row)
+        if self.parquet:  # Ray Data writes the table (the Parquet schema)
+            return _parquet.rows_to_table(rows)
+        return {"row": np.array([json.dumps(r, ensure_ascii=False) for r in rows],
+                                dtype=object)}
 
 
 def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
@@ -135,9 +145,12 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         fn_constructor_kwargs={"kind": kind, "options": options,
                                "max_pixels": max_pixels,
                                "annotate": str(annotate) if annotate else None,
-                               "root": str(root) if root else None},
+                               "root": str(root) if root else None,
+                               "parquet": _parquet.is_parquet(out)},
         batch_size=batch_size, batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
+    if _parquet.is_parquet(out):
+        return _write_parquet(ds, kind, todo, out_path, summary, t0)
     wanted = set(todo)
     _end_with_newline(out_path)
     with open(out_path, "a", encoding="utf-8") as f:
@@ -164,6 +177,33 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                                 "error": "no result came back from Ray"}) + "\n")
         summary.written += 1
         summary.errors += 1
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _write_parquet(ds: Any, kind: str, todo: list[str], out: Path,
+                   summary: DetectionSummary, t0: float) -> DetectionSummary:
+    """Ray Data writes the rows into the dataset folder ``out``
+    (``Dataset.write_parquet``, part files added to what is there); then the
+    driver reads back which of ``todo`` came back and adds an error row for
+    each that did not."""
+    out.mkdir(parents=True, exist_ok=True)
+    ds.write_parquet(str(out))
+    wanted = set(todo)
+    back = _parquet.read_rows(out, columns=["path", "error"])
+    seen: set[str] = set()
+    for r in back:
+        if r["path"] in wanted and r["path"] not in seen:
+            seen.add(r["path"])
+            summary.written += 1
+            summary.errors += r["error"] is not None
+    missing = sorted(wanted - seen)
+    if missing:  # never lose an input: an error row
+        with _parquet.ParquetRowWriter(out) as w:
+            w.write_all({"path": p, "kind": kind,
+                         "error": "no result came back from Ray"} for p in missing)
+        summary.written += len(missing)
+        summary.errors += len(missing)
     summary.seconds = time.perf_counter() - t0
     return summary
 

@@ -1,4 +1,5 @@
-"""Detection over many image files: one JSONL row per input, resumable.
+"""Detection over many image files: one JSONL row per input (or one Parquet
+row, for an ``out`` ending in ``.parquet``), resumable.
 
     >>> from webnnpy.shape_detection.runner import detect_files
     >>> summary = detect_files("faces", ["photos/"], "faces.jsonl",
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from webnnpy.shape_detection import parquet as _parquet
 from webnnpy.shape_detection._image import MAX_PIXELS, load_rgb
 
 __all__ = [
@@ -86,7 +88,10 @@ def list_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def done_paths(out: str | os.PathLike[str]) -> set[str]:
-    """The paths that ``out`` (a JSONL file) already has a row for."""
+    """The paths that ``out`` (a JSONL file, or a Parquet dataset folder if
+    its name ends in ``.parquet``) already has a row for."""
+    if _parquet.is_parquet(out):
+        return _parquet.done_paths(out)
     done: set[str] = set()
     try:
         with open(out, encoding="utf-8") as f:
@@ -215,19 +220,24 @@ def detect_files(kind: str, paths: Iterable[str | os.PathLike[str]],
                  out: str | os.PathLike[str], *,
                  annotate: str | os.PathLike[str] | None = None,
                  progress: bool | Callable[[int, str], None] = False,
-                 max_pixels: int = MAX_PIXELS, **options: Any) -> DetectionSummary:
+                 max_pixels: int = MAX_PIXELS, parquet_flush_rows: int = 256,
+                 **options: Any) -> DetectionSummary:
     """Run the ``kind`` detector over files and folders, one process.
 
     Args:
         kind: ``faces``, ``text`` or ``barcodes``.
         paths: files and directories (searched recursively).
-        out: the JSONL file rows are appended to (created if missing);
+        out: the JSONL file rows are appended to (created if missing), or,
+            for a name ending in ``.parquet``, a Parquet dataset folder that
+            part files are added to (:mod:`webnnpy.shape_detection.parquet`);
             paths it holds are skipped.
         annotate: a directory for copies of the images with the detections
             drawn (PNG).
         progress: True: a progress line on stderr; or a callable
             ``(done, path)``.
         max_pixels: larger images are an error row (refused from the header).
+        parquet_flush_rows: Parquet output: rows per part file (a stopped
+            run loses at most the rows of one unwritten part).
         options: for :func:`make_detector` (``backend``, ``formats``,
             ``max_detected_faces``, ``fast_mode``).
     """
@@ -237,6 +247,11 @@ def detect_files(kind: str, paths: Iterable[str | os.PathLike[str]],
     todo = [p for p in inputs if str(p) not in done]
     summary = DetectionSummary(inputs=len(inputs), skipped=len(inputs) - len(todo))
     detector = make_detector(kind, **options)
+    if _parquet.is_parquet(out):
+        return _detect_to_parquet(detector, kind, todo, out, summary, t0,
+                                  annotate=annotate, progress=progress,
+                                  max_pixels=max_pixels, root=_common_root(inputs),
+                                  flush_rows=parquet_flush_rows)
     show = (_progress_printer(len(todo)) if progress is True
             else progress if callable(progress) else None)
     ann_dir = Path(annotate) if annotate is not None else None
@@ -255,6 +270,34 @@ def detect_files(kind: str, paths: Iterable[str | os.PathLike[str]],
                 annotate_image(rgb, found).save(ann_dir / name)
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()
+            summary.written += 1
+            summary.errors += "error" in row
+            if show is not None:
+                show(i, str(p))
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _detect_to_parquet(detector: Any, kind: str, todo: Sequence[Path],
+                       out: str | os.PathLike[str], summary: DetectionSummary,
+                       t0: float, *, annotate: str | os.PathLike[str] | None,
+                       progress: bool | Callable[[int, str], None],
+                       max_pixels: int, root: Path | None,
+                       flush_rows: int = 256) -> DetectionSummary:
+    """:func:`detect_files`'s loop writing Parquet part files."""
+    show = (_progress_printer(len(todo)) if progress is True
+            else progress if callable(progress) else None)
+    ann_dir = Path(annotate) if annotate is not None else None
+    if ann_dir is not None:
+        ann_dir.mkdir(parents=True, exist_ok=True)
+    with _parquet.ParquetRowWriter(out, flush_rows=flush_rows) as w:
+        for i, p in enumerate(todo, 1):
+            row, found, rgb = detect_one(detector, kind, str(p),
+                                         max_pixels=max_pixels)
+            if ann_dir is not None and found is not None:
+                annotate_image(rgb, found).save(
+                    ann_dir / _annotation_name(str(p), root))
+            w.write(row)
             summary.written += 1
             summary.errors += "error" in row
             if show is not None:
