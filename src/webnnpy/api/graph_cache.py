@@ -25,6 +25,14 @@ each publish a complete entry and the last replace wins; a reader sees the
 old entry or the new one, never a mix.  Directories no manifest names any
 more are removed by later writers.
 
+Size cap: the whole store (every backend and fingerprint under the root)
+is kept under a byte budget, least recently used entries evicted first
+(:data:`MAX_BYTES_ENV` / :func:`set_max_bytes` / ``GraphStore(max_bytes=)``;
+default :data:`DEFAULT_MAX_BYTES`).  Use is the manifest's modification
+time: a save sets it, a load touches it.  Each save evicts after publishing
+(never the entry it just wrote, which is kept even when larger than the cap
+by itself).
+
 Errors: a key with no entry -> NotFoundError; an entry that is corrupt,
 truncated, foreign (made for another key, backend or fingerprint) or that
 the backend cannot import -> DataError; a store that cannot be written
@@ -41,6 +49,7 @@ import json
 import logging
 import mmap
 import os
+import re
 import secrets
 import shutil
 import time
@@ -61,13 +70,17 @@ if TYPE_CHECKING:
     from webnnpy.api.graph import MLGraph
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "ENV_VAR",
     "FORMAT",
+    "MAX_BYTES_ENV",
     "GraphStore",
     "cache_key",
     "cache_root",
     "file_digest",
     "load_graph_with_metadata",
+    "max_bytes",
+    "set_max_bytes",
     "try_load",
     "try_save",
 ]
@@ -83,6 +96,63 @@ CHUNK = 16 << 20
 ORPHAN_AGE_S = 600.0
 
 logger = logging.getLogger("webnnpy")
+
+#: environment variable capping the store's total size: a byte count, with an
+#: optional K/M/G/T suffix (powers of 1024), or "none"/"0" for no cap
+MAX_BYTES_ENV = "WEBNNPY_CACHE_MAX_BYTES"
+#: the cap when neither the variable nor :func:`set_max_bytes` says otherwise
+DEFAULT_MAX_BYTES = 4 << 30
+_UNSET: Any = object()
+_max_bytes_override: Any = _UNSET
+_SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _parse_size(text: str) -> int | None:
+    """``"512M"`` -> 536870912; ``"none"``/``"0"`` -> None (no cap)."""
+    t = text.strip().upper()
+    if t in ("NONE", "UNLIMITED"):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d*)?)\s*([KMGT]?)(?:I?B)?", t)
+    if m is None:
+        raise ValueError(f"{MAX_BYTES_ENV}={text!r}: expected a byte count such "
+                         f"as 2G, 500M or 1073741824, or 'none'")
+    n = int(float(m.group(1)) * _SUFFIX[m.group(2)])
+    return n or None
+
+
+def set_max_bytes(limit: Any = _UNSET) -> None:
+    """Cap the graph store's total size in bytes for this process (None: no
+    cap); without an argument, go back to :data:`MAX_BYTES_ENV` or the
+    default.  Applies to the next save.
+
+    Raises:
+        TypeError: ``limit`` is not an int or None.
+        ValueError: ``limit`` is negative.
+    """
+    global _max_bytes_override
+    if limit is not _UNSET and limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"set_max_bytes: limit must be an int or None, got "
+                            f"{type(limit).__name__}")
+        if limit < 0:
+            raise ValueError(f"set_max_bytes: limit must be >= 0, got {limit}")
+        limit = limit or None
+    _max_bytes_override = limit
+
+
+def max_bytes() -> int | None:
+    """The cap in force: :func:`set_max_bytes`'s, else :data:`MAX_BYTES_ENV`
+    (read on each call), else :data:`DEFAULT_MAX_BYTES`; None is no cap."""
+    if _max_bytes_override is not _UNSET:
+        return _max_bytes_override  # type: ignore[no-any-return]
+    env = os.environ.get(MAX_BYTES_ENV)
+    if env is not None and env.strip():
+        try:
+            return _parse_size(env)
+        except ValueError as e:
+            warnings.warn(f"graph cache: {e}; using the default cap of "
+                          f"{DEFAULT_MAX_BYTES} bytes", stacklevel=2)
+    return DEFAULT_MAX_BYTES
 
 
 def cache_root() -> Path:
@@ -216,9 +286,14 @@ class GraphStore:
     """The entries of one backend + fingerprint under a root directory."""
 
     def __init__(self, backend: str, fingerprint: Mapping[str, str],
-                 root: Path | None = None) -> None:
+                 root: Path | None = None, *,
+                 max_bytes: Any = _UNSET) -> None:
+        """``max_bytes``: the store's size cap for this object's saves
+        (None: no cap; by default :func:`max_bytes`)."""
         from webnnpy import __version__
 
+        self.max_bytes = globals()["max_bytes"]() if max_bytes is _UNSET \
+            else max_bytes
         self.backend = backend
         # the package's version too: the manifest's meaning and the backend
         # code that reads the files are this version's
@@ -304,7 +379,10 @@ class GraphStore:
         for attempt in range(3):
             man = self._read_manifest(where, key, path)
             try:
-                return self._check_files(where, key, man, verify)
+                entry = self._check_files(where, key, man, verify)
+                with contextlib.suppress(OSError):  # a read-only store: no LRU
+                    os.utime(path)
+                return entry
             except DataError:
                 # a concurrent writer may have replaced the manifest and
                 # removed the files it named since we read it: look again
@@ -427,7 +505,56 @@ class GraphStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         self._collect(digest, prev, final.name)
+        if self.max_bytes is not None:
+            try:
+                self.evict(self.max_bytes, keep=manifest_path)
+            except OSError as e:  # never fail a save for its housekeeping
+                logger.warning("graph cache: evicting to %d bytes failed: %s",
+                               self.max_bytes, e)
         return manifest_path
+
+    def evict(self, limit: int, keep: Path | None = None) -> list[Path]:
+        """Delete the least recently used entries of every store under the
+        root (all backends and fingerprints) until their files total at most
+        ``limit`` bytes; ``keep`` (a manifest path) is never deleted.
+        Returns the manifests deleted."""
+        entries: list[tuple[float, int, Path, Path | None]] = []
+        total = 0
+        with contextlib.suppress(OSError):
+            for store in self.root.iterdir():
+                if not store.is_dir():
+                    continue
+                for m in store.glob("*.json"):
+                    try:
+                        used = m.stat().st_mtime
+                        man = json.loads(m.read_bytes())
+                        files = man["files"]
+                        size = sum(int(f["size"]) for f in files.values()) \
+                            + m.stat().st_size
+                        data = man.get("data")
+                        d = store / data if isinstance(data, str) and data \
+                            and "/" not in data and "\\" not in data \
+                            and data not in (".", "..") else None
+                    except (OSError, ValueError, KeyError, TypeError,
+                            AttributeError, UnicodeDecodeError):
+                        continue  # unreadable or deleted meanwhile: not counted
+                    total += size
+                    entries.append((used, size, m, d))
+        removed = []
+        for _used, size, m, d in sorted(entries, key=lambda e: e[0]):
+            if total <= limit:
+                break
+            if keep is not None and m == keep:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                m.unlink()
+            if d is not None:
+                shutil.rmtree(d, ignore_errors=True)
+            total -= size
+            removed.append(m)
+            logger.info("graph cache: evicted %s (%d bytes, least recently "
+                        "used) to keep the store under %d bytes", m, size, limit)
+        return removed
 
     def _data_of(self, manifest_path: Path) -> str | None:
         """The directory name a manifest names (None if unreadable)."""
