@@ -236,7 +236,7 @@ def _gather_block_quantized(ctx: ImportContext, node: NodeInfo,
         raise ctx.invalid(f"scales ({s_t.name!r}) has shape {list(scales.shape)};"
                           f" data of shape {list(q.shape)} in blocks of {block} "
                           f"along axis {qaxis} needs {want}")
-    if zp is not None:
+    if zp is not None and z_t is not None and zraw is not None:
         if zp.shape[qaxis] < blocks or [d for i, d in enumerate(zp.shape)
                                         if i != qaxis] != [
                                             d for i, d in enumerate(want)
@@ -369,7 +369,7 @@ def _dynamic_quantize_lstm(ctx: ImportContext, node: NodeInfo,
         if list(peep.shape) != [nd, 3 * hidden]:
             raise ctx.invalid(f"P ({p_t.name!r}) has shape {list(peep.shape)}; "
                               f"expected [{nd}, {3 * hidden}]")
-    init = []
+    init: list[MLOperand | None] = []
     for k, what in ((5, "initial_h"), (6, "initial_c")):
         t = present(inputs, k)
         if t is None:
@@ -400,9 +400,9 @@ def _dynamic_quantize_lstm(ctx: ImportContext, node: NodeInfo,
             pi, po, pf = (ctx.constant(peep[d, j * hidden:(j + 1) * hidden])
                           for j in range(3))
         outs: list[MLOperand] = []
-        for t in (range(steps - 1, -1, -1) if rev else range(steps)):
+        for step in (range(steps - 1, -1, -1) if rev else range(steps)):
             hc, hsc = ort_dynamic_quantize(ctx, h)
-            g = b.add(b.reshape(b.slice(gx, [t, 0, 0], [1, batch, 4 * hidden]),
+            g = b.add(b.reshape(b.slice(gx, [step, 0, 0], [1, batch, 4 * hidden]),
                                 [batch, 4 * hidden]),
                       b.mul(b.matmul(hc, rd), b.mul(hsc, rsd)))
             gi, go, gf, gc = b.split(g, 4, axis=1)
