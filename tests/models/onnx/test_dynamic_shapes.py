@@ -461,3 +461,80 @@ def test_command_line_without_dims(tmp_path, capsys):
     assert main(["inspect", str(path), "--summary"]) == 0
     out = capsys.readouterr().out
     assert "logits: float[batch, seq, 37]" in out and "42 of 42 nodes map" in out
+
+
+def _kv_step_model() -> onnx.ModelProto:
+    """One attention step over a growing cache: present = concat(past, k);
+    scores = q @ present^T, softmax.  past [batch, 2, past_seq, 8]."""
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(
+        [_n("Concat", ["past", "k"], ["present"], axis=2),
+         _n("Transpose", ["present"], ["present_t"], perm=[0, 1, 3, 2]),
+         _n("MatMul", ["q", "present_t"], ["scores"]),
+         _n("Softmax", ["scores"], ["probs"], axis=-1)], "kv",
+        [vi("past", TensorProto.FLOAT, ["batch", 2, "past_seq", 8]),
+         vi("k", TensorProto.FLOAT, ["batch", 2, "seq", 8]),
+         vi("q", TensorProto.FLOAT, ["batch", 2, "seq", 8])],
+        [vi("present", TensorProto.FLOAT, ["batch", 2, "total", 8]),
+         vi("probs", TensorProto.FLOAT, ["batch", 2, "seq", "total"])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_a_growing_kv_cache_from_empty(ctx):
+    """Decoding with a cache: the first step's past is empty (declared with
+    min_dims), each later step has a new past length; equal to native ORT."""
+    model = _kv_step_model()
+    sess = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"])
+    m = wonnx.load(model, context=ctx, min_dims={"past_seq": 0})
+    assert m.input_shapes["past"] == ["batch", 2, "past_seq", 8]
+    rng = np.random.default_rng(3)
+    past = np.zeros((1, 2, 0, 8), np.float32)
+    for step in range(4):
+        seq = 3 if step == 0 else 1  # the prompt, then one token at a time
+        feeds = {"past": past,
+                 "k": rng.standard_normal((1, 2, seq, 8)).astype(np.float32),
+                 "q": rng.standard_normal((1, 2, seq, 8)).astype(np.float32)}
+        got = m.run(feeds)
+        want = sess.run(None, feeds)
+        np.testing.assert_array_equal(got["present"], want[0])
+        static = m.specialize({k: v.shape for k, v in feeds.items()})
+        _compare(got["probs"], want[1], _bound(ctx.backend, static.graph))
+        past = got["present"]
+    assert past.shape == (1, 2, 6, 8) and m.signatures.builds == 4
+    # without min_dims an empty past is refused, naming the way out
+    m = wonnx.load(model, context=ctx)
+    with pytest.raises(InputShapeError, match=r"input 'past' dimension 2 "
+                       r"\('past_seq'\) is 0; a free dimension must be at least 1 "
+                       r"\(declare min_dims=\{'past_seq': 0\}"):
+        m.run({"past": np.zeros((1, 2, 0, 8), np.float32),
+               "k": np.zeros((1, 2, 1, 8), np.float32),
+               "q": np.zeros((1, 2, 1, 8), np.float32)})
+    report = wonnx.inspect(model)
+    assert str(report.nodes[0].outputs[0]) == \
+        "present: float[batch, 2, past_seq+seq, 8]"
+
+
+def test_disk_cache_keeps_each_signature(tmp_path, monkeypatch):
+    """load(path, cache=True) without dims: each signature's compiled graph
+    is saved; a later load's run of a saved signature builds nothing."""
+    monkeypatch.setenv("WEBNNPY_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "gpt2_like.onnx"
+    path.write_bytes(gpt2_like().SerializeToString())
+    feeds = {"input_ids": np.arange(5, dtype=np.int64)[None] % VOCAB}
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    first = wonnx.load(path, context=ctx, cache=True).run(feeds)
+    built: list[int] = []
+    real_build = webnnpy.MLGraphBuilder.build
+
+    def counting_build(self, outputs):
+        built.append(1)
+        return real_build(self, outputs)
+
+    monkeypatch.setattr(webnnpy.MLGraphBuilder, "build", counting_build)
+    m = wonnx.load(path, context=ctx, cache=True)
+    again = m.run(feeds)
+    assert built == [] and m.signatures.builds == 1
+    np.testing.assert_array_equal(again["logits"], first["logits"])
+    m.run({"input_ids": np.zeros((1, 2), np.int64)})  # a new signature
+    assert built == [1]

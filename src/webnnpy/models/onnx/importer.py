@@ -844,6 +844,9 @@ class ImportedModel:
     input that declares no shape.  All ints for a static model."""
     max_dims: dict[str, int] = field(default_factory=dict)
     """The declared maxima of free dimensions (``load(max_dims=...)``)."""
+    min_dims: dict[str, int] = field(default_factory=dict)
+    """Free dimensions declared to accept a value below 1 (``load(min_dims=
+    {"past_seq": 0})``: an empty KV cache); the others need at least 1."""
     signatures: Any = field(default=None, repr=False)
     """For a model with free dimensions: its per-signature graph cache."""
 
@@ -1068,6 +1071,7 @@ def load(model: ModelLike, *, context: MLContext | None = None,
          dims: Mapping[str, Any] | None = None,
          max_dims: Mapping[str, int] | None = None,
          max_graphs: int = 8,
+         min_dims: Mapping[str, int] | None = None,
          constants: Mapping[str, Any] | None = None,
          base_dir: str | os.PathLike[str] | None = None,
          keep_model: bool = False, cache: bool = False) -> ImportedModel:
@@ -1094,6 +1098,9 @@ def load(model: ModelLike, *, context: MLContext | None = None,
             what it fixes is fixed for every run.
         max_dims: declared maxima of free dimensions, by ``dim_param`` name
             (``{"seq": 512}``): a run whose inputs exceed one is refused.
+        min_dims: declared minima, by ``dim_param`` name; a free dimension
+            needs at least 1 unless declared here as 0 (``{"past_seq": 0}``,
+            the empty past of a KV cache's first step).
         max_graphs: how many static graphs (shape signatures) a model with
             free dimensions keeps; the least recently used one is dropped
             when a new signature would exceed it.  Each graph holds its own
@@ -1119,7 +1126,8 @@ def load(model: ModelLike, *, context: MLContext | None = None,
         An :class:`ImportedModel`; ``.run(inputs)`` runs it.
 
     Raises:
-        InvalidDimsError: a bad ``dims``, ``max_dims`` or ``max_graphs``.
+        InvalidDimsError: a bad ``dims``, ``max_dims``, ``min_dims`` or
+            ``max_graphs``.
         UnsupportedModelError: an input of a type WebNN lacks...
         UnsupportedNodeError: the first node WebNN cannot express (its name,
             op type and why); :func:`inspect` lists them all.  With free
@@ -1141,10 +1149,13 @@ def load(model: ModelLike, *, context: MLContext | None = None,
     if free:
         return _symbolic(model, proto, opsets, consts, frozen, fixed,
                          context=context, max_dims=max_dims, max_graphs=max_graphs,
+                         min_dims=min_dims,
                          constants=constants, base_dir=base_dir,
                          keep_model=keep_model, cache=bool(cached))
     if max_dims:
         _check_max_dims(max_dims, proto)
+    if min_dims:
+        _check_max_dims(min_dims, proto, "min_dims")
     m = _build(proto, opsets, consts, specs, frozen, context=context,
                dims=dims, keep_model=keep_model)
     if cached:
@@ -1236,12 +1247,14 @@ def _check_max_graphs(max_graphs: Any) -> int:
     return int(max_graphs)
 
 
-def _check_max_dims(max_dims: Any, proto: ModelProto) -> dict[str, int]:
+def _check_max_dims(max_dims: Any, proto: ModelProto, what: str = "max_dims"
+                    ) -> dict[str, int]:
     """``max_dims`` checked: dim_param names of the graph's inputs -> positive
-    integers."""
+    integers (``min_dims``: 0 or 1)."""
+    example = "{'seq': 512}" if what == "max_dims" else "{'past_seq': 0}"
     if not isinstance(max_dims, Mapping):
-        raise InvalidDimsError("max_dims", max_dims,
-                               f"max_dims needs a mapping like {{'seq': 512}}, got "
+        raise InvalidDimsError(what, max_dims,
+                               f"{what} needs a mapping like {example}, got "
                                f"{max_dims!r}")
     params: set[str] = set()
     for vi in proto.graph.input:
@@ -1250,10 +1263,15 @@ def _check_max_dims(max_dims: Any, proto: ModelProto) -> dict[str, int]:
     for key, value in max_dims.items():
         if not isinstance(key, str) or key not in params:
             raise InvalidDimsError(
-                key, value, f"max_dims: {key!r} is not a named free dimension "
+                key, value, f"{what}: {key!r} is not a named free dimension "
                 f"of the model's inputs "
                 f"({', '.join(map(repr, sorted(params))) or 'none'})")
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+        if what == "min_dims":
+            if isinstance(value, bool) or value not in (0, 1):
+                raise InvalidDimsError(
+                    key, value, f"min_dims: the minimum of {key!r} is 0 or 1 (a "
+                    f"free dimension is never negative), got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int | np.integer) \
                 or value < 1:
             raise InvalidDimsError(
                 key, value, f"max_dims: the maximum of {key!r} needs a positive "
@@ -1286,11 +1304,13 @@ def _symbolic(model: ModelLike, proto: ModelProto, opsets: dict[str, int],
               consts: dict[str, np.ndarray], frozen: dict[str, np.ndarray],
               fixed: dict[str, int | list[int]], *, context: MLContext | None,
               max_dims: Mapping[str, int] | None, max_graphs: int,
+              min_dims: Mapping[str, int] | None,
               constants: Mapping[str, Any] | None,
               base_dir: str | os.PathLike[str] | None, keep_model: bool,
               cache: bool) -> ImportedModel:
     """An :class:`ImportedModel` with free dimensions: nothing built yet."""
     maxima = _check_max_dims(max_dims, proto) if max_dims else {}
+    minima = _check_max_dims(min_dims, proto, "min_dims") if min_dims else {}
     if context is None:
         context = ml.create_context()
     inputs: dict[str, dict[str, Any]] = {}
@@ -1336,7 +1356,7 @@ def _symbolic(model: ModelLike, proto: ModelProto, opsets: dict[str, int],
     source: ModelLike | None = model if cache and isinstance(
         model, str | os.PathLike) and not keep_model else None
     sigs = _Signatures(proto, opsets, consts, frozen, fixed, shapes, maxima,
-                       max_graphs, context, constants, base_dir, source)
+                       max_graphs, context, constants, base_dir, source, minima)
     return ImportedModel(
         graph=None, context=context, inputs=inputs, outputs=outputs,
         onnx_types=onnx_types, opsets=opsets, dims=dict(fixed), constants=frozen,
@@ -1344,7 +1364,7 @@ def _symbolic(model: ModelLike, proto: ModelProto, opsets: dict[str, int],
         metadata_props={e.key: e.value for e in proto.metadata_props},
         input_shapes={k: list(v) if v is not None else None
                       for k, v in shapes.items()},
-        max_dims=maxima, signatures=sigs)
+        max_dims=maxima, min_dims=minima, signatures=sigs)
 
 
 class _Signatures:
@@ -1358,13 +1378,15 @@ class _Signatures:
                  max_graphs: int, context: MLContext,
                  constants: Mapping[str, Any] | None,
                  base_dir: str | os.PathLike[str] | None,
-                 source: ModelLike | None) -> None:
+                 source: ModelLike | None,
+                 minima: dict[str, int] | None = None) -> None:
         self.proto, self.opsets = proto, opsets
         self.consts, self.frozen = consts, frozen
         self.fixed = fixed
         self.shapes = shapes
         self.names = tuple(shapes)
         self.maxima = maxima
+        self.minima = minima or {}
         self.max_graphs = max_graphs
         self.context = context
         self.constants = constants
@@ -1427,10 +1449,13 @@ class _Signatures:
                             name, list(shape), f"{what} is {n}; the model fixes "
                             f"it to {d} (input shape {_shape_str(declared)})")
                     continue
-                if n < 1:
+                least = self.minima.get(d, 1) if isinstance(d, str) else 1
+                if n < least:
                     raise InputShapeError(
                         name, list(shape), f"{what} is {n}; a free dimension "
-                        f"must be at least 1")
+                        f"must be at least {least}" + (
+                            f" (declare min_dims={{{d!r}: 0}} to allow an "
+                            f"empty one)" if n == 0 and isinstance(d, str) else ""))
                 if not isinstance(d, str):
                     continue
                 bound = self.maxima.get(d)
@@ -1463,13 +1488,21 @@ class _Signatures:
         return dims
 
     def build(self, dims: dict[str, Any]) -> ImportedModel:
+        """The static model of ``dims``: from the on-disk graph cache when
+        loaded with ``cache=True`` (and saved there on a miss), else
+        imported from the parsed model and built."""
         self.builds += 1
-        if self.source is not None:
-            return _load_cached(Path(self.source), context=self.context, dims=dims,  # type: ignore[arg-type]
-                                constants=self.constants, base_dir=self.base_dir)
+        path = Path(self.source) if self.source is not None else None  # type: ignore[arg-type]
+        if path is not None:
+            hit = _cache_try(path, self.context, dims, self.constants, self.base_dir)
+            if hit is not None:
+                return hit
         specs = input_specs(self.proto, dims, set(self.consts))
-        return _build(self.proto, self.opsets, self.consts, specs, self.frozen,
-                      context=self.context, dims=dims, keep_model=False)
+        m = _build(self.proto, self.opsets, self.consts, specs, self.frozen,
+                   context=self.context, dims=dims, keep_model=False)
+        if path is not None:
+            _cache_save(path, m, dims, self.constants, self.base_dir)
+        return m
 
 
 def _shape_str(shape: Sequence[int | str | None] | None) -> str:
