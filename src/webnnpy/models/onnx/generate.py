@@ -153,6 +153,17 @@ class Generation:
     """How many graphs this generation had to build (0 when all were cached)."""
 
 
+@dataclass
+class _Step:
+    """One step's graph and the tensors it reads and writes."""
+
+    model: ImportedModel
+    inputs: dict[str, MLTensor]
+    outputs: dict[str, MLTensor]
+    logits: np.ndarray
+    """The host array the logits are read into."""
+
+
 def _check_tokens(where: str, what: str, ids: Any) -> np.ndarray:
     a = np.asarray(ids)
     if a.ndim != 1 or a.size == 0 or a.dtype.kind not in "iu":
@@ -197,6 +208,10 @@ class Decoder:
         self._prompt_graphs: OrderedDict[tuple[Any, ...], ImportedModel] = \
             OrderedDict()
         self._prompt_builds = 0
+        self._steps: OrderedDict[tuple[Any, ...], _Step] = OrderedDict()
+        self._pool: OrderedDict[int, dict[str, MLTensor]] = OrderedDict()
+        self._ids: dict[int, MLTensor] = {}
+        self._extra: dict[tuple[str, tuple[int, ...]], MLTensor] = {}
 
     @property
     def builds(self) -> int:
@@ -227,6 +242,69 @@ class Decoder:
             while len(self._prompt_graphs) > 4:
                 self._prompt_graphs.popitem(last=False)
         return m
+
+    # ------------------------------------------------------------ tensors
+
+    def _cache_tensors(self, length: int, graph_outputs: Mapping[str, Any]
+                       ) -> dict[str, MLTensor]:
+        """The present tensors of a cache of ``length`` positions (one set per
+        length, kept while the graphs that read or write them are)."""
+        got = self._pool.get(length)
+        if got is not None:
+            self._pool.move_to_end(length)
+            return got
+        got = {pr: self.context.create_tensor(dict(graph_outputs[pr]))
+               for pr in self.layout.pasts.values()}
+        self._pool[length] = got
+        while len(self._pool) > self.max_graphs + 1:
+            old, tensors = self._pool.popitem(last=False)
+            for key in [k for k in self._steps if old in (k[0], k[0] + k[1])]:
+                del self._steps[key]
+            for t in tensors.values():
+                t.destroy()
+        return got
+
+    def _step(self, past_seq: int, seq: int, extra: Mapping[str, np.ndarray]
+              ) -> _Step:
+        """The graph of one step and the tensors it reads and writes: the
+        same dicts every time, so that ``dispatch`` reuses its binding."""
+        ekey = tuple((n, a.shape) for n, a in extra.items())
+        key = (past_seq, seq, ekey)
+        st = self._steps.get(key)
+        if st is not None:
+            self._steps.move_to_end(key)
+            return st
+        m = self.graph(past_seq, seq, {n: a.shape for n, a in extra.items()})
+        assert m.graph is not None
+        lay = self.layout
+        descs, out_descs = m.graph.inputs, m.graph.outputs
+        ids = self._ids.get(seq)
+        if ids is None:
+            ids = self.context.create_tensor({**descs[lay.ids], "writable": True})
+            self._ids[seq] = ids
+        inputs: dict[str, MLTensor] = {lay.ids: ids}
+        for n, a in extra.items():
+            if n in descs:
+                t = self._extra.get((n, a.shape))
+                if t is None:
+                    t = self.context.create_tensor({**descs[n], "writable": True})
+                    self._extra[(n, a.shape)] = t
+                inputs[n] = t
+        if past_seq:
+            pasts = self._cache_tensors(past_seq, {
+                pr: descs[p] for p, pr in lay.pasts.items()})
+            inputs.update((p, pasts[pr]) for p, pr in lay.pasts.items())
+        outputs = dict(self._cache_tensors(past_seq + seq, out_descs))
+        logits = self.context.create_tensor({**out_descs[lay.logits],
+                                             "readable": True})
+        outputs[lay.logits] = logits
+        host = np.empty(out_descs[lay.logits]["shape"],
+                        np.dtype(out_descs[lay.logits]["data_type"]))
+        st = _Step(m, inputs, outputs, host)
+        self._steps[key] = st
+        while len(self._steps) > self.max_graphs + 4:
+            self._steps.popitem(last=False)
+        return st
 
     # ---------------------------------------------------------- generate
 
@@ -264,64 +342,50 @@ class Decoder:
             raise TypeError(f"{where}: the model's other inputs are {lay.extra}; "
                             f"missing {missing}, unknown {unknown}")
         ctx = self.context
-        extra_arrays = {n: np.ascontiguousarray(given[n]) for n in lay.extra}
-        extra_shapes = {n: a.shape for n, a in extra_arrays.items()}
+        extra = {n: np.ascontiguousarray(given[n]) for n in lay.extra}
         builds0 = self.builds
         out = Generation(tokens=[])
-        extra_tensors: dict[str, MLTensor] = {}
-        pasts: dict[str, MLTensor] = {}
-        ids_tensor: MLTensor | None = None
         past_seq = 0
         feed = ids
-        try:
-            for step in range(max_new_tokens):
-                t0 = time.perf_counter()
-                m = self.graph(past_seq, len(feed), extra_shapes)
-                descs = m.graph.inputs
-                if step == 0:
-                    for n, a in extra_arrays.items():
-                        if n in descs:
-                            extra_tensors[n] = self._upload(descs[n], a)
-                if step <= 1:  # the prompt's length, then 1 for every step
-                    if ids_tensor is not None:
-                        ids_tensor.destroy()
-                    ids_tensor = ctx.create_tensor({**descs[lay.ids],
-                                                    "writable": True})
-                ctx.write_tensor(ids_tensor, feed.reshape(1, -1).astype(
-                    np.dtype(descs[lay.ids]["data_type"])))
-                feeds: dict[str, MLTensor] = {lay.ids: ids_tensor}
-                feeds.update((n, t) for n, t in extra_tensors.items() if n in descs)
-                feeds.update((n, t) for n, t in pasts.items() if n in descs)
-                outs: dict[str, MLTensor] = {}
-                for name, desc in m.graph.outputs.items():
-                    outs[name] = ctx.create_tensor(
-                        {**desc, "readable": name == lay.logits})
-                ctx.dispatch(m.graph, feeds, outs)
-                logits = ctx.read_tensor(outs[lay.logits])
-                assert logits is not None
-                last = logits[0, -1]
-                token = int(np.argmax(last))
-                out.tokens.append(token)
-                if keep_logits:
-                    out.logits.append(np.array(last))
-                for t in pasts.values():
-                    t.destroy()
-                outs[lay.logits].destroy()
-                pasts = {p: outs[pr] for p, pr in lay.pasts.items()}
-                past_seq += len(feed)
-                feed = np.array([token], np.int64)
-                out.step_seconds.append(time.perf_counter() - t0)
-                if eos_token_id is not None and token == eos_token_id:
-                    break
-        finally:
-            for t in (*pasts.values(), *extra_tensors.values()):
-                t.destroy()
-            if ids_tensor is not None:
-                ids_tensor.destroy()
+        written: set[int] = set()
+        argmax = np.argmax
+        for _ in range(max_new_tokens):
+            t0 = time.perf_counter()
+            st = self._step(past_seq, len(feed), extra)
+            for n, a in extra.items():  # the other inputs, once per generation
+                t = st.inputs.get(n)
+                if t is not None and id(t) not in written:
+                    desc = st.model.graph.inputs[n]  # type: ignore[union-attr]
+                    ctx.write_tensor(t, a.astype(np.dtype(desc["data_type"]),
+                                                 copy=False))
+                    written.add(id(t))
+            ctx.write_tensor(st.inputs[lay.ids], feed.reshape(1, -1))
+            ctx.dispatch(st.model.graph, st.inputs, st.outputs)  # type: ignore[arg-type]
+            ctx.read_tensor(st.outputs[lay.logits], st.logits)
+            last = st.logits[0, -1]
+            token = int(argmax(last))
+            out.tokens.append(token)
+            if keep_logits:
+                out.logits.append(last.copy())
+            past_seq += len(feed)
+            feed = np.array([token], np.int64)
+            out.step_seconds.append(time.perf_counter() - t0)
+            if eos_token_id is not None and token == eos_token_id:
+                break
         out.builds = self.builds - builds0
         return out
 
-    def _upload(self, desc: Mapping[str, Any], data: np.ndarray) -> MLTensor:
-        t = self.context.create_tensor({**desc, "writable": True})
-        self.context.write_tensor(t, data.astype(np.dtype(desc["data_type"])))
-        return t
+    def close(self) -> None:
+        """Destroy the tensors this decoder keeps (the cache of every length,
+        the token and logits tensors); the graphs go with the model."""
+        for st in self._steps.values():
+            st.outputs[self.layout.logits].destroy()
+        for tensors in self._pool.values():
+            for t in tensors.values():
+                t.destroy()
+        for t in (*self._ids.values(), *self._extra.values()):
+            t.destroy()
+        self._steps.clear()
+        self._pool.clear()
+        self._ids.clear()
+        self._extra.clear()
