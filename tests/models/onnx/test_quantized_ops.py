@@ -134,10 +134,26 @@ def test_qlinear_matmul_and_conv_with_large_k(context):
 
 # ------------------------------------------------------------------ 4-bit weights
 
+def _without_4bit(ctx):
+    """``ctx`` with int4/uint4 dropped from its opSupportLimits() (as on the
+    openvino backend): the importer then dequantizes 4-bit constants at
+    import."""
+    limits = ctx.op_support_limits()
+
+    def drop(d):
+        if isinstance(d, dict):
+            return {k: ([t for t in v if t not in ("int4", "uint4")]
+                        if k == "data_types" else drop(v)) for k, v in d.items()}
+        return d
+    ctx.op_support_limits = lambda: drop(limits)
+    return ctx
+
+
 @pytest.mark.parametrize("tp,lo,hi", [(TensorProto.INT4, -8, 7),
                                       (TensorProto.UINT4, 0, 15)])
 @pytest.mark.parametrize("mode", ["tensor", "axis", "block"])
-def test_dequantize_4bit_weights(tp, lo, hi, mode):
+@pytest.mark.parametrize("where", ["in_graph", "at_import"])
+def test_dequantize_4bit_weights(tp, lo, hi, mode, where, context):
     k, n = 64, 32  # 2048 weights: kept as a DequantizeLinear node, not folded
     w = helper.make_tensor("w", tp, [k, n], _rng().integers(lo, hi + 1, k * n).tolist())
     attrs: dict[str, int] = {}
@@ -164,31 +180,54 @@ def test_dequantize_4bit_weights(tp, lo, hi, mode):
     # unfused graph, which computes what ONNX defines
     want = _ort(m, feeds, optimize=False)[0]
     np.testing.assert_allclose(reference(m, feeds)[0], want, rtol=1e-6, atol=1e-6)
-    got = load(m).run(feeds)["y"]
-    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    ctx = context if where == "in_graph" else _without_4bit(context)
+    got = load(m, context=ctx).run(feeds)["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
-def test_4bit_bad_input():
+@pytest.mark.parametrize("tp", [TensorProto.INT4, TensorProto.UINT4])
+def test_4bit_activations_quantize_dequantize(tp, context):
+    """QuantizeLinear to a 4-bit type then DequantizeLinear: int4/uint4
+    operands at run time (saturating to the 4-bit range)."""
+    x = _rng().normal(0, 1, (3, 8)).astype(np.float32)
+    zp = 1 if tp == TensorProto.INT4 else 8
+    graph = helper.make_graph(
+        [N("QuantizeLinear", ["x", "s", "z"], ["q"]),
+         N("DequantizeLinear", ["q", "s", "z"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=[numpy_helper.from_array(np.array(0.2, np.float32), "s"),
+                     helper.make_tensor("z", tp, [], [zp])])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    want = _ort(m, {"x": x})[0]
+    np.testing.assert_array_equal(reference(m, {"x": x})[0], want)
+    assert len(np.unique(want)) > 4 and np.abs(want).max() >= 1.4  # saturates
+    got = load(m, context=context).run({"x": x})["y"]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_4bit_bad_input(ref_ctx):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 64])
     z = helper.make_tensor("z", TensorProto.INT4, [], [0])
     graph = helper.make_graph(
-        [N("QuantizeLinear", ["x", "s", "z"], ["q"], name="q4")], "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [N("QuantizeLinear", ["x", "s", "z"], ["q"], name="q4")], "g", [x],
         [helper.make_tensor_value_info("q", TensorProto.INT4, None)],
         initializer=[numpy_helper.from_array(np.array(0.1, np.float32), "s"), z])
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
-    with pytest.raises(UnsupportedNodeError, match=r"'q4'.*4-bit"):
-        load(m)
+    with pytest.raises(UnsupportedNodeError, match=r"'q4'.*int4.*no 4-bit output"):
+        load(m, context=_without_4bit(ref_ctx))
     # a blocked scale whose block count does not fit the weights
     w = helper.make_tensor("w", TensorProto.INT4, [64, 32], [1] * 2048)
     graph = helper.make_graph(
         [N("DequantizeLinear", ["w", "s"], ["wf"], axis=0, block_size=16, name="dq"),
-         N("MatMul", ["x", "wf"], ["y"])], "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 64])],
+         N("MatMul", ["x", "wf"], ["y"])], "g", [x],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         initializer=[w, numpy_helper.from_array(np.ones((3, 32), np.float32), "s")])
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
     with pytest.raises(InvalidNodeError, match=r"'dq'.*x_scale.*\[3, 32\].*\[4, 32\]"):
-        load(m)
+        load(m, context=_without_4bit(ref_ctx))
+    with pytest.raises(UnsupportedNodeError, match=r"'dq'"):
+        load(m, context=ref_ctx)
 
 
 # ------------------------------------------------------------ DynamicQuantizeLSTM

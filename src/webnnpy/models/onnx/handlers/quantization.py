@@ -5,11 +5,15 @@ WebNN's quantize/dequantizeLinear take scale and zero point of the input's
 rank, broadcast blockwise; ONNX's scalar and per-axis 1-D parameters are
 reshaped to that rank, and a missing zero point is a zero constant.
 
-4-bit types (int4, uint4; opset 21+): WebNN has no 4-bit data type, so a
-DequantizeLinear of a constant 4-bit tensor (weights) is computed at import
-((x - zero point) * scale exactly, rounded once to the output type) and the
-graph holds the float result; a 4-bit tensor only known at run time, or a
-QuantizeLinear to a 4-bit type, is refused with UnsupportedNodeError.
+4-bit types (int4, uint4; opset 21+) use webnnpy's int4/uint4 extension data
+types where the context's ``opSupportLimits()`` has them for
+dequantizeLinear/quantizeLinear (numpy, onnxruntime): 4-bit weights stay
+4-bit constants in the graph, and 4-bit activations (QuantizeLinear ->
+DequantizeLinear) are int4/uint4 operands.  On a backend without them
+(openvino), a DequantizeLinear of a constant 4-bit tensor is computed at
+import ((x - zero point) * scale exactly, rounded once to the output type)
+and the graph holds the float result; a 4-bit tensor only known at run time
+is then refused with UnsupportedNodeError.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from webnnpy.models.onnx.handlers._util import norm_axis, present
 from webnnpy.models.onnx.types import webnn_of_onnx
 
 __all__ = ["HANDLERS"]
+
+_FOUR_BIT = frozenset({TensorProto.INT4, TensorProto.UINT4})
+_FOUR_BIT_NAME = {TensorProto.INT4: "int4", TensorProto.UINT4: "uint4"}
 
 
 def _param_shape(ctx: ImportContext, p: MLOperand, rank: int, axis: int,
@@ -42,6 +49,36 @@ def _param_shape(ctx: ImportContext, p: MLOperand, rank: int, axis: int,
                    f"input")
 
 
+def _np_dtype(data_type: str) -> np.dtype:
+    if data_type in ("int4", "uint4"):
+        import ml_dtypes  # onnx's dependency, as onnx's own int4 arrays are
+
+        return np.dtype(getattr(ml_dtypes, data_type))
+    return np.dtype(data_type)
+
+
+def _op(ctx: ImportContext, t: Tensor, what: str) -> MLOperand:
+    """``ctx.op``, which also makes int4/uint4 constants (ml_dtypes arrays)."""
+    if t.operand is None and t.onnx_type in _FOUR_BIT:
+        if t._materialized is None:
+            assert t.value is not None
+            op = ctx.builder.constant(np.ascontiguousarray(t.value))
+            ctx.add_leaf(op)
+            t._materialized = op
+        return t._materialized
+    return ctx.op(t, what)
+
+
+def _four_bit_ok(ctx: ImportContext, op: str, data_type: str) -> bool:
+    """True if the context takes ``data_type`` (int4/uint4) for ``op``'s
+    integer operands and as a constant."""
+    lim = ctx.context.op_support_limits()
+    keys = ("input", "zero_point") if op == "dequantize_linear" else (
+        "zero_point", "output")
+    return data_type in lim["constant"]["data_types"] and all(
+        data_type in lim[op][k]["data_types"] for k in keys)
+
+
 def _params(ctx: ImportContext, x: MLOperand, s_t: Tensor, z_t: Tensor | None,
             attrs: dict[str, Any], zp_type: str) -> tuple[MLOperand, MLOperand]:
     scale = ctx.op(s_t, "scale")
@@ -51,13 +88,15 @@ def _params(ctx: ImportContext, x: MLOperand, s_t: Tensor, z_t: Tensor | None,
     shape = _param_shape(ctx, scale, x.rank, axis, block)
     scale = ctx.reshape(scale, shape)
     if z_t is None:
-        zp = ctx.constant(np.zeros(shape, dtype=np.dtype(zp_type)))
+        zeros = np.zeros(shape, dtype=_np_dtype(zp_type))
+        if zp_type in ("int4", "uint4"):
+            zp = ctx.builder.constant(zeros)
+            ctx.add_leaf(zp)
+        else:
+            zp = ctx.constant(zeros)
     else:
-        zp = ctx.reshape(ctx.op(z_t, "zero point"), shape)
+        zp = ctx.reshape(_op(ctx, z_t, "zero point"), shape)
     return scale, zp
-
-
-_FOUR_BIT = frozenset({TensorProto.INT4, TensorProto.UINT4})
 
 
 def _expand_param(ctx: ImportContext, p: np.ndarray, shape: tuple[int, ...],
@@ -126,9 +165,14 @@ def _dequantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                 attrs: dict[str, Any]) -> list[Any]:
     x_t, s_t = inputs[0], inputs[1]
     assert x_t is not None and s_t is not None
-    if x_t.onnx_type in _FOUR_BIT:
+    if x_t.onnx_type in _FOUR_BIT and not _four_bit_ok(
+            ctx, "dequantize_linear", _FOUR_BIT_NAME[x_t.onnx_type]):
+        if not x_t.is_const:
+            raise ctx.fail(f"x is {_FOUR_BIT_NAME[x_t.onnx_type]}, known only at "
+                           f"run time, and this context's dequantizeLinear takes "
+                           f"no 4-bit input")
         return [_dequantize_4bit(ctx, x_t, s_t, present(inputs, 2), attrs)]
-    x = ctx.op(x_t, "x")
+    x = _op(ctx, x_t, "x")
     scale, zp = _params(ctx, x, s_t, present(inputs, 2), attrs, x.data_type)
     y = ctx.b.dequantize_linear(x, scale, zp)
     out_t = attrs.get("output_dtype")
@@ -147,12 +191,16 @@ def _quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     x = ctx.op(x_t, "x")
     z_t = present(inputs, 2)
     out_t = attrs.get("output_dtype")
-    if (z_t is not None and z_t.onnx_type in _FOUR_BIT) or (
-            out_t and int(out_t) in _FOUR_BIT):
-        raise ctx.fail("the output is a 4-bit type (int4/uint4), which WebNN "
-                       "has no data type for")
+    four = (z_t.onnx_type if z_t is not None and z_t.onnx_type in _FOUR_BIT else
+            int(out_t) if out_t and int(out_t) in _FOUR_BIT else None)
+    if four is not None and not _four_bit_ok(ctx, "quantize_linear",
+                                             _FOUR_BIT_NAME[four]):
+        raise ctx.fail(f"the output is {_FOUR_BIT_NAME[four]}, and this "
+                       f"context's quantizeLinear has no 4-bit output")
     if z_t is not None:
-        zp_type = ctx.op(z_t, "y_zero_point").data_type
+        zp_type = _op(ctx, z_t, "y_zero_point").data_type
+    elif four is not None:
+        zp_type = _FOUR_BIT_NAME[four]
     else:
         out_t = attrs.get("output_dtype")
         zp_type = "uint8" if not out_t else (webnn_of_onnx(int(out_t)) or "")
@@ -163,7 +211,8 @@ def _quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         # compute in the wider float type, which holds both exactly
         x = ctx.cast(x, "float32")
         scale = ctx.cast(scale, "float32")
-    return [ctx.b.quantize_linear(x, scale, zp)]
+    y = ctx.b.quantize_linear(x, scale, zp)
+    return [ctx.out(y, four) if four is not None else y]
 
 
 def _dynamic_quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
