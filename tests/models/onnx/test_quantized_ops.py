@@ -24,6 +24,7 @@ from webnnpy.models.onnx import (
     InvalidNodeError,
     NeedsConstantError,
     UnsupportedNodeError,
+    inspect,
     load,
 )
 
@@ -228,6 +229,33 @@ def test_4bit_bad_input(ref_ctx):
         load(m, context=_without_4bit(ref_ctx))
     with pytest.raises(UnsupportedNodeError, match=r"'dq'"):
         load(m, context=ref_ctx)
+
+
+@pytest.mark.parametrize("k,zp", [(64, "packed"), (64, None), (40, "packed")])
+@pytest.mark.parametrize("where", ["in_graph", "at_import"])
+def test_matmul_nbits_4bit(k, zp, where, context):
+    """MatMulNBits keeps its weights uint4 in the graph (dequantizeLinear with
+    blockwise scales, then matmul) where the context has uint4 and K is a
+    whole number of blocks; otherwise it dequantizes them at import."""
+    n, block = 6, 16
+    blocks = -(-k // block)
+    init = {"b": _rng().integers(0, 256, (n, blocks, block // 2), dtype=np.uint8),
+            "sc": _rng().uniform(0.01, 0.1, n * blocks).astype(np.float32)}
+    names = ["a", "b", "sc"]
+    if zp:
+        init["zp"] = _rng().integers(0, 256, (n * -(-blocks // 2),), dtype=np.uint8)
+        names.append("zp")
+    feeds = {"a": _rng().normal(size=(3, k)).astype(np.float32)}
+    m = make_model([N("MatMulNBits", names, ["y"], domain=MS, K=k, N=n, bits=4,
+                      block_size=block)], feeds, ["y"], initializers=init,
+                   extra_opsets={MS: 1})
+    m.ir_version = 8
+    want = _ort(m, feeds)[0]
+    ctx = context if where == "in_graph" else _without_4bit(context)
+    got = load(m, context=ctx).run(feeds)["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    used = inspect(m, context=ctx).webnn_ops()
+    assert ("dequantize_linear" in used) == (where == "in_graph" and k % block == 0)
 
 
 # ------------------------------------------------------------ DynamicQuantizeLSTM

@@ -5,9 +5,13 @@ GatherBlockQuantized DynamicQuantizeLSTM.
 (SimplifiedLayerNormalization, which ORT registers in the default domain,
 lives with the normalizations.)
 
-MatMulNBits' and GatherBlockQuantized's weights must be constants: they are
-dequantized at import (the product then runs as a float matmul, the gather
-as a float gather).
+MatMulNBits' and GatherBlockQuantized's weights must be constants.
+MatMulNBits' 4-bit weights stay 4-bit in the graph (a uint4 constant and a
+blockwise dequantizeLinear before the matmul, as ONNX Runtime's WebNN EP
+maps it) where the context has uint4; otherwise, and for 2/8 bits, K not a
+whole number of blocks or float zero points, they are dequantized at
+import.  GatherBlockQuantized's table is dequantized at import (then a
+float gather).
 
 DynamicQuantizeLSTM is unrolled over the sequence, computing what ONNX
 Runtime's kernel (its only definition) computes: the input X (all steps at
@@ -134,6 +138,42 @@ def dequantize_nbits(packed: np.ndarray, scales: np.ndarray,
     return w.reshape(n, blocks * block_size)[:, :k].T
 
 
+def _nbits_in_graph(ctx: ImportContext, packed: np.ndarray, scales: np.ndarray,
+                    zero_points: np.ndarray | None, k: int, n: int, bits: int,
+                    block: int, data_type: str) -> MLOperand | None:
+    """MatMulNBits' B as a uint4 constant [K, N] and a WebNN dequantizeLinear
+    with blockwise scales, as ONNX Runtime's WebNN EP maps it: the weights
+    stay 4-bit in the graph.  None where that does not fit (not 4 bits, K
+    not a whole number of blocks, float zero points, or a context without
+    uint4 for dequantizeLinear): the caller dequantizes at import."""
+    lim = ctx.context.op_support_limits()
+    dq = lim["dequantize_linear"]
+    if (bits != 4 or k % block or "uint4" not in lim["constant"]["data_types"]
+            or "uint4" not in dq["input"]["data_types"]
+            or "uint4" not in dq["zero_point"]["data_types"]
+            or (zero_points is not None and zero_points.dtype != np.uint8)
+            or scales.dtype != np.dtype(data_type)):
+        return None
+    import ml_dtypes  # onnx's dependency
+
+    blocks = k // block
+    raw = packed.reshape(n, blocks, -1).astype(np.uint8)
+    q = np.stack([raw & 15, raw >> 4], axis=-1).reshape(n, k)
+    if zero_points is None:
+        zp = np.full((n, blocks), 8, np.uint8)
+    else:
+        zraw = zero_points.reshape(n, -1)
+        zp = np.stack([zraw & 15, zraw >> 4], axis=-1).reshape(n, -1)[:, :blocks]
+    u4 = np.dtype(ml_dtypes.uint4)
+    b = ctx.b
+    q_op = ctx.builder.constant(np.ascontiguousarray(q.T).astype(u4))
+    zp_op = ctx.builder.constant(np.ascontiguousarray(zp.T).astype(u4))
+    for op in (q_op, zp_op):
+        ctx.add_leaf(op)
+    s_op = ctx.constant(np.ascontiguousarray(scales.reshape(n, blocks).T), "scales")
+    return b.dequantize_linear(q_op, s_op, zp_op)
+
+
 def _matmul_nbits(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                   attrs: dict[str, Any]) -> list[Any]:
     a = _x(ctx, inputs, 0, "A")
@@ -167,8 +207,10 @@ def _matmul_nbits(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None
     if a.rank == 0 or a.shape[-1] != k:
         raise ctx.invalid(f"A has shape {list(a.shape)}; its last axis must be "
                           f"K ({k})")
-    w = dequantize_nbits(packed, scales, zp, k, n, bits, block)
-    wt = ctx.constant(w.astype(np.dtype(a.data_type)), "the dequantized B")
+    wt = _nbits_in_graph(ctx, packed, scales, zp, k, n, bits, block, a.data_type)
+    if wt is None:
+        w = dequantize_nbits(packed, scales, zp, k, n, bits, block)
+        wt = ctx.constant(w.astype(np.dtype(a.data_type)), "the dequantized B")
     if a.rank == 1:
         y = ctx.b.reshape(ctx.b.matmul(ctx.b.reshape(a, [1, k]), wt), [n])
     else:
