@@ -56,7 +56,8 @@ def test_minilm_embeddings_in_chromium(browser: Browser, tmp_path: Path,
     got = browser.run_module(tmp_path / "minilm", feeds)["embeddings"]
     assert got.shape == (4, 384) and got.dtype == np.float32
 
-    want = np.array([reference(embedder.weights, *embedder.tokenize([s]))[0]
+    w64 = {k: v.astype(np.float64) for k, v in embedder.weights.items()}
+    want = np.array([reference(w64, *embedder.tokenize([s]))[0]
                      for s in SENTENCES])
     tol = bound(embedder, "onnxruntime")
     err = float(np.abs(got.astype(np.float64) - want).max())

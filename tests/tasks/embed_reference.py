@@ -62,8 +62,10 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray
               ) -> np.ndarray:
     """all-MiniLM-L6-v2 in float64 for token ids ``[n, L]`` with a 0/1
-    ``mask`` ``[n, L]``: the unit-length mean-pooled embeddings ``[n, 384]``."""
-    W = {k: v.astype(np.float64) for k, v in w.items()}
+    ``mask`` ``[n, L]``: the unit-length mean-pooled embeddings ``[n, 384]``
+    (``w``: the safetensors arrays, converted to float64 here unless they
+    already are)."""
+    W = {k: v.astype(np.float64, copy=False) for k, v in w.items()}
     heads, eps = 12, 1e-12  # config.json: num_attention_heads, layer_norm_eps
     n, L = ids.shape
 

@@ -48,34 +48,55 @@ BACKENDS = ([b for b in os.environ["WEBNNPY_TEST_BACKENDS"].split(",") if b]
 
 
 
+#: the sentences of the chunking test (with SENTENCES: the reference's set)
+MORE = ["Short.", "", "Two words"]
+
+
 @pytest.fixture(scope="module")
-def weights() -> dict[str, np.ndarray]:
+def refs() -> dict[str, np.ndarray]:
+    """The float64 reference of each sentence of SENTENCES and MORE alone
+    (no padding), tokenized by ``tokenizers`` from the package's
+    tokenizer.json; computed once for every backend's tests."""
     require()
+    import tokenizers
     from safetensors.numpy import load_file
 
     from webnnpy.tasks.embed import model_dir
 
-    return load_file(str(model_dir() / "model.safetensors"))
+    # in float64 once: the reference computes in float64 (exact conversion)
+    w = {k: v.astype(np.float64)
+         for k, v in load_file(str(model_dir() / "model.safetensors")).items()}
+    tok = tokenizers.Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    tok.no_padding()
+    out = {}
+    for s in SENTENCES + MORE:
+        e = tok.encode(s)
+        out[s] = reference(w, np.array([e.ids]), np.array([e.attention_mask]))[0]
+    return out
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def embedder(request: pytest.FixtureRequest) -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def embedders() -> Iterator[dict[str, Any]]:
+    """One SentenceEmbedder per backend, made when first asked for."""
     require()
+    made: dict[str, Any] = {}
+    yield made
+    for e in made.values():
+        e.context.destroy()
+
+
+def _embedder(embedders: dict[str, Any], backend: str) -> Any:
     from webnnpy.tasks.embed import SentenceEmbedder
 
-    ctx = webnnpy.ml.create_context(backend=request.param)
-    yield SentenceEmbedder(ctx)
-    ctx.destroy()
+    if backend not in embedders:
+        embedders[backend] = SentenceEmbedder(
+            webnnpy.ml.create_context(backend=backend))
+    return embedders[backend]
 
 
-def _ref_of(embedder: Any, weights: dict[str, np.ndarray],
-            sentences: list[str]) -> np.ndarray:
-    """The reference of each sentence alone (no padding at all)."""
-    out = []
-    for s in sentences:
-        ids, mask = embedder.tokenize([s])
-        out.append(reference(weights, ids, mask)[0])
-    return np.array(out)
+@pytest.fixture(params=BACKENDS)
+def embedder(request: pytest.FixtureRequest, embedders: dict[str, Any]) -> Any:
+    return _embedder(embedders, request.param)
 
 
 # ------------------------------------------------------------------ tests
@@ -94,16 +115,17 @@ def test_tokenizer_is_bert_uncased_wordpiece(embedder: Any) -> None:
 
 
 def test_embeddings_match_the_float64_reference(embedder: Any,
-                                                weights: dict[str, np.ndarray]
+                                                refs: dict[str, np.ndarray]
                                                 ) -> None:
     got = embedder.encode(SENTENCES)
     assert got.shape == (4, 384) and got.dtype == np.float32
-    want = _ref_of(embedder, weights, SENTENCES)
+    want = np.array([refs[s] for s in SENTENCES])
     err = float(np.abs(got - want).max())
     tol = bound(embedder)
     assert err <= tol, (embedder.context.backend, err, tol)
-    sim = embedder.similarity(SENTENCES)
-    assert np.abs(sim - want @ want.T).max() <= tol
+    from webnnpy.tasks.embed import similarity
+
+    assert np.abs(similarity(got) - want @ want.T).max() <= tol
 
 
 def test_padding_and_batch_buckets_do_not_change_a_sentence(embedder: Any) -> None:
@@ -114,6 +136,23 @@ def test_padding_and_batch_buckets_do_not_change_a_sentence(embedder: Any) -> No
                              "A longer sentence than eight tokens."])
     assert np.abs(alone[0] - batch[0]).max() <= bound(embedder)
     assert (1, 8) in embedder._graphs and (4, 16) in embedder._graphs
+
+
+def test_chunks_come_back_in_order(embedders: dict[str, Any],
+                                   refs: dict[str, np.ndarray],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # batch buckets of at most 2: five sentences of different lengths are
+    # sorted by length, run as chunks of 2, 2 and 1, and put back in order
+    # (backend-independent logic: on one backend)
+    from webnnpy.tasks import embed
+
+    embedder = _embedder(embedders, BACKENDS[-1])
+    monkeypatch.setattr(embed, "BATCH_BUCKETS", (1, 2))
+    sentences = [MORE[0], SENTENCES[3], MORE[1], SENTENCES[1], MORE[2]]
+    got = embedder.encode(sentences)
+    want = np.array([refs[s] for s in sentences])
+    assert np.abs(got - want).max() <= bound(embedder)
+    assert {(2, 8), (2, 32), (1, 8)} <= set(embedder._graphs)
 
 
 def test_paraphrase_is_closer_than_unrelated(embedder: Any) -> None:
@@ -162,10 +201,11 @@ def test_missing_package_names_the_pip_command(monkeypatch: pytest.MonkeyPatch
 # -------------------------------------------------------------------- CLI
 
 
-def test_cli_prints_the_similarity_matrix(weights: dict[str, np.ndarray],
-                                          capsys: pytest.CaptureFixture[str]
+def test_cli_prints_the_similarity_matrix(capsys: pytest.CaptureFixture[str]
                                           ) -> None:
     from webnnpy.tasks.cli import demo_main
+
+    require()
 
     backend = BACKENDS[-1]
     assert demo_main(["embed", "A man is eating food.", "Someone is having a meal.",

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -381,6 +382,7 @@ class SentenceEmbedder:
             for k in _weight_names(self.config)}
         self._tensors: dict[str, Any] | None = None
         self._graphs: OrderedDict[tuple[int, int], MLGraph] = OrderedDict()
+        self._lock = threading.Lock()
         longest = self.config.max_seq_length
         #: the sequence-length buckets, the last one max_seq_length
         self.seq_buckets: tuple[int, ...] = (
@@ -409,6 +411,10 @@ class SentenceEmbedder:
         """The built graph for ``[batch, seq_len]`` inputs (built on first use,
         then kept; see :func:`build_embedding_graph` for its inputs and
         output)."""
+        with self._lock:
+            return self._graph(batch, seq_len)
+
+    def _graph(self, batch: int, seq_len: int) -> MLGraph:
         key = (batch, seq_len)
         g = self._graphs.get(key)
         if g is not None:
