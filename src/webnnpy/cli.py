@@ -39,7 +39,7 @@ __all__ = ["ArgumentParser", "UsageError", "main", "positional_after", "user_err
 
 def _info(args: argparse.Namespace) -> int:
     import webnnpy
-    from webnnpy.backends import available_backends, default_backend_name
+    from webnnpy.backends import available_backends, default_backend_choice
 
     print(f"webnnpy {webnnpy.__version__}")
     print(f"WebNN spec: webmachinelearning/webnn@{webnnpy.SPEC_COMMIT[:12]}")
@@ -58,7 +58,7 @@ def _info(args: argparse.Namespace) -> int:
                 line += f" - failed to start: {e}"
         print(line)
     for acc in (True, False):
-        name = default_backend_name(acc)
+        name, why = default_backend_choice(acc)
         try:
             ctx = webnnpy.ml.create_context(accelerated=acc)
             what = ctx._backend.describe()
@@ -66,6 +66,7 @@ def _info(args: argparse.Namespace) -> int:
         except Exception as e:  # noqa: BLE001 - report, don't crash
             what = f"failed to start: {e}"
         print(f"default context (accelerated={acc}): {name} - {what}")
+        print(f"  why: {why}")
     return 0
 
 

@@ -410,3 +410,27 @@ def test_scalar_constants_stay_scalars(ctx: Any) -> None:
     out = _run(ctx, lambda b, x, i: b.gather(x, i), {"x": x},
                {"i": np.array(11, np.int32)})
     np.testing.assert_array_equal(out, [22, 23])
+
+
+# ------------------------------------------------------------ default choice
+
+
+def test_default_backend_rule_and_reason(monkeypatch) -> None:
+    import webnnpy.backends as reg
+
+    monkeypatch.delenv(reg.ENV_VAR, raising=False)
+    both = {"numpy": True, "onnxruntime": True, "openvino": True}
+    monkeypatch.setattr(reg, "available_backends", lambda: dict(both))
+    name, why = reg.default_backend_choice()
+    assert name == "onnxruntime" and "docs/benchmarks.md" in why
+    monkeypatch.setattr(reg, "available_backends",
+                        lambda: {**both, "onnxruntime": False})
+    name, why = reg.default_backend_choice()
+    assert name == "openvino" and "ONNX Runtime is not installed" in why
+    assert reg.default_backend_name() == "openvino"
+    monkeypatch.setattr(reg, "available_backends",
+                        lambda: {"numpy": True, "onnxruntime": False,
+                                 "openvino": False})
+    assert reg.default_backend_choice()[0] == "numpy"
+    monkeypatch.setenv(reg.ENV_VAR, "openvino")
+    assert reg.default_backend_choice() == ("openvino", "$WEBNNPY_BACKEND is set")

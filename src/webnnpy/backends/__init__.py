@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from webnnpy.backends.base import Backend
 
-__all__ = ["BACKENDS", "available_backends", "backend_class", "default_backend_name"]
+__all__ = ["BACKENDS", "DEFAULT_ORDER", "available_backends", "backend_class",
+           "default_backend_choice", "default_backend_name"]
 
 #: name -> (module, class name, the module whose presence makes it usable)
 BACKENDS: dict[str, tuple[str, str, str | None]] = {
@@ -21,13 +22,28 @@ BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "openvino": ("webnnpy.backends.openvino", "OpenVinoBackend", "openvino"),
 }
 
-#: Backends a context gets by default, best first: ONNX Runtime (native speed)
-#: when installed, else the NumPy reference.  OpenVINO is not in the list: it
-#: leaves 64-bit integers out of its op_support_limits() (its CPU plugin
-#: computes them as int32), so transformer models with int64 inputs fail on it;
-#: docs/benchmarks.md has the figures (native OpenVINO was faster on 7 of 10
-#: zoo models here).
-DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "numpy")
+#: Backends a context gets by default, best first (the first installed one
+#: wins).  ONNX Runtime first: on the machine measured (docs/benchmarks.md,
+#: "which backend is the default"), native OpenVINO beat native ONNX Runtime
+#: on 7 of 10 zoo models, but through webnnpy the OpenVINO backend was 1.05x
+#: native ONNX Runtime at the median (0.36x on PP-OCR det, 1.48x on
+#: EfficientNet-B0), the ONNX Runtime backend 1.04x (its zoo median), and it
+#: leaves int64 out of reductions, argMin/argMax, div and pooling.  OpenVINO
+#: next: far faster than the NumPy reference, which stays the fallback.
+DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "openvino", "numpy")
+
+#: why each backend of DEFAULT_ORDER is chosen when it is the first installed
+_WHY = {
+    "onnxruntime": "the first installed of the default order (onnxruntime, "
+                   "openvino, numpy): webnnpy on ONNX Runtime ran at 1.04x native "
+                   "ONNX Runtime at the zoo median, webnnpy on OpenVINO at 1.05x "
+                   "(per model: OpenVINO/ORT native times webnnpy-OpenVINO/"
+                   "native OpenVINO; docs/benchmarks.md)",
+    "openvino": "ONNX Runtime is not installed; OpenVINO is next in the default "
+                "order (onnxruntime, openvino, numpy)",
+    "numpy": "no native runtime is installed (pip install webnnpy[onnxruntime] "
+             "or webnnpy[openvino]); the NumPy reference is slow",
+}
 
 ENV_VAR = "WEBNNPY_BACKEND"
 
@@ -40,17 +56,26 @@ def available_backends() -> dict[str, bool]:
     return out
 
 
-def default_backend_name(accelerated: bool = True) -> str:
-    """The backend a context gets when none is named: ``$WEBNNPY_BACKEND`` if
-    set, else the best installed one."""
+def default_backend_choice(accelerated: bool = True) -> tuple[str, str]:
+    """The backend a context gets when none is named, and why:
+    ``$WEBNNPY_BACKEND`` if set, else the first installed backend of
+    :data:`DEFAULT_ORDER`.  ``accelerated`` does not change the choice (a
+    GPU/NPU is used where the chosen backend finds one)."""
     env = os.environ.get(ENV_VAR)
     if env:
-        return env
+        return env, f"${ENV_VAR} is set"
     avail = available_backends()
     for name in DEFAULT_ORDER:
         if avail.get(name):
-            return name
-    return "numpy"
+            return name, _WHY[name]
+    return "numpy", _WHY["numpy"]
+
+
+def default_backend_name(accelerated: bool = True) -> str:
+    """The backend a context gets when none is named: ``$WEBNNPY_BACKEND`` if
+    set, else the first installed one of :data:`DEFAULT_ORDER` (see
+    :func:`default_backend_choice` for why)."""
+    return default_backend_choice(accelerated)[0]
 
 
 def backend_class(name: str) -> type[Backend]:
