@@ -261,7 +261,7 @@ def test_a_hit_reuses_the_graph_and_lru_evicts(monkeypatch):
         m.run({"input_ids": np.zeros((1, seq), np.int64)})
 
     run(3)
-    run(3)
+    wonnx.run(m, {"input_ids": np.zeros((1, 3), np.int64)})  # the function too
     assert len(built) == 1
     run(4)
     run(3)  # a hit: 3 becomes the most recently used

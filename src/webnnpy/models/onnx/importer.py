@@ -939,8 +939,13 @@ def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndar
 
     Inputs the built graph does not read (unused or fixed as constants) may
     be given and are ignored.  Arrays are converted to the input's type when
-    NumPy can do so safely (``same_kind``).
+    NumPy can do so safely (``same_kind``).  A model with free dimensions
+    runs the graph of its inputs' shape signature (:meth:`ImportedModel.run`).
     """
+    sigs = imported.signatures
+    if sigs is not None:  # free dimensions: the graph of the inputs' shapes
+        imported = sigs.get(sigs.key(inputs))
+    assert imported.graph is not None
     feeds: dict[str, np.ndarray] = {}
     used = imported.graph.inputs
     for name, desc in used.items():
