@@ -36,6 +36,15 @@ with ``past_seq = 0`` (empty pasts).  Whisper's cross-attention keys/values
 are recomputed from ``encoder_hidden_states`` at each step (one small
 matmul), so the decoder is one file.
 
+Fixed-size cache variants (``gpt2_fixed.onnx``, ``llama_fixed.onnx``; the
+same weights): one static graph for every step.  Inputs ``input_ids``
+``[1, 1]``, ``position_ids`` ``[1, 1]``, ``attention_mask``
+``[1, FIXED_CACHE + 1]`` int64 and pasts ``[1, kv_heads, FIXED_CACHE,
+head_dim]`` whose valid entries are the last ones (the mask is 0 for the
+empty slots before them, 1 for the valid ones and the new token); the
+presents are the pasts with the new entry appended and the oldest slot
+dropped (``[..., 1:, :]``), so they have the pasts' shape.
+
 Exporter: ``torch.onnx.export(..., dynamo=False)`` (TorchScript tracing),
 opset 17, ``do_constant_folding=True``, traced with past_seq 3 and seq 2
 and dynamic axes; the script checks the ONNX file against torch at three
@@ -68,6 +77,8 @@ MLP = 128
 #: vary with the context (at 0.02 the GPT-2-like model repeats one token)
 INIT_STD = 0.2
 MAX_POS = 64
+#: the fixed-size cache variants' number of cache positions
+FIXED_CACHE = 40
 VOCAB_WHISPER = 256
 MELS = 16
 FRAMES = 32  # encoder output length FRAMES // 2 (a stride-2 convolution)
@@ -171,6 +182,80 @@ def _check(torch: Any, wrapper: Any, path: Path, feeds_of: Any) -> None:
     print(f"  {path.name}: matches torch at past_seq 0/5/7")
 
 
+def _fixed_wrapper(torch: Any, model: Any, layers: int) -> Any:
+    """A one-token step over a fixed-size cache: pasts ``[1, kv_heads,
+    FIXED_CACHE, head_dim]`` with the valid entries at the end, an
+    ``attention_mask`` ``[1, FIXED_CACHE + 1]`` (0 for the empty slots before
+    them) and explicit ``position_ids``; the presents drop the oldest slot, so
+    they have the pasts' shape and the next step reads them as they are."""
+    from transformers.cache_utils import DynamicCache
+
+    class Fixed(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, position_ids: Any, attention_mask: Any,
+                    *flat: Any) -> Any:
+            pasts = [(flat[2 * i], flat[2 * i + 1]) for i in range(layers)]
+            out = self.model(input_ids=input_ids, position_ids=position_ids,
+                             attention_mask=attention_mask,
+                             past_key_values=DynamicCache(pasts), use_cache=True)
+            presents = []
+            for i in range(layers):
+                layer = out.past_key_values.layers[i]
+                presents += [layer.keys[:, :, 1:], layer.values[:, :, 1:]]
+            return (out.logits, *presents)
+
+    return Fixed().eval()
+
+
+def _export_fixed(torch: Any, wrapper: Any, path: Path, layers: int,
+                  kv_heads: int, head_dim: int) -> None:
+    """Static shapes (batch 1, one token, FIXED_CACHE positions)."""
+    past_names, present_names = [], []
+    for i in range(layers):
+        for kv in ("key", "value"):
+            past_names.append(f"past_key_values.{i}.{kv}")
+            present_names.append(f"present.{i}.{kv}")
+    n = 5  # valid entries when tracing: the mask has zeros (padding) and ones
+    mask = torch.zeros(1, FIXED_CACHE + 1, dtype=torch.int64)
+    mask[:, FIXED_CACHE - n:] = 1
+    args = (torch.tensor([[3]]), torch.tensor([[n]]), mask,
+            *[torch.randn(1, kv_heads, FIXED_CACHE, head_dim) for _ in past_names])
+    with torch.no_grad():
+        torch.onnx.export(wrapper, args, str(path),
+                          input_names=["input_ids", "position_ids",
+                                       "attention_mask", *past_names],
+                          output_names=["logits", *present_names],
+                          opset_version=OPSET, do_constant_folding=True,
+                          dynamo=False)
+
+
+def _check_fixed(torch: Any, wrapper: Any, path: Path, kv_heads: int,
+                 head_dim: int) -> None:
+    try:
+        import onnxruntime as ort  # type: ignore[import-not-found]
+    except ImportError:
+        print(f"  (onnxruntime not importable: {path.name} not checked here)")
+        return
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for n in (0, 7, FIXED_CACHE):
+        mask = torch.zeros(1, FIXED_CACHE + 1, dtype=torch.int64)
+        mask[:, FIXED_CACHE - n:] = 1
+        args = [torch.randint(0, VOCAB, (1, 1)), torch.tensor([[n]]), mask,
+                *[torch.randn(1, kv_heads, FIXED_CACHE, head_dim)
+                  for _ in range(2 * LAYERS)]]
+        with torch.no_grad():
+            want = wrapper(*args)
+        feeds = {i.name: a.numpy() for i, a in zip(sess.get_inputs(), args,
+                                                   strict=True)}
+        for w, g in zip(want, sess.run(None, feeds), strict=True):
+            err = float(abs(w.numpy() - g).max())
+            assert err < 1e-4, (path.name, n, err)
+    print(f"  {path.name}: matches torch with 0/7/{FIXED_CACHE} valid entries")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT_DEFAULT)
@@ -208,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     _check(torch, w, p, lambda past, seq: [
         torch.randint(0, VOCAB, (1, seq)), *pasts_of(HEADS, HIDDEN // HEADS, past)])
     files["gpt2.onnx"] = p
+    w = _fixed_wrapper(torch, gpt2, LAYERS)
+    p = out / "gpt2_fixed.onnx"
+    _export_fixed(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS)
+    _check_fixed(torch, w, p, HEADS, HIDDEN // HEADS)
+    files["gpt2_fixed.onnx"] = p
 
     # Llama-like (grouped-query attention)
     torch.manual_seed(SEED)
@@ -227,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         torch.randint(0, VOCAB, (1, seq)),
         *pasts_of(KV_HEADS_LLAMA, HIDDEN // HEADS, past)])
     files["llama.onnx"] = p
+    w = _fixed_wrapper(torch, llama, LAYERS)
+    p = out / "llama_fixed.onnx"
+    _export_fixed(torch, w, p, LAYERS, KV_HEADS_LLAMA, HIDDEN // HEADS)
+    _check_fixed(torch, w, p, KV_HEADS_LLAMA, HIDDEN // HEADS)
+    files["llama_fixed.onnx"] = p
 
     # Whisper-tiny-config encoder + decoder
     torch.manual_seed(SEED)

@@ -55,7 +55,7 @@ from webnnpy import MLContext, MLTensor, ml
 from webnnpy.models.onnx.errors import UnsupportedModelError
 from webnnpy.models.onnx.importer import ImportedModel, load
 
-__all__ = ["Decoder", "Generation", "cache_layout"]
+__all__ = ["Decoder", "FixedCacheDecoder", "Generation", "cache_layout"]
 
 #: past input name -> (prefix to replace, present prefix); first match wins
 _PAST_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -151,6 +151,10 @@ class Generation:
     """Wall time of each step (step 0 is the prompt), graph builds included."""
     builds: int = 0
     """How many graphs this generation had to build (0 when all were cached)."""
+    prompt_steps: int = 1
+    """How many leading steps ran the prompt (their times are not per-token
+    latency): 1 for :class:`Decoder`, the prompt's length for
+    :class:`FixedCacheDecoder`."""
 
 
 @dataclass
@@ -389,3 +393,127 @@ class Decoder:
         self._pool.clear()
         self._ids.clear()
         self._extra.clear()
+
+
+class FixedCacheDecoder:
+    """Greedy decoding over a fixed-size cache: one static graph for every
+    step (the alternative to :class:`Decoder`'s graph per cache length).
+
+    The model takes one token per step: ``input_ids`` ``[1, 1]``,
+    ``position_ids`` ``[1, 1]``, ``attention_mask`` ``[1, L + 1]`` and pasts
+    ``[1, kv_heads, L, head_dim]`` whose valid entries are the last ones
+    (the mask is 0 for the empty slots before them); its presents are the
+    pasts with the new entry appended and the oldest slot dropped, so they
+    have the pasts' shape (``benchmarks/decoders_export.py`` writes such
+    files).  Two sets of cache tensors alternate as inputs and outputs, so
+    both steps' ``dispatch`` bindings are reused; the prompt is fed one token
+    per step.  A generation holds at most ``L`` tokens (prompt included).
+
+    Raises:
+        UnsupportedModelError: the model is not of that form.
+    """
+
+    def __init__(self, model: str | os.PathLike[str] | bytes | Any, *,
+                 context: MLContext | None = None) -> None:
+        self.context = context if context is not None else ml.create_context()
+        self.model = load(model, context=self.context)
+        if not self.model.is_static or self.model.graph is None:
+            raise UnsupportedModelError(
+                "generate: a fixed-size cache model has static shapes")
+        shapes = self.model.input_shapes
+        for name in ("input_ids", "position_ids", "attention_mask"):
+            if name not in shapes:
+                raise UnsupportedModelError(
+                    f"generate: a fixed-size cache model needs the inputs "
+                    f"input_ids, position_ids and attention_mask; it has "
+                    f"{list(shapes)}")
+        self.pasts = {n: n.replace("past_key_values.", "present.", 1)
+                      for n in shapes if n.startswith("past_key_values.")}
+        if not self.pasts:
+            raise UnsupportedModelError(
+                f"generate: the model has no past_key_values.* inputs "
+                f"({list(shapes)})")
+        lengths = {(shapes[n] or [0, 0, 0])[2] for n in self.pasts}
+        mask_shape = shapes["attention_mask"] or []
+        if len(lengths) != 1 or len(mask_shape) != 2 or \
+                mask_shape[1] != next(iter(lengths)) + 1:  # type: ignore[operator]
+            raise UnsupportedModelError(
+                f"generate: the pasts' lengths {sorted(lengths)} and the mask's "
+                f"shape {mask_shape} do not fit a fixed-size cache")
+        self.length = int(next(iter(lengths)))
+        graph = self.model.graph
+        ctx = self.context
+        descs, out_descs = graph.inputs, graph.outputs
+        sets = [{pr: ctx.create_tensor(dict(out_descs[pr]))
+                 for pr in self.pasts.values()} for _ in range(2)]
+        self._small = {n: ctx.create_tensor({**descs[n], "writable": True})
+                       for n in ("input_ids", "position_ids", "attention_mask")}
+        self._logits = ctx.create_tensor({**out_descs["logits"], "readable": True})
+        self._host = np.empty(out_descs["logits"]["shape"],
+                              np.dtype(out_descs["logits"]["data_type"]))
+        self._bindings = []
+        for a, b in ((0, 1), (1, 0)):
+            ins = dict(self._small)
+            ins.update((p, sets[a][pr]) for p, pr in self.pasts.items())
+            outs = dict(sets[b])
+            outs["logits"] = self._logits
+            self._bindings.append((ins, outs))
+        self._sets = sets
+
+    def generate(self, prompt: Sequence[int] | np.ndarray, max_new_tokens: int, *,
+                 eos_token_id: int | None = None,
+                 keep_logits: bool = False) -> Generation:
+        """Greedy decoding as :meth:`Decoder.generate`; the prompt is fed a
+        token per step (``Generation.prompt_steps`` of them).
+
+        Raises:
+            TypeError: a bad prompt or count, or more tokens than the cache
+                holds (``len(prompt) + max_new_tokens - 1 > L``).
+        """
+        where = "generate"
+        ids = _check_tokens(where, "prompt", prompt)
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+                or max_new_tokens < 1:
+            raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
+                            f"{max_new_tokens!r}")
+        steps = len(ids) + max_new_tokens - 1
+        if steps > self.length:
+            raise TypeError(f"{where}: the cache holds {self.length} tokens; a "
+                            f"prompt of {len(ids)} and {max_new_tokens} new "
+                            f"tokens need {steps}")
+        ctx, graph = self.context, self.model.graph
+        assert graph is not None
+        small, host = self._small, self._host
+        mask = np.zeros((1, self.length + 1), np.int64)
+        tok = np.zeros((1, 1), np.int64)
+        pos = np.zeros((1, 1), np.int64)
+        out = Generation(tokens=[], prompt_steps=len(ids))
+        argmax = np.argmax
+        for i in range(steps):
+            t0 = time.perf_counter()
+            tok[0, 0] = ids[i] if i < len(ids) else out.tokens[-1]
+            pos[0, 0] = i
+            mask[0, self.length - i:] = 1
+            ctx.write_tensor(small["input_ids"], tok)
+            ctx.write_tensor(small["position_ids"], pos)
+            ctx.write_tensor(small["attention_mask"], mask)
+            ins, outs = self._bindings[i % 2]
+            ctx.dispatch(graph, ins, outs)
+            ctx.read_tensor(self._logits, host)
+            if i >= len(ids) - 1:
+                last = host[0, -1]
+                token = int(argmax(last))
+                out.tokens.append(token)
+                if keep_logits:
+                    out.logits.append(last.copy())
+            out.step_seconds.append(time.perf_counter() - t0)
+            if out.tokens and eos_token_id is not None and \
+                    out.tokens[-1] == eos_token_id:
+                break
+        return out
+
+    def close(self) -> None:
+        """Destroy the tensors this decoder keeps."""
+        for t in (*self._small.values(), self._logits,
+                  *(t for s in self._sets for t in s.values())):
+            t.destroy()
