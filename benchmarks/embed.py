@@ -21,6 +21,12 @@ rotated order), min and median over ``--repeats`` rounds:
 It also reports the first ``encode`` of a bucket (the graph build) and
 checks that the export holds the same weights (max |webnnpy - native| of the
 pooled embedding).  Without the export only webnnpy's rows are printed.
+
+``--chromium``: also the ``[1, 128]`` graph exported to JavaScript and timed
+in Chromium's WebNN (``crosscheck.latency.time_chromium``: build once, then
+timed ``dispatch`` + ``readTensor`` runs in the page, after the interleaved
+rounds, not interleaved with them), and its max difference from webnnpy's
+result.
 """
 
 from __future__ import annotations
@@ -99,6 +105,35 @@ def _time(cases: dict[str, Callable[[], Any]], repeats: int
     return times
 
 
+def _chromium(graph: Any, feeds: dict[str, np.ndarray], ours: np.ndarray
+              ) -> dict[str, float] | str:
+    """Time the exported graph in Chromium, or say why not."""
+    import tempfile
+
+    try:
+        from crosscheck.latency import time_chromium
+
+        from webnnpy.browser import (
+            Browser,
+            BrowserError,
+            BrowserNotInstalledError,
+            JSError,
+        )
+        from webnnpy.models.javascript import export
+    except ImportError as e:
+        return f"not run ({e})"
+    with tempfile.TemporaryDirectory() as tmp:
+        export(graph, Path(tmp) / "minilm")
+        try:
+            with Browser() as b:
+                got = b.run_module(Path(tmp) / "minilm", feeds)["embeddings"]
+                t = time_chromium(b, Path(tmp) / "minilm", feeds, budget_s=10.0)
+        except (BrowserError, BrowserNotInstalledError, JSError, OSError) as e:
+            return f"not run ({type(e).__name__}: {e})"
+    return {"min_ms": t.min_ms, "median_ms": t.median_ms, "build_ms": t.build_ms,
+            "diff": float(np.abs(got - ours).max())}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print a table (``--json FILE`` also saves it)."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.embed",
@@ -109,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=40,
                    help="interleaved rounds (default 40)")
     p.add_argument("--json", metavar="FILE", help="also write the results here")
+    p.add_argument("--chromium", action="store_true",
+                   help="also time the exported [1,128] graph in Chromium")
     args = p.parse_args(argv)
 
     import webnnpy
@@ -167,11 +204,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load {t_load:.3f} s (safetensors + tokenizer); first encode(1) "
           f"{t_first:.3f} s and first encode(8) {t_first8:.3f} s (each builds "
           f"its bucket's graph)")
+    chromium = None
+    if args.chromium:
+        chromium = _chromium(g128, feeds, cases["webnnpy graph [1,128]"]())
+        if isinstance(chromium, str):
+            print(f"Chromium: {chromium}")
+        else:
+            print(f"{'Chromium WebNN [1,128]':32} {chromium['min_ms']:9.2f} "
+                  f"{chromium['median_ms']:10.2f}   (build "
+                  f"{chromium['build_ms']:.0f} ms; max |Chromium - webnnpy| "
+                  f"{chromium['diff']:.2g})")
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"backend": args.backend, "repeats": args.repeats, "rows": rows,
              "agreement": agreement, "load_s": t_load, "first_encode_1_s": t_first,
-             "first_encode_8_s": t_first8}, indent=1))
+             "first_encode_8_s": t_first8, "chromium": chromium}, indent=1))
     return 0
 
 
