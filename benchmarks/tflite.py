@@ -59,7 +59,11 @@ def bench_model(name: str, rounds: int, litert_threads: int | None,
     (iname, desc), = m.inputs.items()
     x = mp.model_input(name, Image.open(IMAGE), tuple(desc["shape"]))
     it = Interpreter(model_path=str(path), num_threads=litert_threads)
-    it.allocate_tensors()
+    try:
+        it.allocate_tensors()
+    except RuntimeError as e:  # MediaPipe custom ops: LiteRT has no kernels
+        return _ours_only(name, m, {iname: x}, rounds, load_s,
+                          " ".join(str(e).split())[:120])
     in_idx = it.get_input_details()[0]["index"]
     outs = it.get_output_details()
 
@@ -110,6 +114,21 @@ def bench_model(name: str, rounds: int, litert_threads: int | None,
     return rec
 
 
+def _ours_only(name: str, m: Any, feeds: dict[str, np.ndarray], rounds: int,
+               load_s: float, why: str) -> dict[str, Any]:
+    """webnnpy's latency alone, for a model LiteRT cannot run."""
+    for _ in range(3):
+        m.run(feeds)
+    t: list[float] = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        m.run(feeds)
+        t.append((time.perf_counter() - t0) * 1e3)
+    return {"model": name, "load_s": load_s, "webnnpy_min_ms": min(t),
+            "webnnpy_median_ms": statistics.median(t), "rounds": rounds,
+            "litert_error": why}
+
+
 def render(records: Sequence[dict[str, Any]], env: dict[str, Any]) -> str:
     """A Markdown table of the records."""
     cpu = env["cpu"]
@@ -126,6 +145,11 @@ def render(records: Sequence[dict[str, Any]], env: dict[str, Any]) -> str:
     for r in records:
         if "skipped" in r:
             lines.append(f"| {r['model']} | — | — | — | {r['skipped']} | — |")
+            continue
+        if "litert_error" in r:
+            lines.append(f"| {r['model']} | {r['webnnpy_min_ms']:.2f} / "
+                         f"{r['webnnpy_median_ms']:.2f} | LiteRT cannot run it "
+                         f"(MediaPipe custom ops) | — | — | — |")
             continue
         chrome = (f"{r['chromium_min_ms']:.2f} / {r['chromium_median_ms']:.2f} "
                   f"({r['chromium_max_abs_err']:.1e})"
@@ -177,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rec = bench_model(n, args.rounds, args.litert_threads, args.backend,
                               browser, tmp)
             records.append(rec)
-            print(f"{n}: " + (rec.get("skipped") or
+            print(f"{n}: " + (rec.get("skipped") or rec.get("litert_error") or
                               f"ratio {rec['ratio_median']:.2f}"), file=sys.stderr)
     finally:
         if browser is not None:

@@ -137,7 +137,7 @@ def test_unknown_builtin_code_number(ctx: webnnpy.MLContext) -> None:
     y = w.tensor([4])
     w.op("RELU", [x], [y])
     w.output(y)
-    w.codes[0] = (250, None)
+    w.codes[0] = (250, None, 1)
     with pytest.raises(wt.UnsupportedOperatorError,
                        match=r"operator #0 \(BUILTIN_250 -> 't1'\)"):
         wt.load(w.build(), context=ctx)

@@ -54,7 +54,7 @@ class ModelWriter:
     tensors: list[_Tensor] = field(default_factory=list)
     buffers: list[bytes | tuple[int, int]] = field(default_factory=lambda: [b""])
     ops: list[_Op] = field(default_factory=list)
-    codes: list[tuple[int, str | None]] = field(default_factory=list)
+    codes: list[tuple[int, str | None, int]] = field(default_factory=list)
     inputs: list[int] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
 
@@ -92,11 +92,11 @@ class ModelWriter:
 
     def op(self, code: str, inputs: list[int], outputs: list[int],
            options_name: str | None = None, *, custom_options: bytes = b"",
-           **options: Any) -> None:
+           version: int = 1, **options: Any) -> None:
         if code.startswith("CUSTOM:"):
-            key = (tflite.BuiltinOperator.CUSTOM, code[7:])
+            key = (tflite.BuiltinOperator.CUSTOM, code[7:], version)
         else:
-            key = (getattr(tflite.BuiltinOperator, code), None)
+            key = (getattr(tflite.BuiltinOperator, code), None, version)
         if key not in self.codes:
             self.codes.append(key)
         self.ops.append(_Op(self.codes.index(key), list(inputs), list(outputs),
@@ -193,12 +193,12 @@ class ModelWriter:
         tflite.SubGraphAddName(b, sname)
         sg = tflite.SubGraphEnd(b)
         codes = []
-        for code, custom in self.codes:
+        for code, custom, version in self.codes:
             cc = b.CreateString(custom) if custom else None
             tflite.OperatorCodeStart(b)
             tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
             tflite.OperatorCodeAddBuiltinCode(b, code)
-            tflite.OperatorCodeAddVersion(b, 1)
+            tflite.OperatorCodeAddVersion(b, version)
             if cc is not None:
                 tflite.OperatorCodeAddCustomCode(b, cc)
             codes.append(tflite.OperatorCodeEnd(b))

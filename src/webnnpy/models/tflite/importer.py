@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy import MLContext, MLGraph, MLGraphBuilder, MLOperand, ml
+from webnnpy.models.tflite import mediapipe_ops  # noqa: F401 - registers handlers
 from webnnpy.models.tflite.errors import (
     TfliteImportError,
     UnsupportedModelError,
@@ -57,16 +58,6 @@ _WEBNN_OF_TFLITE: dict[int, str] = {
 
 #: why ops with no mapping have none (beyond "no WebNN mapping")
 KNOWN_UNSUPPORTED: dict[str, str] = {
-    "CUSTOM:Landmarks2TransformMatrix": (
-        "MediaPipe custom op (estimates an affine matrix from landmarks with a "
-        "runtime rotation); its kernel lives in MediaPipe, not in LiteRT or "
-        "the TFLite schema, and WebNN has no equivalent"),
-    "CUSTOM:TransformTensorBilinear": (
-        "MediaPipe custom op (bilinear warp of a tensor by a runtime affine "
-        "matrix, a grid sample); WebNN has no grid-sample operator"),
-    "CUSTOM:TransformLandmarks": (
-        "MediaPipe custom op (applies a runtime affine matrix to landmarks); "
-        "its kernel lives in MediaPipe, not in LiteRT"),
     "WHILE": "control flow (subgraphs) has no WebNN equivalent",
     "IF": "control flow (subgraphs) has no WebNN equivalent",
     "CALL_ONCE": "subgraph calls have no WebNN equivalent",

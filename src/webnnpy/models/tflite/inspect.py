@@ -29,6 +29,12 @@ MAPS_TO: dict[str, str] = {
     "DEPTHWISE_CONV_2D": "conv2d (nhwc, ihwo, groups = channels)",
     "TRANSPOSE_CONV": "convTranspose2d (nhwc, ohwi, outputSizes)",
     "CUSTOM:Convolution2DTransposeBias": "convTranspose2d (nhwc, ohwi) + bias",
+    "CUSTOM:Landmarks2TransformMatrix": "MediaPipe's landmarks -> 4x4 affine matrix: "
+                                        "gather, reduceMin/Max, elementwise, concat",
+    "CUSTOM:TransformTensorBilinear": "MediaPipe's affine bilinear warp: computed "
+                                      "source coordinates, 4 gathers, lerp, where",
+    "CUSTOM:TransformLandmarks": "MediaPipe's affine transform of landmarks: "
+                                 "slice, mul, add, concat",
     "FULLY_CONNECTED": "gemm (bTranspose) [+ reshape]",
     "BATCH_MATMUL": "matmul [+ transpose]",
     "MAX_POOL_2D": "maxPool2d (nhwc)",
