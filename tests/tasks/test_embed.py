@@ -198,6 +198,18 @@ def test_missing_package_names_the_pip_command(monkeypatch: pytest.MonkeyPatch
         embed.SentenceEmbedder(webnnpy.ml.create_context(backend="numpy"))
 
 
+def test_missing_tokenizers_names_the_extra(monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    import sys
+
+    from webnnpy.tasks import embed
+
+    require()
+    monkeypatch.setitem(sys.modules, "tokenizers", None)  # import fails
+    with pytest.raises(ImportError, match=r"'tokenizers'.*webnnpy\[embed\]"):
+        embed.SentenceEmbedder(webnnpy.ml.create_context(backend="numpy"))
+
+
 # -------------------------------------------------------------------- CLI
 
 
