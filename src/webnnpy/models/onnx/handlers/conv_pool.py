@@ -26,6 +26,7 @@ import numpy as np
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
 from webnnpy.models.onnx.handlers._util import present
+from webnnpy.models.onnx.handlers.quantization import exact_float
 
 __all__ = ["HANDLERS", "same_pads"]
 
@@ -260,10 +261,10 @@ def _centered(ctx: ImportContext, x: MLOperand, zp_t: Tensor | None,
               zp_axis: int) -> MLOperand:
     """float32(x) - float32(zero point); a 1-D zero point runs along
     ``zp_axis`` (per output channel of w)."""
-    xf = ctx.b.cast(x, "float32")
+    xf = exact_float(ctx, x)
     if zp_t is None:
         return xf
-    zp = ctx.b.cast(ctx.op(zp_t, "zero point"), "float32")
+    zp = exact_float(ctx, ctx.op(zp_t, "zero point"))
     if zp.rank == 1 and zp.shape[0] != 1:
         shape = [1] * x.rank
         shape[zp_axis] = zp.shape[0]

@@ -20,6 +20,7 @@ import numpy as np
 from webnnpy import MLOperand
 from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
 from webnnpy.models.onnx.handlers._util import norm_axis, present
+from webnnpy.models.onnx.handlers.quantization import exact_float
 
 __all__ = ["HANDLERS"]
 
@@ -60,11 +61,11 @@ def _matmul_integer(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | No
     for o, n in ((a, "A"), (b, "B")):
         if o.data_type not in ("uint8", "int8"):
             raise ctx.fail(f"{n} is {o.data_type}; expected uint8 or int8")
-    af = ctx.b.cast(a, "float32")
+    af = exact_float(ctx, a)
     bf = ctx.b.cast(b, "float32")
     az_t, bz_t = present(inputs, 2), present(inputs, 3)
     if az_t is not None:
-        az = ctx.b.cast(ctx.op(az_t, "a_zero_point"), "float32")
+        az = exact_float(ctx, ctx.op(az_t, "a_zero_point"))
         if az.rank == 1 and az.shape[0] != 1 and a.rank >= 2:
             az = ctx.b.reshape(az, [az.shape[0], 1])  # per row of A
         af = ctx.b.sub(af, az)

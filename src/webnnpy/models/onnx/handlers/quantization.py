@@ -28,7 +28,7 @@ from webnnpy.models.onnx.convert import ImportContext, NodeInfo, Tensor
 from webnnpy.models.onnx.handlers._util import norm_axis, present
 from webnnpy.models.onnx.types import webnn_of_onnx
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "exact_float"]
 
 _FOUR_BIT = frozenset({TensorProto.INT4, TensorProto.UINT4})
 _FOUR_BIT_NAME = {TensorProto.INT4: "int4", TensorProto.UINT4: "uint4"}
@@ -215,6 +215,23 @@ def _quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     return [ctx.out(y, four) if four is not None else y]
 
 
+def exact_float(ctx: ImportContext, q: MLOperand) -> MLOperand:
+    """``q`` (an 8-bit operand) as float32: the float32 operand a handler cast
+    it from, when it recorded one (its values are whole numbers in range, so
+    the two are equal), else a cast.  The integer products use it: the
+    saturating float-to-integer cast then has no consumer and is not built,
+    which on the onnxruntime backend saves its range and NaN guards."""
+    table = ctx.__dict__.get("_exact_float")
+    if table is not None and id(q) in table:
+        return table[id(q)][1]
+    return ctx.b.cast(q, "float32")
+
+
+def _remember_float(ctx: ImportContext, q: MLOperand, qf: MLOperand) -> None:
+    # keyed by id, holding q so that the id stays its own for the import
+    ctx.__dict__.setdefault("_exact_float", {})[id(q)] = (q, qf)
+
+
 def _dynamic_quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
                       attrs: dict[str, Any]) -> list[Any]:
     x_t = inputs[0]
@@ -229,11 +246,15 @@ def _dynamic_quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | 
     zpf = b.round_even(b.clamp(b.sub(zero, b.div(lo, scale)), min_value=0.0,
                                max_value=255.0))
     zp = b.cast(zpf, "uint8")
+    _remember_float(ctx, zp, zpf)
     # y = saturate(round(x / scale) + zp) in float32 arithmetic, as ONNX
     # defines it (its quotient is rounded to float32 before rounding to an
     # integer, which quantize_linear's exact quotient would not do)
     q = b.add(b.round_even(b.div(x, scale)), zpf)
-    y = b.cast(b.clamp(q, min_value=0.0, max_value=255.0), "uint8")
+    qf = b.clamp(q, min_value=0.0, max_value=255.0)
+    y = b.cast(qf, "uint8")
+    if dt == "float32":
+        _remember_float(ctx, y, qf)
     return [y, scale, zp]
 
 
