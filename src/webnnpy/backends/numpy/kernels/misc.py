@@ -81,7 +81,22 @@ def _cast(node: Node, x: dict[str, Any]) -> list[np.ndarray]:
             return [np.asarray(f64(v).astype(dt))]
     if v.dtype.kind == "f":
         return [_float_to_int(v, dt)]
+    if dt.kind == "V" or v.dtype.kind == "V":  # int4/uint4 (ml_dtypes) involved
+        return [_int_cast_4bit(v, dt)]
     return [np.asarray(v.astype(dt))]  # integer -> integer: low bits
+
+
+def _int_cast_4bit(v: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """Integer -> integer keeping the low bits, where int4/uint4 is the source
+    or the target (ml_dtypes casts between them refuse, and from wider types
+    need the bits taken explicitly)."""
+    w = v if v.dtype == np.uint64 else v.astype(np.int64)  # exact, sign-extended
+    if dt.kind != "V":
+        return np.asarray(w.astype(dt))
+    n = (w & 0xF).astype(np.int64)
+    if from_numpy_dtype(dt) == "int4":
+        n = np.where(n >= 8, n - 16, n)
+    return np.asarray(n.astype(dt))
 
 
 @KERNELS.define("resample2d")
