@@ -434,3 +434,22 @@ def test_default_backend_rule_and_reason(monkeypatch) -> None:
     assert reg.default_backend_choice()[0] == "numpy"
     monkeypatch.setenv(reg.ENV_VAR, "openvino")
     assert reg.default_backend_choice() == ("openvino", "$WEBNNPY_BACKEND is set")
+
+
+# ------------------------------------------------------------------ fusions
+
+
+def test_relu_after_conv_is_fused_and_its_nan_difference(ctx: Any) -> None:
+    # relu straight after conv2d is OpenVINO's Relu, fused into the
+    # convolution (no kernel of its own); NaN gives 0 there, the documented
+    # difference (docs/differences.md); a relu of anything else keeps NaN
+    x = np.array([np.nan, -1.0, 2.0, -np.inf], np.float32).reshape(1, 1, 2, 2)
+    w = np.ones((1, 1, 1, 1), np.float32)
+    g = _build(ctx, lambda b, x, w: b.relu(b.conv2d(x, w)), {"x": x}, {"w": w})
+    kinds = [op.get_rt_info()["layerType"].astype(str)
+             for op in g._impl.compiled.get_runtime_model().get_ordered_ops()]
+    assert "Eltwise" not in kinds and "Subgraph" not in kinds, kinds
+    out = ctx.compute(g, {"x": x})["out"]
+    np.testing.assert_array_equal(out.ravel(), [0.0, 0.0, 2.0, 0.0])
+    direct = _run(ctx, lambda b, x: b.relu(x), {"x": x})
+    np.testing.assert_array_equal(direct.ravel(), [np.nan, 0.0, 2.0, 0.0])

@@ -234,6 +234,18 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "nothing throws). A NaN bound is not applied, on every backend: WPT expects "
      "that, and ONNX Runtime's Clip and Chromium do it. (Emulated with max/min as "
      "the spec's note does, a NaN bound would make every element NaN.)"),
+    ("relu after a convolution (openvino backend)",
+     "relu gives NaN for NaN on every backend, except on openvino where its "
+     "input comes straight from conv2d, convTranspose2d, matmul, gemm, add or "
+     "batchNormalization: there it is OpenVINO's Relu, which the CPU plugin "
+     "fuses into the producer's kernel and which gives 0 for NaN (as native "
+     "OpenVINO does on the same model). The exact form (Maximum) cost "
+     "ResNet-50 one extra kernel per relu (49 of 168)."),
+    ("int64/uint64 to float32 cast (openvino backend)",
+     "The openvino backend holds 64-bit integers as two 32-bit words (its CPU "
+     "plugin computes int64 as int32). Casting one to float32 is exact rounding "
+     "within the int32 range; beyond it, high * 2**32 + low rounds twice and "
+     "can be 1 ULP off the reference (which itself rounds through float64)."),
     ("float16 intermediates (onnxruntime backend)",
      "A cast to float16 rounds (and overflows to inf) before the next operator on "
      "the numpy and onnxruntime backends. ONNX Runtime's CPU provider has no float16 kernels for most "
