@@ -363,6 +363,16 @@ def test_gather_block_quantized_bad_input():
     m, _ = _gbq(scales_shape=(10, 3))
     with pytest.raises(InvalidNodeError, match=r"'gbq'.*scales.*\[10, 3\].*\[10, 4\]"):
         load(m)
+    m, _ = _gbq()  # zero points of the wrong rank (a fuzzing find: IndexError)
+    zp = next(i for i in m.graph.initializer if i.name == "zp")
+    zp.CopyFrom(numpy_helper.from_array(np.zeros(20, np.uint8), "zp"))
+    with pytest.raises(InvalidNodeError, match=r"'gbq'.*zero_points.*\[20\].*rank 2"):
+        load(m)
+    m, _ = _gbq()  # empty data (a fuzzing find: ValueError from a reshape)
+    data = next(i for i in m.graph.initializer if i.name == "data")
+    data.CopyFrom(numpy_helper.from_array(np.zeros((0, 32), np.uint8), "data"))
+    with pytest.raises(UnsupportedNodeError, match=r"'gbq'.*empty"):
+        load(m)
 
 
 # ------------------------------------------------------------ ddddocr, end to end

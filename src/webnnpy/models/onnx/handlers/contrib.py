@@ -250,11 +250,19 @@ def _gather_block_quantized(ctx: ImportContext, node: NodeInfo,
     rank = data.ndim
     if rank == 0:
         raise ctx.invalid("data is a scalar; the op takes rank 1 or more")
+    if data.size == 0:
+        raise ctx.fail(f"data has shape {list(data.shape)}: WebNN has no empty "
+                       f"tensors")
     qaxis = norm_axis(ctx, int(attrs.get("quantize_axis", rank - 1)), rank,
                       "quantize_axis")
     gaxis = norm_axis(ctx, int(attrs.get("gather_axis", 0)), rank, "gather_axis")
     z_t = present(inputs, 3)
     zraw = None if z_t is None else np.asarray(ctx.const(z_t, "zero_points"))
+    if z_t is not None and zraw is not None and (
+            zraw.ndim != rank or zraw.size == 0):
+        raise ctx.invalid(f"zero_points ({z_t.name!r}) has shape "
+                          f"{list(zraw.shape)}; it must have data's rank "
+                          f"{rank} and match scales")
     if d_t.onnx_type in (TensorProto.INT4, TensorProto.UINT4):
         q = data.astype(np.int64)
         zp = None if zraw is None else zraw.astype(np.int64)
