@@ -28,11 +28,20 @@ input name (``dims={"past_key_values.0.key": [1, 4, 0, 16], ...}``; the
 importer makes empty inputs constants), once per prompt length.  Then each
 step feeds one token.
 
-The loop runs on ``MLTensor``\\ s with ``MLContext.dispatch``: each step's
+The loop runs on ``MLTensor``\ s with ``MLContext.dispatch``: each step's
 ``present`` tensors are the next step's ``past`` inputs as they are (no copy
-to the host and back), and only the logits are read.  On the ONNX Runtime
-backend the tensors are OrtValues bound with IOBinding, so a step costs one
-``run_with_iobinding`` plus the logits' read.
+to the host and back), and only the logits are read, into a kept host array.
+The tensors of each cache length (and the token and logits tensors) are kept
+between steps and generations, so a repeated step passes ``dispatch`` the
+very same tensors and the backend reuses its binding: on the ONNX Runtime
+backend the tensors are OrtValues bound with IOBinding, and a step costs a
+``write_tensor`` of the token, one ``run_with_iobinding`` and the logits'
+read.
+
+:class:`FixedCacheDecoder` is the alternative of one static graph: a model
+exported with a fixed-size cache and an attention mask (see
+``benchmarks/decoders_export.py``), two cache tensor sets alternating as
+inputs and outputs.  docs/decoding.md compares the two.
 
 Why here and not in ``webnnpy.tasks``: the loop depends on the ONNX naming
 of the cache inputs and outputs, which is the importer's domain; a task (a
