@@ -32,6 +32,7 @@ import numpy as np
 from webnnpy.browser.cdp import CDPError, PipeConnection
 from webnnpy.browser.install import Installation, find
 from webnnpy.browser.server import PageServer
+from webnnpy.dtypes import PACKED_TYPES, from_numpy_dtype, pack_int4, unpack_int4
 
 __all__ = ["CHROMIUM_FLAGS", "Browser", "BrowserError", "JSError"]
 
@@ -396,6 +397,9 @@ class Browser:
         files = {}
         for i, (name, arr) in enumerate(inputs.items()):
             a = np.asarray(arr)
+            packed = from_numpy_dtype(a.dtype)
+            if packed in PACKED_TYPES:  # int4/uint4: two a byte, as WebNN takes
+                a = pack_int4(a, packed)
             if a.dtype.kind in "fiu":
                 a = a.astype(a.dtype.newbyteorder("<"), copy=False)
             (io_dir / f"in{i}.bin").write_bytes(np.ascontiguousarray(a).tobytes())
@@ -422,6 +426,10 @@ class Browser:
             raw = posted.get(str(i))
             if raw is None:
                 raise BrowserError(f"the page posted no data for output {name!r}")
+            if desc["dataType"] in PACKED_TYPES:
+                outputs[name] = unpack_int4(raw, desc["dataType"],
+                                            tuple(desc["shape"])).copy()
+                continue
             dt = np.dtype(_NP[desc["dataType"]])
             outputs[name] = np.frombuffer(raw, dt).astype(
                 dt.newbyteorder("="), copy=True).reshape(desc["shape"])

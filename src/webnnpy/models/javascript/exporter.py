@@ -26,7 +26,11 @@ axis), so the module reads like hand-written WebNN code and means the same.
 Data types: ``float16`` data uses ``Float16Array`` (falling back to
 ``Uint16Array`` holding the same bits where the engine lacks it), ``int64``
 and ``uint64`` use ``BigInt64Array``/``BigUint64Array``, and 64-bit integer
-numbers beyond 2**53 are written as BigInt literals.
+numbers beyond 2**53 are written as BigInt literals.  ``int4``/``uint4`` (the
+declared extension Chromium has) are packed two a byte in a ``Uint8Array``,
+element 2k in bits 0-3 of byte k, as Chromium takes and returns them: the
+module's ``run`` takes such bytes (or an array of numbers, which it packs)
+and returns them.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy._spec import SPEC_COMMIT, op_table
+from webnnpy.dtypes import PACKED_TYPES, pack_int4
 from webnnpy.ir.graph import Graph, Node, Value
 
 __all__ = ["ExportError", "ExportResult", "export", "export_ir", "module_source"]
@@ -51,6 +56,8 @@ TYPED_ARRAYS = {
     "float32": "Float32Array", "float16": "F16", "int32": "Int32Array",
     "uint32": "Uint32Array", "int64": "BigInt64Array", "uint64": "BigUint64Array",
     "int8": "Int8Array", "uint8": "Uint8Array",
+    # packed two a byte (see the module docstring)
+    "int4": "Uint8Array", "uint4": "Uint8Array",
 }
 
 _ALIGN = 64
@@ -198,7 +205,11 @@ class _Writer:
     def constant(self, v: Value) -> None:
         assert v.constant is not None
         dt = v.desc.data_type
-        data = np.ascontiguousarray(v.constant, dtype=np.dtype(dt).newbyteorder("<"))
+        if dt in PACKED_TYPES:  # the packed bytes Chromium takes
+            data = pack_int4(v.constant, dt)
+        else:
+            data = np.ascontiguousarray(v.constant,
+                                        dtype=np.dtype(dt).newbyteorder("<"))
         pad = (-len(self.weights)) % _ALIGN
         self.weights.extend(b"\0" * pad)
         offset = len(self.weights)
@@ -281,7 +292,23 @@ const F16 = globalThis.Float16Array ?? Uint16Array;  // Uint16Array: the same bi
 export const TYPED_ARRAYS = {
   float32: Float32Array, float16: F16, int32: Int32Array, uint32: Uint32Array,
   int64: BigInt64Array, uint64: BigUint64Array, int8: Int8Array, uint8: Uint8Array,
+  int4: Uint8Array, uint4: Uint8Array,  // packed: two elements a byte
 };
+
+/** Numbers (one a element) packed as int4/uint4 bytes: element 2k in bits
+ * 0-3 of byte k, element 2k+1 in bits 4-7. */
+export function packInt4(values, dataType) {
+  const [lo, hi] = dataType === "int4" ? [-8, 7] : [0, 15];
+  const out = new Uint8Array(Math.ceil(values.length / 2));
+  values.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new TypeError(
+        `${dataType} value ${v} at index ${i} is not in [${lo}, ${hi}]`);
+    }
+    out[i >> 1] |= (v & 0xF) << ((i & 1) * 4);
+  });
+  return out;
+}
 
 /** `x` (a typed array, an ArrayBuffer or an array of numbers) as the typed
  * array of `dataType`. */
@@ -292,6 +319,7 @@ export function asTypedArray(x, dataType) {
     return new T(x);
   }
   if (ArrayBuffer.isView(x)) return x;
+  if (dataType === "int4" || dataType === "uint4") return packInt4(x, dataType);
   const big = dataType === "int64" || dataType === "uint64";
   return T.from(x, big ? (v) => BigInt(v) : (v) => v);
 }
