@@ -222,3 +222,16 @@ def test_group_query_attention_bad_input():
     feeds["pk"] = r(B, 2, 6, H + 1)
     with pytest.raises(InvalidNodeError, match=r"'gqa'.*past_key.*\[2, 2, 6, 17\]"):
         load(_model(nodes, feeds, outs, init))
+
+
+def test_attention_ops_in_float16():
+    """float16 throughout (scores, softmax and rotation in float16, as ONNX
+    Runtime's kernels for float16 inputs)."""
+    def half(d):
+        return {k: v.astype(np.float16) if v.dtype == np.float32 else v
+                for k, v in (d or {}).items()}
+    nodes, feeds, outs, init = _gqa(rotary=True, past=6, seq=1)
+    got = _check(nodes, half(feeds), outs, half(init), atol=2e-3)
+    assert got["o"].dtype == np.float16
+    feeds = {"q": r(B, S, D), "k": r(B, 7, D), "v": r(B, 7, D)}
+    _check([_mha(["q", "k", "v"])], half(feeds), ["o"], atol=2e-3)
