@@ -67,6 +67,22 @@ DIFFERENCES: tuple[Difference, ...] = (
                "Awaitable form of list_graphs (the explainer's Promise)."),
     Difference("add", "MLContext.delete_graph",
                "The graph-cache explainer's deleteGraph."),
+    Difference("add", "MLOperandDataType int4 / uint4",
+               "4-bit integers (int4: -8..7, uint4: 0..15), as Chromium 153 has them "
+               "(spec text pending). Raw buffers hold them packed two a byte, element "
+               "2k in bits 0-3 of byte k (ceil(n / 2) bytes, an odd count's last high "
+               "nibble unused), as Chromium and WPT write them: constant(), "
+               "create_constant_tensor(), write_tensor() and compute() take such "
+               "uint8 bytes or an ml_dtypes int4/uint4 array (one element a byte), "
+               "read_tensor() returns an ml_dtypes array or packs into a uint8 "
+               "buffer; webnnpy.dtypes.pack_int4 / unpack_int4 convert. They are "
+               "claimed (numpy and onnxruntime backends) for graph inputs, constants, "
+               "outputs, cast, concat, dequantizeLinear (input, zeroPoint), expand, "
+               "quantizeLinear (zeroPoint, output), reshape, slice and transpose. "
+               "Chromium 153's LiteRT backend (this machine's) reports int4 only, for "
+               "input/constant/output, concat, dequantizeLinear and reshape. Casts "
+               "to them follow the cast reading: integers keep the low 4 bits, "
+               "floats truncate and saturate, NaN gives 0."),
     # --- changes
     Difference("change", "MLContext.read_tensor",
                "Returns a NumPy array of the tensor's data type and shape instead of "
