@@ -686,9 +686,31 @@ for _name, _kw in (("ifgo layout, no bias", {"layout": "ifgo"}),
     var("lstmCell", _name)(_lc)
 
 
+# --------------------------------------------- int4 / uint4 (the extension)
+
+for _src, _dst in (("int4", "float32"), ("uint4", "float32"), ("int32", "int4"),
+                   ("int32", "uint4"), ("float32", "int4"), ("int4", "int32")):
+    def _cast4(b: Builder, dt: str, _src: str = _src, _dst: str = _dst) -> Any:
+        return b.cast(_in(b, "x", _src, [3, 5]), _dst)
+    var("cast", f"{_src} -> {_dst}", ("float32",))(_cast4)
+
+
+def _int4_reshape(b: Builder, dt: str) -> Any:
+    return b.reshape(_in(b, "x", dt, [3, 5]), [5, 3])
+
+
+def _int4_concat(b: Builder, dt: str) -> Any:
+    return b.concat([_in(b, "a", dt, [3, 5]), _in(b, "b", dt, [1, 5])], 0)
+
+
+var("reshape", "[3, 5] -> [5, 3] (odd element count)", ("int4", "uint4"))(
+    _int4_reshape)
+var("concat", "[3, 5] + [1, 5] on axis 0 (odd rows)", ("int4", "uint4"))(
+    _int4_concat)
+
 # ----------------------------------------------------------- quantization
 
-for _zp in ("int8", "uint8", "int32", "uint32"):
+for _zp in ("int8", "uint8", "int32", "uint32", "int4", "uint4"):
     def _q_tensor(b: Builder, dt: str, _zp: str = _zp) -> Any:
         return b.quantize_linear(_in(b, "x", dt, [3, 4]),
                                  _in(b, "scale", dt, [1, 1]),

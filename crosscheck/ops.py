@@ -43,6 +43,7 @@ import webnnpy
 from crosscheck.cases import VARIATIONS
 from webnnpy._spec import to_py_name
 from webnnpy.browser.session import Browser, JSError
+from webnnpy.dtypes import PACKED_TYPES, int_bounds
 from webnnpy.ir.graph import Graph, Node, Value
 from webnnpy.ir.registry import FAMILIES
 from webnnpy.models.javascript import export
@@ -293,6 +294,9 @@ def _data(name: str, desc: Any, role: tuple[Node, str] | None, kind: str | None,
                 return rng.uniform(0, 4, shape).astype(np_dt)
             return rng.uniform(-4, 4, shape).astype(np_dt)
         return rng.uniform(-2, 2, shape).astype(np_dt)
+    if dt in PACKED_TYPES:  # int4/uint4: every value of the type
+        lo, hi = int_bounds(dt)
+        return rng.integers(lo, hi, shape, endpoint=True).astype(np_dt)
     # integers
     signed = np_dt.kind == "i"
     if op in ("argMin", "argMax"):
@@ -342,7 +346,9 @@ def compare(ref: np.ndarray, got: np.ndarray, data_type: str,
                                                       list(got.shape)]}]
     if ref.size == 0:
         return True, 0.0, 0.0, []
-    if np.dtype(data_type).kind in "iu":
+    if np.dtype(data_type).kind in "iu" or data_type in PACKED_TYPES:
+        if data_type in PACKED_TYPES:  # ml_dtypes int4/uint4: exact in int64
+            ref, got = ref.astype(np.int64), got.astype(np.int64)
         r = ref.astype(object).ravel()
         g = got.astype(object).ravel()
         diff = np.array([abs(int(a) - int(b)) for a, b in zip(r, g, strict=True)],
