@@ -3,7 +3,8 @@ against the same loop on native ONNX Runtime, on the same files.
 
 The models are tests/data/decoders/ (GPT-2-like, Llama-like with grouped-query
 attention, a Whisper-tiny-config encoder + decoder; seeded random weights,
-made by benchmarks/decoders_export.py).  The reference is an independent
+made by benchmarks/decoders_export.py), and the fixed-size cache variants of
+the first two (FixedCacheDecoder: one static graph).  The reference is an independent
 loop written here with ``onnxruntime.InferenceSession.run`` on NumPy arrays:
 empty pasts for the prompt, then each step's presents as the next pasts.
 Tokens must be identical; each step's logits within the accuracy policy's
@@ -26,7 +27,11 @@ ort = pytest.importorskip("onnxruntime")
 
 import webnnpy  # noqa: E402
 from webnnpy.models.onnx import UnsupportedModelError, load  # noqa: E402
-from webnnpy.models.onnx.generate import Decoder, cache_layout  # noqa: E402
+from webnnpy.models.onnx.generate import (  # noqa: E402
+    Decoder,
+    FixedCacheDecoder,
+    cache_layout,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "decoders"
 PROMPT = [5, 17, 42, 7]
@@ -126,6 +131,51 @@ def test_whisper_encoder_decoder_equals_native_ort(dctx: webnnpy.MLContext) -> N
     _check(got, want_tokens, want_logits)
 
 
+def native_greedy_fixed(path: Path, prompt: list[int], n: int
+                        ) -> tuple[list[int], list[np.ndarray]]:
+    """The fixed-size cache loop on native ORT (session.run on arrays): the
+    valid entries at the end of the cache, the mask 0 before them."""
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    out_names = [o.name for o in sess.get_outputs()]
+    shapes = {i.name: i.shape for i in sess.get_inputs()}
+    length = shapes["past_key_values.0.key"][2]
+    pasts = {k: np.zeros(v, np.float32) for k, v in shapes.items()
+             if k.startswith("past_key_values.")}
+    tokens: list[int] = []
+    logits: list[np.ndarray] = []
+    for i in range(len(prompt) + n - 1):
+        mask = np.zeros((1, length + 1), np.int64)
+        mask[0, length - i:] = 1
+        tok = prompt[i] if i < len(prompt) else tokens[-1]
+        res = dict(zip(out_names, sess.run(None, {
+            "input_ids": np.array([[tok]], np.int64),
+            "position_ids": np.array([[i]], np.int64), "attention_mask": mask,
+            **pasts}), strict=True))
+        pasts = {k: res[k.replace("past_key_values.", "present.", 1)] for k in pasts}
+        if i >= len(prompt) - 1:
+            logits.append(res["logits"][0, -1])
+            tokens.append(int(np.argmax(logits[-1])))
+    return tokens, logits
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_fixed_size_cache_equals_native_ort(dctx: webnnpy.MLContext, name: str
+                                           ) -> None:
+    path = DATA / f"{name}_fixed.onnx"
+    n = _n(dctx)
+    want_tokens, want_logits = native_greedy_fixed(path, PROMPT, n)
+    dec = FixedCacheDecoder(path, context=dctx)
+    got = dec.generate(PROMPT, n, keep_logits=True)
+    _check(got, want_tokens, want_logits)
+    assert got.prompt_steps == len(PROMPT)
+    # same weights as the growing-cache export: the same greedy tokens
+    assert got.tokens == native_greedy(DATA / f"{name}.onnx", PROMPT, n)[0]
+    assert dec.generate(PROMPT, n).tokens == got.tokens  # stale cache masked
+    with pytest.raises(TypeError, match="the cache holds 40 tokens"):
+        dec.generate(PROMPT, 40)
+    dec.close()
+
+
 def test_layout_of_the_exports() -> None:
     ctx = webnnpy.ml.create_context(backend="numpy")
     m = load(DATA / "whisper_decoder.onnx", context=ctx)
@@ -159,3 +209,7 @@ def test_bad_input_is_refused_before_any_build() -> None:
         wdec.generate([1], 2)
     with pytest.raises(UnsupportedModelError, match="no 'input_ids' input"):
         Decoder(DATA / "whisper_encoder.onnx", context=ctx)
+    with pytest.raises(UnsupportedModelError, match="no free dimensions"):
+        Decoder(DATA / "gpt2_fixed.onnx", context=ctx)
+    with pytest.raises(UnsupportedModelError, match="static shapes"):
+        FixedCacheDecoder(DATA / "gpt2.onnx", context=ctx)

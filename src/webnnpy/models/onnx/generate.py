@@ -28,7 +28,7 @@ input name (``dims={"past_key_values.0.key": [1, 4, 0, 16], ...}``; the
 importer makes empty inputs constants), once per prompt length.  Then each
 step feeds one token.
 
-The loop runs on ``MLTensor``\ s with ``MLContext.dispatch``: each step's
+The loop runs on ``MLTensor`` objects with ``MLContext.dispatch``: each step's
 ``present`` tensors are the next step's ``past`` inputs as they are (no copy
 to the host and back), and only the logits are read, into a kept host array.
 The tensors of each cache length (and the token and logits tensors) are kept
