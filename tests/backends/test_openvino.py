@@ -453,3 +453,28 @@ def test_relu_after_conv_is_fused_and_its_nan_difference(ctx: Any) -> None:
     np.testing.assert_array_equal(out.ravel(), [0.0, 0.0, 2.0, 0.0])
     direct = _run(ctx, lambda b, x: b.relu(x), {"x": x})
     np.testing.assert_array_equal(direct.ravel(), [np.nan, 0.0, 2.0, 0.0])
+
+
+def test_silu_after_conv_is_one_fused_swish(ctx: Any) -> None:
+    # x * sigmoid(x) is OpenVINO's Swish, fused into the convolution; the
+    # values agree with the float64 formula (differences.md: only results
+    # below 1.5e-36 in magnitude, x < -86.6, flush to -0)
+    x = np.array([-8.0, -1.0, 0.0, 0.5, 3.0, np.nan, -np.inf, np.inf],
+                 np.float32).reshape(1, 1, 2, 4)
+    w = np.ones((1, 1, 1, 1), np.float32)
+
+    def silu(b: Any, x: Any, w: Any) -> Any:
+        c = b.conv2d(x, w)
+        return b.mul(c, b.sigmoid(c))
+
+    g = _build(ctx, silu, {"x": x}, {"w": w})
+    kinds = [op.get_rt_info()["layerType"].astype(str)
+             for op in g._impl.compiled.get_runtime_model().get_ordered_ops()]
+    assert "Eltwise" not in kinds and "Subgraph" not in kinds, kinds
+    out = ctx.compute(g, {"x": x})["out"].astype(np.float64).ravel()
+    x64 = x.astype(np.float64).ravel()
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = x64 / (1.0 + np.exp(-x64))  # -inf / inf = NaN, as -inf * 0
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(out[finite], want[finite], rtol=4e-7, atol=0)
+    assert np.isnan(out[5]) and np.isnan(out[6]) and out[7] == np.inf
