@@ -538,3 +538,15 @@ def test_disk_cache_keeps_each_signature(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again["logits"], first["logits"])
     m.run({"input_ids": np.zeros((1, 2), np.int64)})  # a new signature
     assert built == [1]
+
+
+def test_a_bad_data_type_is_refused_before_a_build(monkeypatch):
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    m = wonnx.load(gpt2_like(), context=ctx)
+    calls: list[str] = []
+    monkeypatch.setattr(webnnpy.MLGraphBuilder, "build",
+                        lambda *a, **k: calls.append("build"))
+    with pytest.raises(TypeError, match="run: input 'input_ids' is int64; got "
+                       "float32"):
+        m.run({"input_ids": np.ones((1, 3), np.float32)})
+    assert calls == [] and m.cached_signatures == []

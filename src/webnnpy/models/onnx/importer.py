@@ -930,7 +930,7 @@ class ImportedModel:
         sigs = self.signatures
         if sigs is None:
             return run(self, inputs)
-        return run(sigs.get(sigs.key(inputs)), inputs)
+        return run(sigs.get(sigs.key(inputs), inputs), inputs)
 
 
 def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -944,7 +944,7 @@ def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndar
     """
     sigs = imported.signatures
     if sigs is not None:  # free dimensions: the graph of the inputs' shapes
-        imported = sigs.get(sigs.key(inputs))
+        imported = sigs.get(sigs.key(inputs), inputs)
     assert imported.graph is not None
     feeds: dict[str, np.ndarray] = {}
     used = imported.graph.inputs
@@ -1362,6 +1362,7 @@ def _symbolic(model: ModelLike, proto: ModelProto, opsets: dict[str, int],
         model, str | os.PathLike) and not keep_model else None
     sigs = _Signatures(proto, opsets, consts, frozen, fixed, shapes, maxima,
                        max_graphs, context, constants, base_dir, source, minima)
+    sigs.types = {k: onnx_types[k] for k in shapes}
     return ImportedModel(
         graph=None, context=context, inputs=inputs, outputs=outputs,
         onnx_types=onnx_types, opsets=opsets, dims=dict(fixed), constants=frozen,
@@ -1389,6 +1390,7 @@ class _Signatures:
         self.consts, self.frozen = consts, frozen
         self.fixed = fixed
         self.shapes = shapes
+        self.types: dict[str, int] = {}
         self.names = tuple(shapes)
         self.maxima = maxima
         self.minima = minima or {}
@@ -1403,7 +1405,7 @@ class _Signatures:
     def key(self, feeds: Mapping[str, Any]) -> tuple[Any, ...]:
         """The shape signature of ``feeds``: each input's shape (None if
         absent), in the model's input order."""
-        out = []
+        out: list[tuple[int, ...] | None] = []
         for name in self.names:
             a = feeds.get(name)
             if a is None:
@@ -1413,17 +1415,42 @@ class _Signatures:
             out.append(tuple(shape) if shape is not None else np.shape(a))
         return tuple(out)
 
-    def get(self, key: tuple[Any, ...]) -> ImportedModel:
+    def get(self, key: tuple[Any, ...], feeds: Mapping[str, Any] | None = None
+            ) -> ImportedModel:
+        """The static model of signature ``key``; on a miss, ``key`` is
+        checked (and ``feeds``' data types) before it is built and cached."""
         m = self.graphs.get(key)
         if m is not None:
             self.graphs.move_to_end(key)
             return m
         dims = self.resolve(key)
+        if feeds is not None:
+            self.check_types(feeds)
         m = self.build(dims)
         self.graphs[key] = m
         while len(self.graphs) > self.max_graphs:
             self.graphs.popitem(last=False)
         return m
+
+    def check_types(self, feeds: Mapping[str, Any]) -> None:
+        """Refuse an array whose data type ``run`` would refuse (it does not
+        convert to the input's with ``same_kind``), before a build."""
+        for name in self.names:
+            a = feeds.get(name)
+            if a is None:
+                continue
+            dt = np.asarray(a).dtype
+            elem = self.types[name]
+            if elem == BOOL:
+                if dt != np.bool_ and dt != np.uint8:
+                    raise TypeError(f"run: input {name!r} is bool; got {dt}")
+                continue
+            try:
+                target = np.dtype(webnn_of_onnx(elem) or np_dtype_of_onnx(elem))
+            except (TypeError, KeyError, ValueError):
+                continue  # a type NumPy lacks: run() says what it needs
+            if dt != target and not np.can_cast(dt, target, "same_kind"):
+                raise TypeError(f"run: input {name!r} is {target}; got {dt}")
 
     def resolve(self, key: tuple[Any, ...]) -> dict[str, Any]:
         """The ``dims=`` of a signature: each given input's whole shape,
