@@ -478,3 +478,20 @@ def test_silu_after_conv_is_one_fused_swish(ctx: Any) -> None:
     finite = np.isfinite(want)
     np.testing.assert_allclose(out[finite], want[finite], rtol=4e-7, atol=0)
     assert np.isnan(out[5]) and np.isnan(out[6]) and out[7] == np.inf
+
+
+def test_hard_swish_after_conv_is_fused_and_its_inf_difference(ctx: Any) -> None:
+    # x * relu6(x + 3) / 6 by hand; -inf gives NaN in the fused form (the
+    # documented difference), 0 when hardSwish's input is not a convolution
+    x = np.array([-4.0, -1.5, 1.0, -np.inf], np.float32).reshape(1, 1, 2, 2)
+    w = np.ones((1, 1, 1, 1), np.float32)
+    g = _build(ctx, lambda b, x, w: b.hard_swish(b.conv2d(x, w)), {"x": x},
+               {"w": w})
+    kinds = [op.get_rt_info()["layerType"].astype(str)
+             for op in g._impl.compiled.get_runtime_model().get_ordered_ops()]
+    assert "Eltwise" not in kinds and "Subgraph" not in kinds, kinds
+    out = ctx.compute(g, {"x": x})["out"].ravel()
+    np.testing.assert_allclose(out[:3], [0.0, -1.5 * 1.5 / 6, 1.0 * 4 / 6], rtol=1e-6)
+    assert np.isnan(out[3])
+    direct = _run(ctx, lambda b, x: b.hard_swish(x), {"x": x}).ravel()
+    assert direct[3] == 0.0

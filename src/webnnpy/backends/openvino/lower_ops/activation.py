@@ -49,6 +49,15 @@ def _hard_swish(ctx: Emitter, node: Node) -> None:
     # MobileNetV3 1.3x slower).
     x = ctx.input(node, "input")
     dt = dtype_of(node, "input")
+    v = node.operands["input"]
+    producer = v.producer if isinstance(v, Value) else None
+    if producer is not None and producer.op in FUSE_RELU_AFTER:
+        # the plain HSwish, which the plugin fuses into the producer's kernel
+        # (the Maximum kept it a kernel of its own: MobileNetV3-Large 21
+        # kernels more than native OpenVINO); -inf gives NaN there
+        # (docs/differences.md)
+        ctx.set(node, ops.hswish(x))
+        return
     ctx.set(node, ops.hswish(ops.maximum(ctx.const(-3.0, dt), x)))
 
 
