@@ -115,7 +115,9 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         batch_size: files per ``map_batches`` batch.
         progress: True: a progress line on stderr; or a callable
             ``(rows written, path)`` called as each row is written.
-        init_kwargs: more ``ray.init`` arguments (a local one: ``num_cpus``).
+        init_kwargs: more ``ray.init`` arguments (a local one: ``num_cpus``;
+            a local Ray starts without the dashboard unless
+            ``include_dashboard=True``).
     """
     try:
         import ray
@@ -132,8 +134,14 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         summary.seconds = time.perf_counter() - t0
         return summary
     if not ray.is_initialized():
-        ray.init(address=address, ignore_reinit_error=True,
-                 log_to_driver=False, **(init_kwargs or {}))
+        # a local Ray without the dashboard: one process less to start and run
+        # (ray.init took 13-15 s instead of 16-20 s on this 2-core machine
+        # under load; docs/shape_detection.md); init_kwargs override
+        kwargs: dict[str, Any] = {"log_to_driver": False}
+        if address is None:
+            kwargs["include_dashboard"] = False
+        kwargs.update(init_kwargs or {})
+        ray.init(address=address, ignore_reinit_error=True, **kwargs)
     root = _common_root(inputs)
     # reading is I/O: no CPU reserved for it, so that `workers` actors can
     # take every CPU without starving the reads (a 2-CPU deadlock otherwise)
