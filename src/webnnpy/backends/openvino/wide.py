@@ -407,6 +407,12 @@ def _cast(ctx: Emitter, node: Node) -> None:
             ctx.set(node, _pair_to_float(ctx, (lo, hi), src, dst))
         elif dst in ("int8", "uint8"):
             ctx.set(node, wrap_small(ctx, lo, dst))
+        elif dst in ("int4", "uint4"):  # the low 4 bits (int4: sign-extended)
+            v = ops.bitwise_and(lo, ctx.const(0xF, "int32")).output(0)
+            if dst == "int4":
+                v = ops.subtract(ops.bitwise_xor(v, ctx.const(8, "int32")),
+                                 ctx.const(8, "int32")).output(0)
+            ctx.set(node, v)
         else:  # int32/uint32: the low word's bits
             ctx.set(node, ctx.cast(lo, dst) if dst == "int32" else lo)
     else:
