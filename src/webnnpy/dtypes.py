@@ -20,6 +20,7 @@ from typing import Final
 import numpy as np
 
 __all__ = [
+    "CARRIER_TYPES",
     "DATA_TYPES",
     "EXTENSION_DATA_TYPES",
     "FLOAT_TYPES",
@@ -28,6 +29,7 @@ __all__ = [
     "PACKED_TYPES",
     "SPEC_DATA_TYPES",
     "byte_length",
+    "carrier",
     "cast_number",
     "element_size",
     "from_numpy_dtype",
@@ -107,6 +109,21 @@ def from_numpy_dtype(dtype: np.dtype | type) -> str | None:
         _load_int4()
         name = _FROM_NP.get(dt)
     return name
+
+
+#: The type that holds an int4/uint4 value inside a native backend's graph
+#: (exact: one value a byte, as ml_dtypes keeps them).
+CARRIER_TYPES: Final = {"int4": "int8", "uint4": "uint8"}
+
+
+def carrier(arr: np.ndarray) -> np.ndarray:
+    """An ml_dtypes int4/uint4 array as int8/uint8 with the same values (the
+    sign extended: ml_dtypes keeps only the nibble in each byte); any other
+    array as it is."""
+    name = arr.dtype.name if arr.dtype.kind == "V" else ""
+    if name in CARRIER_TYPES:
+        return arr.astype(CARRIER_TYPES[name])
+    return arr
 
 
 def is_packed(data_type: str) -> bool:

@@ -233,7 +233,7 @@ def test_reshape_transpose_slice_expand_concat(context: webnnpy.MLContext) -> No
 # ------------------------------------------------------- what is claimed
 
 
-@pytest.mark.parametrize("backend", ["numpy", "onnxruntime"])
+@pytest.mark.parametrize("backend", ["numpy", "onnxruntime", "openvino"])
 def test_op_support_limits_claim_exactly_the_int4_operands(backend: str) -> None:
     from webnnpy._spec import to_py_name
 

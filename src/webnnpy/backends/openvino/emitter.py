@@ -21,6 +21,7 @@ import openvino as ov
 import openvino.opset16 as ops
 
 from webnnpy.backends.errors import UnsupportedError
+from webnnpy.dtypes import CARRIER_TYPES, carrier
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["OV_TYPES", "Emitter", "LoweringError", "inner_type", "ops"]
@@ -30,6 +31,8 @@ OV_TYPES: dict[str, ov.Type] = {
     "float32": ov.Type.f32, "float16": ov.Type.f16, "int32": ov.Type.i32,
     "uint32": ov.Type.u32, "int64": ov.Type.i64, "uint64": ov.Type.u64,
     "int8": ov.Type.i8, "uint8": ov.Type.u8, "bool": ov.Type.boolean,
+    # int4/uint4 are carried as int8/uint8 (exact; dtypes.carrier)
+    "int4": ov.Type.i8, "uint4": ov.Type.u8,
 }
 
 #: IR constants at least this large share the builder's array (no copy)
@@ -107,6 +110,7 @@ class Emitter:
         must then stay unchanged)."""
         # (not np.ascontiguousarray: it makes a 0-D array 1-D)
         arr = arr if arr.flags.c_contiguous else np.array(arr, order="C")
+        arr = carrier(arr)  # int4/uint4 -> int8/uint8
         if arr.dtype == np.uint32:  # the same bits as int32 (inner_type)
             arr = arr.view(np.int32)
         if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_:
@@ -118,7 +122,8 @@ class Emitter:
               ) -> Any:
         """A small constant of WebNN data type ``dtype`` (or "bool"); uint32
         as the int32 of the same bits (see :func:`inner_type`)."""
-        np_dtype = np.dtype(bool) if dtype == "bool" else np.dtype(dtype)
+        np_dtype = np.dtype(bool) if dtype == "bool" else np.dtype(
+            CARRIER_TYPES.get(dtype, dtype))
         if dtype == "uint32":
             arr = np.asarray(np.asarray(value, np.int64).astype(np.uint32)
                              ).view(np.int32)

@@ -49,7 +49,7 @@ from webnnpy.backends.openvino.emitter import LoweringError
 from webnnpy.backends.openvino.lower import LOWERINGS, Lowered, lower
 from webnnpy.backends.openvino.lower_ops import EXCLUDE
 from webnnpy.backends.openvino.wide import WIDE, WIDE_OPS
-from webnnpy.dtypes import DATA_TYPES
+from webnnpy.dtypes import CARRIER_TYPES, DATA_TYPES, carrier, numpy_dtype
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
@@ -164,7 +164,7 @@ def ov_support_limits() -> SupportLimits:
                 if (op, spec["limits_key"]) not in WIDE_KEYS:
                     exclude.setdefault(op, {}).setdefault(
                         spec["limits_key"], set()).update(WIDE)
-        limits = spec_support_limits(max_rank=MAX_RANK, exclude=exclude)
+        limits = spec_support_limits(max_rank=MAX_RANK, exclude=exclude, int4=True)
         _LIMITS = limits
     return _LIMITS
 
@@ -284,7 +284,8 @@ class OpenVinoBackend(Backend):
 
     def allocate(self, desc: Desc) -> OvTensor:
         try:
-            return OvTensor(desc, np.zeros(desc.shape, dtype=desc.data_type))
+            return OvTensor(desc, np.zeros(desc.shape, dtype=CARRIER_TYPES.get(
+                desc.data_type, desc.data_type)))  # int4/uint4 as int8/uint8
         except Exception as e:
             raise AllocationError(f"openvino: allocating {desc}: {e}") from e
 
@@ -295,16 +296,21 @@ class OpenVinoBackend(Backend):
 
     def write(self, buffer: OvTensor, data: np.ndarray) -> None:
         arr = buffer.array
+        data = carrier(data)  # int4/uint4 -> int8/uint8
         if data.dtype is arr.dtype and data.shape == arr.shape:
             arr[...] = data
             return
         np.copyto(arr, data.reshape(arr.shape), casting="no")
 
     def read(self, buffer: OvTensor) -> np.ndarray:
+        if buffer.desc.data_type in CARRIER_TYPES:  # -> ml_dtypes int4/uint4
+            return buffer.array.astype(numpy_dtype(buffer.desc.data_type))
         return buffer.array.copy()
 
     def read_into(self, buffer: OvTensor, out: np.ndarray) -> None:
         host = buffer.array
+        if buffer.desc.data_type in CARRIER_TYPES:
+            host = host.astype(numpy_dtype(buffer.desc.data_type))
         np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
                   casting="no")
 

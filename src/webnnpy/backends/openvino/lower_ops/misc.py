@@ -28,6 +28,7 @@ from webnnpy.backends.openvino.lower_ops._util import (
     where,
     wrap_small,
 )
+from webnnpy.dtypes import int_bounds
 from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.resample import linear_positions, nearest_positions
 
@@ -54,12 +55,12 @@ def _float_to_int(ctx: Emitter, x: Any, dst: str) -> Any:
     type (uint32 is int32 inside), so values are brought into int32 first:
     uint32 values of 2**31 and more as their int32 bit pattern, narrow types
     clamped in int32."""
-    info = np.iinfo(dst)
+    ilo, ihi = int_bounds(dst)  # int4/uint4 too
     f = "float32"
     x = ctx.cast(x, f)
     x = where(ctx, ops.is_nan(x), ctx.const(0.0, f), x)
     t = ops.multiply(ops.floor(ops.abs(x)), ops.sign(x)).output(0)
-    lo, hi = float(info.min), float(info.max)
+    lo, hi = float(ilo), float(ihi)
     if dst == "uint32":  # int32 bits inside (emitter.inner_type)
         t = ops.minimum(ops.maximum(t, ctx.const(0.0, f)),
                         ctx.const(float(2**32 - 256), f)).output(0)
@@ -98,6 +99,12 @@ def _cast(ctx: Emitter, node: Node) -> None:
         ctx.set(node, _float_to_int(ctx, x, dst))
     elif dst in ("int8", "uint8"):
         ctx.set(node, wrap_small(ctx, ctx.cast(x, "int32"), dst))
+    elif dst in ("int4", "uint4"):  # the low 4 bits, in the int8/uint8 carrier
+        low = ops.bitwise_and(ctx.cast(x, "int32"), ctx.const(0xF, "int32"))
+        if dst == "int4":
+            low = ops.subtract(ops.bitwise_xor(low, ctx.const(8, "int32")),
+                               ctx.const(8, "int32"))
+        ctx.set(node, ctx.cast(low, dst))
     else:
         ctx.set(node, ctx.cast(x, dst))
 

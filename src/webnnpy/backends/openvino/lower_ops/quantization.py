@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from webnnpy.backends.openvino.emitter import Emitter, ops
 from webnnpy.backends.openvino.lower_ops._table import Exclude, LoweringTable
 from webnnpy.backends.openvino.lower_ops._util import dtype_of, where
+from webnnpy.dtypes import int_bounds
 from webnnpy.ir.graph import Node, Value
 
 __all__ = ["EXCLUDE", "LOWERINGS"]
@@ -80,13 +79,13 @@ def _dequantize(ctx: Emitter, node: Node) -> None:
 def _quantize(ctx: Emitter, node: Node) -> None:
     x, s, z, shape, blocked = _blocked(ctx, node)
     out_type = dtype_of(node, "zeroPoint")
-    info = np.iinfo(out_type)
+    lo, hi = int_bounds(out_type)  # int4/uint4 too (carried as int8/uint8)
     q = ops.divide(ctx.cast(x, "float32"), ctx.cast(s, "float32"))
     r = ops.add(ops.round(q, "half_to_even"), ctx.cast(z, "float32"))
     # NaN tested before the clamp: the plugin fuses Maximum/Minimum into a
     # Clamp that gives NaN its lower bound (quantizeLinear(NaN) gave -128)
     nan = ops.is_nan(r)
-    r = ops.minimum(ops.maximum(r, ctx.const(float(info.min), "float32")),
-                    ctx.const(float(info.max), "float32"))
+    r = ops.minimum(ops.maximum(r, ctx.const(float(lo), "float32")),
+                    ctx.const(float(hi), "float32"))
     r = where(ctx, nan, ctx.const(0.0, "float32"), r)
     _finish(ctx, node, ctx.cast(r, out_type), shape, blocked)
