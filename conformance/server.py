@@ -33,6 +33,7 @@ from webnnpy.api.context import MLContext
 from webnnpy.api.graph import MLGraph
 from webnnpy.api.operand import MLOperand
 from webnnpy.api.tensor import MLTensor
+from webnnpy.dtypes import PACKED_TYPES, from_numpy_dtype, pack_int4
 
 _SPEC_TABLE: dict[str, Any] = json.loads(
     resources.files("webnnpy._spec").joinpath("api_table.json").read_text("utf-8"))
@@ -169,7 +170,10 @@ class Server:
         if isinstance(v, MLGraphBuilder):
             return {"$ref": self.handle_of(v), "k": "MLGraphBuilder"}
         if isinstance(v, np.ndarray):
-            raw = np.ascontiguousarray(v).tobytes()
+            dt = from_numpy_dtype(v.dtype)
+            # an ArrayBuffer of int4/uint4 holds them packed, two a byte
+            raw = pack_int4(v, dt).tobytes() if dt in PACKED_TYPES else \
+                np.ascontiguousarray(v).tobytes()
             return {"$buf": base64.b64encode(raw).decode()}
         if isinstance(v, dict):
             return {"$obj": {camel(str(k)): self.encode(x) for k, x in v.items()}}

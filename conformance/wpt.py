@@ -40,7 +40,6 @@ KNOWN: list[tuple[str, str, str]] = [
     ("*", r"an input named '[^']*' already exists",
      "spec: input() throws TypeError for a name already used (the test reuses "
      "'input')"),
-    ("*", r"data_type '(u?int4)'", "spec: int4/uint4 are not MLOperandDataTypes"),
     ("*", r"missing 1 required positional argument: 'axis'|"
           r"\[softmax\] Throw if the input (is not a non-floating|dimensions is not 2)",
      "spec: softmax(input, axis) - axis is required"),
