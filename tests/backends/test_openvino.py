@@ -495,3 +495,29 @@ def test_hard_swish_after_conv_is_fused_and_its_inf_difference(ctx: Any) -> None
     assert np.isnan(out[3])
     direct = _run(ctx, lambda b, x: b.hard_swish(x), {"x": x}).ravel()
     assert direct[3] == 0.0
+
+
+def test_conv2d_nan_filter_tap_over_padding_gives_nan(ctx: Any) -> None:
+    # zeros padding times an infinite or NaN tap is NaN (IEEE), though the
+    # plugin's Convolution skips padded positions: 1x3 filter, padding 1 left
+    # and right, width 2 -> the left tap meets padding at output 0 only (inf
+    # there: NaN, then inf), the right tap at output 1 (NaN: both NaN)
+    x = np.array([1.0, 2.0], np.float32).reshape(1, 1, 1, 2)
+    for f in ([np.inf, 1.0, 1.0], [1.0, 1.0, np.nan]):
+        w = np.array(f, np.float32).reshape(1, 1, 1, 3)
+        out = _run(ctx, lambda b, x, w: b.conv2d(x, w, padding=[0, 0, 1, 1]),
+                   {"x": x, "w": w}).ravel()
+        # by hand: output j = sum_k w[k] * xpad[j + k], xpad = [0, 1, 2, 0]
+        with np.errstate(invalid="ignore"):
+            xp = np.array([0.0, 1.0, 2.0, 0.0])
+            ref = [sum(float(w.ravel()[k]) * xp[j + k] for k in range(3))
+                   for j in range(2)]
+        np.testing.assert_array_equal(out, np.array(ref, np.float32))
+
+
+def test_max_pool_skips_nan_as_documented(ctx: Any) -> None:
+    # docs/differences.md "maxPool2d (NaN)": OpenVINO's MaxPool, like ONNX
+    # Runtime's, takes the maximum of the window's other elements
+    x = np.array([1.0, np.nan, 2.0, -5.0], np.float32).reshape(1, 1, 2, 2)
+    out = _run(ctx, lambda b, x: b.max_pool2d(x), {"x": x})
+    assert out.ravel().tolist() == [2.0]

@@ -64,7 +64,8 @@ _BIG32 = 1e18
 
 DOCUMENTED: tuple[Documented, ...] = (
     Documented(
-        "maxPool2d skips NaN on ONNX Runtime", "maxPool2d (NaN)", ("onnxruntime",),
+        "maxPool2d skips NaN on ONNX Runtime and OpenVINO", "maxPool2d (NaN)",
+        ("onnxruntime", "openvino"),
         lambda op, dt, ins: op == "maxPool2d" and _has_nan(ins)),
     Documented(
         "maxPool2d of -inf next to padding is the lowest float32 on ONNX Runtime",

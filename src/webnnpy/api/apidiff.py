@@ -190,9 +190,10 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
     ("maxPool2d (NaN)",
      "The spec does not say how NaN compares. The reference propagates it, as "
      "reduceMax does (IEEE 754 maximum): a window holding a NaN gives NaN. The "
-     "onnxruntime backend differs: ONNX Runtime's MaxPool skips NaN (the maximum of "
-     "the window's other elements; NaN when all are NaN, the lowest float32 when a "
-     "window's real elements are all NaN and the rest is padding). Patching it "
+     "onnxruntime and openvino backends differ: their MaxPool skips NaN (the "
+     "maximum of the window's other elements; on onnxruntime NaN when all are "
+     "NaN, the lowest float32 when a window's real elements are all NaN and the "
+     "rest is padding), as OpenVINO's does on the same model. Patching it "
      "with a NaN mask measured 1 to 3.5 ms on ResNet-50's single max pool (the "
      "network runs in about 49 ms), so it is left as this documented difference. "
      "For the same reason a float32 window whose real elements are all -inf and "

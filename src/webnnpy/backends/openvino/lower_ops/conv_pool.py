@@ -69,6 +69,33 @@ def _filter(ctx: Emitter, node: Node, perm: tuple[int, int, int, int],
     return f
 
 
+def _nan_over_padding(ctx: Emitter, node: Node, f: Any, y: Any, fn: Any,
+                      nhwc: bool) -> Any:
+    """NaN where a NaN or infinite filter tap falls on padding: the spec pads
+    with zeros and 0 * inf, 0 * NaN are NaN, but the plugin's Convolution
+    skips padded positions.  A second convolution of a constant "is padding"
+    indicator with the filter's "not finite" indicator counts such taps (only
+    for padded convolutions whose filter is not a constant of finite
+    values; OpenVINO folds it when the filter is a constant)."""
+    a = node.attrs
+    top, bottom, left, right = a["padding"]
+    v = node.operands["filter"]
+    assert isinstance(v, Value)
+    dt = dtype_of(node, "input")
+    if dt not in FLOATS or not (top or bottom or left or right) or (
+            v.constant is not None and bool(np.isfinite(v.constant).all())):
+        return y
+    shape = node.operands["input"].desc.shape  # type: ignore[union-attr]
+    c, h, w = (shape[3], shape[1], shape[2]) if nhwc else shape[1:]
+    pad = np.ones((1, c, h + top + bottom, w + left + right), dt)
+    pad[:, :, top:top + h, left:left + w] = 0
+    bad_tap = ctx.cast(ops.logical_or(ops.is_nan(f), ops.is_inf(f)), dt)
+    hits = fn(ctx.array(pad), bad_tap, list(a["strides"]), [0, 0], [0, 0],
+              list(a["dilations"]))
+    bad = ops.greater(hits, ctx.const(0, dt))
+    return where(ctx, bad, ctx.const(np.nan, dt), y)
+
+
 def _conv(ctx: Emitter, node: Node, transpose: bool) -> None:
     a = node.attrs
     nhwc = a["inputLayout"] == "nhwc"
@@ -82,6 +109,7 @@ def _conv(ctx: Emitter, node: Node, transpose: bool) -> None:
         f = _filter(ctx, node, CONV2D_FILTER_LAYOUTS[a["filterLayout"]], groups)
         fn = ops.group_convolution if groups > 1 else ops.convolution
         y = fn(x, f, strides, [top, left], [bottom, right], dilations).output(0)
+        y = _nan_over_padding(ctx, node, f, y, fn, nhwc)
     else:
         f = _filter(ctx, node, CONV_TRANSPOSE2D_FILTER_LAYOUTS[a["filterLayout"]],
                     groups)
