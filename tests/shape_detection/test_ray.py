@@ -85,15 +85,18 @@ def test_ray_rows_match_the_plain_loop_despite_a_dead_worker(local_ray, tmp_path
 
 def test_ray_writes_parquet_via_ray_data(local_ray, tmp_path):
     # --out X.parquet on Ray: Ray Data's write_parquet fills the dataset
-    # folder; the rows equal the one-process JSONL rows; resumable
+    # folder, one row per input although a worker dies mid-run; the rows
+    # equal the one-process JSONL rows; resumable
     pq = require("pyarrow.parquet")
     images = tmp_path / "images"
     _make_images(images, 6)
     plain = tmp_path / "plain.jsonl"
     detect_files("barcodes", [images], plain)
     out = tmp_path / "ray.parquet"
+    local_ray.unlink(missing_ok=True)  # re-arm: a worker dies here too
     summary = ray_data.detect_dataset("barcodes", [images], out, workers=2,
                                       batch_size=2)
+    assert local_ray.exists(), "the fault injection did not run: no worker died"
     rows = pq.read_table(str(out)).to_pylist()
     assert len(rows) == 7 == summary.written == len({r["path"] for r in rows})
     assert summary.errors == 1
