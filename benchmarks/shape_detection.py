@@ -23,8 +23,9 @@ throughput of ``webnnpy detect`` in one process vs on Ray.
 - **throughput**: ``--images`` face images (the faces set, cycled) through
   ``detect_files`` in a fresh process, and ``detect_dataset`` on a local Ray
   (started first and timed apart) with 1 and 2 workers, then 1 worker again
-  in the same Ray session; each time includes building the graphs.  Reported: images/s overall, the time to the first
-  row, and (one process) the steady rate after the first row.
+  in the same Ray session; each time includes building the graphs.
+  Reported: images/s overall, the time to the first row, and (one process)
+  the steady rate after the first row.
 """
 
 from __future__ import annotations
