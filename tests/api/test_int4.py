@@ -312,3 +312,22 @@ def test_int4_on_an_op_that_does_not_allow_it(ref_context: webnnpy.MLContext
     with pytest.raises(TypeError, match=r"quantizeLinear: input has data type "
                                         r"int4"):
         b.quantize_linear(x, f, x)
+
+
+# ------------------------------------------------------ JavaScript export
+
+
+def test_javascript_export_writes_packed_constants(ref_context: webnnpy.MLContext
+                                                   ) -> None:
+    from webnnpy.models.javascript import module_source
+
+    b = webnnpy.MLGraphBuilder(ref_context)
+    x = b.input("x", {"data_type": "int4", "shape": [3]})
+    c = b.constant(np.array([-8, 7, -1], I4))
+    g = b.build({"y": b.concat([x, c], 0)})
+    text, weights = module_source(g._ir)
+    assert weights[:2] == bytes([0x78, 0x0F])  # -8, 7 | -1 and an unused nibble
+    assert len(weights) == 2
+    assert 'builder.constant({dataType: "int4", shape: [3]}, new Uint8Array(' \
+           'weights, 0, 2))' in text
+    assert 'int4: Uint8Array, uint4: Uint8Array' in text
