@@ -116,6 +116,21 @@ def as_float_list(
     return out
 
 
+def as_float32_list(op: str, name: str, value: Any) -> list[float]:
+    """WebIDL ``sequence<float>``: finite numbers, each rounded to float32 (an
+    overflow to infinity is a TypeError, as for WebIDL's restricted float)."""
+    import numpy as np
+
+    out = []
+    for v in as_float_list(op, name, value):
+        with np.errstate(over="ignore"):
+            f = float(np.float32(v))
+        if not math.isfinite(f):
+            fail(op, f"{py(name)} item {v!r} is out of the range of float")
+        out.append(f)
+    return out
+
+
 def as_number(op: str, name: str, value: Any) -> int | float:
     """``MLNumber`` (bigint or unrestricted double): ints stay exact Python ints."""
     if _is_int(value):
@@ -123,6 +138,20 @@ def as_number(op: str, name: str, value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         fail(op, f"{py(name)} must be a number, got {value!r}")
     return float(value)
+
+
+def as_long(op: str, name: str, value: Any) -> int:
+    """WebIDL ``[EnforceRange] long``: an integer in [-2**31, 2**31)."""
+    if not _is_int(value) or not -2**31 <= int(value) < 2**31:
+        fail(op, f"{py(name)} must be an integer in [-2**31, 2**31), got {value!r}")
+    return int(value)
+
+
+def as_enum_list(op: str, name: str, value: Any, enum: str) -> list[str]:
+    """WebIDL ``sequence<enum>``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        fail(op, f"{py(name)} must be a sequence of {enum} names, got {value!r}")
+    return [as_enum(op, name, v, enum) for v in value]
 
 
 def as_bool(op: str, name: str, value: Any) -> bool:

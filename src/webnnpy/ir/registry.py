@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
+from webnnpy.ir.convert import convert_arguments
 from webnnpy.ir.descriptor import Desc
 
 __all__ = [
@@ -115,8 +116,13 @@ class RuleTable(OpTable[OpRule]):
         """Register ``fn`` as the rule of each op in ``names``."""
 
         def deco(fn: InferFn) -> InferFn:
+            def infer(op: str, x: OperandDescs, attrs: dict[str, Any]
+                      ) -> InferResult:
+                # the IDL conversion of the arguments, for every rule
+                return fn(op, x, convert_arguments(op, attrs))
+
             for n in names:
-                self.add(n, OpRule(n, fn, multi_output, build_check))
+                self.add(n, OpRule(n, infer, multi_output, build_check))
             return fn
 
         return deco

@@ -25,11 +25,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from webnnpy._spec import op_table
 from webnnpy.dtypes import cast_number
 from webnnpy.ir.checks import (
-    as_double,
-    as_number,
     broadcast_bidirectional,
     check_axis,
     fail,
@@ -60,10 +57,9 @@ def _input(x: OperandDescs) -> Desc:
 
 
 def _cast_double_option(op: str, name: str, value: Any, data_type: str) -> float:
-    """A ``double`` option (the IDL default where None) cast to ``data_type``."""
-    if value is None:
-        value = op_table(op)["options"][name]["default"]
-    return float(cast_number(as_double(op, name, value), data_type))
+    """A ``double`` option (converted, its IDL default filled in) cast to
+    ``data_type``."""
+    return float(cast_number(value, data_type))
 
 
 @RULES.define(*PLAIN)
@@ -86,10 +82,8 @@ def _clamp(op: str, x: OperandDescs, attrs: dict[str, Any]) -> InferResult:
     lo_raw, hi_raw = attrs.get("minValue"), attrs.get("maxValue")
     # An omitted bound is not applied: resolve it to -/+Infinity (cast to the
     # type, that is its lowest/highest value), which leaves every element as is.
-    lo = cast_number(-math.inf if lo_raw is None
-                     else as_number(op, "minValue", lo_raw), dt)
-    hi = cast_number(math.inf if hi_raw is None
-                     else as_number(op, "maxValue", hi_raw), dt)
+    lo = cast_number(-math.inf if lo_raw is None else lo_raw, dt)
+    hi = cast_number(math.inf if hi_raw is None else hi_raw, dt)
     if lo > hi:
         fail(op, f"{py('minValue')} {lo_raw!r} (as {dt}: {lo!r}) is greater than "
                  f"{py('maxValue')} {hi_raw!r} (as {dt}: {hi!r}); expected "
@@ -108,8 +102,5 @@ def _prelu(op: str, x: OperandDescs, attrs: dict[str, Any]) -> InferResult:
 @RULES.define("softmax")
 def _softmax(op: str, x: OperandDescs, attrs: dict[str, Any]) -> InferResult:
     a = _input(x)
-    if attrs.get("axis") is None:
-        fail(op, f"{py('axis')} is required; expected an axis less than the input "
-                 f"rank {a.rank}")
     axis = check_axis(op, "axis", attrs["axis"], a.rank)
     return [a], {"axis": axis}

@@ -38,9 +38,6 @@ from typing import Any
 
 from webnnpy.ir.checks import (
     MAX_DIMENSION,
-    as_enum,
-    as_uint,
-    as_uint_list,
     fail,
     is_valid_dimension,
     py,
@@ -83,11 +80,6 @@ CONV_TRANSPOSE2D_FILTER_LAYOUTS: dict[str, tuple[int, int, int, int]] = {
 # ----------------------------------------------------------- option helpers
 
 
-def _uint_list(op: str, name: str, value: Any) -> list[int] | None:
-    """IDL ``sequence<[EnforceRange] unsigned long>``; None when absent."""
-    return None if value is None else as_uint_list(op, name, value)
-
-
 def _sized(op: str, name: str, value: list[int] | None, default: list[int]
            ) -> list[int]:
     """The spec's "if absent set to default, otherwise its size must be N"."""
@@ -104,14 +96,6 @@ def _nonzero(op: str, name: str, value: list[int]) -> None:
     if 0 in value:
         fail(op, f"{py(name)} {value} has an item equal to 0; every item must "
                  f"be at least 1")
-
-
-def _layout(op: str, name: str, value: Any, default: str, enum: str) -> str:
-    return default if value is None else as_enum(op, name, value, enum)
-
-
-def _groups(op: str, value: Any) -> int:
-    return 1 if value is None else as_uint(op, "groups", value)
 
 
 def _spatial(layout: str, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -176,15 +160,13 @@ def _check_output_dims(op: str, h: int, w: int, why: str) -> None:
 def _conv2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     inp, flt = operand(x, "input"), operand(x, "filter")
     bias = optional_operand(x, "bias")
-    # IDL conversion of the options dictionary
-    padding = _uint_list(op, "padding", attrs.get("padding"))
-    strides = _uint_list(op, "strides", attrs.get("strides"))
-    dilations = _uint_list(op, "dilations", attrs.get("dilations"))
-    groups = _groups(op, attrs.get("groups"))
-    input_layout = _layout(op, "inputLayout", attrs.get("inputLayout"), "nchw",
-                           "MLInputOperandLayout")
-    filter_layout = _layout(op, "filterLayout", attrs.get("filterLayout"),
-                            "oihw", "MLConv2dFilterOperandLayout")
+    # the options, converted by ir.convert
+    padding = attrs.get("padding")
+    strides = attrs.get("strides")
+    dilations = attrs.get("dilations")
+    groups = attrs["groups"]
+    input_layout = attrs["inputLayout"]
+    filter_layout = attrs["filterLayout"]
     # method steps
     padding = _sized(op, "padding", padding, [0, 0, 0, 0])
     strides = _sized(op, "strides", strides, [1, 1])
@@ -248,17 +230,15 @@ def _grouped_transpose_check(node: Node) -> str | None:
 def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     inp, flt = operand(x, "input"), operand(x, "filter")
     bias = optional_operand(x, "bias")
-    # IDL conversion of the options dictionary
-    padding = _uint_list(op, "padding", attrs.get("padding"))
-    strides = _uint_list(op, "strides", attrs.get("strides"))
-    dilations = _uint_list(op, "dilations", attrs.get("dilations"))
-    output_padding = _uint_list(op, "outputPadding", attrs.get("outputPadding"))
-    output_sizes = _uint_list(op, "outputSizes", attrs.get("outputSizes"))
-    groups = _groups(op, attrs.get("groups"))
-    input_layout = _layout(op, "inputLayout", attrs.get("inputLayout"), "nchw",
-                           "MLInputOperandLayout")
-    filter_layout = _layout(op, "filterLayout", attrs.get("filterLayout"),
-                            "iohw", "MLConvTranspose2dFilterOperandLayout")
+    # the options, converted by ir.convert
+    padding = attrs.get("padding")
+    strides = attrs.get("strides")
+    dilations = attrs.get("dilations")
+    output_padding = attrs.get("outputPadding")
+    output_sizes = attrs.get("outputSizes")
+    groups = attrs["groups"]
+    input_layout = attrs["inputLayout"]
+    filter_layout = attrs["filterLayout"]
     # method steps
     padding = _sized(op, "padding", padding, [0, 0, 0, 0])
     strides = _sized(op, "strides", strides, [1, 1])
@@ -324,16 +304,14 @@ def _conv_transpose2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result
 @RULES.define(*POOLS)
 def _pool2d(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     inp = operand(x, "input")
-    # IDL conversion of the options dictionary
-    window = _uint_list(op, "windowDimensions", attrs.get("windowDimensions"))
-    padding = _uint_list(op, "padding", attrs.get("padding"))
-    strides = _uint_list(op, "strides", attrs.get("strides"))
-    dilations = _uint_list(op, "dilations", attrs.get("dilations"))
-    layout = _layout(op, "layout", attrs.get("layout"), "nchw",
-                     "MLInputOperandLayout")
-    rounding = _layout(op, "outputShapeRounding",
-                       attrs.get("outputShapeRounding"), "floor", "MLRoundingType")
-    output_sizes = _uint_list(op, "outputSizes", attrs.get("outputSizes"))
+    # the options, converted by ir.convert
+    window = attrs.get("windowDimensions")
+    padding = attrs.get("padding")
+    strides = attrs.get("strides")
+    dilations = attrs.get("dilations")
+    layout = attrs["layout"]
+    rounding = attrs["outputShapeRounding"]
+    output_sizes = attrs.get("outputSizes")
     # method steps (data type and rank were checked against the limits)
     n, c, in_h, in_w = _spatial(layout, inp.shape)
     window = _sized(op, "windowDimensions", window, [in_h, in_w])

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webnnpy.ir.checks import as_uint, check_axis, fail
+from webnnpy.ir.checks import check_axis, fail
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.registry import OperandDescs, RuleTable
 
@@ -41,10 +41,9 @@ RULES = RuleTable()
 
 
 def _axis_option(op: str, attrs: dict[str, Any]) -> int:
-    """WebIDL conversion of ``options.axis`` ([EnforceRange] unsigned long,
-    default 0); its range is checked later, in the method steps."""
-    raw = attrs.get("axis")
-    return 0 if raw is None else as_uint(op, "axis", raw)
+    """``options.axis`` (converted, default 0); its range is checked later,
+    in the method steps."""
+    return int(attrs["axis"])
 
 
 def _same_rank(op: str, name: str, d: Desc, input_: Desc) -> None:

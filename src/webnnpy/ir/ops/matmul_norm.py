@@ -16,10 +16,6 @@ from typing import Any
 
 from webnnpy.dtypes import cast_number
 from webnnpy.ir.checks import (
-    as_bool,
-    as_double,
-    as_enum,
-    as_uint,
     broadcast_bidirectional,
     check_axes,
     fail,
@@ -44,8 +40,9 @@ DEFAULT_LAYOUT = "nchw"
 
 
 def _double(op: str, name: str, value: Any, default: float) -> float:
-    """A ``double`` option (finite), its IDL default when absent."""
-    return default if value is None else as_double(op, name, value)
+    """A ``double`` option (converted by ir.convert), its IDL default when
+    absent."""
+    return default if value is None else float(value)
 
 
 def _cast(value: float, data_type: str) -> float:
@@ -92,13 +89,11 @@ def _matmul(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 @RULES.define("gemm")
 def _gemm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a, b, c = operand(x, "a"), operand(x, "b"), optional_operand(x, "c")
-    # IDL conversions of the options dictionary
+    # the options, converted by ir.convert
     alpha = _double(op, "alpha", attrs.get("alpha"), DEFAULT_ALPHA)
     beta = _double(op, "beta", attrs.get("beta"), DEFAULT_BETA)
-    a_t = attrs.get("aTranspose")
-    b_t = attrs.get("bTranspose")
-    a_t = False if a_t is None else as_bool(op, "aTranspose", a_t)
-    b_t = False if b_t is None else as_bool(op, "bTranspose", b_t)
+    a_t = bool(attrs.get("aTranspose", False))
+    b_t = bool(attrs.get("bTranspose", False))
     # data types and ranks of a and b: checked against the limits already
     alpha = _cast(alpha, a.data_type)
     beta = _cast(beta, a.data_type)
@@ -124,9 +119,9 @@ def _batch_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     inp = operand(x, "input")
     mean, variance = operand(x, "mean"), operand(x, "variance")
     scale, bias = optional_operand(x, "scale"), optional_operand(x, "bias")
-    # IDL conversions: [EnforceRange] unsigned long axis, double epsilon
+    # the options, converted by ir.convert
     axis = attrs.get("axis")
-    axis = DEFAULT_BATCH_NORM_AXIS if axis is None else as_uint(op, "axis", axis)
+    axis = DEFAULT_BATCH_NORM_AXIS if axis is None else axis
     eps = _double(op, "epsilon", attrs.get("epsilon"), DEFAULT_EPSILON)
     if axis >= inp.rank:
         fail(op, f"axis {axis} is out of range; expected an axis less than the "
@@ -149,9 +144,7 @@ def _instance_norm(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     inp = operand(x, "input")
     scale, bias = optional_operand(x, "scale"), optional_operand(x, "bias")
     eps = _double(op, "epsilon", attrs.get("epsilon"), DEFAULT_EPSILON)
-    layout = attrs.get("layout")
-    layout = DEFAULT_LAYOUT if layout is None else as_enum(
-        op, "layout", layout, "MLInputOperandLayout")
+    layout = attrs.get("layout") or DEFAULT_LAYOUT
     # data type and rank 4 of input: checked against the limits already
     eps = _cast(eps, inp.data_type)
     axis = 1 if layout == "nchw" else 3

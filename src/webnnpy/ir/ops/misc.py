@@ -39,12 +39,7 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
 from webnnpy.ir.checks import (
-    as_enum,
-    as_float_list,
-    as_uint_list,
     fail,
     is_valid_dimension,
     py,
@@ -100,38 +95,18 @@ def _where(op: str, x: OperandDescs, attrs: dict[str, Any]
 def _cast(op: str, x: OperandDescs, attrs: dict[str, Any]
           ) -> tuple[list[Desc], dict[str, Any]]:
     a = _operand(op, x, "input")
-    data_type = as_enum(op, "dataType", attrs.get("dataType"), "MLOperandDataType")
+    data_type = attrs["dataType"]
     # the output has the target data type (the steps' "copy input" is a slip)
     return [Desc(data_type, a.shape)], {"dataType": data_type}
-
-
-def _as_idl_floats(op: str, name: str, value: Any) -> list[float]:
-    """``sequence<float>``: finite numbers, each rounded to float32 (an
-    overflow to infinity is a TypeError, as for WebIDL's restricted float)."""
-    out = []
-    for v in as_float_list(op, name, value):
-        with np.errstate(over="ignore"):
-            f = float(np.float32(v))
-        if not math.isfinite(f):
-            fail(op, f"{py(name)} item {v!r} is out of the range of float")
-        out.append(f)
-    return out
 
 
 @RULES.define("resample2d")
 def _resample2d(op: str, x: OperandDescs, attrs: dict[str, Any]
                 ) -> tuple[list[Desc], dict[str, Any]]:
     a = _operand(op, x, "input")
-    # WebIDL conversion of the options (members in lexicographic order)
-    raw_axes = attrs.get("axes")
-    axes = None if raw_axes is None else as_uint_list(op, "axes", raw_axes)
-    raw_mode = attrs.get("mode")
-    mode = ("nearest-neighbor" if raw_mode is None
-            else as_enum(op, "mode", raw_mode, "MLInterpolationMode"))
-    raw_scales = attrs.get("scales")
-    scales = None if raw_scales is None else _as_idl_floats(op, "scales", raw_scales)
-    raw_sizes = attrs.get("sizes")
-    sizes = None if raw_sizes is None else as_uint_list(op, "sizes", raw_sizes)
+    # the options, converted by ir.convert
+    axes, mode = attrs.get("axes"), attrs["mode"]
+    scales, sizes = attrs.get("scales"), attrs.get("sizes")
     # method steps
     if scales is None:
         scales = [1.0, 1.0]

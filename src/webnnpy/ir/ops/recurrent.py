@@ -3,12 +3,13 @@ and lstmCell (spec sections #api-mlgraphbuilder-gru, -grucell, -lstm,
 -lstmcell), in the spec's step order.
 
 Data types and ranks are checked against the context's limits before these
-rules run (``check_limits``).  Each rule first does the IDL conversions of its
-non-operand arguments (``steps``/``hiddenSize`` are ``[EnforceRange] unsigned
-long``; the options' enums, booleans and the ``activations`` sequence), then the
-method steps: steps vs the input shape, weight and recurrent weight shapes,
-the ``hiddenSize * 6`` (GRU) / ``* 8`` (LSTM) valid-dimension check, the
-optional operands' shapes, and the number of activations.
+rules run (``check_limits``), and the non-operand arguments are converted by
+their IDL types (``ir.convert``: ``steps``/``hiddenSize`` are ``[EnforceRange]
+unsigned long``; the options' enums, booleans and the ``activations``
+sequence).  Each rule holds the method steps: steps vs the input shape,
+weight and recurrent weight shapes, the ``hiddenSize * 6`` (GRU) / ``* 8``
+(LSTM) valid-dimension check, the optional operands' shapes, and the number
+of activations.
 
 Normalized attributes (spec spelling, every default resolved):
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from webnnpy.ir.checks import as_bool, as_enum, as_uint, fail, is_valid_dimension, py
+from webnnpy.ir.checks import fail, is_valid_dimension, py
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.registry import OperandDescs, RuleTable, operand, optional_operand
 
@@ -37,32 +38,6 @@ RULES = RuleTable()
 GRU_DEFAULT_ACTIVATIONS = ("sigmoid", "tanh")
 #: The spec's default activations: [i/f/o gates, cell gate g, cell-state filter].
 LSTM_DEFAULT_ACTIVATIONS = ("sigmoid", "tanh", "tanh")
-
-
-# ------------------------------------------------------------- IDL conversion
-
-
-def _activations_idl(op: str, value: Any) -> list[str] | None:
-    """``sequence<MLRecurrentNetworkActivation>`` (None when absent); the size
-    check is a later method step."""
-    if value is None:
-        return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        fail(op, f"activations must be a sequence of MLRecurrentNetworkActivation "
-                 f"names, got {value!r}")
-    return [as_enum(op, "activations", v, "MLRecurrentNetworkActivation")
-            for v in value]
-
-
-def _enum_opt(op: str, attrs: dict[str, Any], name: str, enum: str,
-              default: str) -> str:
-    v = attrs.get(name)
-    return default if v is None else as_enum(op, name, v, enum)
-
-
-def _bool_opt(op: str, attrs: dict[str, Any], name: str, default: bool) -> bool:
-    v = attrs.get(name)
-    return default if v is None else as_bool(op, name, v)
 
 
 # ------------------------------------------------------------- method steps
@@ -94,22 +69,20 @@ def _check_activation_count(op: str, acts: list[str] | None,
 
 
 def _sequence_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
-                 layout_enum: str, default_layout: str,
                  default_acts: tuple[str, ...]
                  ) -> tuple[list[Desc], dict[str, Any]]:
     """The shared steps of gru (gates=3) and lstm (gates=4)."""
     is_lstm = gates == 4
     inp, w = operand(x, "input"), operand(x, "weight")
     rw = operand(x, "recurrentWeight")
-    # IDL conversions: positional arguments, then the options dictionary.
-    steps = as_uint(op, "steps", attrs.get("steps"))
-    hidden = as_uint(op, "hiddenSize", attrs.get("hiddenSize"))
-    acts = _activations_idl(op, attrs.get("activations"))
-    direction = _enum_opt(op, attrs, "direction", "MLRecurrentNetworkDirection",
-                          "forward")
-    layout = _enum_opt(op, attrs, "layout", layout_enum, default_layout)
-    reset_after = None if is_lstm else _bool_opt(op, attrs, "resetAfter", True)
-    return_sequence = _bool_opt(op, attrs, "returnSequence", False)
+    # the arguments and options, converted by ir.convert
+    steps = attrs["steps"]
+    hidden = attrs["hiddenSize"]
+    acts = attrs.get("activations")
+    direction = attrs["direction"]
+    layout = attrs["layout"]
+    reset_after = None if is_lstm else attrs["resetAfter"]
+    return_sequence = attrs["returnSequence"]
     # Method steps.
     nd = 2 if direction == "both" else 1
     if steps == 0:
@@ -152,16 +125,16 @@ def _sequence_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
 
 
 def _cell_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
-             layout_enum: str, default_layout: str, default_acts: tuple[str, ...]
+             default_acts: tuple[str, ...]
              ) -> tuple[list[Desc], dict[str, Any]]:
     """The shared steps of gruCell (gates=3) and lstmCell (gates=4)."""
     is_lstm = gates == 4
     inp, w = operand(x, "input"), operand(x, "weight")
     rw = operand(x, "recurrentWeight")
-    hidden = as_uint(op, "hiddenSize", attrs.get("hiddenSize"))
-    acts = _activations_idl(op, attrs.get("activations"))
-    layout = _enum_opt(op, attrs, "layout", layout_enum, default_layout)
-    reset_after = None if is_lstm else _bool_opt(op, attrs, "resetAfter", True)
+    hidden = attrs["hiddenSize"]
+    acts = attrs.get("activations")
+    layout = attrs["layout"]
+    reset_after = None if is_lstm else attrs["resetAfter"]
     batch, input_size = inp.shape
     g = f"{gates} * hidden_size"
     _expect_shape(op, "weight", w, (gates * hidden, input_size),
@@ -194,27 +167,22 @@ def _cell_op(op: str, x: OperandDescs, attrs: dict[str, Any], *, gates: int,
 @RULES.define("gru", multi_output=True)
 def _gru(op: str, x: OperandDescs, attrs: dict[str, Any]
          ) -> tuple[list[Desc], dict[str, Any]]:
-    return _sequence_op(op, x, attrs, gates=3, layout_enum="MLGruWeightLayout",
-                        default_layout="zrn", default_acts=GRU_DEFAULT_ACTIVATIONS)
+    return _sequence_op(op, x, attrs, gates=3, default_acts=GRU_DEFAULT_ACTIVATIONS)
 
 
 @RULES.define("lstm", multi_output=True)
 def _lstm(op: str, x: OperandDescs, attrs: dict[str, Any]
           ) -> tuple[list[Desc], dict[str, Any]]:
-    return _sequence_op(op, x, attrs, gates=4, layout_enum="MLLstmWeightLayout",
-                        default_layout="iofg",
-                        default_acts=LSTM_DEFAULT_ACTIVATIONS)
+    return _sequence_op(op, x, attrs, gates=4, default_acts=LSTM_DEFAULT_ACTIVATIONS)
 
 
 @RULES.define("gruCell")
 def _gru_cell(op: str, x: OperandDescs, attrs: dict[str, Any]
               ) -> tuple[list[Desc], dict[str, Any]]:
-    return _cell_op(op, x, attrs, gates=3, layout_enum="MLGruWeightLayout",
-                    default_layout="zrn", default_acts=GRU_DEFAULT_ACTIVATIONS)
+    return _cell_op(op, x, attrs, gates=3, default_acts=GRU_DEFAULT_ACTIVATIONS)
 
 
 @RULES.define("lstmCell", multi_output=True)
 def _lstm_cell(op: str, x: OperandDescs, attrs: dict[str, Any]
                ) -> tuple[list[Desc], dict[str, Any]]:
-    return _cell_op(op, x, attrs, gates=4, layout_enum="MLLstmWeightLayout",
-                    default_layout="iofg", default_acts=LSTM_DEFAULT_ACTIVATIONS)
+    return _cell_op(op, x, attrs, gates=4, default_acts=LSTM_DEFAULT_ACTIVATIONS)

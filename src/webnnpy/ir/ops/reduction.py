@@ -24,10 +24,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from webnnpy.ir.checks import (
-    as_bool,
-    as_enum,
-    as_uint,
-    as_uint_list,
     check_axes,
     check_axis,
     fail,
@@ -60,20 +56,13 @@ def reduction_output_shape(
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
-def _keep(op: str, value: Any) -> bool:
-    return False if value is None else as_bool(op, "keepDimensions", value)
-
-
 @RULES.define(*REDUCE)
 def _reduce(op: str, x: OperandDescs, attrs: dict[str, Any]
             ) -> tuple[list[Desc], dict[str, Any]]:
     a = x["input"]
     assert isinstance(a, Desc)
-    # WebIDL conversion of the options (members in lexicographic order)
-    raw_axes = attrs.get("axes")
-    if raw_axes is not None:
-        raw_axes = as_uint_list(op, "axes", raw_axes)
-    keep = _keep(op, attrs.get("keepDimensions"))
+    raw_axes = attrs.get("axes")  # the options, converted by ir.convert
+    keep = attrs["keepDimensions"]
     # calculate reduction output sizes: absent axes -> every axis; otherwise
     # duplicates or axes >= rank are failures.
     axes = (list(range(a.rank)) if raw_axes is None
@@ -87,12 +76,8 @@ def _arg_min_max(op: str, x: OperandDescs, attrs: dict[str, Any]
                  ) -> tuple[list[Desc], dict[str, Any]]:
     a = x["input"]
     assert isinstance(a, Desc)
-    # WebIDL conversions: axis, then the options (lexicographic order)
-    as_uint(op, "axis", attrs.get("axis"))
-    keep = _keep(op, attrs.get("keepDimensions"))
-    raw_type = attrs.get("outputDataType")
-    out_type = "int32" if raw_type is None else as_enum(
-        op, "outputDataType", raw_type, "MLOperandDataType")
+    keep = attrs["keepDimensions"]  # the arguments, converted by ir.convert
+    out_type = attrs["outputDataType"]
     axis = check_axis(op, "axis", attrs.get("axis"), a.rank)
     if out_type not in _ARG_OUTPUT_MAX:
         fail(op, f"{py('outputDataType')} {out_type!r} is not allowed; expected "
@@ -111,11 +96,7 @@ def _cumulative_sum(op: str, x: OperandDescs, attrs: dict[str, Any]
                     ) -> tuple[list[Desc], dict[str, Any]]:
     a = x["input"]
     assert isinstance(a, Desc)
-    # WebIDL conversions: axis, then the options (lexicographic order)
-    as_uint(op, "axis", attrs.get("axis"))
-    exclusive = attrs.get("exclusive")
-    exclusive = False if exclusive is None else as_bool(op, "exclusive", exclusive)
-    rev = attrs.get("reversed")
-    rev = False if rev is None else as_bool(op, "reversed", rev)
+    # the arguments, converted by ir.convert
+    exclusive, rev = attrs["exclusive"], attrs["reversed"]
     axis = check_axis(op, "axis", attrs.get("axis"), a.rank)
     return [a], {"axis": axis, "exclusive": exclusive, "reversed": rev}

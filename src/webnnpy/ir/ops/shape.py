@@ -26,9 +26,6 @@ from webnnpy.dtypes import cast_number
 from webnnpy.ir.checks import (
     MAX_DIMENSION,
     MAX_TENSOR_COUNT,
-    as_bool,
-    as_enum,
-    as_number,
     as_uint,
     as_uint_list,
     check_axes,
@@ -48,22 +45,12 @@ RULES = RuleTable()
 
 Result = tuple[list[Desc], dict[str, Any]]
 
-_LONG_MIN, _LONG_MAX = -(2**31), 2**31 - 1
 
 
 def _input(x: OperandDescs, name: str = "input") -> Desc:
     d = x[name]
     assert isinstance(d, Desc)
     return d
-
-
-def _as_long(op: str, name: str, value: Any) -> int:
-    """WebIDL ``[EnforceRange] long``: an integer in [-2**31, 2**31)."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-            or not _LONG_MIN <= int(value) <= _LONG_MAX):
-        fail(op, f"{py(name)} must be an integer in [-2**31, 2**31), got "
-                 f"{value!r}")
-    return int(value)
 
 
 def _check_dims(op: str, name: str, dims: list[int]) -> None:
@@ -87,7 +74,7 @@ def _check_output_dims(op: str, shape: list[int], why: str) -> None:
 @RULES.define("reshape")
 def _reshape(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a = _input(x)
-    new_shape = as_uint_list(op, "newShape", attrs.get("newShape"))
+    new_shape = attrs["newShape"]
     # (the output rank is checked against the context's limits after the rule)
     _check_dims(op, "newShape", new_shape)
     count = math.prod(new_shape)
@@ -109,7 +96,7 @@ def _transpose(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     if perm_arg is None:
         perm = list(range(rank))[::-1]
     else:
-        perm = as_uint_list(op, "permutation", perm_arg)
+        perm = perm_arg
         expected = f"expected a permutation of 0..{rank - 1}" if rank else \
             "expected [] for a scalar"
         if len(perm) != rank:
@@ -134,7 +121,7 @@ def _concat(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     if not isinstance(inputs, list):
         fail(op, f"inputs must be a sequence of MLOperand, got a single "
                  f"MLOperand ({inputs})")
-    axis = as_uint(op, "axis", attrs.get("axis"))
+    axis = attrs["axis"]
     check_tensor_count(op, "inputs", len(inputs))
     first = inputs[0]
     if axis >= first.rank:
@@ -170,11 +157,9 @@ def _concat(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 def _slice(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a = _input(x)
     rank = a.rank
-    starts = as_uint_list(op, "starts", attrs.get("starts"))
-    sizes = as_uint_list(op, "sizes", attrs.get("sizes"))
-    strides_arg = attrs.get("strides")
-    strides = (None if strides_arg is None
-               else as_uint_list(op, "strides", strides_arg))
+    starts = attrs["starts"]
+    sizes = attrs["sizes"]
+    strides = attrs.get("strides")
     if 0 in sizes:
         fail(op, f"sizes {sizes} has a 0 item; every size must be at least 1")
     if len(starts) != rank or len(sizes) != rank:
@@ -222,8 +207,7 @@ def _split(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
                  f"integers (sizes), got {splits_arg!r}")
     else:
         sizes = as_uint_list(op, "splits", splits_arg)
-    axis_arg = attrs.get("axis")
-    axis = check_axis(op, "axis", 0 if axis_arg is None else axis_arg, a.rank)
+    axis = check_axis(op, "axis", attrs["axis"], a.rank)
     dim = a.shape[axis]
     if count is not None:
         if not 0 < count <= MAX_TENSOR_COUNT:
@@ -259,13 +243,9 @@ def _split(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 def _pad(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a = _input(x)
     rank = a.rank
-    begin = as_uint_list(op, "beginningPadding", attrs.get("beginningPadding"))
-    end = as_uint_list(op, "endingPadding", attrs.get("endingPadding"))
-    mode_arg = attrs.get("mode")
-    mode = as_enum(op, "mode", "constant" if mode_arg is None else mode_arg,
-                   "MLPaddingMode")
-    value_arg = attrs.get("value")
-    value = as_number(op, "value", 0 if value_arg is None else value_arg)
+    begin = attrs["beginningPadding"]
+    end = attrs["endingPadding"]
+    mode, value = attrs["mode"], attrs["value"]
     if len(begin) != rank or len(end) != rank:
         fail(op, f"beginning_padding {begin} and ending_padding {end} must both "
                  f"have {rank} items (the input rank), got {len(begin)} and "
@@ -295,7 +275,7 @@ def _pad(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 @RULES.define("expand")
 def _expand(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a = _input(x)
-    new_shape = as_uint_list(op, "newShape", attrs.get("newShape"))
+    new_shape = attrs["newShape"]
     _check_dims(op, "newShape", new_shape)
     if not is_unidirectionally_broadcastable(a.shape, new_shape):
         fail(op, f"input shape {list(a.shape)} cannot be broadcast to "
@@ -312,7 +292,7 @@ def _expand(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 @RULES.define("tile")
 def _tile(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a = _input(x)
-    reps = as_uint_list(op, "repetitions", attrs.get("repetitions"))
+    reps = attrs["repetitions"]
     if len(reps) != a.rank:
         fail(op, f"repetitions {reps} must have {a.rank} items (the input rank), "
                  f"got {len(reps)}")
@@ -345,9 +325,6 @@ def _reverse(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
 @RULES.define("triangular")
 def _triangular(op: str, x: OperandDescs, attrs: dict[str, Any]) -> Result:
     a = _input(x)
-    upper_arg = attrs.get("upper")
-    upper = as_bool(op, "upper", True if upper_arg is None else upper_arg)
-    diag_arg = attrs.get("diagonal")
-    diagonal = _as_long(op, "diagonal", 0 if diag_arg is None else diag_arg)
+    upper, diagonal = attrs["upper"], attrs["diagonal"]
     # (rank >= 2 is the allowed-ranks check done before the rule)
     return [a], {"upper": upper, "diagonal": diagonal}
