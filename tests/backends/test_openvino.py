@@ -521,3 +521,55 @@ def test_max_pool_skips_nan_as_documented(ctx: Any) -> None:
     x = np.array([1.0, np.nan, 2.0, -5.0], np.float32).reshape(1, 1, 2, 2)
     out = _run(ctx, lambda b, x: b.max_pool2d(x), {"x": x})
     assert out.ravel().tolist() == [2.0]
+
+
+def _softmax64(s: np.ndarray) -> np.ndarray:
+    # the spec's steps in float64: x - max, exp, / sum (NaN rows stay NaN)
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("zero_fill", [False, True])
+def test_attention_softmax_fuses_and_keeps_nan_rows(ctx: Any, zero_fill: bool
+                                                    ) -> None:
+    # probs @ V (and exporters' where(isNaN(p), 0, p) before it): one fused
+    # attention kernel, and rows the spec makes NaN (a NaN score, all -inf,
+    # a +inf score) are NaN, or 0 after the where, as in float64
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=(1, 2, 16, 16)).astype(np.float32)
+    s[0, 0, 3, 2] = np.nan
+    s[0, 0, 5, :] = -np.inf
+    s[0, 0, 7, 4] = np.inf
+    s[0, 1, 9, :8] = -np.inf
+    v = rng.normal(size=(1, 2, 16, 8)).astype(np.float32)
+    zero = np.zeros((), np.float32)
+
+    def attn(b: Any, s: Any, v: Any) -> Any:
+        p = b.softmax(b.mul(s, b.constant(np.array(0.5, np.float32))), 3)
+        if zero_fill:
+            p = b.where(b.is_nan(p), b.constant(zero), p)
+        return b.matmul(p, v)
+
+    g = _build(ctx, attn, {"s": s, "v": v})
+    kinds = [op.get_rt_info()["layerType"].astype(str)
+             for op in g._impl.compiled.get_runtime_model().get_ordered_ops()]
+    assert "Reduce" not in kinds, kinds
+    out = ctx.compute(g, {"s": s, "v": v})["out"].astype(np.float64)
+    p = _softmax64(s.astype(np.float64) * 0.5)
+    if zero_fill:
+        p = np.where(np.isnan(p), 0.0, p)
+    with np.errstate(invalid="ignore"):
+        want = p @ v.astype(np.float64)
+    assert np.array_equal(np.isnan(out), np.isnan(want))
+    fin = ~np.isnan(want)
+    np.testing.assert_allclose(out[fin], want[fin], rtol=0, atol=2e-6)
+
+
+def test_softmax_output_keeps_the_spec_nan_repair(ctx: Any) -> None:
+    # a softmax that is a graph output keeps the repair: NaN across the row
+    x = np.array([[1.0, np.nan, 2.0], [0.0, 1.0, 2.0]], np.float32)
+    out = _run(ctx, lambda b, x: b.softmax(x, 1), {"x": x})
+    assert np.isnan(out[0]).all()
+    np.testing.assert_allclose(out[1], _softmax64(x[1:].astype(np.float64))[0],
+                               rtol=1e-6)

@@ -117,12 +117,28 @@ INDEX_KEYS = frozenset({("gather", "indices"), ("gatherElements", "indices"),
                         ("scatterND", "indices")})
 
 
+class GraphEmitter(Emitter):
+    """The emitter of one graph, with what lowerings may ask about its
+    uses (``getattr(ctx, "consumers", {})``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: id(IR value) -> the IR nodes reading it
+        self.consumers: dict[int, list[Node]] = {}
+        #: ids of the IR values that are graph outputs
+        self.graph_outputs: set[int] = set()
+
+
 def lower(graph: Graph) -> Lowered:
     """Lower a built IR graph to an OpenVINO model."""
     missing = sorted({n.op for n in graph.nodes if n.op not in LOWERINGS})
     if missing:
         raise UnsupportedError(f"openvino: no lowering for {', '.join(missing)}")
-    ctx = Emitter()
+    ctx = GraphEmitter()
+    for node in graph.nodes:
+        for v in node.input_values():
+            ctx.consumers.setdefault(id(v), []).append(node)
+    ctx.graph_outputs = {id(v) for v in graph.outputs.values()}
     params = []
     known: set[int] = set()
     inputs: dict[str, int] = {}

@@ -301,6 +301,50 @@ def _clamp(ctx: Emitter, node: Node) -> None:
     ctx.set(node, y)
 
 
+def _only_reduced_by_matmul(ctx: Emitter, node: Node, axis: int) -> bool:
+    """True when the softmax (over the last axis) is not a graph output and
+    each consumer is either a matmul taking it as ``a`` (attention's
+    probs @ V) or the ``where(isNaN(p), 0, p)`` exporters add after it.  A
+    slice the spec makes NaN (a NaN, a +inf maximum, all -inf) comes out of
+    the plugin's SoftMax as NaN there and 0 beside it: the matmul's sum
+    spreads the NaN over the row, and the where gives the row's zeros, as
+    the spec's all-NaN row does.  So the NaN repair is left out and the
+    plugin can fuse matmul, softmax and matmul into one attention kernel."""
+    out = node.outputs[0]
+    users = getattr(ctx, "consumers", {}).get(id(out))
+    if not users or id(out) in getattr(ctx, "graph_outputs", {id(out)}) \
+            or axis != len(out.desc.shape) - 1:
+        return False
+
+    def zero_fill_where(u: Node, flag: Value) -> bool:
+        t = u.operands.get("trueValue")
+        return (u.op == "where" and u.operands.get("condition") is flag
+                and u.operands.get("falseValue") is out
+                and isinstance(t, Value) and t.constant is not None
+                and not t.constant.any())
+
+    for u in users:
+        if u.op == "matmul":
+            if u.operands.get("a") is not out or u.operands.get("b") is out:
+                return False
+        elif u.op == "isNaN":
+            flag = u.outputs[0]
+            flag_users = getattr(ctx, "consumers", {}).get(id(flag), [])
+            if not flag_users or not all(zero_fill_where(w, flag)
+                                         for w in flag_users):
+                return False
+        elif u.op == "where":
+            cond = u.operands.get("condition")
+            producer = cond.producer if isinstance(cond, Value) else None
+            if producer is None or producer.op != "isNaN" \
+                    or producer.operands.get("a") is not out \
+                    or not zero_fill_where(u, producer.outputs[0]):
+                return False
+        else:
+            return False
+    return True
+
+
 @LOWERINGS.define("softmax")
 def _softmax(ctx: Emitter, node: Node) -> None:
     # The plugin's SoftMax gives 0 beside a NaN of the same slice; the
@@ -310,7 +354,7 @@ def _softmax(ctx: Emitter, node: Node) -> None:
     axis = int(node.attrs["axis"])
     dt = dtype_of(node, "input")
     y = ops.softmax(x, axis).output(0)
-    if dt not in FLOATS:
+    if dt not in FLOATS or _only_reduced_by_matmul(ctx, node, axis):
         ctx.set(node, y)
         return
     flag = ops.reduce_max(where(ctx, ops.is_nan(x), ctx.const(np.inf, dt), x),
