@@ -111,6 +111,20 @@ def test_causal_lm_greedy_equals_native_ort(dctx: webnnpy.MLContext, name: str
     assert again.builds == 0  # every length's graph came from the cache
 
 
+def test_graphs_from_the_disk_cache_give_the_same_tokens(
+        dctx: webnnpy.MLContext, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBNNPY_CACHE_DIR", str(tmp_path))
+    path = DATA / "gpt2.onnx"
+    want = native_greedy(path, PROMPT, 6)[0]
+    first = Decoder(path, context=dctx, cache=True).generate(PROMPT, 6)
+    assert first.tokens == want
+    # a new decoder (as a new process would) reads each length's graph back
+    again = Decoder(path, context=dctx, cache=True).generate(PROMPT, 6)
+    assert again.tokens == want
+    assert any(tmp_path.iterdir())
+
+
 def test_whisper_encoder_decoder_equals_native_ort(dctx: webnnpy.MLContext) -> None:
     n = _n(dctx)
     features = np.random.default_rng(20261203).standard_normal(

@@ -22,11 +22,8 @@ asks it for the static graph of each ``(past_seq, seq)``
 (``ImportedModel.specialize``), which it builds on first use and keeps in
 its least-recently-used cache of ``max_graphs``; a second generation of the
 same length builds nothing.  The prompt runs in one step with an empty past
-(``past_seq`` 0), which a run of the symbolic model refuses (a free dimension
-must be at least 1): that graph is loaded with the empty shapes given by
-input name (``dims={"past_key_values.0.key": [1, 4, 0, 16], ...}``; the
-importer makes empty inputs constants), once per prompt length.  Then each
-step feeds one token.
+(``past_seq`` 0, declared with ``load(min_dims={"past_seq": 0})``; the
+importer makes the empty inputs constants), then each step feeds one token.
 
 The loop runs on ``MLTensor`` objects with ``MLContext.dispatch``: each step's
 ``present`` tensors are the next step's ``past`` inputs as they are (no copy
@@ -196,6 +193,10 @@ class Decoder:
         max_graphs: how many ``(past_seq, seq)`` graphs to keep (least
             recently used dropped); a generation of N tokens uses N of them,
             so a repeated generation builds nothing when N <= max_graphs.
+        cache: for a model given as a path, keep each length's compiled
+            graph in the context's on-disk graph cache (``load(cache=True)``,
+            docs/graph_cache.md), so a later process skips its import and
+            compilation.
 
     Raises:
         UnsupportedModelError: the model is not a decoder with past inputs
@@ -204,23 +205,27 @@ class Decoder:
     """
 
     def __init__(self, model: str | os.PathLike[str] | bytes | Any, *,
-                 context: MLContext | None = None, max_graphs: int = 64) -> None:
+                 context: MLContext | None = None, max_graphs: int = 64,
+                 cache: bool = False) -> None:
         if isinstance(max_graphs, bool) or not isinstance(max_graphs, int) \
                 or max_graphs < 1:
             raise TypeError(f"Decoder: max_graphs must be a positive int, got "
                             f"{max_graphs!r}")
         self.context = context if context is not None else ml.create_context()
-        self.source = model
-        self.model = load(model, context=self.context, max_graphs=max_graphs)
-        if self.model.is_static:
+        # a first load only to read the names of the free dimensions (it
+        # builds nothing; the model is parsed twice)
+        probe = load(model, context=self.context, max_graphs=1)
+        if probe.is_static:
             raise UnsupportedModelError(
                 "generate: the model's inputs have no free dimensions; a growing "
                 "cache needs a free past_seq")
-        self.layout = cache_layout(self.model.input_shapes, self.model.output_names)
+        self.layout = cache_layout(probe.input_shapes, probe.output_names)
+        past_dims = {str(s[2]) for s in self.layout.past_shapes.values()}
+        del probe
+        # the prompt's step has an empty past: declare its dimension may be 0
+        self.model = load(model, context=self.context, max_graphs=max_graphs,
+                          min_dims=dict.fromkeys(past_dims, 0), cache=cache)
         self.max_graphs = max_graphs
-        self._prompt_graphs: OrderedDict[tuple[Any, ...], ImportedModel] = \
-            OrderedDict()
-        self._prompt_builds = 0
         self._steps: OrderedDict[tuple[Any, ...], _Step] = OrderedDict()
         self._pool: OrderedDict[int, dict[str, MLTensor]] = OrderedDict()
         self._ids: dict[int, MLTensor] = {}
@@ -228,9 +233,9 @@ class Decoder:
 
     @property
     def builds(self) -> int:
-        """Graphs built so far (all generations)."""
-        sigs = self.model.signatures
-        return self._prompt_builds + int(getattr(sigs, "builds", 0))
+        """Graphs made so far, all generations (built, or read from the
+        on-disk graph cache with ``cache=True``)."""
+        return int(getattr(self.model.signatures, "builds", 0))
 
     # ------------------------------------------------------------ graphs
 
@@ -244,17 +249,7 @@ class Decoder:
             shapes[name] = [1, shape[1], past_seq, shape[3]]
         for name, v in (extra_shapes or {}).items():
             shapes[name] = list(v)
-        if past_seq > 0:
-            return self.model.specialize(shapes)
-        key = tuple(sorted((k, tuple(v)) for k, v in shapes.items()))
-        m = self._prompt_graphs.get(key)
-        if m is None:
-            m = load(self.source, context=self.context, dims=shapes)
-            self._prompt_builds += 1
-            self._prompt_graphs[key] = m
-            while len(self._prompt_graphs) > 4:
-                self._prompt_graphs.popitem(last=False)
-        return m
+        return self.model.specialize(shapes)
 
     # ------------------------------------------------------------ tensors
 
