@@ -133,6 +133,19 @@ def test_qlinear_matmul_and_conv_with_large_k(context):
     assert (got == want).mean() > 0.95
 
 
+def test_dynamic_quantize_linear_of_zeros_has_scale_one(context):
+    """max == min: ONNX's formula divides 0 by 0; ONNX Runtime gives scale 1
+    (and y, zero point 0), which the mapping follows."""
+    x = np.zeros((2, 3), np.float32)
+    m = make_model([N("DynamicQuantizeLinear", ["x"], ["y", "s", "z"])], {"x": x},
+                   ["y", "s", "z"], opset=11)
+    want = _ort(m, {"x": x})
+    got = load(m, context=context).run({"x": x})
+    for name, w in zip(["y", "s", "z"], want, strict=True):
+        np.testing.assert_array_equal(got[name], w, err_msg=name)
+    assert float(got["s"]) == 1.0
+
+
 # ------------------------------------------------------------------ 4-bit weights
 
 def _without_4bit(ctx):

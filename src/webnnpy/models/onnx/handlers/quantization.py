@@ -242,7 +242,12 @@ def _dynamic_quantize(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | 
     zero = ctx.scalar(0.0, dt)
     lo = b.min(b.reduce_min(x), zero)
     hi = b.max(b.reduce_max(x), zero)
-    scale = b.div(b.sub(hi, lo), ctx.scalar(255.0, dt))
+    # an all-zero x (max == min) has scale 1, as ONNX Runtime gives it: ONNX's
+    # formula divides 0 by 0 there (and its reference implementation gives
+    # 1/255); y and the zero point are 0 either way
+    rng = b.sub(hi, lo)
+    scale = b.where(b.equal(rng, zero), ctx.scalar(1.0, dt),
+                    b.div(rng, ctx.scalar(255.0, dt)))
     zpf = b.round_even(b.clamp(b.sub(zero, b.div(lo, scale)), min_value=0.0,
                                max_value=255.0))
     zp = b.cast(zpf, "uint8")
