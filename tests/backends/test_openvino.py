@@ -573,3 +573,15 @@ def test_softmax_output_keeps_the_spec_nan_repair(ctx: Any) -> None:
     assert np.isnan(out[0]).all()
     np.testing.assert_allclose(out[1], _softmax64(x[1:].astype(np.float64))[0],
                                rtol=1e-6)
+
+
+def test_int64_scalar_constant_and_shared_output(ctx: Any) -> None:
+    # fuzz seed 77 (elementwise): a scalar int64 constant gave its words a
+    # [1, 2] shape and the graph's output port [1, 2] (run failed)
+    def fn(b: Any, x: Any, y: Any) -> Any:
+        c = b.constant({"data_type": "int64", "shape": []}, np.array(-4, np.int64))
+        return b.sub(b.sub(b.neg(x), c), y)
+
+    out = _run(ctx, fn, {"x": np.array(-(2**40), np.int64),
+                         "y": np.array(1, np.int64)})
+    assert out.shape == () and int(out) == 2**40 + 4 - 1

@@ -112,8 +112,9 @@ def pair_of(ctx: Emitter, v: Value) -> Any:
     if p is not None:
         return p
     if v.constant is not None:
-        arr = np.ascontiguousarray(v.constant)
-        words = arr.reshape(-1).view(np.int32).reshape(*arr.shape, 2)
+        # (by the descriptor's shape: a scalar constant may be held 1-D)
+        arr = np.ascontiguousarray(v.constant).reshape(-1)
+        words = arr.view(np.int32).reshape(*v.desc.shape, 2)
         p = ctx.array(np.array(words))
     else:
         x = ctx.names.get(id(v))
