@@ -87,8 +87,8 @@ def _mha(inputs, outs=("o",), **attrs):
              num_heads=NH, name="mha", **attrs)
 
 
-@pytest.mark.parametrize("case", ["cross", "bias", "bnsh", "mask", "attention_bias",
-                                  "scale"])
+@pytest.mark.parametrize("case", ["cross", "bias", "bnsh", "mask", "mask1d", "mask3d",
+                                  "attention_bias", "scale"])
 def test_multi_head_attention(case, context):
     feeds = {"q": r(B, S, D), "k": r(B, 7, D), "v": r(B, 7, D)}
     names, init, attrs = ["q", "k", "v"], None, {}
@@ -100,6 +100,16 @@ def test_multi_head_attention(case, context):
     elif case == "mask":
         mask = np.ones((B, 7), np.int32)
         mask[1, 4:] = 0
+        feeds["m"] = mask
+        names += ["", "m"]
+    elif case == "mask1d":  # key counts; a filter value softmax does not hide
+        feeds["m"] = np.array([7, 3], np.int32)
+        names += ["", "m"]
+        attrs["mask_filter_value"] = -1.0
+    elif case == "mask3d":
+        mask = np.ones((B, S, 7), np.int32)
+        mask[0, 1, 4:] = 0
+        mask[1, :, 2] = 0
         feeds["m"] = mask
         names += ["", "m"]
     elif case == "attention_bias":
@@ -154,8 +164,8 @@ def test_multi_head_attention_bad_input():
     feeds = {"q": r(B, S, D), "k": r(B, 7, D), "v": r(B, 7, D)}
     with pytest.raises(UnsupportedNodeError, match=r"'mha'.*qk output"):
         load(_model([_mha(["q", "k", "v"], ["o", "", "", "qk"])], feeds, ["o", "qk"]))
-    feeds["m"] = np.ones((B, S, 7), np.int32)
-    with pytest.raises(UnsupportedNodeError, match=r"'mha'.*key_padding_mask.*\[2, 5, 7\]"):
+    feeds["m"] = np.ones((B, 7, 1), np.int32)
+    with pytest.raises(UnsupportedNodeError, match=r"'mha'.*key_padding_mask.*\[2, 7, 1\]"):
         load(_model([_mha(["q", "k", "v", "", "m"])], feeds, ["o"]))
 
 

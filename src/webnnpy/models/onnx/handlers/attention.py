@@ -11,10 +11,11 @@ elementwise operators as ONNX Runtime's WebNN EP does.
 * MultiHeadAttention: query/key/value [batch, seq, hidden], key/value as
   BNSH [batch, heads, seq, head_size], packed QKV [batch, seq, heads, 3,
   head_size] or packed KV [batch, seq, heads, 2, head_size]; bias;
-  key_padding_mask [batch, total] (0 = masked, adding ``mask_filter_value``
-  as ONNX Runtime does); attention_bias; past_key/past_value (BNSH,
-  appended to) with present_key/present_value; ``unidirectional`` (causal,
-  query i sees keys up to past + i).  Refused: the qk output,
+  key_padding_mask [batch] (key counts), [batch, total] or [batch, seq,
+  total] (0 = masked), adding ``mask_filter_value`` as ONNX Runtime does;
+  attention_bias; past_key/past_value (BNSH, appended to) with
+  present_key/present_value; ``unidirectional`` (causal, query i sees keys
+  up to past + i).  Refused: the qk output,
   past_sequence_length and cache_indirection (beam search), other mask
   shapes.
 * GroupQueryAttention: kv_num_heads <= num_heads (each key/value head
@@ -315,14 +316,24 @@ def _mha(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
     m_t = present(inputs, 4)
     if m_t is not None:
         mask = ctx.op(m_t, "key_padding_mask")
-        if list(mask.shape) != [bsz, total]:
-            raise ctx.fail(f"key_padding_mask of shape {list(mask.shape)} is not "
-                           f"supported (the mapping takes [batch, total] = "
-                           f"{[bsz, total]})")
+        seq_q = qh.shape[2]
         filt = ctx.scalar(float(attrs.get("mask_filter_value", -10000.0)), dt)
-        add = b.where(b.equal(mask, ctx.scalar(0, mask.data_type)), filt,
-                      ctx.scalar(0.0, dt))
-        mask_bias = b.reshape(add, [bsz, 1, 1, total])
+        if mask.data_type not in ("int32", "int64"):
+            raise ctx.invalid(f"key_padding_mask has type {mask.data_type}; the "
+                              f"op takes int32")
+        if list(mask.shape) == [bsz]:  # each row's key count (right padding)
+            kpos = ctx.constant(np.arange(total, dtype=np.dtype(mask.data_type)
+                                          ).reshape(1, 1, 1, total))
+            masked = b.greater_or_equal(kpos, b.reshape(mask, [bsz, 1, 1, 1]))
+        elif list(mask.shape) in ([bsz, total], [bsz, seq_q, total]):
+            shape = [bsz, 1, 1, total] if mask.rank == 2 else [bsz, 1, seq_q, total]
+            masked = b.reshape(b.equal(mask, ctx.scalar(0, mask.data_type)), shape)
+        else:
+            raise ctx.fail(f"key_padding_mask of shape {list(mask.shape)} is not "
+                           f"supported (the mapping takes [batch] = [{bsz}], "
+                           f"[batch, total] = {[bsz, total]} or [batch, seq, "
+                           f"total] = {[bsz, seq_q, total]})")
+        mask_bias = b.where(masked, filt, ctx.scalar(0.0, dt))
     else:
         mask_bias = None
     ab_t = present(inputs, 5)
