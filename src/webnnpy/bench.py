@@ -407,7 +407,7 @@ def bench_main(argv: Sequence[str]) -> int:
                    "kernel time per op type (where fusions are lost)")
     args = p.parse_args(argv)
     from webnnpy.backends import available_backends
-    from webnnpy.models._cli import UsageError, positional_after
+    from webnnpy.cliargs import UsageError, positional_after
     from webnnpy.models.onnx.cli import parse_dims
 
     try:

@@ -27,7 +27,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from webnnpy.models._cli import (
+from webnnpy.cliargs import (
     ArgumentParser,
     UsageError,
     positional_after,

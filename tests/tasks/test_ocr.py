@@ -218,7 +218,7 @@ def test_demo_ocr_missing_model(monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]):
     pytest.importorskip("PIL")
     from webnnpy.models import zoo
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
     from webnnpy.tasks.cli import demo_main
 
     def missing(name: str) -> Path:
@@ -226,7 +226,7 @@ def test_demo_ocr_missing_model(monkeypatch: pytest.MonkeyPatch,
                                          f"pip install --no-deps rapidocr==3.10.0")
 
     monkeypatch.setattr(zoo, "find_model", missing)
-    monkeypatch.setattr(_models, "_protos", {})
-    monkeypatch.setattr(_models, "_imported", {})
+    monkeypatch.setattr(model_cache, "_protos", {})
+    monkeypatch.setattr(model_cache, "_imported", {})
     assert demo_main(["ocr", "x"]) == 2
     assert "pip install --no-deps rapidocr==3.10.0" in capsys.readouterr().err

@@ -26,8 +26,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from webnnpy.cliargs import ArgumentParser, UsageError
 from webnnpy.errors import NotSupportedError
-from webnnpy.models._cli import ArgumentParser, UsageError
 
 __all__ = ["detect_main"]
 

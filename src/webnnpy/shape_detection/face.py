@@ -233,14 +233,14 @@ def _graph(cfg: FaceModelConfig, backend: str | None) -> Any:
     ``backend`` (imported once)."""
     from webnnpy.models import tflite
     from webnnpy.models.tflite import mediapipe
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
     key = (cfg.model, backend)
     with _graph_lock:
         m = _graphs.get(key)
         if m is None or m.context._is_lost:
             m = tflite.load(str(mediapipe.find(cfg.model)),
-                            context=_models.context(backend))
+                            context=model_cache.context(backend))
             _graphs[key] = m
         return m
 

@@ -35,9 +35,9 @@ DEFAULT_TEXT = "Hello WebNN 2026"
 
 
 def _backend_line(backend: str | None) -> str:
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
-    ctx = _models.context(backend)
+    ctx = model_cache.context(backend)
     try:
         what = ctx._backend.describe()
     except Exception:  # noqa: BLE001 - the description is a nicety
@@ -46,7 +46,7 @@ def _backend_line(backend: str | None) -> str:
 
 
 def _missing(e: Exception) -> int:
-    from webnnpy.models._cli import user_error
+    from webnnpy.cliargs import user_error
 
     print(f"webnnpy demo: {user_error(e) or e}", file=sys.stderr)
     return 2
@@ -194,7 +194,7 @@ def _vad(args: argparse.Namespace) -> int:
 
 def _embed(args: argparse.Namespace) -> int:
     from webnnpy.models.zoo import ModelNotInstalledError
-    from webnnpy.tasks import _models, embed
+    from webnnpy.tasks import embed, model_cache
 
     sentences = [s for s in args.sentences if s.strip()]
     if not sentences:
@@ -203,7 +203,7 @@ def _embed(args: argparse.Namespace) -> int:
                                    "\"A cat sits.\" \"A dog runs.\""))
     try:
         t0 = time.perf_counter()
-        model = embed.SentenceEmbedder(_models.context(args.backend))
+        model = embed.SentenceEmbedder(model_cache.context(args.backend))
         t1 = time.perf_counter()
         vectors = model.encode(sentences)
         t2 = time.perf_counter()
@@ -232,7 +232,7 @@ def _embed(args: argparse.Namespace) -> int:
 def demo_main(argv: Sequence[str]) -> int:
     """``webnnpy demo ocr|vad|embed``: exit status 0 on success, 1 if a rendered
     text was read back wrong, 2 on bad arguments or missing packages."""
-    from webnnpy.models._cli import ArgumentParser
+    from webnnpy.cliargs import ArgumentParser
 
     p = ArgumentParser(prog="webnnpy demo", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

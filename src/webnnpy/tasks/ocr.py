@@ -365,13 +365,13 @@ def detect(image: Any, *, backend: str | None = None, limit_side_len: int = 960,
            unclip_ratio: float = DB_UNCLIP_RATIO) -> list[tuple[np.ndarray, float]]:
     """Text boxes in an image: ``[(box 4x2, score)]`` in reading order (see
     :func:`db_boxes`)."""
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
     rgb = _rgb(image)
     h, w = rgb.shape[:2]
     rh, rw = _det_size(h, w, limit_side_len)
     x = _normalize_bgr(_resize(rgb, rw, rh))[None]
-    m = _models.imported("ppocr-det", {"x": x.shape}, backend=backend)
+    m = model_cache.imported("ppocr-det", {"x": x.shape}, backend=backend)
     prob = next(iter(m.run({"x": x}).values()))[0, 0]
     return db_boxes(prob, (w, h), thresh=thresh, box_thresh=box_thresh,
                     unclip_ratio=unclip_ratio)
@@ -410,9 +410,9 @@ def _line_input(rgb: np.ndarray, height: int, min_width: int, step: int,
 def characters() -> list[str]:
     """The recognition model's classes: ``"blank"`` (CTC), the 18,708
     characters of its ``character`` metadata, and ``" "``."""
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
-    chars = _models.metadata("ppocr-rec").get("character")
+    chars = model_cache.metadata("ppocr-rec").get("character")
     if chars is None:
         raise ValueError("the PP-OCRv6 rec model has no 'character' metadata")
     return ["blank", *chars.split("\n"), " "]
@@ -433,12 +433,12 @@ def ctc_greedy_decode(probs: np.ndarray, chars: Sequence[str]) -> tuple[str, flo
 
 def _classify(crops: list[np.ndarray], backend: str | None) -> list[np.ndarray]:
     """Turn crops by 180 degrees where the orientation model is sure."""
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
     out = []
     for c in crops:
         x = _line_input(c, CLS_SHAPE[0], CLS_SHAPE[1], CLS_SHAPE[1], CLS_SHAPE[1])
-        m = _models.imported("ppocr-cls", {"x": (1, *x.shape)}, backend=backend)
+        m = model_cache.imported("ppocr-cls", {"x": (1, *x.shape)}, backend=backend)
         p = next(iter(m.run({"x": x[None]}).values()))[0]
         out.append(np.ascontiguousarray(c[::-1, ::-1])
                    if p.argmax() == 1 and p[1] > CLS_THRESH else c)
@@ -448,14 +448,14 @@ def _classify(crops: list[np.ndarray], backend: str | None) -> list[np.ndarray]:
 def recognize(crops: Sequence[Any], *, backend: str | None = None
               ) -> list[tuple[str, float]]:
     """The text of each line image (crop): ``[(text, score)]``."""
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
     chars: list[str] | None = None
     out = []
     for c in crops:
         x = _line_input(_rgb(c), REC_HEIGHT, REC_MIN_WIDTH, REC_WIDTH_STEP,
                         REC_MAX_WIDTH)
-        m = _models.imported("ppocr-rec", {"x": (1, *x.shape)}, backend=backend)
+        m = model_cache.imported("ppocr-rec", {"x": (1, *x.shape)}, backend=backend)
         if chars is None:  # after the import: its metadata, not a parse
             chars = characters()
         probs = next(iter(m.run({"x": x[None]}).values()))[0]

@@ -45,9 +45,9 @@ STATE_SHAPE = (2, 1, 128)
 
 
 def _model(backend: str | None) -> Any:
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
-    return _models.imported(
+    return model_cache.imported(
         "silero-vad", {"input": (1, CONTEXT + CHUNK), "state": STATE_SHAPE},
         backend=backend, constants={"sr": np.array(SAMPLE_RATE, np.int64)})
 

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from webnnpy.models._cli import ArgumentParser, UsageError, positional_after, user_error
+from webnnpy.cliargs import ArgumentParser, UsageError, positional_after, user_error
 
 __all__ = ["export_main", "load_model"]
 

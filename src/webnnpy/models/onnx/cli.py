@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from webnnpy.models._cli import ArgumentParser, UsageError, positional_after, user_error
+from webnnpy.cliargs import ArgumentParser, UsageError, positional_after, user_error
 from webnnpy.models.onnx.dims import parse_dims as _parse_dims
 from webnnpy.models.onnx.errors import (
     ExternalDataError,

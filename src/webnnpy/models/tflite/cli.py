@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from webnnpy.models._cli import ArgumentParser, UsageError
+from webnnpy.cliargs import ArgumentParser, UsageError
 
 __all__ = ["bench_main", "export_main", "inspect_main", "run_main"]
 
