@@ -87,10 +87,10 @@ def _crop() -> np.ndarray:
 
 def _compare(name: str, backend: str, x: np.ndarray, sessions: dict[str, Any]
              ) -> tuple[np.ndarray, np.ndarray]:
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
     want = sessions["get"](name).run(None, {"x": x})[0]
-    m = _models.imported(name, {"x": x.shape}, backend=backend)
+    m = model_cache.imported(name, {"x": x.shape}, backend=backend)
     got = next(iter(m.run({"x": x}).values()))
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
@@ -154,14 +154,14 @@ SPEECH = [("silence", 0.7), ("voice", 1.2), ("silence", 0.8), ("voice", 0.9),
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_silero_vad_matches_onnxruntime(backend: str, sessions: dict[str, Any]):
-    from webnnpy.tasks import _models, vad
+    from webnnpy.tasks import model_cache, vad
 
     audio = vad.synthetic_speech(SPEECH)
     want, want_state = _native_vad(audio, sessions["get"]("silero-vad"))
     got = vad.speech_probs(audio, backend=backend)
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
     # one step from a non-zero state: the state output too
-    m = _models.imported("silero-vad", {"input": (1, 576), "state": (2, 1, 128)},
+    m = model_cache.imported("silero-vad", {"input": (1, 576), "state": (2, 1, 128)},
                          backend=backend,
                          constants={"sr": np.array(16000, np.int64)})
     x = audio[16000:16576][None]
@@ -298,9 +298,9 @@ def test_default_context_runs_the_models():
     """The task layer works on whatever backend a default context has."""
     _model("ppocr-det")
     pytest.importorskip("PIL")
-    from webnnpy.tasks import _models, ocr
+    from webnnpy.tasks import model_cache, ocr
 
     default = webnnpy.ml.create_context()
-    assert _models.context(None).backend == default.backend
+    assert model_cache.context(None).backend == default.backend
     default.destroy()
     assert [t.text for t in ocr.read_text(_line_image("Default 7"))] == ["Default 7"]
