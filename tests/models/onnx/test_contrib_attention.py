@@ -245,3 +245,24 @@ def test_attention_ops_in_float16():
     assert got["o"].dtype == np.float16
     feeds = {"q": r(B, S, D), "k": r(B, 7, D), "v": r(B, 7, D)}
     _check([_mha(["q", "k", "v"])], half(feeds), ["o"], atol=2e-3)
+
+
+@pytest.mark.parametrize("rotary", [False, True])
+def test_group_query_attention_decodes_a_right_padded_batch(rotary, context):
+    """Row 1's past holds 3 valid tokens of 6: its new token goes to position
+    3 of present (as ONNX Runtime writes it), its rotary position is 3, and
+    the positions past its length are masked.  Present is compared where
+    it is defined (each row's first seqlens_k + 1 positions)."""
+    nodes, feeds, outs, init = _gqa(past=6, seq=1, rotary=rotary,
+                                    seqlens=np.array([6, 3], np.int32))
+    m = _model(nodes, feeds, outs, init)
+    want = ort.InferenceSession(m.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, feeds)
+    got = load(m, context=context).run(feeds)
+    np.testing.assert_allclose(got["o"], want[0], rtol=1e-5, atol=2e-6)
+    for j, name in ((1, "present_k"), (2, "present_v")):
+        for row, n in enumerate(feeds["sl"] + 1):
+            np.testing.assert_allclose(got[name][row, :, :n], want[j][row, :, :n],
+                                       rtol=1e-5, atol=2e-6, err_msg=name)
+    # the padded row's new key is at position 3, not appended at 6
+    assert not np.allclose(got["present_k"][1, :, 3], feeds["pk"][1, :, 3])

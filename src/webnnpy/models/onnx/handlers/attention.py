@@ -20,10 +20,10 @@ elementwise operators as ONNX Runtime's WebNN EP does.
   shapes.
 * GroupQueryAttention: kv_num_heads <= num_heads (each key/value head
   serves num_heads / kv_num_heads query heads), packed QKV, causal, past
-  key/value appended to (present = past ++ new: the past must hold exactly
-  its past_sequence_length tokens, seqlens_k = past + seq - 1 for every
-  batch row, as in batch-1 decoding; with a shared past/present buffer or
-  a padded past ONNX Runtime writes elsewhere), seqlens_k read at run
+  key/value (present has past + seq positions; each row's new tokens are
+  written after its own past, seqlens_k + 1 - seq tokens, as ONNX Runtime
+  does, so a right-padded batch decodes too; a shared past/present buffer,
+  total_sequence_length != past + seq, is refused), seqlens_k read at run
   time for the padding and causal masks and the rotary positions (a first
   prompt, with no past, may be right-padded),
   ``do_rotary`` (interleaved or not), ``local_window_size``, ``softcap``.
@@ -435,7 +435,18 @@ def _gqa(ctx: ImportContext, node: NodeInfo, inputs: list[Tensor | None],
         qh = apply_rotary(ctx, qh, c, s, inter)
         kh = apply_rotary(ctx, kh, c, s, inter)
     if pk is not None and pv is not None:
-        kh, vh = b.concat([pk, kh], 2), b.concat([pv, vh], 2)
+        # each row's new tokens go right after its own past (first = its past
+        # length, seqlens_k + 1 - seq): a gather over past ++ new, the
+        # identity when every row's past is full
+        t = ctx.constant(np.arange(total, dtype=np.int32).reshape(1, total))
+        rel = b.sub(t, first)                                    # [B, T]
+        fresh = b.logical_and(b.greater_or_equal(rel, ctx.scalar(0, "int32")),
+                              b.lesser(rel, ctx.scalar(seq, "int32")))
+        idx = b.where(fresh, b.add(rel, ctx.scalar(past, "int32")), t)
+        idx = b.expand(b.reshape(idx, [bsz, 1, total, 1]),
+                       [bsz, kv_heads, total, hs])
+        kh = b.gather_elements(b.concat([pk, kh], 2), idx, axis=2)
+        vh = b.gather_elements(b.concat([pv, vh], 2), idx, axis=2)
     present_k, present_v = kh, vh
     group = heads // kv_heads
     if group > 1:
