@@ -585,3 +585,20 @@ def test_int64_scalar_constant_and_shared_output(ctx: Any) -> None:
     out = _run(ctx, fn, {"x": np.array(-(2**40), np.int64),
                          "y": np.array(1, np.int64)})
     assert out.shape == () and int(out) == 2**40 + 4 - 1
+
+
+def test_batch_norm_zero_variance_is_infinite_not_nan(ctx: Any) -> None:
+    # (x - mean) / sqrt(0 + 0) * scale + bias by hand: +-inf, NaN at x ==
+    # mean (fuzz seed 77 matmul_norm: the plugin's folded x * k - mean * k
+    # gave inf - inf = NaN)
+    x = np.array([[1, 2, 3], [0, 0, 0], [2, 3, 4]], np.float32)
+
+    def fn(b: Any, x: Any) -> Any:
+        c = [b.constant(np.array(a, np.float32)) for a in
+             ([1, 2, 3], [0, 1, 0], [2, 1, -1], [5, 5, 5])]
+        return b.batch_normalization(x, c[0], c[1], scale=c[2], bias=c[3], axis=1,
+                                     epsilon=0.0)
+
+    out = _run(ctx, fn, {"x": x})
+    want = [[np.nan, 5.0, np.nan], [-np.inf, 3.0, np.inf], [np.inf, 6.0, -np.inf]]
+    np.testing.assert_array_equal(out, np.array(want, np.float32))

@@ -80,6 +80,17 @@ def _batch_norm(ctx: Emitter, node: Node) -> None:
         y = ops.multiply(y, ctx.const(k, f, along)).output(0)
         if data["bias"] is not None:
             y = ops.add(y, ctx.const(f64["bias"], f, along)).output(0)
+        special = ~np.isfinite(k)
+        if special.any():
+            # k = +-inf (variance + epsilon 0) or NaN: the plugin folds
+            # (x - mean) * k into x * k - mean * k, which is inf - inf = NaN
+            # where the spec's (x - mean) / 0 is +-inf; sign(x - mean) * k
+            # is the spec's value there (0 * inf = NaN for x == mean)
+            d = ops.add(ctx.cast(x, f), ctx.const(-f64["mean"], f, along))
+            s = ops.multiply(ops.sign(d), ctx.const(k, f, along)).output(0)
+            if data["bias"] is not None:
+                s = ops.add(s, ctx.const(f64["bias"], f, along)).output(0)
+            y = ops.select(ctx.const(special.reshape(along), "bool"), s, y).output(0)
         ctx.set(node, y)
         return
     target = ctx.ints(along)
