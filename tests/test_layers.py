@@ -110,3 +110,23 @@ def test_no_private_names_across_packages():
             private += [p for p in parts[2:] if p.startswith("_")
                         and not p.startswith("__")][:1]
             assert not private, f"{rel} imports {private} from {node.module}"
+
+
+#: what outside api/ may reach into the API objects' internals: the bench
+#: command lowers a graph's IR itself to explain the ONNX Runtime model
+INTERNALS_OK = {"bench.py"}
+
+
+def test_no_layer_reaches_into_api_objects():
+    """Other layers use the API objects' public (or declared-addition)
+    attributes: MLContext.backend_description, MLContext.lost,
+    MLGraph.operator_count..., never ``_backend``, ``_ir``, ``_is_lost``."""
+    import re
+
+    private = re.compile(r"\.(_backend|_ir|_is_lost|_impl|_limits)\b")
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC)
+        if rel.parts[0] in ("api", "backends") or rel.name in INTERNALS_OK:
+            continue
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            assert not private.search(line), f"{rel}:{i}: {line.strip()}"

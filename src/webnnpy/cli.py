@@ -52,7 +52,7 @@ def _info(args: argparse.Namespace) -> int:
                 limits = ctx.op_support_limits()
                 n_ops = sum(1 for k, v in limits.items() if isinstance(v, dict)
                             and k not in ("input", "constant", "output"))
-                line += f" - {ctx._backend.describe()}; {n_ops} operators"
+                line += f" - {ctx.backend_description}; {n_ops} operators"
                 ctx.destroy()
             except Exception as e:  # noqa: BLE001 - report, don't crash
                 line += f" - failed to start: {e}"
@@ -61,7 +61,7 @@ def _info(args: argparse.Namespace) -> int:
         name, why = default_backend_choice(acc)
         try:
             ctx = webnnpy.ml.create_context(accelerated=acc)
-            what = ctx._backend.describe()
+            what = ctx.backend_description
             ctx.destroy()
         except Exception as e:  # noqa: BLE001 - report, don't crash
             what = f"failed to start: {e}"

@@ -38,12 +38,18 @@ DIFFERENCES: tuple[Difference, ...] = (
                "array for a scalar); raw bytes are checked by byte length."),
     Difference("add", "MLContext.backend",
                "The name of the backend that runs the context, for diagnostics."),
+    Difference("add", "MLContext.backend_description",
+               "A one-line description of the backend's runtime and device, as "
+               "`webnnpy info` prints it."),
     Difference("add", "MLGraph.inputs",
                "The graph's input descriptors by name (the spec keeps them internal "
                "as [[inputDescriptors]]; the graph-cache explainer proposes exposing "
                "them); needed to bind tensors to a graph one did not build."),
     Difference("add", "MLGraph.outputs",
                "The graph's output descriptors by name, as MLGraph.inputs."),
+    Difference("add", "MLGraph.operator_count",
+               "How many operators the builder recorded for the graph (0 for a "
+               "graph from load_graph), for diagnostics."),
     Difference("add", "MLOperand.rank", "len(shape), for convenience."),
     Difference("add", "MLGraphBuilder.constant(array)",
                "constant(ndarray) takes the descriptor from the array's dtype and "

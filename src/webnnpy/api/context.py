@@ -160,6 +160,12 @@ class MLContext:
         return self._backend.name
 
     @property
+    def backend_description(self) -> str:
+        """A one-line description of the backend's runtime and device (a
+        declared addition)."""
+        return self._backend.describe()
+
+    @property
     def _is_lost(self) -> bool:
         return self._lost.done()
 

@@ -47,6 +47,12 @@ class MLGraph:
                 for n, d in self._input_descs.items()}
 
     @property
+    def operator_count(self) -> int:
+        """How many operators the builder recorded (0 for a graph from
+        ``load_graph``; a declared addition, for diagnostics)."""
+        return len(self._ir.nodes)
+
+    @property
     def outputs(self) -> dict[str, MLOperandDescriptor]:
         """The graph's output descriptors by name (a declared addition)."""
         return {n: MLOperandDescriptor(d.data_type, d.shape)

@@ -238,7 +238,7 @@ def _graph(cfg: FaceModelConfig, backend: str | None) -> Any:
     key = (cfg.model, backend)
     with _graph_lock:
         m = _graphs.get(key)
-        if m is None or m.context._is_lost:
+        if m is None or m.context.lost.done():
             m = tflite.load(str(mediapipe.find(cfg.model)),
                             context=model_cache.context(backend))
             _graphs[key] = m

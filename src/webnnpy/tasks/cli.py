@@ -39,7 +39,7 @@ def _backend_line(backend: str | None) -> str:
 
     ctx = model_cache.context(backend)
     try:
-        what = ctx._backend.describe()
+        what = ctx.backend_description
     except Exception:  # noqa: BLE001 - the description is a nicety
         what = ""
     return f"backend: {ctx.backend}" + (f" - {what}" if what else "")

@@ -28,7 +28,7 @@ def context(backend: str | None = None) -> Any:
 
     with _lock:
         ctx = _contexts.get(backend)
-        if ctx is None or ctx._is_lost:
+        if ctx is None or ctx.lost.done():
             ctx = (ml.create_context(backend=backend) if backend
                    else ml.create_context())
             _contexts[backend] = ctx
@@ -78,7 +78,7 @@ def imported(name: str, shapes: Mapping[str, Sequence[int]], *,
            repr(sorted((constants or {}).items())))
     with _lock:
         m = _imported.get(key)
-        if m is None or m.context._is_lost:
+        if m is None or m.context.lost.done():
             dims = {k: [int(d) for d in v] for k, v in shapes.items()}
             # from the file, through the on-disk graph cache: a later process
             # loads the compiled graph instead of parsing and importing

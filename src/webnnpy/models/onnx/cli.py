@@ -505,7 +505,7 @@ def run_main(argv: Sequence[str]) -> int:
         step.start(f"importing {args.model}")
         ctx = _context(args.backend)
         model = load(args.model, context=ctx, dims=dims, constants=constants)
-        step.done(f"{len(model.graph._ir.nodes)} WebNN operators, built on "
+        step.done(f"{model.graph.operator_count} WebNN operators, built on "
                   f"{ctx.backend}")
     except InvalidDimsError as e:
         return step.fail("run", dims_message(e), 2)
