@@ -298,7 +298,8 @@ export const TYPED_ARRAYS = {
 /** Numbers (one a element) packed as int4/uint4 bytes: element 2k in bits
  * 0-3 of byte k, element 2k+1 in bits 4-7. */
 export function packInt4(values, dataType) {
-  const [lo, hi] = dataType === "int4" ? [-8, 7] : [0, 15];
+  const lo = dataType === "int4" ? -8 : 0;
+  const hi = lo + 15;
   const out = new Uint8Array(Math.ceil(values.length / 2));
   values.forEach((v, i) => {
     if (!Number.isInteger(v) || v < lo || v > hi) {
