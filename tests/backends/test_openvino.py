@@ -602,3 +602,13 @@ def test_batch_norm_zero_variance_is_infinite_not_nan(ctx: Any) -> None:
     out = _run(ctx, fn, {"x": x})
     want = [[np.nan, 5.0, np.nan], [-np.inf, 3.0, np.inf], [np.inf, 6.0, -np.inf]]
     np.testing.assert_array_equal(out, np.array(want, np.float32))
+
+
+def test_int32_pow_wraps_exactly(ctx: Any) -> None:
+    # powers past 2**31 wrap (Python ints mod 2**32); a Select in the
+    # square-and-multiply chain made the plugin compute it in float32
+    x = np.array([-3, 3, 7, 46341, 2], np.int32)
+    e = np.array([31, 21, 13, 2, 31], np.int32)
+    out = _run(ctx, lambda b, x, e: b.pow(x, e), {"x": x, "e": e})
+    want = [((int(a) ** int(k) + 2**31) % 2**32) - 2**31 for a, k in zip(x, e, strict=True)]
+    assert out.tolist() == want

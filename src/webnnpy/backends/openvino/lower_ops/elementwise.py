@@ -174,9 +174,18 @@ def _int_pow(ctx: Emitter, node: Node) -> None:
     result = ops.broadcast(one, ctx.ints(shape)).output(0)
     base = a
     for k in range(n_bits):
-        mask = ctx.const(np.array(1 << k).astype(work), work)
-        bit_set = ops.not_equal(ops.bitwise_and(e, mask), zero)
-        result = where(ctx, bit_set, ops.multiply(result, base), result)
+        if work == "int32":
+            # factor = bit ? base : 1 as 1 + bit * (base - 1): integer
+            # arithmetic only (a Select fused into the Multiply chain made the
+            # plugin run it in float32: (-3)**31 came out 43 off)
+            bit = ops.bitwise_and(ops.bitwise_right_shift(e, ctx.const(k, work)),
+                                  one)
+            factor = ops.add(ops.multiply(bit, ops.subtract(base, one)), one)
+            result = ops.multiply(result, factor).output(0)
+        else:
+            mask = ctx.const(np.array(1 << k).astype(work), work)
+            bit_set = ops.not_equal(ops.bitwise_and(e, mask), zero)
+            result = where(ctx, bit_set, ops.multiply(result, base), result)
         if k + 1 < n_bits:
             base = ops.multiply(base, base).output(0)
     if neg is not None:
