@@ -612,3 +612,21 @@ def test_int32_pow_wraps_exactly(ctx: Any) -> None:
     out = _run(ctx, lambda b, x, e: b.pow(x, e), {"x": x, "e": e})
     want = [((int(a) ** int(k) + 2**31) % 2**32) - 2**31 for a, k in zip(x, e, strict=True)]
     assert out.tolist() == want
+
+
+def test_int64_word_chains_stay_exact(ctx: Any) -> None:
+    # long chains of word arithmetic (the plugin runs some fused int32 chains
+    # in float32): random full-range int64 against NumPy's wrapping int64
+    rng = np.random.default_rng(5)
+    a, b_, c = (rng.integers(-2**63, 2**63 - 1, 64, dtype=np.int64, endpoint=True)
+                for _ in range(3))
+
+    def fn(b: Any, a: Any, y: Any, c: Any) -> Any:
+        t = b.where(b.lesser(a, y), b.mul(b.add(a, y), c), b.sub(y, b.abs(c)))
+        return b.add(b.max(t, b.neg(a)), b.mul(b.sign(y), b.relu(c)))
+
+    out = _run(ctx, fn, {"a": a, "y": b_, "c": c})
+    with np.errstate(over="ignore"):
+        t = np.where(a < b_, (a + b_) * c, b_ - np.abs(c))
+        want = np.maximum(t, -a) + np.sign(b_) * np.maximum(c, 0)
+    np.testing.assert_array_equal(out, want)
