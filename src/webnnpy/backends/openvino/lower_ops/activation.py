@@ -53,7 +53,7 @@ def _hard_swish(ctx: Emitter, node: Node) -> None:
     producer = v.producer if isinstance(v, Value) else None
     if producer is not None and producer.op in FUSE_RELU_AFTER:
         # the plain HSwish, which the plugin fuses into the producer's kernel
-        # (the Maximum kept it a kernel of its own: MobileNetV3-Large 21
+        # (the Maximum kept it a kernel of its own: MobileNetV3-Large 24
         # kernels more than native OpenVINO); -inf gives NaN there
         # (docs/differences.md)
         ctx.set(node, ops.hswish(x))
