@@ -289,6 +289,11 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "convolution (EfficientNet's 65 activations); it gives -0 for x below "
      "about -86.6, where the exact product is below 1.5e-36 in magnitude. NaN "
      "and -inf give NaN, as the formula does."),
+    ("div by a subnormal (openvino backend)",
+     "OpenVINO's CPU Divide reads a float32 subnormal divisor (below about "
+     "1.18e-38 in magnitude) as zero, whatever CPU_DENORMALS_OPTIMIZATION says: "
+     "1e-45 / 1e-45 is inf (the reference: 1) and 0 / 1e-45 NaN (the reference: "
+     "0). Normal divisors are exact IEEE division."),
     ("int64/uint64 to float32 cast (openvino backend)",
      "The openvino backend holds 64-bit integers as two 32-bit words (its CPU "
      "plugin computes int64 as int32). Casting one to float32 is exact rounding "
