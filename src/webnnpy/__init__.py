@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from webnnpy.api.builder import MLGraphBuilder
     from webnnpy.api.context import MLContext, MLContextLostInfo
     from webnnpy.api.descriptors import MLOperandDescriptor, MLTensorDescriptor
+    from webnnpy.api.dynamic import MLDynamicDimension
     from webnnpy.api.graph import MLGraph
     from webnnpy.api.ml import ML, ml
     from webnnpy.api.operand import MLOperand
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "MLContextLostInfo": "webnnpy.api.context",
     "MLOperandDescriptor": "webnnpy.api.descriptors",
     "MLTensorDescriptor": "webnnpy.api.descriptors",
+    "MLDynamicDimension": "webnnpy.api.dynamic",
     "MLGraph": "webnnpy.api.graph",
     "ML": "webnnpy.api.ml",
     "ml": "webnnpy.api.ml",
@@ -71,6 +73,7 @@ __all__ = [
     "InvalidStateError",
     "MLContext",
     "MLContextLostInfo",
+    "MLDynamicDimension",
     "MLGraph",
     "MLGraphBuilder",
     "MLOperand",

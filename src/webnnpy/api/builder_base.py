@@ -17,6 +17,7 @@ import numpy as np
 from webnnpy._spec import op_table, to_py_name
 from webnnpy.api.context import MLContext
 from webnnpy.api.descriptors import as_buffer, buffer_to_array, to_desc
+from webnnpy.api.dynamic import DynamicInputs, parse_shape, symbolic_shapes
 from webnnpy.api.graph import MLGraph
 from webnnpy.api.operand import MLOperand
 from webnnpy.api.promise import MLPromise
@@ -96,6 +97,10 @@ class BuilderBase:
         self._input_names: set[str] = set()
         # constant(tensor) operands: value id -> the MLTensor they came from
         self._constant_tensors: dict[int, MLTensor] = {}
+        # dynamic input dimensions (an extension: webnnpy.api.dynamic), and
+        # the shapes with them of the operands asked for
+        self._dynamic: DynamicInputs | None = None
+        self._sym_shapes: dict[int, tuple[Any, ...]] = {}
 
     # ------------------------------------------------------------ helpers
 
@@ -169,7 +174,8 @@ class BuilderBase:
                 # "[label] message", the form browsers use (and WPT checks).
                 raise TypeError(f"[{_safe_label(label)}] {e}") from None
             raise
-        node = Node(op, values, norm_attrs, [], label, _given(op, attrs))
+        node = Node(op, values, norm_attrs, [], label, _given(op, attrs),
+                    dict(attrs))
         node.outputs = [self._new_value(d, producer=node) for d in out_descs]
         outs = [MLOperand(self, v) for v in node.outputs]
         return outs if rule.multi_output else outs[0]
@@ -191,6 +197,12 @@ class BuilderBase:
         # IDL conversions of the arguments come before the method steps.
         if not isinstance(name, str):
             raise TypeError(f"input: name must be a string, got {name!r}")
+        dynamic = None
+        if isinstance(descriptor, Mapping) and "shape" in descriptor:
+            dynamic = parse_shape(f"input {name!r}", descriptor["shape"],
+                                  self._dynamic.max_sizes if self._dynamic else {})
+            if dynamic is not None:  # checked at the maximum sizes
+                descriptor = {**descriptor, "shape": dynamic[0]}
         desc, _, _ = to_desc(f"input {name!r}", descriptor)
         self._check_can_build("input")
         if not name:
@@ -202,7 +214,23 @@ class BuilderBase:
         if desc.data_type not in types or not lo <= desc.rank <= hi:
             raise TypeError(f"input {name!r}: {desc} is not a supported graph input")
         self._input_names.add(name)
+        if dynamic is not None:
+            if self._dynamic is None:
+                self._dynamic = DynamicInputs({}, {})
+            self._dynamic.max_sizes.update(dynamic[2])
+            self._dynamic.shapes[name] = dynamic[1]
         return MLOperand(self, self._new_value(desc, input_name=name))
+
+    def _symbolic_shape(self, value: Value) -> tuple[Any, ...]:
+        """``value``'s shape with the dynamic dimensions it has (an extension;
+        ``value.desc.shape`` when the builder has none)."""
+        if self._dynamic is None or value.is_constant:
+            return value.desc.shape
+        shape = self._sym_shapes.get(value.id)
+        if shape is None:
+            shape = symbolic_shapes(self._dynamic, {"v": value})["v"]
+            self._sym_shapes[value.id] = shape
+        return shape
 
     # Spec: MLOperand constant(MLOperandDescriptor descriptor, AllowSharedBufferSource buffer) #api-mlgraphbuilder-constant-buffer
     # Spec: MLOperand constant(MLOperandDataType dataType, MLNumber value) #api-mlgraphbuilder-constant-datatype-value
@@ -292,7 +320,15 @@ class BuilderBase:
         except TypeError as e:
             return MLPromise.rejected(e)
         self._has_built = True
-        return self._context._build_promise(MLGraph(self._context, graph))
+        mlgraph = MLGraph(self._context, graph)
+        dyn = self._dynamic
+        if dyn is not None and any(n in dyn.shapes for n in graph.inputs):
+            mlgraph._dynamic = DynamicInputs(
+                dict(dyn.max_sizes),
+                {n: dyn.shapes.get(n, graph.inputs[n].desc.shape)
+                 for n in graph.inputs})
+            mlgraph._sym_outputs = symbolic_shapes(mlgraph._dynamic, graph.outputs)
+        return self._context._build_promise(mlgraph)
 
     def _make_graph(self, outputs: dict[str, MLOperand]) -> Graph:
         """build()'s checks of the outputs, in the spec's order, and the walk."""

@@ -513,6 +513,15 @@ class MLContext:
             seen[id(t)] = label
         for label, t in labelled:
             self._check_tensor(where, label, t)
+        if graph._dynamic is not None:  # an extension: webnnpy.api.dynamic
+            static = self._specialized(where, graph, in_t,
+                                       {n: t._desc.shape for n, t in in_t.items()})
+            _validate_named(where, "inputs", in_t, static._input_descs)
+            _validate_named(where, "outputs", out_t, static._output_descs)
+            run = self._dispatch_work(static, in_t, out_t)
+            graph._last_binding = (in_t, out_t, tuple(t for _, t in labelled), run)
+            self._timeline.post(run)
+            return
         _validate_named(where, "inputs", in_t, graph._input_descs)
         _validate_named(where, "outputs", out_t, graph._output_descs)
         run = self._dispatch_work(graph, in_t, out_t)
@@ -616,6 +625,16 @@ class MLContext:
         if len(inputs) != len(descs) or any(n not in inputs for n in descs):
             raise TypeError(f"{where}: inputs {sorted(inputs)} do not match the "
                             f"graph's inputs {sorted(descs)}")
+        if graph._dynamic is not None:  # an extension: webnnpy.api.dynamic
+            shapes = {}
+            for n, a in inputs.items():
+                if not isinstance(a, np.ndarray):
+                    raise TypeError(f"{where}: input {n!r} of a graph with dynamic "
+                                    f"dimensions must be a numpy array (its shape "
+                                    f"gives the sizes), got {type(a).__name__}")
+                shapes[n] = a.shape
+            return self.compute(self._specialized(where, graph, inputs, shapes),
+                                inputs)
         arrays = [_compute_input(name, inputs[name], d) for name, d in descs.items()]
         plan = graph._compute
         if plan is None:
@@ -624,6 +643,41 @@ class MLContext:
                 if plan is None:
                     plan = graph._compute = self._compute_plan(graph)
         return self._run_compute(graph, plan, arrays)
+
+    #: how many static graphs a graph with dynamic dimensions keeps compiled
+    #: (one per combination of concrete sizes; least recently used first out)
+    dynamic_graph_cache_size: int = 16
+
+    def _specialized(self, where: str, graph: MLGraph, inputs: Mapping[str, Any],
+                     shapes: Mapping[str, Any]) -> MLGraph:
+        """The static graph of ``graph`` (which has dynamic dimensions) for
+        these concrete input shapes: checked against the declared dimensions
+        and by every op's rule (TypeError), compiled on first use."""
+        from webnnpy.api.dynamic import check_concrete
+        from webnnpy.ir.specialize import specialize
+
+        dyn = graph._dynamic
+        assert dyn is not None
+        if set(inputs) != set(dyn.shapes):
+            raise TypeError(f"{where}: inputs {sorted(inputs)} do not match the "
+                            f"graph's inputs {sorted(dyn.shapes)}")
+        concrete = check_concrete(where, dyn, shapes)
+        key = tuple(concrete[n] for n in sorted(concrete))
+        with graph._specialized_lock:
+            static = graph._specialized.get(key)
+            if static is not None:
+                graph._specialized.move_to_end(key)
+                return static
+        ir = specialize(graph._ir, concrete)
+        static = MLGraph(self, ir)
+        self._build_promise(static).result()
+        with graph._specialized_lock:
+            graph._specialized[key] = static
+            while len(graph._specialized) > max(1, self.dynamic_graph_cache_size):
+                _, old = graph._specialized.popitem(last=False)
+                graph._last_binding = None
+                old.destroy()
+        return static
 
     def _compute_plan(self, graph: MLGraph) -> _ComputePlan:
         """Make the tensors compute() reuses on ``graph`` (creating tensors

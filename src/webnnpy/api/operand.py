@@ -34,7 +34,12 @@ class MLOperand:
     # Spec: readonly attribute FrozenArray<unsigned long> shape
     @property
     def shape(self) -> tuple[int, ...]:
-        """The operand's dimensions (an empty tuple for a scalar)."""
+        """The operand's dimensions (an empty tuple for a scalar).  With
+        dynamic input dimensions (an extension), a dimension that depends on
+        them is an MLDynamicDimension (its ``max_size`` the size at the
+        maxima)."""
+        if self._builder._dynamic is not None:
+            return self._builder._symbolic_shape(self._value)  # type: ignore[return-value]
         return self._value.desc.shape
 
     @property

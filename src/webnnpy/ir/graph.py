@@ -59,6 +59,10 @@ class Node:
     #: in ``attrs`` with every default filled in; None where unknown (a
     #: graph read back from a cache)
     given: frozenset[str] | None = None
+    #: the non-operand arguments as the caller passed them (spec names; None
+    #: where absent), from which the rule can run again for other input
+    #: shapes (``ir.specialize``); None where unknown
+    raw: dict[str, Any] | None = None
 
     def input_values(self) -> list[Value]:
         """Every operand value this node reads, in argument order."""

@@ -492,4 +492,8 @@ def export(graph: Any, outdir: str | os.PathLike[str], *,
     ir = getattr(graph, "_ir", graph)
     if not isinstance(ir, Graph):
         raise TypeError(f"export: expected an MLGraph, got {type(graph).__name__}")
+    if getattr(graph, "_dynamic", None) is not None:
+        raise ExportError(
+            "export: the graph has dynamic input dimensions (an extension no "
+            "browser ships): build it with fixed sizes to export it")
     return export_ir(ir, outdir, name=name)
