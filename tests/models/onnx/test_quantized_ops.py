@@ -326,13 +326,13 @@ def _dq_lstm(*, direction="forward", steps=5, batch=2, size=6, hidden=4,
 @pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
 @pytest.mark.parametrize("peep,states,per_column", [(True, True, True),
                                                     (False, False, False)])
-def test_dynamic_quantize_lstm(direction, peep, states, per_column):
+def test_dynamic_quantize_lstm(direction, peep, states, per_column, context):
     m, feeds = _dq_lstm(direction=direction, peep=peep, states=states,
                         per_column=per_column, size=40, hidden=16)
     # ORT quantizes the hidden state in one block per thread's rows: with one
     # thread, the whole batch at each step, as the mapping does
     want = _ort(m, feeds, threads=1)
-    got = load(m).run(feeds)
+    got = load(m, context=context).run(feeds)
     for name, w in zip(["Y", "Yh", "Yc"], want, strict=True):
         np.testing.assert_allclose(got[name], w, rtol=1e-5, atol=1e-6, err_msg=name)
 

@@ -314,14 +314,21 @@ def _gather_block_quantized(ctx: ImportContext, node: NodeInfo,
     return [ctx.b.gather(table, idx, axis=gaxis)]
 
 
-def ort_dynamic_quantize(ctx: ImportContext, x: MLOperand
+def ort_dynamic_quantize(ctx: ImportContext, x: MLOperand,
+                         axes: list[int] | None = None
                          ) -> tuple[MLOperand, MLOperand]:
     """``x`` quantized to uint8 by ONNX Runtime's dynamic rule, as float32
-    (q - zero point) and the scale: the pair whose product approximates x."""
+    (q - zero point) and the scale: the pair whose product approximates x.
+    With ``axes``, each slice over them is quantized on its own (the scale
+    keeps x's rank)."""
     b = ctx.b
     zero = ctx.scalar(0.0, "float32")
-    lo = b.min(b.reduce_min(x), zero)
-    hi = b.max(b.reduce_max(x), zero)
+    if axes is None:
+        lo, hi = b.reduce_min(x), b.reduce_max(x)
+    else:
+        lo = b.reduce_min(x, axes=axes, keep_dimensions=True)
+        hi = b.reduce_max(x, axes=axes, keep_dimensions=True)
+    lo, hi = b.min(lo, zero), b.max(hi, zero)
     rng = b.sub(hi, lo)
     scale = b.where(b.equal(rng, zero), ctx.scalar(1.0, "float32"),
                     b.div(rng, ctx.scalar(255.0, "float32")))
@@ -430,49 +437,52 @@ def _dynamic_quantize_lstm(ctx: ImportContext, node: NodeInfo,
             raise ctx.invalid(f"{what} ({t.name!r}) has shape {list(op.shape)}; "
                               f"expected [{nd}, {batch}, {hidden}]")
         init.append(op)
-    xc, xs = ort_dynamic_quantize(ctx, b.reshape(x, [steps * batch, size]))
-    ys, hs, cs = [], [], []
-    for d, rev in enumerate(reverses):
-        gx = b.mul(b.matmul(xc, ctx.constant(w[d], "the centered W")),
-                   b.mul(xs, ctx.constant(ws[d], "W_scale")))
-        gx = b.add(gx, ctx.constant(bias[d, :4 * hidden] + bias[d, 4 * hidden:],
-                                    "B"))
-        gx = b.reshape(gx, [steps, batch, 4 * hidden])
-        rd, rsd = ctx.constant(r[d], "the centered R"), ctx.constant(rs[d], "R_scale")
-        h = (ctx.constant(np.zeros((batch, hidden), np.float32)) if init[0] is None
-             else b.reshape(b.slice(init[0], [d, 0, 0], [1, batch, hidden]),
-                            [batch, hidden]))
-        c = (ctx.constant(np.zeros((batch, hidden), np.float32)) if init[1] is None
-             else b.reshape(b.slice(init[1], [d, 0, 0], [1, batch, hidden]),
-                            [batch, hidden]))
-        pi = po = pf = None
-        if peep is not None:
-            pi, po, pf = (ctx.constant(peep[d, j * hidden:(j + 1) * hidden])
-                          for j in range(3))
-        outs: list[MLOperand] = []
-        for step in (range(steps - 1, -1, -1) if rev else range(steps)):
-            hc, hsc = ort_dynamic_quantize(ctx, h)
-            g = b.add(b.reshape(b.slice(gx, [step, 0, 0], [1, batch, 4 * hidden]),
-                                [batch, 4 * hidden]),
-                      b.mul(b.matmul(hc, rd), b.mul(hsc, rsd)))
-            gi, go, gf, gc = b.split(g, 4, axis=1)
-            if pi is not None and pf is not None:
-                gi, gf = b.add(gi, b.mul(pi, c)), b.add(gf, b.mul(pf, c))
-            c = b.add(b.mul(b.sigmoid(gf), c), b.mul(b.sigmoid(gi), b.tanh(gc)))
-            if po is not None:
-                go = b.add(go, b.mul(po, c))
-            h = b.mul(b.sigmoid(go), b.tanh(c))
-            outs.append(h)
-        if rev:
-            outs.reverse()
-        ys.append(b.reshape(b.concat(outs, 0) if len(outs) > 1 else outs[0],
-                            [steps, 1, batch, hidden]))
-        hs.append(b.reshape(h, [1, batch, hidden]))
-        cs.append(b.reshape(c, [1, batch, hidden]))
-    if nd == 1:
-        return [ys[0], hs[0], cs[0]]
-    return [b.concat(ys, 1), b.concat(hs, 0), b.concat(cs, 0)]
+    xc, xs = ort_dynamic_quantize(ctx, b.reshape(x, [1, steps * batch, size]))
+    # the directions run side by side, as [num_directions, ...] operands (each
+    # quantized on its own); the reverse one reads its inputs reversed
+    four = 4 * hidden
+    gx = b.mul(b.matmul(xc, ctx.constant(w, "the centered W")),
+               b.mul(xs, ctx.constant(ws, "W_scale")))   # [nd, S * B, 4H]
+    gx = b.add(gx, ctx.constant((bias[:, :four] + bias[:, four:]).reshape(
+        nd, 1, four), "B"))
+    gx = _per_direction(ctx, b.reshape(gx, [nd, steps, batch, four]), reverses, 1)
+    rc, rsc = ctx.constant(r, "the centered R"), ctx.constant(rs, "R_scale")
+    zeros = np.zeros((nd, batch, hidden), np.float32)
+    h = ctx.constant(zeros) if init[0] is None else init[0]
+    c = ctx.constant(zeros) if init[1] is None else init[1]
+    pi = po = pf = None
+    if peep is not None:
+        pi, po, pf = (ctx.constant(np.ascontiguousarray(
+            peep[:, j * hidden:(j + 1) * hidden].reshape(nd, 1, hidden)))
+            for j in range(3))
+    outs: list[MLOperand] = []
+    for step in range(steps):
+        hc, hsc = ort_dynamic_quantize(ctx, h, axes=[1, 2])
+        g = b.add(b.reshape(b.slice(gx, [0, step, 0, 0], [nd, 1, batch, four]),
+                            [nd, batch, four]),
+                  b.mul(b.matmul(hc, rc), b.mul(hsc, rsc)))
+        gi, go, gf, gc = b.split(g, 4, axis=2)
+        if pi is not None and pf is not None:
+            gi, gf = b.add(gi, b.mul(pi, c)), b.add(gf, b.mul(pf, c))
+        c = b.add(b.mul(b.sigmoid(gf), c), b.mul(b.sigmoid(gi), b.tanh(gc)))
+        if po is not None:
+            go = b.add(go, b.mul(po, c))
+        h = b.mul(b.sigmoid(go), b.tanh(c))
+        outs.append(b.reshape(h, [1, nd, batch, hidden]))
+    y = b.concat(outs, 0) if len(outs) > 1 else outs[0]
+    return [_per_direction(ctx, y, reverses, 0, direction_axis=1), h, c]
 
+
+def _per_direction(ctx: ImportContext, x: MLOperand, reverses: tuple[bool, ...],
+                   axis: int, direction_axis: int = 0) -> MLOperand:
+    """``x`` with the reverse direction's slice reversed along ``axis``."""
+    b = ctx.b
+    if not any(reverses):
+        return x
+    if len(reverses) == 1:
+        return b.reverse(x, axes=[axis])
+    fwd, bwd = b.split(x, 2, axis=direction_axis)
+    return b.concat([fwd, b.reverse(bwd, axes=[axis])], direction_axis)
 
 HANDLERS = {
     "com.microsoft:Gelu": ((1, 1, _gelu),),
