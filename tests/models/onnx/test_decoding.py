@@ -190,6 +190,21 @@ def test_fixed_size_cache_equals_native_ort(dctx: webnnpy.MLContext, name: str
     dec.close()
 
 
+def test_more_tokens_than_kept_graphs() -> None:
+    """max_graphs below the generation's length: graphs and cache tensors are
+    dropped and remade (least recently used first), tokens unchanged."""
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    path = DATA / "gpt2.onnx"
+    want = native_greedy(path, PROMPT, 8)[0]
+    dec = Decoder(path, context=ctx, max_graphs=3)
+    assert dec.generate(PROMPT, 8).tokens == want
+    again = dec.generate(PROMPT, 8)
+    assert again.tokens == want
+    assert again.builds == 8  # every length was dropped before it came back
+    assert len(dec._pool) <= 4
+    dec.close()
+
+
 def test_layout_of_the_exports() -> None:
     ctx = webnnpy.ml.create_context(backend="numpy")
     m = load(DATA / "whisper_decoder.onnx", context=ctx)
