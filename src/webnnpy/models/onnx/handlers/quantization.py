@@ -30,8 +30,9 @@ from webnnpy.models.onnx.types import webnn_of_onnx
 
 __all__ = ["HANDLERS", "exact_float"]
 
-_FOUR_BIT = frozenset({TensorProto.INT4, TensorProto.UINT4})
-_FOUR_BIT_NAME = {TensorProto.INT4: "int4", TensorProto.UINT4: "uint4"}
+_FOUR_BIT: frozenset[int] = frozenset({int(TensorProto.INT4), int(TensorProto.UINT4)})
+_FOUR_BIT_NAME: dict[int, str] = {int(TensorProto.INT4): "int4",
+                                 int(TensorProto.UINT4): "uint4"}
 
 
 def _param_shape(ctx: ImportContext, p: MLOperand, rank: int, axis: int,
