@@ -156,3 +156,11 @@ def test_a_dynamic_graph_is_not_exported_as_a_fixed_one(ref_context, tmp_path
     g, _ = _graph(ref_context)
     with pytest.raises(ExportError, match="dynamic input dimensions"):
         export(g, tmp_path)
+
+
+def test_the_graph_cache_refuses_a_dynamic_graph(ref_context, tmp_path,
+                                                 monkeypatch) -> None:
+    monkeypatch.setenv("WEBNNPY_CACHE_DIR", str(tmp_path))
+    g, _ = _graph(ref_context)
+    with pytest.raises(webnnpy.NotSupportedError, match="dynamic input dimensions"):
+        ref_context.save_graph("g", g)

@@ -762,6 +762,10 @@ class MLContext:
                                     f"{e}") from e
             if graph._destroyed:
                 raise InvalidStateError(f"{where}: graph {graph!r} is destroyed")
+            if graph._dynamic is not None:
+                raise NotSupportedError(f"{where}: graph {graph!r} has dynamic input "
+                                        f"dimensions; the cache stores static "
+                                        f"graphs")
             store = self._graph_store(where)
         except (TypeError, InvalidStateError, NotSupportedError) as e:
             return MLPromise.rejected(e)

@@ -57,10 +57,13 @@ class MLGraph:
             from webnnpy.api.dynamic import MLDynamicDimension
 
             dyn = self._dynamic
-            return {n: MLOperandDescriptor(d.data_type, tuple(  # type: ignore[arg-type]
-                MLDynamicDimension(s, dyn.max_sizes[s]) if isinstance(s, str)
-                else s for s in dyn.shapes[n]))
-                for n, d in self._input_descs.items()}
+
+            def sym(n: str) -> Any:  # ints and MLDynamicDimensions
+                return tuple(MLDynamicDimension(s, dyn.max_sizes[s])
+                             if isinstance(s, str) else s for s in dyn.shapes[n])
+
+            return {n: MLOperandDescriptor(d.data_type, sym(n))
+                    for n, d in self._input_descs.items()}
         return {n: MLOperandDescriptor(d.data_type, d.shape)
                 for n, d in self._input_descs.items()}
 
