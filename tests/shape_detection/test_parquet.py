@@ -63,8 +63,10 @@ def test_cli_parquet_rows_are_the_jsonl_rows(folder, tmp_path):
     require("zxingcpp")
     require("pyarrow")
     out = tmp_path / "rows.parquet"
+    ann = tmp_path / "ann"
     assert main(["detect", "barcodes", str(folder), "--out", str(out),
-                 "--quiet"]) == 0
+                 "--annotate", str(ann), "--quiet"]) == 0
+    assert sorted(p.name for p in ann.iterdir()) == ["a.png.png", "sub__b.png.png"]
     jsonl = tmp_path / "rows.jsonl"
     assert main(["detect", "barcodes", str(folder), "--out", str(jsonl),
                  "--quiet"]) == 0
