@@ -21,6 +21,7 @@ import numpy as np
 
 import webnnpy
 from webnnpy._spec import to_py_name
+from webnnpy.dtypes import from_numpy_dtype, int_bounds
 from webnnpy.ir.registry import FAMILIES
 
 __all__ = ["FAMILIES", "FAMILY", "KEY", "Call", "Graph", "Leaf", "Ref",
@@ -156,11 +157,20 @@ _F16_SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 6e-8, -6e-8, 6.1035e-5,
                 65504.0, -65504.0, 1.0, -1.0, 0.5, 11.1, -17.5]
 
 
-def _int_specials(dt: np.dtype) -> list[int]:
+def _int_bounds(dt: np.dtype) -> tuple[int, int]:
+    """(min, max) of an integer dtype, ml_dtypes' int4/uint4 included."""
+    name = from_numpy_dtype(dt)
+    if name is not None:
+        return int_bounds(name)
     info = np.iinfo(dt)
-    vals = [0, 1, int(info.max), int(info.max) - 1, int(info.min), 2]
-    if info.min < 0:
-        vals += [-1, int(info.min) + 1, -2]
+    return int(info.min), int(info.max)
+
+
+def _int_specials(dt: np.dtype) -> list[int]:
+    lo, hi = _int_bounds(dt)
+    vals = [0, 1, hi, hi - 1, lo, 2]
+    if lo < 0:
+        vals += [-1, lo + 1, -2]
     return vals
 
 
@@ -183,8 +193,8 @@ def random_values(rng: np.random.Generator, dtype: str, shape: tuple[int, ...],
             base = rng.standard_normal(n) * 3
         specials = _F32_SPECIAL if dtype == "float32" else _F16_SPECIAL
     else:
-        info = np.iinfo(dt)
-        lo, hi = max(int(low), int(info.min)), min(int(high), int(info.max))
+        tlo, thi = _int_bounds(dt)
+        lo, hi = max(int(low), tlo), min(int(high), thi)
         base = rng.integers(lo, hi + 1, n).astype(object)
         specials = _int_specials(dt)
     arr = np.array(base, dtype=object if dt.kind != "f" else np.float64)
