@@ -134,9 +134,10 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         summary.seconds = time.perf_counter() - t0
         return summary
     if not ray.is_initialized():
-        # a local Ray without the dashboard: one process less to start and run
-        # (ray.init took 13-15 s instead of 16-20 s on this 2-core machine
-        # under load; docs/shape_detection.md); init_kwargs override
+        # a local Ray without the dashboard: one process less to start and
+        # run on a small machine (the saving in ray.init was within this
+        # 2-core machine's noise under load: docs/shape_detection.md);
+        # init_kwargs override
         kwargs: dict[str, Any] = {"log_to_driver": False}
         if address is None:
             kwargs["include_dashboard"] = False
