@@ -205,6 +205,21 @@ def test_more_tokens_than_kept_graphs() -> None:
     dec.close()
 
 
+def test_latency_benchmark_runs(tmp_path: Path) -> None:
+    """``python -m benchmarks.decoding`` at a tiny size: every side runs and
+    agrees on the tokens (the script exits on a mismatch); no timing checked."""
+    if "onnxruntime" not in DECODER_BACKENDS:
+        pytest.skip("needs the onnxruntime backend")
+    from benchmarks import decoding
+
+    out = tmp_path / "bench.json"
+    assert decoding.main(["--tokens", "2", "--rounds", "1", "--first-rounds", "1",
+                          "--models", "gpt2", "--json", str(out)]) == 0
+    results = json.loads(out.read_text())["results"]
+    assert [r["model"] for r in results] == ["gpt2", "gpt2_fixed"]
+    assert results[0]["steady"]["native_prebound"]["min_us"] > 0
+
+
 def test_layout_of_the_exports() -> None:
     ctx = webnnpy.ml.create_context(backend="numpy")
     m = load(DATA / "whisper_decoder.onnx", context=ctx)
