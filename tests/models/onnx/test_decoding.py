@@ -240,6 +240,10 @@ def test_bad_input_is_refused_before_any_build() -> None:
                          ([[1, 2]], "1-D")):
         with pytest.raises(TypeError, match=f"prompt must be a {what}|{what}"):
             dec.generate(prompt, 4)
+    for bad in (512, -1):
+        with pytest.raises(TypeError, match=rf"token id {bad}; the model's "
+                           r"vocabulary is \[0, 512\)"):
+            dec.generate([1, bad], 4)
     for n in (0, -1, 2.0, True):
         with pytest.raises(TypeError, match="max_new_tokens must be a positive int"):
             dec.generate([1], n)  # type: ignore[arg-type]
@@ -257,3 +261,5 @@ def test_bad_input_is_refused_before_any_build() -> None:
         Decoder(DATA / "gpt2_fixed.onnx", context=ctx)
     with pytest.raises(UnsupportedModelError, match="static shapes"):
         FixedCacheDecoder(DATA / "gpt2.onnx", context=ctx)
+    with pytest.raises(TypeError, match="token id 600"):
+        FixedCacheDecoder(DATA / "gpt2_fixed.onnx", context=ctx).generate([600], 2)

@@ -174,12 +174,24 @@ class _Step:
     """The host array the logits are read into."""
 
 
-def _check_tokens(where: str, what: str, ids: Any) -> np.ndarray:
+def _check_tokens(where: str, what: str, ids: Any, vocab: int | None
+                  ) -> np.ndarray:
     a = np.asarray(ids)
     if a.ndim != 1 or a.size == 0 or a.dtype.kind not in "iu":
         raise TypeError(f"{where}: {what} must be a non-empty 1-D sequence of "
                         f"integer token ids, got {a.dtype} of shape {list(a.shape)}")
+    if vocab is not None:
+        bad = a[(a < 0) | (a >= vocab)]
+        if bad.size:  # WebNN's gather leaves out-of-range indices undefined
+            raise TypeError(f"{where}: {what} has token id {int(bad[0])}; the "
+                            f"model's vocabulary is [0, {vocab})")
     return a.astype(np.int64)
+
+
+def _vocab(model: ImportedModel) -> int | None:
+    """The logits' last dimension, when the model declares it."""
+    shape = (model.outputs.get("logits") or {}).get("shape")
+    return shape[-1] if shape and isinstance(shape[-1], int) else None
 
 
 class Decoder:
@@ -225,6 +237,7 @@ class Decoder:
         # the prompt's step has an empty past: declare its dimension may be 0
         self.model = load(model, context=self.context, max_graphs=max_graphs,
                           min_dims=dict.fromkeys(past_dims, 0), cache=cache)
+        self.vocab = _vocab(self.model)
         self.max_graphs = max_graphs
         self._steps: OrderedDict[tuple[Any, ...], _Step] = OrderedDict()
         self._pool: OrderedDict[int, dict[str, MLTensor]] = OrderedDict()
@@ -334,10 +347,11 @@ class Decoder:
             keep_logits: keep each step's last-position logits.
 
         Raises:
-            TypeError: a bad prompt, count, or missing/extra input.
+            TypeError: a bad prompt (not 1-D integers, a token id outside the
+                vocabulary), count, or missing/extra input.
         """
         where = "generate"
-        ids = _check_tokens(where, "prompt", prompt)
+        ids = _check_tokens(where, "prompt", prompt, self.vocab)
         if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
                 or max_new_tokens < 1:
             raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
@@ -445,6 +459,7 @@ class FixedCacheDecoder:
                 f"generate: the pasts' lengths {sorted(lengths)} and the mask's "
                 f"shape {mask_shape} do not fit a fixed-size cache")
         self.length = int(next(iter(lengths)))
+        self.vocab = _vocab(self.model)
         graph = self.model.graph
         ctx = self.context
         descs, out_descs = graph.inputs, graph.outputs
@@ -475,7 +490,7 @@ class FixedCacheDecoder:
                 holds (``len(prompt) + max_new_tokens - 1 > L``).
         """
         where = "generate"
-        ids = _check_tokens(where, "prompt", prompt)
+        ids = _check_tokens(where, "prompt", prompt, self.vocab)
         if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
                 or max_new_tokens < 1:
             raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
