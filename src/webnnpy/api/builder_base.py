@@ -43,6 +43,23 @@ def _sequence_args(op: str) -> frozenset[str]:
                      if a["type"].startswith("sequence<MLOperand"))
 
 
+def _immutable(arr: np.ndarray) -> bool:
+    """Whether no one can write ``arr``'s data: a C-contiguous array, it and
+    every array it views read-only, over memory an array owns or over
+    ``bytes``.  (Its owner could set ``writeable`` again; ``constant(array)``
+    documents that it must not.)"""
+    if not arr.flags.c_contiguous or not arr.flags.aligned:
+        return False
+    b: Any = arr
+    while isinstance(b, np.ndarray):
+        if b.flags.writeable:
+            return False
+        if b.base is None:
+            return True
+        b = b.base
+    return isinstance(b, bytes)
+
+
 @cache
 def _option_defaults(op: str) -> dict[str, Any]:
     """The op's options with a non-null IDL default (spec name -> default)."""
@@ -248,7 +265,10 @@ class BuilderBase:
           ``MLContext.create_constant_tensor``.
 
         And one declared addition: ``constant(array)`` for a NumPy array of a
-        WebNN data type, its dtype and shape giving the descriptor.
+        WebNN data type, its dtype and shape giving the descriptor.  A
+        read-only array that owns its data (or views only read-only arrays
+        and ``bytes``) is held without a copy, since no one can change it:
+        do not make it writable again afterwards.
         """
         if len(args) == 1 and isinstance(args[0], MLTensor):
             return self._constant_tensor(args[0])
@@ -258,6 +278,11 @@ class BuilderBase:
             if dt not in DATA_TYPES:
                 raise TypeError(f"constant: a {arr.dtype} array has no WebNN data "
                                 f"type; expected one of {', '.join(DATA_TYPES)}")
+            if _immutable(arr):  # nobody can change it: held without a copy
+                desc = Desc(dt, arr.shape)
+                self._check_can_build("constant")
+                self._context._check_dimensions("constant", desc)
+                return MLOperand(self, self._new_value(desc, constant=arr))
             return self._constant_buffer({"data_type": dt, "shape": arr.shape}, arr)
         if len(args) == 2 and isinstance(args[0], str):
             return self._constant_scalar(args[0], args[1])

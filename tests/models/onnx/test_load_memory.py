@@ -116,9 +116,13 @@ def test_load_leaves_no_cyclic_garbage(tmp_path, context):
     assert size < 1 << 20, f"{len(garbage)} objects, {size} bytes: {sorted(kinds)}"
 
 
-def test_importer_arrays_are_freed_after_load(tmp_path, context):
-    # the arrays the importer made from the initializers are gone once load()
-    # returns: the graph holds its own copy (MLGraphBuilder.constant copies)
+def test_weights_are_held_once(tmp_path, context):
+    # the importer's arrays (read-only views of the file's bytes) are the
+    # graph's constants, not copies of them (MLGraphBuilder.constant(array)
+    # takes an immutable array as it is), and nothing else keeps them: they
+    # are freed with the model
+    import gc
+
     path = tmp_path / "mlp.onnx"
     _mlp(path)
     refs: list[weakref.ref] = []
@@ -133,8 +137,13 @@ def test_importer_arrays_are_freed_after_load(tmp_path, context):
     import unittest.mock as mock
     with mock.patch.object(importer, "initializers", spy):
         m = wonnx.load(path, context=context)
-    assert refs and all(r() is None for r in refs)
     assert m.model is None
+    held = [c.constant for c in m.graph._ir.constants() if c.constant.nbytes > 1024]
+    assert refs and len(held) == len(refs)
+    assert all(any(np.shares_memory(h, r()) for r in refs) for h in held)
+    del m, held
+    gc.collect()
+    assert all(r() is None for r in refs)
 
 
 def test_initializers_are_views_of_the_raw_bytes():

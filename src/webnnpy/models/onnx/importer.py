@@ -357,8 +357,13 @@ def _const_of_initializer(t: TensorProto) -> np.ndarray:
 
 
 def initializers(model: ModelProto) -> dict[str, np.ndarray]:
-    """The graph's initializers (and sparse ones, densified) as arrays."""
-    return initializers_of(model.graph)
+    """The graph's initializers (and sparse ones, densified) as read-only
+    arrays: the builder holds them as constants without a copy, so the
+    weights are in memory once."""
+    out = initializers_of(model.graph)
+    for arr in out.values():
+        arr.flags.writeable = False
+    return out
 
 
 def initializers_of(graph: GraphProto) -> dict[str, np.ndarray]:
