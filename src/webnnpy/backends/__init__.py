@@ -23,22 +23,24 @@ BACKENDS: dict[str, tuple[str, str, str | None]] = {
 }
 
 #: Backends a context gets by default, best first (the first installed one
-#: wins).  ONNX Runtime first: on the machine measured (docs/benchmarks.md,
-#: "which backend is the default"), native OpenVINO beat native ONNX Runtime
-#: on 7 of 10 zoo models, but through webnnpy the OpenVINO backend was 1.05x
-#: native ONNX Runtime at the median (0.36x on PP-OCR det, 1.48x on
-#: EfficientNet-B0), the ONNX Runtime backend 1.04x (its zoo median), and it
-#: leaves int64 out of reductions, argMin/argMax, div and pooling.  OpenVINO
-#: next: far faster than the NumPy reference, which stays the fallback.
+#: wins).  ONNX Runtime first: it runs every operator and data type, and on
+#: the machine measured (docs/benchmarks.md, "which backend is the default")
+#: the OpenVINO backend ran at 1.05x native ONNX Runtime at the zoo median
+#: before its lowerings let the plugin fuse (ONNX Runtime's backend: 1.04x);
+#: since then it looks level with native OpenVINO (0.88x native ONNX Runtime
+#: at the median) but only on figures taken under load, and it leaves int64
+#: out of reductions, argMin/argMax inputs, div and maxPool2d.  OpenVINO next:
+#: far faster than the NumPy reference, which stays the fallback.
 DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "openvino", "numpy")
 
 #: why each backend of DEFAULT_ORDER is chosen when it is the first installed
 _WHY = {
     "onnxruntime": "the first installed of the default order (onnxruntime, "
-                   "openvino, numpy): webnnpy on ONNX Runtime ran at 1.04x native "
-                   "ONNX Runtime at the zoo median, webnnpy on OpenVINO at 1.05x "
-                   "(per model: OpenVINO/ORT native times webnnpy-OpenVINO/"
-                   "native OpenVINO; docs/benchmarks.md)",
+                   "openvino, numpy): ONNX Runtime runs every operator and type; "
+                   "webnnpy on OpenVINO measured 1.05x native ONNX Runtime at the "
+                   "zoo median, webnnpy on ONNX Runtime 1.04x; OpenVINO's newer "
+                   "figures are not confirmed on a quiet machine "
+                   "(docs/benchmarks.md)",
     "openvino": "ONNX Runtime is not installed; OpenVINO is next in the default "
                 "order (onnxruntime, openvino, numpy)",
     "numpy": "no native runtime is installed (pip install webnnpy[onnxruntime] "
