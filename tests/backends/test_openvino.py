@@ -639,3 +639,20 @@ def test_div_by_a_subnormal_is_the_documented_difference(ctx: Any) -> None:
     b = np.array([1e-45, 1e-45, 3.0], np.float32)
     out = _run(ctx, lambda g, a, b: g.div(a, b), {"a": a, "b": b})
     assert out[0] == np.inf and np.isnan(out[1]) and out[2] == 2.0
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64"])
+def test_64_bit_reduce_max_min_by_16_bit_keys(ctx: Any, dtype: str) -> None:
+    # ties on every key, the type's extremes, several axes; NumPy's 64-bit
+    # max/min is the independent answer
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(3)
+    x = rng.integers(info.min, info.max, (3, 5, 4), dtype=dtype, endpoint=True)
+    x[0, :, 0] = x[0, 0, 0]
+    x[1, :2, 1] = [info.min, info.max]
+    x[2, :, 2] = x[2, 0, 2] ^ np.arange(5, dtype=dtype)  # differ in the low key
+    for axes, keep in (([1], False), ([0, 2], True), ([0, 1, 2], False)):
+        for op, ref in (("reduce_max", np.max), ("reduce_min", np.min)):
+            out = _run(ctx, lambda b, x, op=op, axes=axes, keep=keep: getattr(b, op)(
+                x, axes=axes, keep_dimensions=keep), {"x": x})
+            np.testing.assert_array_equal(out, ref(x, axis=tuple(axes), keepdims=keep))

@@ -22,13 +22,14 @@ argMin/argMax outputs, ``runtime.WIDE_KEYS``) is lowered by
 - comparisons, max, min, clamp, relu, sign: high words (signed for int64,
   unsigned for uint64), then low words unsigned, each compared by 16-bit
   halves (the plugin compares int32 in float32, ``_util.int_less``);
+  reduceMax/reduceMin by four 16-bit keys in turn;
 - cast: integer <-> 64-bit by words (narrowing keeps the low bits, as the
   reference); float -> 64-bit truncates, saturates and maps NaN to 0
   (beyond the int32 range: ``floor(t / 2**32)`` and the remainder, both
   exact in float32); 64-bit -> float32 is exact within the int32 range and
   ``high * 2**32 + low`` (two roundings, at most 1 ULP off) beyond it.
 
-Other operators (div, pow, reductions, pooling, ...) leave int64/uint64 out
+Other operators (div, pow, the other reductions, pooling, ...) leave int64/uint64 out
 of the backend's ``opSupportLimits()``.
 
 Imported only by the openvino backend package.
@@ -326,6 +327,46 @@ def _where(ctx: Emitter, node: Node) -> None:
     t = _words(ctx, node, "trueValue")
     f = _words(ctx, node, "falseValue")
     _set(ctx, node, join(ctx, *_select(cond, t, f)))
+
+
+@_define("reduceMax", "reduceMin")
+def _reduce_extreme(ctx: Emitter, node: Node) -> None:
+    """The extreme by its four 16-bit keys, most significant first (the high
+    word's top half signed for int64): the extreme of each key among the
+    elements still tied on the keys before it.  16-bit keys compare and
+    reduce exactly in the plugin's float32."""
+    lo, hi = _words(ctx, node, "input")
+    dt = _dt(node, "input")
+    axes = list(node.attrs["axes"])
+    keep = bool(node.attrs["keepDimensions"])
+    if not axes:
+        _set(ctx, node, pair_of(ctx, _operand(node, "input")))
+        return
+    largest = node.op == "reduceMax"
+    sixteen = ctx.const(16, "int32")
+    m16 = ctx.const(0xFFFF, "int32")
+    top = ops.bitwise_right_shift(hi, sixteen).output(0)
+    if dt == "uint64":
+        top = ops.bitwise_and(top, m16).output(0)
+    keys = [top, ops.bitwise_and(hi, m16).output(0), _shr16(ctx, lo),
+            ops.bitwise_and(lo, m16).output(0)]
+    ax = ctx.ints(axes)
+    fn = ops.reduce_max if largest else ops.reduce_min
+    # an element out of the race gets a key no candidate beats
+    out = ctx.const(-(2**16) if largest else 2**16, "int32")
+    tied = None
+    best = []
+    for k in keys:
+        cand = k if tied is None else ops.select(tied, k, out).output(0)
+        m = fn(cand, ax, True).output(0)
+        best.append(m)
+        hit = ops.equal(cand, m).output(0)
+        tied = hit if tied is None else ops.logical_and(tied, hit).output(0)
+    rhi = ops.bitwise_or(ops.bitwise_left_shift(best[0], sixteen), best[1])
+    rlo = ops.bitwise_or(ops.bitwise_left_shift(best[2], sixteen), best[3])
+    if not keep:
+        rhi, rlo = ops.squeeze(rhi, ax), ops.squeeze(rlo, ax)
+    _set(ctx, node, join(ctx, rlo, rhi))
 
 
 # ------------------------------------------------------------------ cast
