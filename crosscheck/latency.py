@@ -130,9 +130,9 @@ def ppocr_graph(context: webnnpy.MLContext, name: str, shape: Sequence[int]
         ImportError: onnx is not installed.
     """
     from webnnpy.models import onnx as wonnx
-    from webnnpy.tasks import _models
+    from webnnpy.tasks import model_cache
 
-    return wonnx.load(_models.proto(name), dims={"x": [int(d) for d in shape]},
+    return wonnx.load(model_cache.proto(name), dims={"x": [int(d) for d in shape]},
                       context=context).graph
 
 
