@@ -22,7 +22,7 @@ argMin/argMax outputs, ``runtime.WIDE_KEYS``) is lowered by
 - comparisons, max, min, clamp, relu, sign: high words (signed for int64,
   unsigned for uint64), then low words unsigned, each compared by 16-bit
   halves (the plugin compares int32 in float32, ``_util.int_less``);
-  reduceMax/reduceMin by four 16-bit keys in turn;
+  reduceMax/reduceMin and argMin/argMax by four 16-bit keys in turn;
 - cast: integer <-> 64-bit by words (narrowing keeps the low bits, as the
   reference); float -> 64-bit truncates, saturates and maps NaN to 0
   (beyond the int32 range: ``floor(t / 2**32)`` and the remainder, both
@@ -329,20 +329,14 @@ def _where(ctx: Emitter, node: Node) -> None:
     _set(ctx, node, join(ctx, *_select(cond, t, f)))
 
 
-@_define("reduceMax", "reduceMin")
-def _reduce_extreme(ctx: Emitter, node: Node) -> None:
-    """The extreme by its four 16-bit keys, most significant first (the high
-    word's top half signed for int64): the extreme of each key among the
-    elements still tied on the keys before it.  16-bit keys compare and
-    reduce exactly in the plugin's float32."""
-    lo, hi = _words(ctx, node, "input")
-    dt = _dt(node, "input")
-    axes = list(node.attrs["axes"])
-    keep = bool(node.attrs["keepDimensions"])
-    if not axes:
-        _set(ctx, node, pair_of(ctx, _operand(node, "input")))
-        return
-    largest = node.op == "reduceMax"
+def _tied_extreme(ctx: Emitter, lo: Any, hi: Any, dt: str, ax: Any,
+                  largest: bool) -> tuple[list[Any], Any]:
+    """The extreme over axes ``ax`` (kept) by four 16-bit keys, most
+    significant first (the high word's top half signed for int64): each
+    key's extreme among the elements still tied on the keys before it
+    (16-bit keys compare and reduce exactly in the plugin's float32).
+    Returns the four extreme keys and the mask of the elements equal to the
+    extreme."""
     sixteen = ctx.const(16, "int32")
     m16 = ctx.const(0xFFFF, "int32")
     top = ops.bitwise_right_shift(hi, sixteen).output(0)
@@ -350,11 +344,10 @@ def _reduce_extreme(ctx: Emitter, node: Node) -> None:
         top = ops.bitwise_and(top, m16).output(0)
     keys = [top, ops.bitwise_and(hi, m16).output(0), _shr16(ctx, lo),
             ops.bitwise_and(lo, m16).output(0)]
-    ax = ctx.ints(axes)
     fn = ops.reduce_max if largest else ops.reduce_min
     # an element out of the race gets a key no candidate beats
     out = ctx.const(-(2**16) if largest else 2**16, "int32")
-    tied = None
+    tied: Any = None
     best = []
     for k in keys:
         cand = k if tied is None else ops.select(tied, k, out).output(0)
@@ -362,11 +355,47 @@ def _reduce_extreme(ctx: Emitter, node: Node) -> None:
         best.append(m)
         hit = ops.equal(cand, m).output(0)
         tied = hit if tied is None else ops.logical_and(tied, hit).output(0)
+    return best, tied
+
+
+@_define("reduceMax", "reduceMin")
+def _reduce_extreme(ctx: Emitter, node: Node) -> None:
+    lo, hi = _words(ctx, node, "input")
+    axes = list(node.attrs["axes"])
+    keep = bool(node.attrs["keepDimensions"])
+    if not axes:
+        _set(ctx, node, pair_of(ctx, _operand(node, "input")))
+        return
+    ax = ctx.ints(axes)
+    best, _ = _tied_extreme(ctx, lo, hi, _dt(node, "input"), ax,
+                            node.op == "reduceMax")
+    sixteen = ctx.const(16, "int32")
     rhi = ops.bitwise_or(ops.bitwise_left_shift(best[0], sixteen), best[1])
     rlo = ops.bitwise_or(ops.bitwise_left_shift(best[2], sixteen), best[3])
     if not keep:
         rhi, rlo = ops.squeeze(rhi, ax), ops.squeeze(rlo, ax)
     _set(ctx, node, join(ctx, rlo, rhi))
+
+
+@_define("argMin", "argMax")
+def _arg_extreme(ctx: Emitter, node: Node) -> None:
+    """The first position of the extreme along the axis (its int64 result is
+    int32 inside, as for the other argMin/argMax)."""
+    shape = _operand(node, "input").desc.shape
+    if not shape:
+        ctx.set(node, ctx.const(0, "int32"))
+        return
+    lo, hi = _words(ctx, node, "input")
+    axis = int(node.attrs["axis"])
+    ax = ctx.ints([axis])
+    _, tied = _tied_extreme(ctx, lo, hi, _dt(node, "input"), ax,
+                            node.op == "argMax")
+    n = shape[axis]
+    pos_shape = [1] * len(shape)
+    pos_shape[axis] = n
+    pos = ctx.const(np.arange(n, dtype=np.int32).reshape(pos_shape), "int32")
+    cand = ops.select(tied, pos, ctx.const(n, "int32"))
+    ctx.set(node, ops.reduce_min(cand, ax, bool(node.attrs["keepDimensions"])))
 
 
 # ------------------------------------------------------------------ cast
