@@ -41,11 +41,15 @@ from webnnpy.models.onnx.errors import (
     UnsupportedModelError,
     UnsupportedNodeError,
 )
+from webnnpy.models.onnx.generate import Decoder, FixedCacheDecoder, Generation
 from webnnpy.models.onnx.importer import ImportedModel, load, run
 from webnnpy.models.onnx.inspect import InspectReport, NodeReport, inspect
 
 __all__ = [
+    "Decoder",
     "ExternalDataError",
+    "FixedCacheDecoder",
+    "Generation",
     "ImportedModel",
     "InputShapeError",
     "InspectReport",
