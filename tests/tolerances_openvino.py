@@ -70,12 +70,12 @@ TOLERANCES: dict[tuple[str, str], tuple[int, float]] = {
     k: (u, a) for k, (u, a, _why) in _OV.items()}
 
 _WIDE = ("int64/uint64 in reductions but reduceMax/reduceMin, "
-         "cumulativeSum, maxPool2d and "
+         "cumulativeSum and "
          "div: OpenVINO's CPU plugin runs 64-bit integer tensors as int32 (2**40 + "
          "1 becomes 1); the backend computes 64-bit values as int32 word pairs "
          "(backends/openvino/wide.py) for moves, cast, comparisons, add, sub, mul, "
          "min/max/clamp/relu/prelu/abs/neg/sign, reduceMax/reduceMin, "
-         "argMin/argMax only, and "
+         "argMin/argMax, maxPool2d only, and "
          "op_support_limits() "
          "leaves int64/uint64 out of these ops (TypeError at build)")
 _QUANT32 = ("quantizeLinear/dequantizeLinear with int32/uint32 values: exact only in "
@@ -93,7 +93,7 @@ _PATTERNS = [
     (re.compile(r"^test_reduce_integer\[openvino-(?!reduceM(ax|in)-)\w+-u?int64-"),
      None),
     (re.compile(r"^test_(reduce_integer_scalar|"
-                r"cumulative_sum|max_pool2d_integers_exact|integer_div_truncates"
+                r"cumulative_sum|integer_div_truncates"
                 r"_toward_zero|unsigned_div)\[.*[\[-]u?int64[\]-]"), None),
     (re.compile(r"^test_(de)?quantize.*\[.*[\[-]u?int32[\]-]"), _QUANT32),
     (re.compile(r"^test_resample2d.*\[.*[\[-]u?int8[\]-]"), _RESAMPLE8),
@@ -120,8 +120,7 @@ class _Excludes(dict[str, str]):
 #: test function name -> why it does not apply to OpenVINO
 EXCLUDES: dict[str, str] = _Excludes({
     name: _WIDE for name in (
-        "test_int64_exact_beyond_2_pow_53", "test_max_pool2d_int64_beyond_float64_"
-        "precision", "test_max_pool2d_uint64_large", "test_reduce_int64_exact_"
+        "test_int64_exact_beyond_2_pow_53", "test_reduce_int64_exact_"
         "beyond_float64",
         "test_cumulative_sum_integer_wrap_and_exactness")
 } | {

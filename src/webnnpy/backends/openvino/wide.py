@@ -23,13 +23,15 @@ argMin/argMax outputs, ``runtime.WIDE_KEYS``) is lowered by
   unsigned for uint64), then low words unsigned, each compared by 16-bit
   halves (the plugin compares int32 in float32, ``_util.int_less``);
   reduceMax/reduceMin and argMin/argMax by four 16-bit keys in turn;
+  maxPool2d as strided slices of the padded words and that maximum;
 - cast: integer <-> 64-bit by words (narrowing keeps the low bits, as the
   reference); float -> 64-bit truncates, saturates and maps NaN to 0
   (beyond the int32 range: ``floor(t / 2**32)`` and the remainder, both
   exact in float32); 64-bit -> float32 is exact within the int32 range and
   ``high * 2**32 + low`` (two roundings, at most 1 ULP off) beyond it.
 
-Other operators (div, pow, the other reductions, pooling, ...) leave int64/uint64 out
+Other operators (div, pow, the summing reductions, cumulativeSum, ...) leave
+int64/uint64 out
 of the backend's ``opSupportLimits()``.
 
 Imported only by the openvino backend package.
@@ -396,6 +398,48 @@ def _arg_extreme(ctx: Emitter, node: Node) -> None:
     pos = ctx.const(np.arange(n, dtype=np.int32).reshape(pos_shape), "int32")
     cand = ops.select(tied, pos, ctx.const(n, "int32"))
     ctx.set(node, ops.reduce_min(cand, ax, bool(node.attrs["keepDimensions"])))
+
+
+@_define("maxPool2d")
+def _max_pool(ctx: Emitter, node: Node) -> None:
+    """One strided slice of the padded words per window position, combined by
+    the exact 64-bit maximum (padding: the type's lowest value)."""
+    from webnnpy.ir.ops.conv_pool import pool_padding_for_output
+
+    a = node.attrs
+    dt = _dt(node, "input")
+    nhwc = a["layout"] == "nhwc"
+    shape = _operand(node, "input").desc.shape
+    h, w = (shape[1], shape[2]) if nhwc else (shape[2], shape[3])
+    kh, kw = a["windowDimensions"]
+    (sh, sw), (dh, dw) = a["strides"], a["dilations"]
+    oh, ow = a["outputSizes"]
+    pt, pb, pl, pr = pool_padding_for_output(a, h, w)
+    pb = min(pb, max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + pt)))
+    pr = min(pr, max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + pl)))
+    p = _pairs(ctx, node, "input")
+    if nhwc:
+        p = ops.transpose(p, ctx.ints([0, 3, 1, 2, 4])).output(0)
+    lo, hi = split_pair(ctx, p)
+    fill_lo, fill_hi = _const_pair(ctx, int(np.iinfo(dt).min), dt)
+    words = []
+    for word, fill in ((lo, fill_lo), (hi, fill_hi)):
+        words.append(ops.pad(word, ctx.ints([0, 0, pt, pl]), ctx.ints([0, 0, pb, pr]),
+                             "constant", fill).output(0))
+    acc: tuple[Any, Any] | None = None
+    for i in range(kh):
+        for j in range(kw):
+            t = tuple(ops.slice(x, ctx.ints([i * dh, j * dw]),
+                                ctx.ints([i * dh + (oh - 1) * sh + 1,
+                                          j * dw + (ow - 1) * sw + 1]),
+                                ctx.ints([sh, sw]), ctx.ints([2, 3])).output(0)
+                      for x in words)
+            acc = t if acc is None else _select(_less(ctx, acc, t, dt), t, acc)  # type: ignore[arg-type]
+    assert acc is not None
+    y = join(ctx, *acc)
+    if nhwc:
+        y = ops.transpose(y, ctx.ints([0, 2, 3, 1, 4])).output(0)
+    _set(ctx, node, y)
 
 
 # ------------------------------------------------------------------ cast
