@@ -12,9 +12,14 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "webnnpy"
 
 # layer -> the webnnpy subpackages it must not import
+#: (tasks and shape_detection are the Usage API, the top layer: only the
+#: CLI and each other use them)
+USAGE = ("webnnpy.tasks", "webnnpy.shape_detection")
 FORBIDDEN = {
-    "ir": ("webnnpy.api", "webnnpy.backends", "webnnpy.models", "webnnpy.tasks"),
-    "backends": ("webnnpy.api", "webnnpy.models", "webnnpy.tasks"),
+    "ir": ("webnnpy.api", "webnnpy.backends", "webnnpy.models", *USAGE),
+    "backends": ("webnnpy.api", "webnnpy.models", *USAGE),
+    "api": ("webnnpy.models", *USAGE),
+    "models": USAGE,
     "_spec": ("webnnpy.api", "webnnpy.ir", "webnnpy.backends"),
 }
 HEAVY = ("onnxruntime", "openvino", "onnx", "torch")
