@@ -69,12 +69,11 @@ _OV: dict[tuple[str, str], tuple[int, float, str]] = {
 TOLERANCES: dict[tuple[str, str], tuple[int, float]] = {
     k: (u, a) for k, (u, a, _why) in _OV.items()}
 
-_WIDE = ("int64/uint64 in reductions but reduceMax/reduceMin, "
-         "cumulativeSum and "
+_WIDE = ("int64/uint64 in cumulativeSum and "
          "div: OpenVINO's CPU plugin runs 64-bit integer tensors as int32 (2**40 + "
          "1 becomes 1); the backend computes 64-bit values as int32 word pairs "
          "(backends/openvino/wide.py) for moves, cast, comparisons, add, sub, mul, "
-         "min/max/clamp/relu/prelu/abs/neg/sign, reduceMax/reduceMin, "
+         "min/max/clamp/relu/prelu/abs/neg/sign, the integer reductions, "
          "argMin/argMax, maxPool2d only, and "
          "op_support_limits() "
          "leaves int64/uint64 out of these ops (TypeError at build)")
@@ -90,9 +89,7 @@ _UDIV = ("uint32 div/pow: OpenVINO's CPU plugin divides uint32 as int32, so "
 
 #: (pattern over a parametrized test's full name, why it is excluded)
 _PATTERNS = [
-    (re.compile(r"^test_reduce_integer\[openvino-(?!reduceM(ax|in)-)\w+-u?int64-"),
-     None),
-    (re.compile(r"^test_(reduce_integer_scalar|"
+    (re.compile(r"^test_("
                 r"cumulative_sum|integer_div_truncates"
                 r"_toward_zero|unsigned_div)\[.*[\[-]u?int64[\]-]"), None),
     (re.compile(r"^test_(de)?quantize.*\[.*[\[-]u?int32[\]-]"), _QUANT32),
@@ -120,8 +117,7 @@ class _Excludes(dict[str, str]):
 #: test function name -> why it does not apply to OpenVINO
 EXCLUDES: dict[str, str] = _Excludes({
     name: _WIDE for name in (
-        "test_int64_exact_beyond_2_pow_53", "test_reduce_int64_exact_"
-        "beyond_float64",
+        "test_int64_exact_beyond_2_pow_53",
         "test_cumulative_sum_integer_wrap_and_exactness")
 } | {
     "test_batch_norm_constant_statistics_near_the_mean":

@@ -656,3 +656,20 @@ def test_64_bit_reduce_max_min_by_16_bit_keys(ctx: Any, dtype: str) -> None:
             out = _run(ctx, lambda b, x, op=op, axes=axes, keep=keep: getattr(b, op)(
                 x, axes=axes, keep_dimensions=keep), {"x": x})
             np.testing.assert_array_equal(out, ref(x, axis=tuple(axes), keepdims=keep))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64"])
+def test_64_bit_sums_and_products_wrap_exactly(ctx: Any, dtype: str) -> None:
+    # 8-bit limbs summed apart then carried; products as a tree of 64-bit
+    # multiplies: NumPy's wrapping 64-bit sum and product are the answer
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(8)
+    x = rng.integers(info.min, info.max, (3, 7, 5), dtype=dtype, endpoint=True)
+    x[0] = info.max
+    for axes, keep in (([1], False), ([0, 2], True)):
+        for op, ref in (("reduce_sum", np.sum), ("reduce_product", np.prod)):
+            out = _run(ctx, lambda b, x, op=op, axes=axes, keep=keep: getattr(b, op)(
+                x, axes=axes, keep_dimensions=keep), {"x": x})
+            with np.errstate(over="ignore"):
+                want = ref(x, axis=tuple(axes), keepdims=keep, dtype=dtype)
+            np.testing.assert_array_equal(out, want)

@@ -24,14 +24,15 @@ argMin/argMax outputs, ``runtime.WIDE_KEYS``) is lowered by
   halves (the plugin compares int32 in float32, ``_util.int_less``);
   reduceMax/reduceMin and argMin/argMax by four 16-bit keys in turn;
   maxPool2d as strided slices of the padded words and that maximum;
+  reduceSum/L1/SumSquare by 8-bit limbs summed apart, then carried;
+  reduceProduct as a tree of 64-bit multiplies;
 - cast: integer <-> 64-bit by words (narrowing keeps the low bits, as the
   reference); float -> 64-bit truncates, saturates and maps NaN to 0
   (beyond the int32 range: ``floor(t / 2**32)`` and the remainder, both
   exact in float32); 64-bit -> float32 is exact within the int32 range and
   ``high * 2**32 + low`` (two roundings, at most 1 ULP off) beyond it.
 
-Other operators (div, pow, the summing reductions, cumulativeSum, ...) leave
-int64/uint64 out
+Other operators (div, pow, cumulativeSum, ...) leave int64/uint64 out
 of the backend's ``opSupportLimits()``.
 
 Imported only by the openvino backend package.
@@ -377,6 +378,84 @@ def _reduce_extreme(ctx: Emitter, node: Node) -> None:
     if not keep:
         rhi, rlo = ops.squeeze(rhi, ax), ops.squeeze(rlo, ax)
     _set(ctx, node, join(ctx, rlo, rhi))
+
+
+#: reductions summing 8-bit limbs in int32 stay exact up to this many
+#: elements (255 * n < 2**31)
+SUM_LIMIT = 2**23
+
+
+def _slice_axis(ctx: Emitter, x: Any, axis: int, start: int, end: int) -> Any:
+    return ops.slice(x, ctx.ints([start]), ctx.ints([end]), ctx.ints([1]),
+                     ctx.ints([axis])).output(0)
+
+
+@_define("reduceSum", "reduceL1", "reduceSumSquare", "reduceProduct")
+def _reduce_sum(ctx: Emitter, node: Node) -> None:
+    """Sums: the eight 8-bit limbs of the words summed apart (int32, exact
+    below SUM_LIMIT elements), then shifted into place and added with
+    carries, modulo 2**64 as the spec's wrap.  Products: a pairwise tree of
+    64-bit multiplies."""
+    from webnnpy.backends.openvino.lower_ops.reduction import _int_reduce
+
+    v = _operand(node, "input")
+    dt, shape = v.desc.data_type, list(v.desc.shape)
+    axes = list(node.attrs["axes"])
+    keep = bool(node.attrs["keepDimensions"])
+    x = split_pair(ctx, pair_of(ctx, v))
+    if node.op == "reduceL1" and dt == "int64":
+        negative = ops.less(x[1], ctx.const(0, "int32"))
+        x = _select(negative, _neg(ctx, x), x)
+    elif node.op == "reduceSumSquare":
+        x = _mul(ctx, x, x)
+    if not axes:
+        _set(ctx, node, join(ctx, *x))
+        return
+    out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep \
+        else [d for i, d in enumerate(shape) if i not in axes]
+    target = ctx.ints(out_shape)
+    if node.op == "reduceProduct":
+        for a in axes:
+            k = shape[a]
+            while k > 1:
+                h = k // 2
+                m = _mul(ctx, tuple(_slice_axis(ctx, w, a, 0, h) for w in x),  # type: ignore[arg-type]
+                         tuple(_slice_axis(ctx, w, a, h, 2 * h) for w in x))  # type: ignore[arg-type]
+                if k % 2:
+                    m = tuple(ops.concat([mw, _slice_axis(ctx, w, a, 2 * h, k)], a)
+                              .output(0) for mw, w in zip(m, x, strict=True))  # type: ignore[assignment]
+                x, k = m, h + k % 2
+        lo, hi = (ops.reshape(w, target, False).output(0) for w in x)
+        _set(ctx, node, join(ctx, lo, hi))
+        return
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    if n >= SUM_LIMIT:
+        raise LoweringError(f"{node.op} of {dt} over {n} elements (at most "
+                            f"{SUM_LIMIT - 1} on OpenVINO)")
+    ff = ctx.const(0xFF, "int32")
+    total: tuple[Any, Any] | None = None
+    for word_index, word in enumerate(x):
+        for byte in range(4):
+            limb = ops.bitwise_and(ops.bitwise_right_shift(
+                word, ctx.const(8 * byte, "int32")), ff).output(0) if byte else \
+                ops.bitwise_and(word, ff).output(0)
+            sk = _int_reduce(ctx, "reduceSum", limb, "int32", shape, axes, keep)
+            sft = 32 * word_index + 8 * byte  # the limb's place in the 64 bits
+            zero = ops.multiply(sk, ctx.const(0, "int32")).output(0)
+            if sft == 0:
+                part = (sk, zero)
+            elif sft < 32:
+                part = (ops.bitwise_left_shift(sk, ctx.const(sft, "int32")).output(0),
+                        ops.bitwise_right_shift(sk, ctx.const(32 - sft, "int32"))
+                        .output(0))
+            else:
+                part = (zero, ops.bitwise_left_shift(
+                    sk, ctx.const(sft - 32, "int32")).output(0))
+            total = part if total is None else _add(ctx, total, part)
+    assert total is not None
+    _set(ctx, node, join(ctx, *total))
 
 
 @_define("argMin", "argMax")
