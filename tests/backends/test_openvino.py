@@ -673,3 +673,13 @@ def test_64_bit_sums_and_products_wrap_exactly(ctx: Any, dtype: str) -> None:
             with np.errstate(over="ignore"):
                 want = ref(x, axis=tuple(axes), keepdims=keep, dtype=dtype)
             np.testing.assert_array_equal(out, want)
+
+
+def test_64_bit_cumulative_sum_wraps_exactly(ctx: Any) -> None:
+    rng = np.random.default_rng(9)
+    x = rng.integers(-2**63, 2**63 - 1, (4, 6), dtype=np.int64, endpoint=True)
+    x[0] = 2**63 - 1
+    out = _run(ctx, lambda b, x: b.cumulative_sum(x, 1, exclusive=True), {"x": x})
+    with np.errstate(over="ignore"):
+        want = np.cumsum(x, axis=1, dtype=np.int64) - x  # exclusive
+    np.testing.assert_array_equal(out, want)

@@ -29,7 +29,7 @@ BACKENDS: dict[str, tuple[str, str, str | None]] = {
 #: before its lowerings let the plugin fuse (ONNX Runtime's backend: 1.04x);
 #: since then it looks level with native OpenVINO (0.88x native ONNX Runtime
 #: at the median) but only on figures taken under load, and it leaves int64
-#: out of cumulativeSum and div.  OpenVINO next:
+#: out of div and pow.  OpenVINO next:
 #: far faster than the NumPy reference, which stays the fallback.
 DEFAULT_ORDER: tuple[str, ...] = ("onnxruntime", "openvino", "numpy")
 

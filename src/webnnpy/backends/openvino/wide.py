@@ -32,7 +32,7 @@ argMin/argMax outputs, ``runtime.WIDE_KEYS``) is lowered by
   exact in float32); 64-bit -> float32 is exact within the int32 range and
   ``high * 2**32 + low`` (two roundings, at most 1 ULP off) beyond it.
 
-Other operators (div, pow, cumulativeSum, ...) leave int64/uint64 out
+div and pow leave int64/uint64 out
 of the backend's ``opSupportLimits()``.
 
 Imported only by the openvino backend package.
@@ -434,14 +434,41 @@ def _reduce_sum(ctx: Emitter, node: Node) -> None:
     if n >= SUM_LIMIT:
         raise LoweringError(f"{node.op} of {dt} over {n} elements (at most "
                             f"{SUM_LIMIT - 1} on OpenVINO)")
+    total = _limb_total(ctx, x, lambda limb: _int_reduce(
+        ctx, "reduceSum", limb, "int32", shape, axes, keep))
+    _set(ctx, node, join(ctx, *total))
+
+
+@_define("cumulativeSum")
+def _cumulative_sum(ctx: Emitter, node: Node) -> None:
+    """CumSum of each 8-bit limb apart (int32, exact below SUM_LIMIT
+    elements along the axis), shifted into place and added with carries."""
+    v = _operand(node, "input")
+    axis = int(node.attrs["axis"])
+    n = v.desc.shape[axis] if v.desc.shape else 1
+    if n >= SUM_LIMIT:
+        raise LoweringError(f"cumulativeSum of {v.desc.data_type} over {n} "
+                            f"elements (at most {SUM_LIMIT - 1} on OpenVINO)")
+    words = split_pair(ctx, pair_of(ctx, v))
+
+    def limb_sum(limb: Any) -> Any:
+        return ops.cumsum(limb, ctx.const(axis, "int64"),
+                          exclusive=bool(node.attrs["exclusive"]),
+                          reverse=bool(node.attrs["reversed"])).output(0)
+
+    _set(ctx, node, join(ctx, *_limb_total(ctx, words, limb_sum)))
+
+
+def _limb_total(ctx: Emitter, words: tuple[Any, Any],
+                limb_sum: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """sum over k of limb_sum(8-bit limb k) * 2**(8k) in 64-bit words."""
     ff = ctx.const(0xFF, "int32")
     total: tuple[Any, Any] | None = None
-    for word_index, word in enumerate(x):
+    for word_index, word in enumerate(words):
         for byte in range(4):
-            limb = ops.bitwise_and(ops.bitwise_right_shift(
-                word, ctx.const(8 * byte, "int32")), ff).output(0) if byte else \
-                ops.bitwise_and(word, ff).output(0)
-            sk = _int_reduce(ctx, "reduceSum", limb, "int32", shape, axes, keep)
+            shifted = ops.bitwise_right_shift(word, ctx.const(8 * byte, "int32")) \
+                if byte else word
+            sk = limb_sum(ops.bitwise_and(shifted, ff).output(0))
             sft = 32 * word_index + 8 * byte  # the limb's place in the 64 bits
             zero = ops.multiply(sk, ctx.const(0, "int32")).output(0)
             if sft == 0:
@@ -455,7 +482,7 @@ def _reduce_sum(ctx: Emitter, node: Node) -> None:
                     sk, ctx.const(sft - 32, "int32")).output(0))
             total = part if total is None else _add(ctx, total, part)
     assert total is not None
-    _set(ctx, node, join(ctx, *total))
+    return total
 
 
 @_define("argMin", "argMax")
