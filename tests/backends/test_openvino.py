@@ -98,8 +98,11 @@ def test_int64_limits_name_the_ops_lowered_on_words(ctx: Any) -> None:
     for op, key in (("add", "a"), ("mul", "b"), ("cast", "input"),
                     ("equal", "a"), ("gather", "input"), ("where", "true_value")):
         assert {"int64", "uint64"} <= set(limits[op][key]["data_types"]), op
+    for op, key in (("reduce_sum", "input"), ("arg_max", "input"),
+                    ("max_pool2d", "input"), ("cumulative_sum", "input")):
+        assert {"int64", "uint64"} <= set(limits[op][key]["data_types"]), op
     assert "int64" not in limits["div"]["a"]["data_types"]
-    assert "int64" not in limits["reduce_sum"]["input"]["data_types"]
+    assert "int64" not in limits["pow"]["a"]["data_types"]
     x = np.array([2**40 + 1], np.int64)
     with pytest.raises(TypeError, match="int64"):
         _build(ctx, lambda b, x: b.div(x, x), {"x": x})
