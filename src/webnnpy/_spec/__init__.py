@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 __all__ = ["SPEC_COMMIT", "api_table", "op_table", "to_idl_name", "to_py_name"]
@@ -42,6 +42,7 @@ def op_table(op: str) -> dict[str, Any]:
     return api_table()["ops"][op]
 
 
+@lru_cache(maxsize=4096)
 def to_py_name(idl_name: str) -> str:
     """camelCase spec name -> snake_case Python name (``convTranspose2d`` ->
     ``conv_transpose2d``, ``gatherND`` -> ``gather_nd``)."""
