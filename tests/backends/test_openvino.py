@@ -686,3 +686,13 @@ def test_64_bit_cumulative_sum_wraps_exactly(ctx: Any) -> None:
     with np.errstate(over="ignore"):
         want = np.cumsum(x, axis=1, dtype=np.int64) - x  # exclusive
     np.testing.assert_array_equal(out, want)
+
+
+def test_prelu_slope_broadcasts_from_the_trailing_axes(ctx: Any) -> None:
+    # a [2] slope on [1, 2, 1, 2] goes along the last axis (WebNN's numpy
+    # broadcasting), not the channels as OpenVINO's PRelu reads a 1-D slope
+    # (fuzz seed 91 conv_pool)
+    x = np.array([-1.0, -2.0, -3.0, 4.0], np.float32).reshape(1, 2, 1, 2)
+    slope = np.array([0.0, 1.0], np.float32)
+    out = _run(ctx, lambda b, x, s: b.prelu(x, s), {"x": x}, {"s": slope})
+    np.testing.assert_array_equal(out, np.where(x >= 0, x, slope * x))

@@ -266,6 +266,16 @@ def _prelu(ctx: Emitter, node: Node) -> None:
     v = node.operands["input"]
     assert isinstance(v, Value)
     if dt in FLOATS and v.desc.shape == node.outputs[0].desc.shape:
+        sv = node.operands["slope"]
+        assert isinstance(sv, Value)
+        rank, s_rank = len(v.desc.shape), len(sv.desc.shape)
+        if s_rank < rank:
+            # WebNN broadcasts the slope from the trailing axes; OpenVINO's
+            # PRelu applies a 1-D slope as large as axis 1 per channel (a
+            # [2] slope on [1, 2, 1, 2] went along the channels): give it
+            # the input's rank
+            slope = ops.reshape(slope, ctx.ints(
+                [1] * (rank - s_rank) + list(sv.desc.shape)), False).output(0)
         ctx.set(node, ops.prelu(x, slope))
         return
     keep = ops.greater_equal(x, ctx.const(0, dt))
