@@ -68,6 +68,13 @@ DOCUMENTED: tuple[Documented, ...] = (
         ("onnxruntime", "openvino"),
         lambda op, dt, ins: op == "maxPool2d" and _has_nan(ins)),
     Documented(
+        "relu(NaN) is 0 and hardSwish(-inf) NaN straight after a convolution on "
+        "OpenVINO (the fused Relu/HSwish)",
+        "relu / hardSwish after a convolution (openvino backend)", ("openvino",),
+        lambda op, dt, ins: ((op == "relu" and _has_nan(ins))
+                             or (op == "hardSwish" and any(
+                                 bool(np.isneginf(a).any()) for a in ins)))),
+    Documented(
         "maxPool2d of -inf next to padding is the lowest float32 on ONNX Runtime",
         "maxPool2d (NaN)", ("onnxruntime",),
         lambda op, dt, ins: (op == "maxPool2d" and dt == "float32"
