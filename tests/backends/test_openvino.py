@@ -696,3 +696,22 @@ def test_prelu_slope_broadcasts_from_the_trailing_axes(ctx: Any) -> None:
     slope = np.array([0.0, 1.0], np.float32)
     out = _run(ctx, lambda b, x, s: b.prelu(x, s), {"x": x}, {"s": slope})
     np.testing.assert_array_equal(out, np.where(x >= 0, x, slope * x))
+
+
+def test_nearest_resample_is_one_interpolate_with_exact_positions(ctx: Any) -> None:
+    # OpenVINO's Interpolate where its float32 half_pixel coordinates pick the
+    # spec's positions (ceil(c - 0.5) in exact integers, computed here)
+    x = np.arange(2 * 4 * 5, dtype=np.float32).reshape(1, 2, 4, 5)
+    g = _build(ctx, lambda b, x: b.resample2d(x, sizes=[8, 15],
+                                              mode="nearest-neighbor"), {"x": x})
+    kinds = [op.get_rt_info()["layerType"].astype(str)
+             for op in g._impl.compiled.get_runtime_model().get_ordered_ops()]
+    assert "Interpolate" in kinds and "Gather" not in kinds, kinds
+    out = ctx.compute(g, {"x": x})["out"]
+
+    def pos(i: int, o: int) -> list[int]:
+        return [min(max(-((-((2 * k + 1) * i - 2 * o)) // (2 * o)), 0), i - 1)
+                for k in range(o)]
+
+    want = x[:, :, pos(4, 8)][:, :, :, pos(5, 15)]
+    np.testing.assert_array_equal(out, want)

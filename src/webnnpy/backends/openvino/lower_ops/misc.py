@@ -109,6 +109,18 @@ def _cast(ctx: Emitter, node: Node) -> None:
         ctx.set(node, ctx.cast(x, dst))
 
 
+def _interpolate_matches(in_size: int, out_size: int) -> bool:
+    """Whether OpenVINO's nearest Interpolate ("half_pixel" coordinates in
+    float32, "round_prefer_floor") picks ``nearest_positions`` exactly."""
+    o = np.arange(out_size, dtype=np.float32)
+    scale = np.float32(out_size) / np.float32(in_size)
+    c = (o + np.float32(0.5)) / scale - np.float32(0.5)
+    frac = c - np.floor(c)
+    picked = np.where(frac == np.float32(0.5), np.floor(c), np.round(c))
+    picked = np.clip(picked, 0, in_size - 1).astype(np.int64)
+    return bool(np.array_equal(picked, nearest_positions(in_size, out_size)))
+
+
 @LOWERINGS.define("resample2d")
 def _resample2d(ctx: Emitter, node: Node) -> None:
     v = node.operands["input"]
@@ -119,6 +131,17 @@ def _resample2d(ctx: Emitter, node: Node) -> None:
     mode = node.attrs["mode"]
     pairs = [(ax, size) for ax, size in zip(axes, sizes, strict=True)
              if size != v.desc.shape[ax] or mode != "nearest-neighbor"]
+    if mode == "nearest-neighbor" and pairs and all(
+            _interpolate_matches(v.desc.shape[ax], size) for ax, size in pairs):
+        # one Interpolate (the plugin's kernel, as native OpenVINO runs an
+        # ONNX Resize), used only where its float32 coordinates give the
+        # reference's exact positions on every resized axis
+        axes_ = [ax for ax, _ in pairs]
+        ctx.set(node, ops.interpolate(
+            x, ctx.ints([size for _, size in pairs]), "nearest", "sizes",
+            axes=ctx.ints(axes_), coordinate_transformation_mode="half_pixel",
+            nearest_mode="round_prefer_floor"))
+        return
     if mode == "nearest-neighbor":
         for ax, size in pairs:
             idx = ctx.array(nearest_positions(v.desc.shape[ax], size).astype(np.int32))
