@@ -21,7 +21,7 @@ import numpy as np
 
 import webnnpy
 from webnnpy._spec import to_py_name
-from webnnpy.dtypes import from_numpy_dtype, int_bounds
+from webnnpy.dtypes import from_numpy_dtype, int_bounds, numpy_dtype
 from webnnpy.ir.registry import FAMILIES
 
 __all__ = ["FAMILIES", "FAMILY", "KEY", "Call", "Graph", "Leaf", "Ref",
@@ -179,7 +179,7 @@ def random_values(rng: np.random.Generator, dtype: str, shape: tuple[int, ...],
                   ) -> np.ndarray:
     """Values of ``dtype``: mostly in [low, high], a ``special`` fraction of
     them special (±0, ±inf, NaN, subnormals, float16 overflow, extremes)."""
-    dt = np.dtype(dtype)
+    dt = numpy_dtype(dtype)  # ml_dtypes' int4/uint4 registered on first use
     n = math.prod(shape)
     if dt.kind == "f":
         kind = rng.integers(0, 4)
