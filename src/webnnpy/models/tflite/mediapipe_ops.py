@@ -211,21 +211,26 @@ def _transform_tensor_bilinear(b: Build, op: OperatorInfo) -> list[Value]:
     sy = g.where(inside, sy, const(0.0))
     fx, fy = g.floor(sx), g.floor(sy)
     wx, wy = g.sub(sx, fx), g.sub(sy, fy)
-    ix0, iy0 = g.cast(fx, "int32"), g.cast(fy, "int32")
-    ix1 = g.clamp(g.add(ix0, g.constant(np.ones((1, 1), np.int32))), max_value=w - 1)
-    iy1 = g.clamp(g.add(iy0, g.constant(np.ones((1, 1), np.int32))), max_value=h - 1)
-    width = g.constant(np.full((1, 1), w, np.int32))
+    # Index arithmetic in float32 (exact: integers below h * w < 2**24),
+    # cast to int32 once for the gathers: Chromium's WebNN (LiteRT) has no
+    # int32 clamp, so an int32 index computation would not run there.
+    if h * w >= 2**24:
+        raise Unsupported(f"the image has {h * w} pixels; float32 indices are "
+                          f"exact only below 2**24")
+    fx1 = g.clamp(g.add(fx, const(1.0)), max_value=w - 1.0)
+    fy1 = g.clamp(g.add(fy, const(1.0)), max_value=h - 1.0)
+    width = const(float(w))
     flat = g.reshape(x, [h * w, ch])
     p = out_h * out_w
 
     def corner(iy: MLOperand, ix: MLOperand) -> MLOperand:
-        idx = g.reshape(g.add(g.mul(iy, width), ix), [p])
+        idx = g.cast(g.reshape(g.add(g.mul(iy, width), ix), [p]), "int32")
         return g.gather(flat, idx, axis=0)                   # [P, C]
 
     # an index clamped at the last row/column has weight 0 (the kernel reads
     # 0 there): same value for finite data
-    q11, q21 = corner(iy0, ix0), corner(iy0, ix1)
-    q12, q22 = corner(iy1, ix0), corner(iy1, ix1)
+    q11, q21 = corner(fy, fx), corner(fy, fx1)
+    q12, q22 = corner(fy1, fx), corner(fy1, fx1)
     one = const(1.0)
     ux, uy = g.sub(one, wx), g.sub(one, wy)
     upper = g.add(g.mul(ux, q11), g.mul(wx, q21))
