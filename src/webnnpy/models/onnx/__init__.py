@@ -41,7 +41,6 @@ from webnnpy.models.onnx.errors import (
     UnsupportedModelError,
     UnsupportedNodeError,
 )
-from webnnpy.models.onnx.generate import Decoder, FixedCacheDecoder, Generation
 from webnnpy.models.onnx.importer import ImportedModel, load, run
 from webnnpy.models.onnx.inspect import InspectReport, NodeReport, inspect
 
@@ -65,3 +64,12 @@ __all__ = [
     "load",
     "run",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # the decoding loop (webnnpy.models.onnx.generate) is imported on first use
+    if name in ("Decoder", "FixedCacheDecoder", "Generation"):
+        from webnnpy.models.onnx import generate
+
+        return getattr(generate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
