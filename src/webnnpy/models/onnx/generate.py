@@ -174,6 +174,17 @@ class _Step:
     """The host array the logits are read into."""
 
 
+def _check_request(where: str, prompt: Any, max_new_tokens: Any,
+                   vocab: int | None) -> np.ndarray:
+    """A generation's prompt (its token ids) and count, checked."""
+    ids = _check_tokens(where, "prompt", prompt, vocab)
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+            or max_new_tokens < 1:
+        raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
+                        f"{max_new_tokens!r}")
+    return ids
+
+
 def _check_tokens(where: str, what: str, ids: Any, vocab: int | None
                   ) -> np.ndarray:
     a = np.asarray(ids)
@@ -351,11 +362,7 @@ class Decoder:
                 vocabulary), count, or missing/extra input.
         """
         where = "generate"
-        ids = _check_tokens(where, "prompt", prompt, self.vocab)
-        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
-                or max_new_tokens < 1:
-            raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
-                            f"{max_new_tokens!r}")
+        ids = _check_request(where, prompt, max_new_tokens, self.vocab)
         lay = self.layout
         given = dict(inputs or {})
         missing = [n for n in lay.extra if n not in given]
@@ -490,11 +497,7 @@ class FixedCacheDecoder:
                 holds (``len(prompt) + max_new_tokens - 1 > L``).
         """
         where = "generate"
-        ids = _check_tokens(where, "prompt", prompt, self.vocab)
-        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
-                or max_new_tokens < 1:
-            raise TypeError(f"{where}: max_new_tokens must be a positive int, got "
-                            f"{max_new_tokens!r}")
+        ids = _check_request(where, prompt, max_new_tokens, self.vocab)
         steps = len(ids) + max_new_tokens - 1
         if steps > self.length:
             raise TypeError(f"{where}: the cache holds {self.length} tokens; a "
