@@ -232,6 +232,27 @@ def _openvino_calls(spec: ZooSpec, path: Path, feeds: dict[str, np.ndarray],
             log(f"[{spec.name}] webnnpy OpenVINO: {res['ov_run_status']}")
     else:
         res["ov_run_status"] = "no webnnpy OpenVINO backend"
+    from webnnpy.backends import composite_available
+
+    if composite_available().get("auto"):
+        try:  # the default context where both runtimes are installed
+            from webnnpy.backends.auto import choice_of
+
+            actx = webnnpy.ml.create_context(backend="auto")
+            t0 = time.perf_counter()
+            auto = wonnx.load(str(path), dims=spec.dims(), context=actx,
+                              constants=constants(spec, feeds) or None)
+            res["auto_load_s"] = time.perf_counter() - t0
+            res["auto_runtime"], res["auto_why"] = choice_of(auto.graph)
+
+            def auto_run() -> None:
+                last["auto_run"] = auto.run(web_feeds)
+
+            calls["auto_run"] = auto_run
+            res["_auto_cleanup"] = (auto.graph, actx)
+        except Exception as e:  # noqa: BLE001
+            res["auto_run_status"] = f"failed: {_short(e)}"
+            log(f"[{spec.name}] webnnpy auto: {res['auto_run_status']}")
     return calls
 
 
@@ -296,6 +317,8 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
             dict(zip(out_names, last["ov_native"], strict=True)), want)
     if "ov_run" in last:
         res["ov_run_err"] = _compare(last["ov_run"], want)
+    if "auto_run" in last:
+        res["auto_run_err"] = _compare(last["auto_run"], want)
     res["dispatch_err"] = _compare(
         {k: v.copy() for k, v in out_buf.items()},
         {k: v for k, v in last["run"].items() if k in out_buf})
@@ -344,7 +367,12 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
     res["paired"] = {k: statistics.median(
         a / b for a, b in zip(blocks[k], blocks[base], strict=True))
         for k, base in pairs if k in calls and base in calls}
-    for obj in res.pop("_ov_cleanup", ()):
+    if "auto_run" in calls and "ov_native" in calls:
+        # the auto context against the faster native runtime of each round
+        res["paired"]["auto_run"] = statistics.median(
+            a / min(b, c) for a, b, c in zip(blocks["auto_run"], blocks["native"],
+                                             blocks["ov_native"], strict=True))
+    for obj in (*res.pop("_ov_cleanup", ()), *res.pop("_auto_cleanup", ())):
         obj.destroy()
     graph.destroy()
     ctx.destroy()
@@ -416,6 +444,9 @@ def ratios(rec: dict[str, Any]) -> dict[str, float | None]:
         "ov_native": _ratio(med("ov_native"), med("native")),
         "ov_run": _ratio(med("ov_run"), med("ov_native")),
         "ov_run_paired": (rec.get("paired") or {}).get("ov_run"),
+        "auto_run": _ratio(med("auto_run"), min(
+            (v for v in (med("native"), med("ov_native")) if v), default=None)),
+        "auto_run_paired": (rec.get("paired") or {}).get("auto_run"),
     }
 
 
@@ -516,7 +547,9 @@ def render(report: dict[str, Any]) -> str:
 
 OV_COLUMNS = ("model", "native ORT ms (median)", "native OpenVINO ms (median)",
               "OpenVINO ÷ ORT (native)", "webnnpy-OpenVINO ÷ native OpenVINO (median)",
-              "(paired)", "webnnpy-OpenVINO max abs err", "best native", "status")
+              "(paired)", "webnnpy-OpenVINO max abs err", "best native",
+              "auto runs on", "auto ÷ best native (median)", "(paired)",
+              "auto max abs err", "status")
 
 
 def _render_openvino(report: dict[str, Any]) -> list[str]:
@@ -539,6 +572,8 @@ def _render_openvino(report: dict[str, Any]) -> list[str]:
     ]
     ov_r: list[float] = []
     nat_r: list[float] = []
+    auto_r: list[float] = []
+    auto_p: list[float] = []
     for rec in report["models"]:
         if rec["status"] != "ok":
             continue
@@ -547,22 +582,32 @@ def _render_openvino(report: dict[str, Any]) -> list[str]:
         ms = {k: st[k]["median"] * 1e3 for k in ("native", "ov_native") if st.get(k)}
         best = min(ms, key=lambda k: ms[k]) if ms else None
         err = rec.get("ov_run_err") or (None, None)
+        aerr = rec.get("auto_run_err") or (None, None)
         status = "; ".join(f"{k}: {rec[k]}" for k in ("ov_native_status",
-                                                       "ov_run_status")
+                                                       "ov_run_status",
+                                                       "auto_run_status")
                            if rec.get(k)) or "ok"
         ov, nat = r["ov_run"], r["ov_native"]
         if ov is not None:
             ov_r.append(ov)
         if nat is not None:
             nat_r.append(nat)
+        for lst, key in ((auto_r, "auto_run"), (auto_p, "auto_run_paired")):
+            if r[key] is not None:
+                lst.append(r[key])  # type: ignore[arg-type]
         lines.append("| " + " | ".join([
             rec["name"], _f(ms.get("native"), ".1f"), _f(ms.get("ov_native"), ".1f"),
             _f(r["ov_native"]), _f(r["ov_run"]), _f(r["ov_run_paired"]),
             _f(err[0], ".2e"),
             {"native": "ORT", "ov_native": "OpenVINO", None: "-"}[best],
+            {"onnxruntime": "ORT", "openvino": "OpenVINO"}.get(
+                rec.get("auto_runtime") or "", "-"),
+            _f(r["auto_run"]), _f(r["auto_run_paired"]), _f(aerr[0], ".2e"),
             status.replace("|", "/")]) + " |")
     for name, v in (("native OpenVINO ÷ native ORT", nat_r),
-                    ("webnnpy-OpenVINO ÷ native OpenVINO", ov_r)):
+                    ("webnnpy-OpenVINO ÷ native OpenVINO", ov_r),
+                    ("webnnpy auto ÷ best native (median ÷ median)", auto_r),
+                    ("webnnpy auto ÷ best native (paired)", auto_p)):
         if v:
             lines.append(f"\n- {name}: median {statistics.median(v):.2f}, min "
                          f"{min(v):.2f}, max {max(v):.2f} over {len(v)} models")

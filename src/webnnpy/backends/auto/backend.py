@@ -79,11 +79,17 @@ SMALL_WORK = 1_000_000
 #: ``$WEBNNPY_AUTO_TRIAL=0``: never time a graph on both runtimes (the rule
 #: decides every graph).
 TRIAL_ENV = "WEBNNPY_AUTO_TRIAL"
-#: a trial times at most this many rounds (one dispatch per runtime each) ...
-TRIAL_ROUNDS = 7
+#: a trial times at most this many rounds (one block of dispatches per
+#: runtime each) ...
+TRIAL_ROUNDS = 4
 #: ... and stops after at least TRIAL_MIN_ROUNDS once it has run this long
 TRIAL_BUDGET_S = 1.0
-TRIAL_MIN_ROUNDS = 3
+TRIAL_MIN_ROUNDS = 2
+#: a block: about TRIAL_BLOCK_S of dispatches, at most TRIAL_BLOCK; its first
+#: TRIAL_SKIP are not counted (the runtime's threads waking up)
+TRIAL_BLOCK = 12
+TRIAL_BLOCK_S = 0.1
+TRIAL_SKIP = 2
 #: format of the remembered choices
 CHOICE_FORMAT = "webnnpy-auto-choice/1"
 ORT, OV = "onnxruntime", "openvino"
@@ -371,8 +377,23 @@ class AutoBackend(Backend):
         return self.runtime(runtime).compile(graph)
 
     def _fingerprint(self) -> dict[str, Any]:
+        """Both runtimes' ``cache_fingerprint()``."""
         return {ORT: dict(self._ort.cache_fingerprint() or {}),
                 OV: dict(self.runtime(OV).cache_fingerprint() or {})}
+
+    def _choice_key(self) -> dict[str, Any]:
+        """What a remembered choice depends on: ONNX Runtime's fingerprint
+        (its version, provider and the CPU), OpenVINO's version and whether
+        the context is accelerated (OpenVINO's device), without importing
+        OpenVINO (a graph remembered for ONNX Runtime never loads it)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ov_version = version("openvino")
+        except PackageNotFoundError:
+            ov_version = "?"
+        return {ORT: dict(self._ort.cache_fingerprint() or {}),
+                OV: {"openvino": ov_version, "accelerated": str(self.accelerated)}}
 
     def compile(self, graph: Graph) -> AutoGraph:
         if self.single is not None:
@@ -391,10 +412,7 @@ class AutoBackend(Backend):
             return self._done(self._compile_first(graph, first,
                                                   f"{why}; ${TRIAL_ENV}=0"))
         digest = graph_digest(graph)
-        try:
-            path: Path | None = choice_path(digest, self._fingerprint())
-        except BackendError:
-            path = None
+        path: Path | None = choice_path(digest, self._choice_key())
         rec = _read_choice(path) if path is not None else None
         if rec is not None:
             g = self._compile_first(graph, rec["runtime"],
@@ -456,14 +474,20 @@ class AutoBackend(Backend):
         lose = ORT if win == OV else OV
         self.runtime(lose).release_graph(impls[lose])
         why = (f"measured: {win} {times[win] * 1e3:.3g} ms, {lose} "
-               f"{times[lose] * 1e3:.3g} ms (min of interleaved dispatches; "
-               f"{work:.3g} element ops/multiply-adds)")
+               f"{times[lose] * 1e3:.3g} ms (min per dispatch, alternating "
+               f"blocks; {work:.3g} element ops/multiply-adds)")
         return AutoGraph(win, self.runtime(win), impls[win], why)
 
     def _measure(self, graph: Graph, impls: Mapping[str, Any]) -> dict[str, float]:
         """The minimum seconds per dispatch of each compiled graph, on inputs
-        of the graph's own shapes, timed interleaved (alternating which runs
-        first each round)."""
+        of the graph's own shapes (floats uniform in [0, 1), integers 0).
+
+        Each runtime runs in blocks of consecutive dispatches, as an
+        application runs one graph (a runtime's worker threads go idle while
+        the other runs: the first dispatches of a block are slower and not
+        counted), the blocks alternating between the runtimes and which goes
+        first; at least :data:`TRIAL_MIN_ROUNDS` rounds, more while under
+        :data:`TRIAL_BUDGET_S`, at most :data:`TRIAL_ROUNDS`."""
         rng = np.random.default_rng(0)
         ins: dict[str, AutoTensor] = {}
         for name, v in graph.inputs.items():
@@ -475,17 +499,24 @@ class AutoBackend(Backend):
         runs = {r: (self.runtime(r), impls[r],
                     {n: t.view(r) for n, t in ins.items()},
                     {n: t.view(r) for n, t in outs.items()}) for r in impls}
-        best = {r: math.inf for r in impls}
-        for be, impl, vi, vo in runs.values():  # warm-up
+        est = math.inf
+        for be, impl, vi, vo in runs.values():  # warm-up, and a first estimate
             be.dispatch(impl, vi, vo)
+            t0 = time.perf_counter()
+            be.dispatch(impl, vi, vo)
+            est = min(est, time.perf_counter() - t0)
+        block = max(TRIAL_SKIP + 2, min(TRIAL_BLOCK, int(TRIAL_BLOCK_S / est)))
+        best = {r: math.inf for r in impls}
         start = time.perf_counter()
         order = list(runs)
         for i in range(TRIAL_ROUNDS):
             for r in order if i % 2 == 0 else order[::-1]:
                 be, impl, vi, vo = runs[r]
-                t0 = time.perf_counter()
-                be.dispatch(impl, vi, vo)
-                best[r] = min(best[r], time.perf_counter() - t0)
+                for j in range(block):
+                    t0 = time.perf_counter()
+                    be.dispatch(impl, vi, vo)
+                    if j >= TRIAL_SKIP:
+                        best[r] = min(best[r], time.perf_counter() - t0)
             if i + 1 >= TRIAL_MIN_ROUNDS and \
                     time.perf_counter() - start > TRIAL_BUDGET_S:
                 break
