@@ -39,12 +39,16 @@ __all__ = ["ArgumentParser", "UsageError", "main", "positional_after", "user_err
 
 def _info(args: argparse.Namespace) -> int:
     import webnnpy
-    from webnnpy.backends import available_backends, default_backend_choice
+    from webnnpy.backends import (
+        available_backends,
+        composite_available,
+        default_backend_choice,
+    )
 
     print(f"webnnpy {webnnpy.__version__}")
     print(f"WebNN spec: webmachinelearning/webnn@{webnnpy.SPEC_COMMIT[:12]}")
     print("backends:")
-    for name, ok in available_backends().items():
+    for name, ok in {**available_backends(), **composite_available()}.items():
         line = f"  {name:12s} {'available' if ok else 'not installed'}"
         if ok:
             try:
@@ -53,6 +57,12 @@ def _info(args: argparse.Namespace) -> int:
                 n_ops = sum(1 for k, v in limits.items() if isinstance(v, dict)
                             and k not in ("input", "constant", "output"))
                 line += f" - {ctx.backend_description}; {n_ops} operators"
+                if name == "auto":
+                    from webnnpy.backends.auto.backend import _choices_root
+
+                    root = _choices_root()
+                    n = sum(1 for _ in root.glob("*/*.json")) if root.is_dir() else 0
+                    line += f"\n{'':15s}choices remembered: {n} graphs in {root}"
                 ctx.destroy()
             except Exception as e:  # noqa: BLE001 - report, don't crash
                 line += f" - failed to start: {e}"
