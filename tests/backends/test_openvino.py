@@ -425,7 +425,7 @@ def test_default_backend_rule_and_reason(monkeypatch) -> None:
     both = {"numpy": True, "onnxruntime": True, "openvino": True}
     monkeypatch.setattr(reg, "available_backends", lambda: dict(both))
     name, why = reg.default_backend_choice()
-    assert name == "onnxruntime" and "docs/benchmarks.md" in why
+    assert name == "auto" and "docs/benchmarks.md" in why  # tests/backends/test_auto.py
     monkeypatch.setattr(reg, "available_backends",
                         lambda: {**both, "onnxruntime": False})
     name, why = reg.default_backend_choice()
