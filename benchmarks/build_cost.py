@@ -185,12 +185,12 @@ def _row(label: str, ta: list[float], tb: list[float]) -> str:
             f"ratio {ma / mb:5.2f} (min/min {min(ta) / min(tb):5.2f})")
 
 
-def chains(runs: int, sizes: list[int]) -> None:
+def chains(runs: int, sizes: list[int], backend: str = "onnxruntime") -> None:
     import onnxruntime as ort
 
     import webnnpy
 
-    context = webnnpy.ml.create_context(backend="onnxruntime")
+    context = webnnpy.ml.create_context(backend=backend)
     for n in sizes:
         blob = chain_model(n)
 
@@ -274,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("models", nargs="*")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--sizes", default="10,100,1000")
+    ap.add_argument("--backend", default="onnxruntime",
+                    help="chains: the context's backend (e.g. auto, the default "
+                         "where ONNX Runtime and OpenVINO are both installed)")
     ap.add_argument("--dims", default='{"batch": 1}', help="JSON free dimensions")
     ap.add_argument("--constants", default="{}",
                     help="JSON graph inputs fixed at load (int64 values)")
@@ -285,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         _clock = time.process_time
     dims = json.loads(a.dims)
     if a.what == "chains":
-        chains(a.runs, [int(s) for s in a.sizes.split(",")])
+        chains(a.runs, [int(s) for s in a.sizes.split(",")], a.backend)
     elif a.what == "resnet50":
         print(resnet50_path())
     elif a.what == "load":
