@@ -182,6 +182,114 @@ def _check(torch: Any, wrapper: Any, path: Path, feeds_of: Any) -> None:
     print(f"  {path.name}: matches torch at past_seq 0/5/7")
 
 
+def _masked_wrapper(torch: Any, model: Any, layers: int, whisper: bool) -> Any:
+    """As :func:`_decoder_wrapper` with ``attention_mask`` ``[batch, past_seq +
+    seq]`` and ``position_ids`` ``[batch, seq]`` inputs (the optimum layout):
+    a padded cache slot whose mask is 0 gets attention weight 0."""
+    from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+
+    class Masked(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, position_ids: Any,
+                    *rest: Any) -> Any:
+            if whisper:
+                enc, flat = rest[0], rest[1:]
+            else:
+                enc, flat = None, rest
+            pasts = [(flat[2 * i], flat[2 * i + 1]) for i in range(layers)]
+            cache: Any = DynamicCache(pasts)
+            if whisper:
+                cache = EncoderDecoderCache(cache, DynamicCache())
+                out = self.model(decoder_input_ids=input_ids,
+                                 decoder_attention_mask=attention_mask,
+                                 decoder_position_ids=position_ids,
+                                 encoder_outputs=(enc,), past_key_values=cache,
+                                 use_cache=True)
+                self_cache = out.past_key_values.self_attention_cache
+            else:
+                out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                 position_ids=position_ids, past_key_values=cache,
+                                 use_cache=True)
+                self_cache = out.past_key_values
+            presents = []
+            for i in range(layers):
+                layer = self_cache.layers[i]
+                presents += [layer.keys, layer.values]
+            return (out.logits, *presents)
+
+    return Masked().eval()
+
+
+def _masked_args(torch: Any, past: int, seq: int, pad: int, vocab: int,
+                 kv_heads: int, head_dim: int, enc_len: int) -> list[Any]:
+    """Inputs of a masked decoder: ``pad`` leading cache slots masked out,
+    positions counted from the valid ones."""
+    mask = torch.ones(1, past + seq, dtype=torch.int64)
+    mask[:, :pad] = 0
+    pos = torch.arange(past - pad, past - pad + seq).reshape(1, seq)
+    args = [torch.randint(0, vocab, (1, seq)), mask, pos]
+    if enc_len:
+        args.append(torch.randn(1, enc_len, HIDDEN))
+    args += [torch.randn(1, kv_heads, past, head_dim) for _ in range(2 * LAYERS)]
+    return args
+
+
+def _export_masked(torch: Any, wrapper: Any, path: Path, kv_heads: int,
+                   head_dim: int, whisper: bool, vocab: int) -> None:
+    """Free ``batch``, ``past_seq``, ``seq``; traced with a padded slot (a 0 in
+    the mask) so the masking is in the graph."""
+    infix = ".decoder" if whisper else ""
+    past_names = [f"past_key_values.{i}{infix}.{kv}" for i in range(LAYERS)
+                  for kv in ("key", "value")]
+    present_names = [f"present.{i}{infix}.{kv}" for i in range(LAYERS)
+                     for kv in ("key", "value")]
+    enc_len = FRAMES // 2 if whisper else 0
+    args = _masked_args(torch, 3, 2, 1, vocab, kv_heads, head_dim, enc_len)
+    names = ["input_ids", "attention_mask", "position_ids"]
+    axes: dict[str, dict[int, str]] = {
+        "input_ids": {0: "batch", 1: "seq"}, "position_ids": {0: "batch", 1: "seq"},
+        "attention_mask": {0: "batch", 1: "past_seq+seq"},
+        "logits": {0: "batch", 1: "seq"}}
+    if whisper:
+        names.append("encoder_hidden_states")
+        axes["encoder_hidden_states"] = {0: "batch"}
+    names += past_names
+    for n in past_names:
+        axes[n] = {0: "batch", 2: "past_seq"}
+    for n in present_names:
+        axes[n] = {0: "batch", 2: "past_seq+seq"}
+    with torch.no_grad():
+        torch.onnx.export(wrapper, tuple(args), str(path), input_names=names,
+                          output_names=["logits", *present_names],
+                          dynamic_axes=axes, opset_version=OPSET,
+                          do_constant_folding=True, dynamo=False)
+
+
+def _check_masked(torch: Any, wrapper: Any, path: Path, kv_heads: int,
+                  head_dim: int, whisper: bool, vocab: int) -> None:
+    try:
+        import onnxruntime as ort  # type: ignore[import-not-found]
+    except ImportError:
+        print(f"  (onnxruntime not importable: {path.name} not checked here)")
+        return
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    enc_len = FRAMES // 2 if whisper else 0
+    for past, seq, pad in ((0, 5, 0), (5, 1, 2), (7, 3, 3), (16, 1, 9)):
+        args = _masked_args(torch, past, seq, pad, vocab, kv_heads, head_dim,
+                            enc_len)
+        with torch.no_grad():
+            want = wrapper(*args)
+        feeds = {i.name: a.numpy() for i, a in zip(sess.get_inputs(), args,
+                                                   strict=True)}
+        for w, g in zip(want, sess.run(None, feeds), strict=True):
+            err = float(abs(w.numpy() - g).max())
+            assert err < 1e-4, (path.name, past, seq, pad, err)
+    print(f"  {path.name}: matches torch with 0/2/3/9 padded slots")
+
+
 def _fixed_wrapper(torch: Any, model: Any, layers: int) -> Any:
     """A one-token step over a fixed-size cache: pasts ``[1, kv_heads,
     FIXED_CACHE, head_dim]`` with the valid entries at the end, an
@@ -259,7 +367,11 @@ def _check_fixed(torch: Any, wrapper: Any, path: Path, kv_heads: int,
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT_DEFAULT)
+    ap.add_argument("--only-masked", action="store_true",
+                    help="export only the *_masked.onnx variants (the other "
+                         "files and their manifest entries are kept)")
     a = ap.parse_args(argv)
+    full = not a.only_masked
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     import transformers
@@ -287,17 +399,24 @@ def main(argv: list[str] | None = None) -> int:
                      initializer_range=INIT_STD,
                      attn_implementation="eager")
     gpt2 = GPT2LMHeadModel(cfg).eval()
-    w = _decoder_wrapper(torch, gpt2, LAYERS, whisper=False)
-    p = out / "gpt2.onnx"
-    _export_decoder(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS, whisper=False)
-    _check(torch, w, p, lambda past, seq: [
-        torch.randint(0, VOCAB, (1, seq)), *pasts_of(HEADS, HIDDEN // HEADS, past)])
-    files["gpt2.onnx"] = p
-    w = _fixed_wrapper(torch, gpt2, LAYERS)
-    p = out / "gpt2_fixed.onnx"
-    _export_fixed(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS)
-    _check_fixed(torch, w, p, HEADS, HIDDEN // HEADS)
-    files["gpt2_fixed.onnx"] = p
+    if full:
+        w = _decoder_wrapper(torch, gpt2, LAYERS, whisper=False)
+        p = out / "gpt2.onnx"
+        _export_decoder(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS, whisper=False)
+        _check(torch, w, p, lambda past, seq: [
+            torch.randint(0, VOCAB, (1, seq)),
+            *pasts_of(HEADS, HIDDEN // HEADS, past)])
+        files["gpt2.onnx"] = p
+        w = _fixed_wrapper(torch, gpt2, LAYERS)
+        p = out / "gpt2_fixed.onnx"
+        _export_fixed(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS)
+        _check_fixed(torch, w, p, HEADS, HIDDEN // HEADS)
+        files["gpt2_fixed.onnx"] = p
+    w = _masked_wrapper(torch, gpt2, LAYERS, whisper=False)
+    p = out / "gpt2_masked.onnx"
+    _export_masked(torch, w, p, HEADS, HIDDEN // HEADS, False, VOCAB)
+    _check_masked(torch, w, p, HEADS, HIDDEN // HEADS, False, VOCAB)
+    files["gpt2_masked.onnx"] = p
 
     # Llama-like (grouped-query attention)
     torch.manual_seed(SEED)
@@ -309,19 +428,25 @@ def main(argv: list[str] | None = None) -> int:
                        initializer_range=INIT_STD,
                        attn_implementation="eager")
     llama = LlamaForCausalLM(lcfg).eval()
-    w = _decoder_wrapper(torch, llama, LAYERS, whisper=False)
-    p = out / "llama.onnx"
-    _export_decoder(torch, w, p, LAYERS, KV_HEADS_LLAMA, HIDDEN // HEADS,
-                    whisper=False)
-    _check(torch, w, p, lambda past, seq: [
-        torch.randint(0, VOCAB, (1, seq)),
-        *pasts_of(KV_HEADS_LLAMA, HIDDEN // HEADS, past)])
-    files["llama.onnx"] = p
-    w = _fixed_wrapper(torch, llama, LAYERS)
-    p = out / "llama_fixed.onnx"
-    _export_fixed(torch, w, p, LAYERS, KV_HEADS_LLAMA, HIDDEN // HEADS)
-    _check_fixed(torch, w, p, KV_HEADS_LLAMA, HIDDEN // HEADS)
-    files["llama_fixed.onnx"] = p
+    if full:
+        w = _decoder_wrapper(torch, llama, LAYERS, whisper=False)
+        p = out / "llama.onnx"
+        _export_decoder(torch, w, p, LAYERS, KV_HEADS_LLAMA, HIDDEN // HEADS,
+                        whisper=False)
+        _check(torch, w, p, lambda past, seq: [
+            torch.randint(0, VOCAB, (1, seq)),
+            *pasts_of(KV_HEADS_LLAMA, HIDDEN // HEADS, past)])
+        files["llama.onnx"] = p
+        w = _fixed_wrapper(torch, llama, LAYERS)
+        p = out / "llama_fixed.onnx"
+        _export_fixed(torch, w, p, LAYERS, KV_HEADS_LLAMA, HIDDEN // HEADS)
+        _check_fixed(torch, w, p, KV_HEADS_LLAMA, HIDDEN // HEADS)
+        files["llama_fixed.onnx"] = p
+    w = _masked_wrapper(torch, llama, LAYERS, whisper=False)
+    p = out / "llama_masked.onnx"
+    _export_masked(torch, w, p, KV_HEADS_LLAMA, HIDDEN // HEADS, False, VOCAB)
+    _check_masked(torch, w, p, KV_HEADS_LLAMA, HIDDEN // HEADS, False, VOCAB)
+    files["llama_masked.onnx"] = p
 
     # Whisper-tiny-config encoder + decoder
     torch.manual_seed(SEED)
@@ -347,34 +472,44 @@ def main(argv: list[str] | None = None) -> int:
             return self.encoder(input_features).last_hidden_state
 
     enc = Enc().eval()
-    p = out / "whisper_encoder.onnx"
-    with torch.no_grad():
-        torch.onnx.export(enc, (torch.randn(1, MELS, FRAMES),), str(p),
-                          input_names=["input_features"],
-                          output_names=["last_hidden_state"],
-                          dynamic_axes={"input_features": {0: "batch"},
-                                        "last_hidden_state": {0: "batch"}},
-                          opset_version=OPSET, do_constant_folding=True,
-                          dynamo=False)
-    files["whisper_encoder.onnx"] = p
-    w = _decoder_wrapper(torch, whisper, LAYERS, whisper=True)
-    p = out / "whisper_decoder.onnx"
-    _export_decoder(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS, whisper=True,
-                    enc_len=FRAMES // 2)
-    _check(torch, w, p, lambda past, seq: [
-        torch.randint(0, VOCAB_WHISPER, (1, seq)),
-        torch.randn(1, FRAMES // 2, HIDDEN),
-        *pasts_of(HEADS, HIDDEN // HEADS, past)])
-    files["whisper_decoder.onnx"] = p
+    if full:
+        p = out / "whisper_encoder.onnx"
+        with torch.no_grad():
+            torch.onnx.export(enc, (torch.randn(1, MELS, FRAMES),), str(p),
+                              input_names=["input_features"],
+                              output_names=["last_hidden_state"],
+                              dynamic_axes={"input_features": {0: "batch"},
+                                            "last_hidden_state": {0: "batch"}},
+                              opset_version=OPSET, do_constant_folding=True,
+                              dynamo=False)
+        files["whisper_encoder.onnx"] = p
+        w = _decoder_wrapper(torch, whisper, LAYERS, whisper=True)
+        p = out / "whisper_decoder.onnx"
+        _export_decoder(torch, w, p, LAYERS, HEADS, HIDDEN // HEADS, whisper=True,
+                        enc_len=FRAMES // 2)
+        _check(torch, w, p, lambda past, seq: [
+            torch.randint(0, VOCAB_WHISPER, (1, seq)),
+            torch.randn(1, FRAMES // 2, HIDDEN),
+            *pasts_of(HEADS, HIDDEN // HEADS, past)])
+        files["whisper_decoder.onnx"] = p
+    w = _masked_wrapper(torch, whisper, LAYERS, whisper=True)
+    p = out / "whisper_decoder_masked.onnx"
+    _export_masked(torch, w, p, HEADS, HIDDEN // HEADS, True, VOCAB_WHISPER)
+    _check_masked(torch, w, p, HEADS, HIDDEN // HEADS, True, VOCAB_WHISPER)
+    files["whisper_decoder_masked.onnx"] = p
 
+    old_path = out / "manifest.json"
+    kept = {} if full or not old_path.exists() else \
+        json.loads(old_path.read_text()).get("files", {})
+    entries = {**kept, **{n: {"sha256": _sha256(f), "bytes": f.stat().st_size}
+                          for n, f in files.items()}}
     manifest = {
         "script": "benchmarks/decoders_export.py",
         "seed": SEED,
         "opset": OPSET,
         "torch": torch.__version__,
         "transformers": transformers.__version__,
-        "files": {n: {"sha256": _sha256(f), "bytes": f.stat().st_size}
-                  for n, f in sorted(files.items())},
+        "files": dict(sorted(entries.items())),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     for n, f in sorted(files.items()):

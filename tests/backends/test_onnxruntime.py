@@ -181,15 +181,24 @@ def test_dispatch_writes_into_the_bound_tensors(ctx):
     buf = tout._buffer
     assert buf.value.data_ptr() == buf.array.ctypes.data
     np.testing.assert_array_equal(buf.array, host)
-    # the binding is kept while the same tensors come back, rebuilt otherwise
-    binding = graph._impl._binding
+    # the binding is kept while the same tensors come back, a new one made
+    # for new tensors, and both kept: alternating between them binds nothing
+    bindings = dict(graph._impl._bindings)
+    assert len(bindings) == 1
     ctx.dispatch(graph, {"x": tin}, {"y": tout})
     ctx.read_tensor(tout)
-    assert graph._impl._binding is binding
+    assert graph._impl._bindings == bindings
     tout2 = ctx.create_tensor({**_d("float32", [2, 3]), "readable": True})
     ctx.dispatch(graph, {"x": tin}, {"y": tout2})
     np.testing.assert_array_equal(ctx.read_tensor(tout2), host)
-    assert graph._impl._binding is not binding
+    assert len(graph._impl._bindings) == 2
+    both = dict(graph._impl._bindings)
+    for i in range(4):
+        ctx.write_tensor(tin, np.full((2, 3), i, np.float32))
+        out = (tout, tout2)[i % 2]
+        ctx.dispatch(graph, {"x": tin}, {"y": out})
+        np.testing.assert_array_equal(ctx.read_tensor(out), np.full((2, 3), 2 * i))
+    assert graph._impl._bindings == both
 
 
 def test_read_into_copies_into_the_callers_buffer():

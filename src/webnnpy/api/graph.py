@@ -40,6 +40,8 @@ class MLGraph:
         # (inputs, outputs, tensors, timeline work) of the last dispatch that
         # passed validation, so that repeating it skips the unchanged checks
         self._last_binding: tuple[Any, Any, tuple[Any, ...], Any] | None = None
+        # the one before it (a decoder alternating two cache sets)
+        self._prev_binding: tuple[Any, Any, tuple[Any, ...], Any] | None = None
         # what MLContext.compute() reuses (its tensors...), made on first use
         # under the lock
         self._compute: Any = None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from webnnpy.api.promise import MLPromise
+from webnnpy.dtypes import is_packed, numpy_dtype
 from webnnpy.errors import InvalidStateError
 from webnnpy.ir.descriptor import Desc
 
@@ -37,6 +38,11 @@ class MLTensor:
         # graphs (the bytes were copied at createConstantTensor time anyway).
         self._constant_data = constant_data
         self._buffer: Any = None
+        #: the NumPy dtype of write_tensor's fast path (None for int4/uint4,
+        #: whose buffers take the general path)
+        self._host_dtype: np.dtype[Any] | None = (
+            None if is_packed(desc.data_type)
+            else np.dtype(numpy_dtype(desc.data_type)))
         self._destroyed = False
         #: reads not yet taken by their caller (weak: a dropped one is gone)
         self._pending: weakref.WeakSet[MLPromise[Any]] = weakref.WeakSet()
