@@ -88,6 +88,10 @@ ERROR_TYPES: dict[str, type[BackendError]] = {
 
 _serials = itertools.count(1)
 
+#: IOBindings kept per compiled graph (a few: the same graph dispatched on
+#: alternating tensor sets reuses each one's binding)
+_MAX_BINDINGS = 4
+
 #: graph-cache entries: format of the files, and their names
 _CACHE_FORMAT = "ort-optimized-onnx/1"
 _MODEL_FILE = "model.onnx"
@@ -126,35 +130,44 @@ class OrtGraph:
         self.outputs = lowered.outputs
         # the shared initializers' arrays and OrtValues must outlive the session
         self._keep_alive = keep_alive
-        self._binding: Any = None
-        self._bound: tuple[int, ...] = ()
-        self._run: Any = None
-        self._last_io: tuple[Any, Any] = (None, None)
+        #: IOBindings by the serials of their tensors (a few: a decoder
+        #: alternating two cache sets as inputs and outputs reuses both)
+        self._bindings: dict[tuple[int, ...], Any] = {}
+        #: the last few (inputs, outputs, runner) by identity of the dicts
+        #: (held, so their ids cannot be reused), most recent first
+        self._recent: list[tuple[Any, Any, Any]] = []
 
     def run(self, inputs: Mapping[str, OrtTensor], outputs: Mapping[str, OrtTensor]
             ) -> None:
-        """Run with the tensors bound (rebinding only when they change)."""
-        if inputs is self._last_io[0] and outputs is self._last_io[1]:
-            self._run()  # the very same binding dicts as the last run
-            return
+        """Run with the tensors bound (binding only tensors not seen lately)."""
+        recent = self._recent
+        for i, (ins, outs, runner) in enumerate(recent):
+            if ins is inputs and outs is outputs:
+                if i:  # most recent first
+                    recent.insert(0, recent.pop(i))
+                runner()  # the very same binding dicts as a recent run
+                return
         key = (*(inputs[n].serial for n in self.inputs),
                *(outputs[n].serial for n in self.outputs))
-        if key != self._bound or self._binding is None:
+        runner = self._bindings.get(key)
+        if runner is None:
             io = self.session.io_binding()
             for name, onnx_name in self.inputs.items():
                 io.bind_ortvalue_input(onnx_name, inputs[name].value)
             for name, onnx_name in self.outputs.items():
                 io.bind_ortvalue_output(onnx_name, outputs[name].value)
-            self._binding, self._bound = io, key
-            self._run = _fast_runner(self.session, io)
-        self._last_io = (inputs, outputs)
-        self._run()
+            runner = _fast_runner(self.session, io)
+            while len(self._bindings) >= _MAX_BINDINGS:  # oldest first out
+                del self._bindings[next(iter(self._bindings))]
+            self._bindings[key] = runner
+        recent.insert(0, (inputs, outputs, runner))
+        del recent[_MAX_BINDINGS:]
+        runner()
 
     def release(self) -> None:
-        """Drop the binding, the session and the shared constants."""
-        self._binding = None
-        self._bound = ()
-        self._last_io = (None, None)
+        """Drop the bindings, the session and the shared constants."""
+        self._bindings = {}
+        self._recent = []
         self.session = None  # type: ignore[assignment]
         self._keep_alive = []
 
