@@ -368,10 +368,11 @@ def _in_process(spec: ZooSpec, path: Path, *, rounds: int, budget: float,
         a / b for a, b in zip(blocks[k], blocks[base], strict=True))
         for k, base in pairs if k in calls and base in calls}
     if "auto_run" in calls and "ov_native" in calls:
-        # the auto context against the faster native runtime of each round
+        # the auto context against the faster native runtime (by median),
+        # block by block in the same rounds
+        best = min(("native", "ov_native"), key=lambda k: statistics.median(samples[k]))
         res["paired"]["auto_run"] = statistics.median(
-            a / min(b, c) for a, b, c in zip(blocks["auto_run"], blocks["native"],
-                                             blocks["ov_native"], strict=True))
+            a / b for a, b in zip(blocks["auto_run"], blocks[best], strict=True))
     for obj in (*res.pop("_ov_cleanup", ()), *res.pop("_auto_cleanup", ())):
         obj.destroy()
     graph.destroy()
