@@ -27,6 +27,7 @@ from webnnpy.errors import InvalidStateError
 from webnnpy.ir.checks import as_number, check_limits, check_output_limits
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Node, Value
+from webnnpy.ir.mapped import file_range_of
 from webnnpy.ir.ops import RULES
 
 __all__ = ["BuilderBase"]
@@ -268,7 +269,12 @@ class BuilderBase:
         WebNN data type, its dtype and shape giving the descriptor.  A
         read-only array that owns its data (or views only read-only arrays
         and ``bytes``) is held without a copy, since no one can change it:
-        do not make it writable again afterwards.
+        do not make it writable again afterwards.  So is a whole read-only
+        ``np.memmap`` (mode ``"r"``; the ONNX importer maps a model file's
+        weights so): its pages are read only when needed, and a backend
+        may read the file itself (:mod:`webnnpy.ir.mapped`); the file must
+        not change while the graph is in use (a change is refused when
+        compiling).
         """
         if len(args) == 1 and isinstance(args[0], MLTensor):
             return self._constant_tensor(args[0])
@@ -278,11 +284,14 @@ class BuilderBase:
             if dt not in DATA_TYPES:
                 raise TypeError(f"constant: a {arr.dtype} array has no WebNN data "
                                 f"type; expected one of {', '.join(DATA_TYPES)}")
-            if _immutable(arr):  # nobody can change it: held without a copy
+            source = file_range_of(arr)
+            if source is not None or _immutable(arr):
+                # nobody can change it: held without a copy
                 desc = Desc(dt, arr.shape)
                 self._check_can_build("constant")
                 self._context._check_dimensions("constant", desc)
-                return MLOperand(self, self._new_value(desc, constant=arr))
+                return MLOperand(self, self._new_value(desc, constant=arr,
+                                                       source=source))
             return self._constant_buffer({"data_type": dt, "shape": arr.shape}, arr)
         if len(args) == 2 and isinstance(args[0], str):
             return self._constant_scalar(args[0], args[1])

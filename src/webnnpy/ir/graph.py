@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy.ir.descriptor import Desc
+from webnnpy.ir.mapped import FileRange
 
 __all__ = ["Graph", "Node", "Value"]
 
@@ -31,6 +32,9 @@ class Value:
     constant: np.ndarray | None = None
     #: a stable id, unique within a builder, for naming in lowerings and traces
     id: int = -1
+    #: for a constant whose data is a whole read-only map of a file range:
+    #: where (see :mod:`webnnpy.ir.mapped`)
+    source: FileRange | None = None
 
     @property
     def is_input(self) -> bool:

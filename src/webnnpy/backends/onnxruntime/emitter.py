@@ -21,6 +21,7 @@ from onnx import AttributeProto, GraphProto, TensorProto, helper, numpy_helper
 from webnnpy.backends.errors import CompileError
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Node, Value
+from webnnpy.ir.mapped import FileRange, StaleFileError
 
 __all__ = [
     "CARRIERS",
@@ -90,6 +91,9 @@ class Emitter:
         self.initializers: list[TensorProto] = []
         #: large IR constants: (initializer name, array) shared without copy
         self.external: list[tuple[str, np.ndarray]] = []
+        #: those of them that are IR constants mapped from a file (the ONNX
+        #: importer's weights): initializer name -> where ORT can read them
+        self.files: dict[str, FileRange] = {}
         #: id(IR value) -> ONNX name, for every value already available
         self.names: dict[int, str] = {}
         #: id(IR value) -> the ONNX name its producer must give it (graph outputs)
@@ -144,13 +148,25 @@ class Emitter:
 
     def _ir_constant(self, v: Value) -> str:
         assert v.constant is not None
-        name = self.array(v.constant)
+        if v.source is not None and v.constant.nbytes >= EXTERNAL_MIN_BYTES \
+                and v.desc.data_type not in CARRIERS:
+            # mapped from a file: the runtime reads it from there
+            try:
+                v.source.check()
+            except StaleFileError as e:
+                raise LoweringError(str(e)) from None
+            name = self.fresh("c")
+            self.external.append((name, v.constant))
+            self.files[name] = v.source
+        else:
+            name = self.array(v.constant)
         self.names[id(v)] = name
         return name
 
     def array(self, arr: np.ndarray) -> str:
         """An initializer holding ``arr``: shared with the runtime without a
-        copy when large (the array must then stay unchanged), else embedded."""
+        copy when large (the array must then stay unchanged), else
+        embedded."""
         name = self.fresh("c")
         arr = carrier(arr)
         if arr.nbytes >= EXTERNAL_MIN_BYTES:

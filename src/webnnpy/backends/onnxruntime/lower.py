@@ -10,7 +10,10 @@ names either way.
 Small constants are embedded in the model.  Large IR constants are declared as
 initializers with external data, and the runtime hands the builder's own
 (read-only) arrays to ONNX Runtime as OrtValues (see ``runtime.py``), so the
-weights are never serialized into model bytes.
+weights are never serialized into model bytes.  A constant mapped from a
+file (``Value.source``: an imported model's weight) is declared where it
+lies in its file instead, and ONNX Runtime reads it from there: webnnpy
+never reads it.
 
 With ``check`` (:data:`CHECK`, ``WEBNNPY_ORT_CHECK=1``), ONNX shape inference
 then runs in strict mode and every IR value's inferred type and shape must
@@ -39,6 +42,7 @@ from webnnpy.backends.onnxruntime.fuse import fuse
 from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Node, Value
+from webnnpy.ir.mapped import FileRange
 
 __all__ = [
     "CHECK",
@@ -71,6 +75,13 @@ class Lowered:
     external: list[tuple[str, np.ndarray]] = field(default_factory=list)
     #: ONNX name of every IR value (id(value) -> name), for checks
     value_names: dict[int, str] = field(default_factory=dict)
+    #: those of ``external`` that ONNX Runtime reads from their files
+    #: (mapped initializers, all in :attr:`folder`): name -> file range;
+    #: the model declares them there, so they need no OrtValue
+    files: dict[str, FileRange] = field(default_factory=dict)
+    #: the folder of the files of :attr:`files` (ONNX Runtime's
+    #: ``session.model_external_initializers_file_folder_path``)
+    folder: str | None = None
 
 
 def external_location(name: str) -> str:
@@ -149,13 +160,17 @@ def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
         ctx.emit("Identity", [ctx.names[vid]], onnx_name)
 
     initializers = list(ctx.initializers)
+    files, folder = _one_folder(ctx.files)
     for name, arr in ctx.external:
         t = TensorProto()
         t.name = name
         t.data_type = ONNX_TYPES[str(arr.dtype)]
         t.dims.extend(arr.shape)
         t.data_location = TensorProto.EXTERNAL
-        for key, val in (("location", external_location(name)), ("offset", "0"),
+        where = files.get(name)
+        location, offset = (external_location(name), 0) if where is None else \
+            (os.path.basename(where.path), where.offset)
+        for key, val in (("location", location), ("offset", str(offset)),
                          ("length", str(arr.nbytes))):
             entry = t.external_data.add()
             entry.key = key
@@ -173,11 +188,27 @@ def lower(graph: Graph, *, check: bool | None = None) -> Lowered:
     opset = model.opset_import.add()
     opset.domain, opset.version = "", OPSET
     lowered = Lowered(model, in_names, out_names, list(ctx.external),
-                      dict(ctx.names))
+                      dict(ctx.names), files, folder)
     if CHECK if check is None else check:
         check_against_ir(lowered, graph)
     fuse(model)  # peephole rewrites after the check (they drop IR values)
     return lowered
+
+
+def _one_folder(files: dict[str, FileRange]
+                ) -> tuple[dict[str, FileRange], str | None]:
+    """The file ranges that lie in one folder (the one holding the most
+    bytes: ONNX Runtime reads external data from one folder per session),
+    and that folder; the others travel as OrtValues like any constant."""
+    if not files:
+        return {}, None
+    size: dict[str, int] = {}
+    for r in files.values():
+        d = os.path.dirname(r.path)
+        size[d] = size.get(d, 0) + r.length
+    folder = max(size, key=lambda d: size[d])
+    return {n: r for n, r in files.items()
+            if os.path.dirname(r.path) == folder}, folder
 
 
 #: types whose every value is a float16 value: a cast from them never rounds

@@ -63,6 +63,7 @@ from webnnpy.backends.onnxruntime.lower import (
 from webnnpy.dtypes import DATA_TYPES, numpy_dtype
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
+from webnnpy.ir.mapped import evict
 
 __all__ = [
     "ERROR_TYPES",
@@ -250,20 +251,37 @@ class OrtBackend(Backend):
                                     "NoopElimination")
         return so
 
+    def _add_constants(self, so: ort.SessionOptions, lowered: Lowered
+                       ) -> list[Any]:
+        """Hand ``lowered``'s large constants to the session: those mapped
+        from a file are read by ONNX Runtime from there (the model declares
+        where; its folder goes in the options), the others go as OrtValues
+        over their arrays.  Returns what must outlive the session."""
+        keep: list[Any] = []
+        if lowered.files:
+            so.add_session_config_entry(
+                "session.model_external_initializers_file_folder_path",
+                str(lowered.folder))
+        shared = [(n, a) for n, a in lowered.external if n not in lowered.files]
+        if shared:
+            values = [ort.OrtValue.ortvalue_from_numpy(arr) for _, arr in shared]
+            so.add_external_initializers([n for n, _ in shared], values)
+            keep.extend(values)
+            keep.extend(arr for _, arr in shared)
+        return keep
+
     def compile(self, graph: Graph) -> OrtGraph:
         lowered = lower(graph)
         so = self.session_options()
-        keep: list[Any] = []
-        if lowered.external:
-            names = [name for name, _ in lowered.external]
-            values = [ort.OrtValue.ortvalue_from_numpy(arr)
-                      for _, arr in lowered.external]
-            so.add_external_initializers(names, values)
-            keep.extend(values)
-            keep.extend(arr for _, arr in lowered.external)
+        keep = self._add_constants(so, lowered)
+        # pages of mapped constants that the lowering read (a check of a
+        # filter's values): ONNX Runtime reads the file itself
+        for name, arr in lowered.external:
+            if name in lowered.files:
+                evict(arr)
+        model = lowered.model.SerializeToString()
         try:
-            session = ort.InferenceSession(lowered.model.SerializeToString(), so,
-                                           providers=self.providers)
+            session = ort.InferenceSession(model, so, providers=self.providers)
         except Exception as e:
             raise _convert("compile", "creating the session failed", e) from e
         return OrtGraph(session, lowered, keep)
@@ -303,18 +321,14 @@ class OrtBackend(Backend):
         so.add_session_config_entry(
             "session.optimized_model_external_initializers_min_size_in_bytes",
             "1024")
-        keep: list[Any] = []
-        if lowered.external:
-            values = [ort.OrtValue.ortvalue_from_numpy(arr)
-                      for _, arr in lowered.external]
-            so.add_external_initializers([n for n, _ in lowered.external], values)
-            keep.extend(values)
+        keep = self._add_constants(so, lowered)
         try:
             ort.InferenceSession(lowered.model.SerializeToString(), so,
                                  providers=self.providers)
         except Exception as e:
             raise _convert("compile", "writing the optimized model failed", e
                            ) from e
+        del keep  # (the OrtValues lived as long as the session)
         return meta
 
     def import_compiled(self, directory: Path, meta: Mapping[str, Any]

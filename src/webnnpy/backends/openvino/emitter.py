@@ -113,7 +113,8 @@ class Emitter:
         arr = carrier(arr)  # int4/uint4 -> int8/uint8
         if arr.dtype == np.uint32:  # the same bits as int32 (inner_type)
             arr = arr.view(np.int32)
-        if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_:
+        if arr.nbytes >= SHARED_MIN_BYTES and arr.dtype != np.bool_ \
+                and arr.flags.aligned:  # (a mapped initializer may not be)
             self.keep_alive.append(arr)
             return ops.constant(_writable_alias(arr), shared_memory=True).output(0)
         return ops.constant(arr.copy()).output(0)

@@ -275,8 +275,10 @@ class ImportContext:
         return [int(a) for a in v.reshape(-1)]
 
     def constant(self, array: np.ndarray, what: str = "constant") -> MLOperand:
-        """A constant operand holding ``array`` (bool as uint8 0/1)."""
-        a = np.asarray(array)
+        """A constant operand holding ``array`` (bool as uint8 0/1).  A
+        read-only ``np.memmap`` (a mapped initializer) stays one: the
+        builder holds it without reading it."""
+        a = np.asanyarray(array)
         if a.dtype == np.bool_:
             a = a.astype(np.uint8)
         if webnn_of_np(a.dtype) is None:
@@ -287,7 +289,7 @@ class ImportContext:
                             f"tensors")
             err.empty_input = True
             raise err
-        op = self.builder.constant(np.asarray(a, order="C"))
+        op = self.builder.constant(np.asanyarray(a, order="C"))
         self._leaves[id(op)] = op
         return op
 

@@ -86,6 +86,7 @@ from webnnpy.models.onnx.validate import (
     tensor_bytes,
     tensor_to_array,
 )
+from webnnpy.models.onnx.weights import ITEMSIZE, MIN_MAPPED_BYTES, read_mapped
 
 __all__ = [
     "ImportedModel",
@@ -113,9 +114,12 @@ ModelLike = str | os.PathLike[str] | bytes | ModelProto
 # ------------------------------------------------------------------ model
 
 
-def _external_tensors(g: onnx.GraphProto) -> list[onnx.TensorProto]:
-    """Every tensor of ``g`` and its sub-graphs whose data is external."""
-    out = [t for t in g.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+def _external_tensors(g: onnx.GraphProto, initializers: bool = True
+                      ) -> list[onnx.TensorProto]:
+    """Every tensor of ``g`` and its sub-graphs whose data is external (but
+    ``g``'s own initializers only with ``initializers``)."""
+    out = [t for t in g.initializer if t.data_location == onnx.TensorProto.EXTERNAL] \
+        if initializers else []
     out += [t.values for t in g.sparse_initializer
             if t.values.data_location == onnx.TensorProto.EXTERNAL]
     for node in g.node:
@@ -204,25 +208,49 @@ def _check_external_range(t: TensorProto, entries: Mapping[str, str], where: str
             f"and data type ({type_name(t.data_type)}{list(t.dims)}) need {need}")
 
 
-def _load_external(proto: ModelProto, base_dir: str | os.PathLike[str]) -> None:
+def _mappable(t: TensorProto) -> bool:
+    """Whether an external initializer is mapped (:func:`initializers`)
+    rather than read: NumPy reads its bytes as they lie, and it is large."""
+    return t.data_type in ITEMSIZE and \
+        (tensor_bytes(t, f"initializer {t.name!r}") or 0) >= MIN_MAPPED_BYTES
+
+
+def _load_external(proto: ModelProto, base_dir: str | os.PathLike[str],
+                   map_weights: bool = False) -> None:
     check_external_paths(proto, base_dir)
-    from onnx.external_data_helper import load_external_data_for_model
-    load_external_data_for_model(proto, str(base_dir))
+    from onnx.external_data_helper import (
+        load_external_data_for_model,
+        load_external_data_for_tensor,
+    )
+    if not map_weights:
+        load_external_data_for_model(proto, str(base_dir))
+        return
+    # the main graph's large initializers stay external: mapped, not read
+    later = [t for t in proto.graph.initializer
+             if t.data_location == TensorProto.EXTERNAL and not _mappable(t)]
+    for t in later + _external_tensors(proto.graph, initializers=False):
+        load_external_data_for_tensor(t, str(base_dir))
+        t.data_location = TensorProto.DEFAULT
+        del t.external_data[:]
 
 
-def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
-               ) -> ModelProto:
+def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None,
+               *, map_weights: bool = False) -> ModelProto:
     """A ModelProto with its external data loaded and local functions inlined.
 
     ``model`` is a path, the serialized bytes, or a ModelProto; ``base_dir``
-    is where a ModelProto's or bytes' external data files live.
+    is where a ModelProto's or bytes' external data files live.  With
+    ``map_weights``, the main graph's large initializers (in a model file's
+    own bytes, or in external data files) are not read: they are left as
+    external data, which :func:`initializers` maps from the files
+    (:func:`_folder` says which folder).
     """
     if isinstance(model, ModelProto):
         proto = model
         if base_dir is not None:
             proto = ModelProto()
             proto.CopyFrom(model)
-            _load_external(proto, base_dir)
+            _load_external(proto, base_dir, map_weights)
     elif isinstance(model, bytes | bytearray):
         what = f"the model given as bytes ({len(model)} bytes)"
         proto = ModelProto()
@@ -232,14 +260,19 @@ def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None
             raise _not_a_model(what, e) from None
         _check_parsed(proto, what)
         if base_dir is not None:
-            _load_external(proto, base_dir)
+            _load_external(proto, base_dir, map_weights)
     else:
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"ONNX model {str(path)!r} does not exist")
-        proto = _read_model(path)
+        proto = None
+        if map_weights and (base_dir is None or
+                            Path(base_dir).resolve() == path.parent.resolve()):
+            proto = read_mapped(path)  # its weights left in the file
+        if proto is None:
+            proto = _read_model(path)
         _check_parsed(proto, f"ONNX model {str(path)!r}")
-        _load_external(proto, base_dir or path.parent)
+        _load_external(proto, base_dir or path.parent, map_weights)
     if proto.functions:
         from onnx import inliner
         try:
@@ -342,33 +375,46 @@ def _since_version(op_type: str, domain: str, opset: int) -> int:
         return opset
 
 
-def _const_of_initializer(t: TensorProto) -> np.ndarray:
+def _const_of_initializer(t: TensorProto, folder: Path | None = None
+                          ) -> np.ndarray:
     """An initializer as a read-only array: over the one ``bytes`` object that
     reading ``raw_data`` makes (``numpy_helper.to_array`` would copy it once
-    more), or converted by ``numpy_helper`` for the other encodings; one
+    more), or converted by ``numpy_helper`` for the other encodings, or,
+    for external data left unread by ``load_model(map_weights=True)``, a
+    read-only ``np.memmap`` of its file range in ``folder`` (checked by
+    :func:`check_external_paths`), which the builder holds as it is; one
     whose data disagrees with its dims or data type raises
     :class:`InvalidModelError` naming it."""
     if t.data_location == TensorProto.EXTERNAL:
-        where = {e.key: e.value for e in t.external_data}.get("location", "?")
+        entries = {e.key: e.value for e in t.external_data}
+        if folder is not None and t.data_type in ITEMSIZE:
+            return np.memmap(folder / entries["location"],
+                             dtype=np_dtype_of_onnx(t.data_type), mode="r",
+                             offset=int(entries.get("offset") or 0),
+                             shape=tuple(t.dims))
+        where = entries.get("location", "?")
         raise UnsupportedModelError(
             f"initializer {t.name!r} is in the external data file {where!r}, which "
             f"was not loaded: load the model from its path, or pass base_dir=")
     return tensor_to_array(t, f"initializer {t.name!r}")
 
 
-def initializers(model: ModelProto) -> dict[str, np.ndarray]:
+def initializers(model: ModelProto, folder: Path | None = None
+                 ) -> dict[str, np.ndarray]:
     """The graph's initializers (and sparse ones, densified) as read-only
     arrays: the builder holds them as constants without a copy, so the
-    weights are in memory once."""
-    out = initializers_of(model.graph)
+    weights are in memory once (or, mapped from the files in ``folder``,
+    not at all: see :func:`load_model`'s ``map_weights``)."""
+    out = initializers_of(model.graph, folder)
     for arr in out.values():
         arr.flags.writeable = False
     return out
 
 
-def initializers_of(graph: GraphProto) -> dict[str, np.ndarray]:
+def initializers_of(graph: GraphProto, folder: Path | None = None
+                    ) -> dict[str, np.ndarray]:
     """A graph's initializers (and sparse ones, densified) as arrays."""
-    out = {t.name: _const_of_initializer(t) for t in graph.initializer}
+    out = {t.name: _const_of_initializer(t, folder) for t in graph.initializer}
     for sp in graph.sparse_initializer:
         # never allocate what a file merely declares
         limit = fold_limit(len(sp.values.raw_data) + 8 * len(sp.indices.raw_data)
@@ -1045,6 +1091,17 @@ def _without_initializers(proto: ModelProto) -> ModelProto:
     return ModelProto.FromString(proto.SerializeToString())
 
 
+def _folder(model: ModelLike, base_dir: str | os.PathLike[str] | None
+            ) -> Path | None:
+    """Where the model's external data files are: ``base_dir``, else a
+    model file's folder."""
+    if base_dir is not None:
+        return Path(base_dir)
+    if isinstance(model, str | os.PathLike):
+        return Path(model).parent
+    return None
+
+
 def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
             constants: Mapping[str, Any] | None,
             base_dir: str | os.PathLike[str] | None, *, strip: bool = False
@@ -1054,11 +1111,12 @@ def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
     run-time inputs with their fixed shapes, the inputs fixed by
     ``constants``).  With ``strip``, the returned model has no initializers
     when this call parsed it (a path or bytes): the weights are then held
-    once, by the constants."""
-    proto = load_model(model, base_dir)
+    once, by the constants, which map the large ones from the model's files
+    rather than read them (:func:`load_model`'s ``map_weights``)."""
+    proto = load_model(model, base_dir, map_weights=strip)
     dims = check_dims(dims, proto)
     opsets = _opsets(proto)
-    consts = initializers(proto)
+    consts = initializers(proto, _folder(model, base_dir) if strip else None)
     if strip and proto is not model and (proto.graph.initializer
                                          or proto.graph.sparse_initializer):
         proto = _without_initializers(proto)
