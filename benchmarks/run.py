@@ -338,6 +338,17 @@ def run_model(spec: ModelSpec, dtype: str, *, iters: int, rounds: int,
             log(f"[{spec.name} {dtype}] building webnnpy-OpenVINO")
             impls.append(_webnnpy_impl("webnnpy-ov", "webnnpy-OpenVINO", "openvino",
                                        spec, config, dtype, weights, x))
+        from webnnpy.backends import composite_available
+
+        if composite_available().get("auto"):
+            log(f"[{spec.name} {dtype}] building webnnpy auto (the default context)")
+            auto = _webnnpy_impl("webnnpy-auto", "webnnpy auto", "auto", spec,
+                                 config, dtype, weights, x)
+            if auto.ok:
+                from webnnpy.backends.auto import choice_of
+
+                auto.label += f" (on {choice_of(auto.extra['graph'])[0]})"
+            impls.append(auto)
     if reference:
         log(f"[{spec.name} {dtype}] building webnnpy reference")
         impls.append(_webnnpy_impl("webnnpy-ref", "webnnpy reference (NumPy)",
@@ -615,8 +626,9 @@ def render(report: dict[str, Any]) -> str:
         "",
         "| model | dtype | implementation | build s | median ms | min ms | max ms "
         "| n | ÷ native run | ÷ native iobinding | ÷ native OpenVINO "
-        "| err vs native ORT (abs / rel) | err vs reference (abs / rel) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| ÷ best native | err vs native ORT (abs / rel) "
+        "| err vs reference (abs / rel) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     notes: list[str] = []
     for res in report["models"]:
@@ -634,18 +646,21 @@ def render(report: dict[str, Any]) -> str:
             if rec["status"] != "ok":
                 notes.append(f"{title} {res['dtype']} {rec['label']}: {rec['status']}")
                 lines.append(f"| {title} | {res['dtype']} | {rec['label']} | - | "
-                             f"{rec['status'].split(':')[0]} | | | | | | | | |")
+                             f"{rec['status'].split(':')[0]} | | | | | | | | | |")
                 continue
             med = st["median"] if st else None
             r_run = f"{med / run_med:.2f}" if med and run_med else "-"
             r_iob = f"{med / iob_med:.2f}" if med and iob_med else "-"
             r_ov = f"{med / ov_med:.2f}" if med and ov_med else "-"
+            best = min((v for v in (run_med, iob_med, ov_med) if v), default=None)
+            r_best = f"{med / best:.2f}" if med and best else "-"
             build = f"{rec['build_s']:.2f}" if rec["build_s"] is not None else "-"
             lines.append(
                 f"| {title} | {res['dtype']} | {rec['label']} | {build} | "
                 f"{_ms(med)} | {_ms(st['min'] if st else None)} | "
                 f"{_ms(st['max'] if st else None)} | {st['n'] if st else 0} | "
-                f"{r_run} | {r_iob} | {r_ov} | {_err(rec['errors'].get('ort-run'))} | "
+                f"{r_run} | {r_iob} | {r_ov} | {r_best} | "
+                f"{_err(rec['errors'].get('ort-run'))} | "
                 f"{_err(rec['errors'].get('webnnpy-ref'))} |")
         notes.append(f"{title} {res['dtype']}: load during timing: "
                      f"{_load_text(res['load'])}")
