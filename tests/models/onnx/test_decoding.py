@@ -52,12 +52,23 @@ def native_greedy(path: Path, prompt: list[int], n: int,
     out_names = [o.name for o in sess.get_outputs()]
     pasts = {i.name: np.zeros((1, i.shape[1], 0, i.shape[3]), np.float32)
              for i in sess.get_inputs() if i.name.startswith("past_key_values.")}
+    # a masked export (*_masked.onnx) runs unpadded: mask all ones, positions
+    # counted from 0
+    masked = "attention_mask" in {i.name for i in sess.get_inputs()}
     feed = np.array([prompt], np.int64)
     tokens: list[int] = []
     logits: list[np.ndarray] = []
+    done = 0
     for _ in range(n):
+        more: dict[str, np.ndarray] = {}
+        if masked:
+            seq = feed.shape[1]
+            more = {"attention_mask": np.ones((1, done + seq), np.int64),
+                    "position_ids": np.arange(done, done + seq).reshape(1, seq)}
+            done += seq
         res = dict(zip(out_names, sess.run(None, {"input_ids": feed, **pasts,
-                                                  **(extra or {})}), strict=True))
+                                                  **more, **(extra or {})}),
+                       strict=True))
         last = res["logits"][0, -1]
         tokens.append(int(np.argmax(last)))
         logits.append(last)
@@ -109,6 +120,39 @@ def test_causal_lm_greedy_equals_native_ort(dctx: webnnpy.MLContext, name: str
     again = dec.generate(PROMPT, n, keep_logits=True)
     assert again.tokens == got.tokens
     assert again.builds == 0  # every length's graph came from the cache
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama", "whisper_decoder"])
+def test_padded_cache_equals_native_ort_unpadded(dctx: webnnpy.MLContext,
+                                                 name: str) -> None:
+    """A masked export on a padded cache (one graph for every step after the
+    prompt) against native ORT running the same file unpadded (a growing
+    cache, the mask all ones): the padding's weight is exactly 0, so the
+    tokens are equal and the logits within the float32 bound; and equal to
+    the unmasked export's (the same weights)."""
+    path = DATA / f"{name}_masked.onnx"
+    n = _n(dctx)
+    extra: dict[str, np.ndarray] = {}
+    prompt = PROMPT
+    if name == "whisper_decoder":
+        extra = {"encoder_hidden_states": np.random.default_rng(7).standard_normal(
+            (1, 16, 64)).astype(np.float32)}
+        prompt = [1, 3]
+    want_tokens, want_logits = native_greedy(path, prompt, n, extra)
+    assert len(set(want_tokens)) >= min(n, 32) // 3
+    assert native_greedy(DATA / f"{name}.onnx", prompt, n, extra)[0] == want_tokens
+    dec = Decoder(path, context=dctx, bucket=16)
+    assert dec.padded and dec.layout.extra == list(extra)
+    got = dec.generate(prompt, n, inputs=extra or None, keep_logits=True)
+    _check(got, want_tokens, want_logits)
+    assert got.builds == 2  # the prompt's graph and the step's, for every step
+    again = dec.generate(prompt, n, inputs=extra or None, keep_logits=True)
+    assert again.tokens == want_tokens and again.builds == 0
+    # as many tokens as fill the cache to its last slot (n + N - 1 = cap)
+    full = 16 * -(-(len(prompt) + n - 1) // 16) - len(prompt) + 1
+    want_full = native_greedy(path, prompt, full, extra)[0]
+    assert dec.generate(prompt, full, inputs=extra or None).tokens == want_full
+    dec.close()
 
 
 def test_graphs_from_the_disk_cache_give_the_same_tokens(
@@ -251,6 +295,15 @@ def test_bad_input_is_refused_before_any_build() -> None:
         dec.generate([1], 2, inputs={"encoder_hidden_states": np.zeros(3)})
     with pytest.raises(TypeError, match="max_graphs must be a positive int"):
         Decoder(DATA / "gpt2.onnx", context=ctx, max_graphs=0)
+    for bad_bucket in (-1, 2.5, True):
+        with pytest.raises(TypeError, match="bucket must be an int >= 0"):
+            Decoder(DATA / "gpt2_masked.onnx", context=ctx,
+                    bucket=bad_bucket)  # type: ignore[arg-type]
+    unpadded = Decoder(DATA / "gpt2_masked.onnx", context=ctx, bucket=0)
+    assert not unpadded.padded
+    with pytest.raises(TypeError, match=r"missing \['attention_mask', "
+                       r"'position_ids'\]"):
+        unpadded.generate([1], 2)
     assert dec.builds == 0
     wdec = Decoder(DATA / "whisper_decoder.onnx", context=ctx)
     with pytest.raises(TypeError, match=r"missing \['encoder_hidden_states'\]"):

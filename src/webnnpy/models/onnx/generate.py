@@ -59,11 +59,14 @@ import numpy as np
 
 from webnnpy import MLContext, MLTensor, ml
 from webnnpy.models.onnx.errors import UnsupportedModelError
-from webnnpy.models.onnx.importer import ImportedModel, load
+from webnnpy.models.onnx.importer import ImportedModel, load, load_model
 
 __all__ = ["Decoder", "FixedCacheDecoder", "Generation", "cache_layout"]
 
 #: past input name -> (prefix to replace, present prefix); first match wins
+#: the inputs of a decoder whose cache can be padded (Decoder's ``bucket``)
+_PADDED = ("attention_mask", "position_ids")
+
 _PAST_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^past_key_values\.", "present."),
     (r"^past_key_values_", "present_"),
@@ -172,6 +175,8 @@ class _Step:
     outputs: dict[str, MLTensor]
     logits: np.ndarray
     """The host array the logits are read into."""
+    hosts: dict[str, np.ndarray] = field(default_factory=dict)
+    """Padded cache: the host arrays of the mask and positions."""
 
 
 def _check_request(where: str, prompt: Any, max_new_tokens: Any,
@@ -205,6 +210,49 @@ def _vocab(model: ImportedModel) -> int | None:
     return shape[-1] if shape and isinstance(shape[-1], int) else None
 
 
+def _rolled(proto: Any, layout: CacheLayout) -> Any:
+    """A copy of a decoder whose presents drop their first ``seq`` cache
+    slots (``present[:, :, seq:, :]``, ``seq`` the length of ``input_ids``),
+    so they have the pasts' shape and the next step reads them as they are:
+    with the cache left-padded (valid entries last), the dropped slots are
+    padding.  ONNX nodes added: ``Shape`` + ``Slice`` for ``seq``, one
+    ``Slice`` per present."""
+    import onnx
+    from onnx import helper as oh
+
+    m = onnx.ModelProto()
+    m.CopyFrom(proto)
+    g = m.graph
+    presents = {pr: p for p, pr in layout.pasts.items()}
+    full = {pr: f"{pr}__before_roll" for pr in presents}
+    for node in g.node:
+        for i, o in enumerate(node.output):
+            if o in full:
+                node.output[i] = full[o]
+        for i, x in enumerate(node.input):
+            if x in full:
+                node.input[i] = full[x]
+    big = np.iinfo(np.int64).max
+    g.initializer.extend([
+        oh.make_tensor("roll__one", onnx.TensorProto.INT64, [1], [1]),
+        oh.make_tensor("roll__two", onnx.TensorProto.INT64, [1], [2]),
+        oh.make_tensor("roll__end", onnx.TensorProto.INT64, [1], [big]),
+        oh.make_tensor("roll__axis", onnx.TensorProto.INT64, [1], [2])])
+    g.node.extend([
+        oh.make_node("Shape", [layout.ids], ["roll__ids_shape"]),
+        oh.make_node("Slice", ["roll__ids_shape", "roll__one", "roll__two"],
+                     ["roll__seq"])])
+    for pr, f in full.items():
+        g.node.append(oh.make_node("Slice", [f, "roll__seq", "roll__end",
+                                             "roll__axis"], [pr]))
+    past_dims = {vi.name: vi for vi in g.input}
+    for vi in g.output:
+        if vi.name in presents:
+            src = past_dims[presents[vi.name]].type.tensor_type.shape.dim[2]
+            vi.type.tensor_type.shape.dim[2].CopyFrom(src)
+    return m
+
+
 class Decoder:
     """An ONNX decoder with a key/value cache, ready for greedy decoding.
 
@@ -219,7 +267,22 @@ class Decoder:
         cache: for a model given as a path, keep each length's compiled
             graph in the context's on-disk graph cache (``load(cache=True)``,
             docs/graph_cache.md), so a later process skips its import and
-            compilation.
+            compilation (not with a padded cache, whose model is rewritten).
+        bucket: for a model with ``attention_mask`` ``[batch, past_seq + seq]``
+            and ``position_ids`` ``[batch, seq]`` inputs (the optimum
+            layout), the cache is *padded*: a generation of a prompt of n
+            tokens and N new ones runs on one cache of ``B`` slots, n + N - 1
+            rounded up to a multiple of ``bucket``, left-padded (the valid
+            entries last, their mask 1, the padding's 0, the positions those
+            of the valid tokens), so every step after the prompt runs the
+            same graph (one ONNX Runtime session, where a graph per length
+            switches sessions at every step).  The presents are rewritten to
+            drop their first ``seq`` slots (:func:`_rolled`), which are
+            padding, so two cache sets alternate as inputs and outputs.  A
+            padded slot's score gets the model's large negative mask, whose
+            softmax weight is exactly 0, so the result is that of the
+            unpadded cache up to the order of float32 sums.  ``bucket=0``
+            turns it off (the mask and positions are then inputs to give).
 
     Raises:
         UnsupportedModelError: the model is not a decoder with past inputs
@@ -229,11 +292,14 @@ class Decoder:
 
     def __init__(self, model: str | os.PathLike[str] | bytes | Any, *,
                  context: MLContext | None = None, max_graphs: int = 64,
-                 cache: bool = False) -> None:
+                 cache: bool = False, bucket: int = 32) -> None:
         if isinstance(max_graphs, bool) or not isinstance(max_graphs, int) \
                 or max_graphs < 1:
             raise TypeError(f"Decoder: max_graphs must be a positive int, got "
                             f"{max_graphs!r}")
+        if isinstance(bucket, bool) or not isinstance(bucket, int) or bucket < 0:
+            raise TypeError(f"Decoder: bucket must be an int >= 0, got "
+                            f"{bucket!r}")
         self.context = context if context is not None else ml.create_context()
         # a first load only to read the names of the free dimensions (it
         # builds nothing; the model is parsed twice)
@@ -245,8 +311,15 @@ class Decoder:
         self.layout = cache_layout(probe.input_shapes, probe.output_names)
         past_dims = {str(s[2]) for s in self.layout.past_shapes.values()}
         del probe
+        self.bucket = bucket
+        #: whether the cache is padded (see ``bucket``)
+        self.padded = bool(bucket) and set(_PADDED) <= set(self.layout.extra)
+        source: Any = model
+        if self.padded:
+            self.layout.extra = [n for n in self.layout.extra if n not in _PADDED]
+            source, cache = _rolled(load_model(model), self.layout), False
         # the prompt's step has an empty past: declare its dimension may be 0
-        self.model = load(model, context=self.context, max_graphs=max_graphs,
+        self.model = load(source, context=self.context, max_graphs=max_graphs,
                           min_dims=dict.fromkeys(past_dims, 0), cache=cache)
         self.vocab = _vocab(self.model)
         self.max_graphs = max_graphs
@@ -254,6 +327,11 @@ class Decoder:
         self._pool: OrderedDict[int, dict[str, MLTensor]] = OrderedDict()
         self._ids: dict[int, MLTensor] = {}
         self._extra: dict[tuple[str, tuple[int, ...]], MLTensor] = {}
+        #: padded cache: per capacity, two cache sets (alternating)
+        self._sets: dict[int, list[dict[str, MLTensor]]] = {}
+        #: padded cache: the mask and positions tensors and their host arrays
+        self._small: dict[tuple[str, tuple[int, ...]],
+                          tuple[MLTensor, np.ndarray]] = {}
 
     @property
     def builds(self) -> int:
@@ -271,6 +349,9 @@ class Decoder:
         shapes: dict[str, Any] = {self.layout.ids: [1, seq]}
         for name, shape in self.layout.past_shapes.items():
             shapes[name] = [1, shape[1], past_seq, shape[3]]
+        if self.padded:
+            shapes["attention_mask"] = [1, past_seq + seq]
+            shapes["position_ids"] = [1, seq]
         for name, v in (extra_shapes or {}).items():
             shapes[name] = list(v)
         return self.model.specialize(shapes)
@@ -338,6 +419,107 @@ class Decoder:
             self._steps.popitem(last=False)
         return st
 
+    def _padded_step(self, cap: int, seq: int, extra: Mapping[str, np.ndarray],
+                     parity: int) -> _Step:
+        """A padded cache's step: the graph of ``cap`` cache slots and ``seq``
+        tokens reading cache set ``parity`` and writing the other one."""
+        ekey = tuple((n, a.shape) for n, a in extra.items())
+        key = ("padded", cap, seq, ekey, parity)
+        st = self._steps.get(key)
+        if st is not None:
+            self._steps.move_to_end(key)
+            return st
+        m = self.graph(cap, seq, {n: a.shape for n, a in extra.items()})
+        assert m.graph is not None
+        lay, ctx = self.layout, self.context
+        descs, out_descs = m.graph.inputs, m.graph.outputs
+        ids = self._ids.get(seq)
+        if ids is None:
+            ids = ctx.create_tensor({**descs[lay.ids], "writable": True})
+            self._ids[seq] = ids
+        inputs: dict[str, MLTensor] = {lay.ids: ids}
+        hosts: dict[str, np.ndarray] = {}
+        for name in _PADDED:
+            d = descs[name]
+            got = self._small.get((name, tuple(d["shape"])))
+            if got is None:
+                got = (ctx.create_tensor({**d, "writable": True}),
+                       np.zeros(d["shape"], np.dtype(d["data_type"])))
+                self._small[(name, tuple(d["shape"]))] = got
+            inputs[name], hosts[name] = got
+        for n, a in extra.items():
+            if n in descs:
+                t = self._extra.get((n, a.shape))
+                if t is None:
+                    t = ctx.create_tensor({**descs[n], "writable": True})
+                    self._extra[(n, a.shape)] = t
+                inputs[n] = t
+        sets = self._sets.get(cap)
+        if sets is None:  # created zeroed: padding is finite (weight 0 * value)
+            sets = [{pr: ctx.create_tensor(dict(out_descs[pr]))
+                     for pr in lay.pasts.values()} for _ in range(2)]
+            self._sets[cap] = sets
+        src, dst = sets[parity], sets[1 - parity]
+        inputs.update((p, src[pr]) for p, pr in lay.pasts.items())
+        outputs: dict[str, MLTensor] = dict(dst)
+        outputs[lay.logits] = ctx.create_tensor({**out_descs[lay.logits],
+                                                 "readable": True})
+        host = np.empty(out_descs[lay.logits]["shape"],
+                        np.dtype(out_descs[lay.logits]["data_type"]))
+        st = _Step(m, inputs, outputs, host, hosts)
+        self._steps[key] = st
+        while len(self._steps) > self.max_graphs + 4:
+            self._steps.popitem(last=False)
+        return st
+
+    def _generate_padded(self, ids: np.ndarray, max_new_tokens: int,
+                         extra: Mapping[str, np.ndarray], eos_token_id: int | None,
+                         keep_logits: bool) -> Generation:
+        """:meth:`generate` on a padded cache of ``cap`` slots (see the
+        ``bucket`` argument): the valid entries are the last ``valid`` slots."""
+        n = len(ids)
+        cap = -(-(n + max_new_tokens - 1) // self.bucket) * self.bucket
+        ctx, lay = self.context, self.layout
+        builds0 = self.builds
+        out = Generation(tokens=[])
+        feed = ids
+        valid = 0
+        written: set[int] = set()
+        argmax = np.argmax
+        mask_name, pos_name = _PADDED
+        for i in range(max_new_tokens):
+            t0 = time.perf_counter()
+            seq = len(feed)
+            st = self._padded_step(cap, seq, extra, i % 2)
+            for name, a in extra.items():  # once per generation
+                t = st.inputs.get(name)
+                if t is not None and id(t) not in written:
+                    desc = st.model.graph.inputs[name]  # type: ignore[union-attr]
+                    ctx.write_tensor(t, a.astype(np.dtype(desc["data_type"]),
+                                                 copy=False))
+                    written.add(id(t))
+            mask, pos = st.hosts[mask_name], st.hosts[pos_name]
+            mask[0, :cap - valid] = 0  # the padding, then the valid entries
+            mask[0, cap - valid:] = 1  # and the new tokens
+            pos[0, :] = np.arange(valid, valid + seq)
+            ctx.write_tensor(st.inputs[mask_name], mask)
+            ctx.write_tensor(st.inputs[pos_name], pos)
+            ctx.write_tensor(st.inputs[lay.ids], feed.reshape(1, -1))
+            ctx.dispatch(st.model.graph, st.inputs, st.outputs)  # type: ignore[arg-type]
+            ctx.read_tensor(st.outputs[lay.logits], st.logits)
+            last = st.logits[0, -1]
+            token = int(argmax(last))
+            out.tokens.append(token)
+            if keep_logits:
+                out.logits.append(last.copy())
+            valid += seq
+            feed = np.array([token], np.int64)
+            out.step_seconds.append(time.perf_counter() - t0)
+            if eos_token_id is not None and token == eos_token_id:
+                break
+        out.builds = self.builds - builds0
+        return out
+
     # ---------------------------------------------------------- generate
 
     def generate(self, prompt: Sequence[int] | np.ndarray, max_new_tokens: int, *,
@@ -372,6 +554,9 @@ class Decoder:
                             f"missing {missing}, unknown {unknown}")
         ctx = self.context
         extra = {n: np.ascontiguousarray(given[n]) for n in lay.extra}
+        if self.padded:
+            return self._generate_padded(ids, max_new_tokens, extra, eos_token_id,
+                                         keep_logits)
         builds0 = self.builds
         out = Generation(tokens=[])
         past_seq = 0
@@ -412,8 +597,13 @@ class Decoder:
         for tensors in self._pool.values():
             for t in tensors.values():
                 t.destroy()
-        for t in (*self._ids.values(), *self._extra.values()):
+        for t in (*self._ids.values(), *self._extra.values(),
+                  *(t for t, _ in self._small.values()),
+                  *(t for sets in self._sets.values() for s in sets
+                    for t in s.values())):
             t.destroy()
+        self._sets.clear()
+        self._small.clear()
         self._steps.clear()
         self._pool.clear()
         self._ids.clear()
