@@ -55,8 +55,12 @@ import numpy as np
 __all__ = ["main", "native_generate", "native_generate_fixed"]
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "decoders"
-PROMPTS = {"gpt2": [5, 17, 42, 7], "llama": [5, 17, 42, 7], "whisper": [1, 3]}
-FILES = {"gpt2": "gpt2.onnx", "llama": "llama.onnx", "whisper": "whisper_decoder.onnx"}
+PROMPTS = {"gpt2": [5, 17, 42, 7], "llama": [5, 17, 42, 7], "whisper": [1, 3],
+           "gpt2_masked": [5, 17, 42, 7], "llama_masked": [5, 17, 42, 7],
+           "whisper_masked": [1, 3]}
+FILES = {"gpt2": "gpt2.onnx", "llama": "llama.onnx", "whisper": "whisper_decoder.onnx",
+         "gpt2_masked": "gpt2_masked.onnx", "llama_masked": "llama_masked.onnx",
+         "whisper_masked": "whisper_decoder_masked.onnx"}
 
 
 def native_generate(sess: Any, prompt: list[int], n: int,
@@ -81,9 +85,17 @@ def native_generate(sess: Any, prompt: list[int], n: int,
     present_of = {p: out_names.index(p.replace("past_key_values.", "present.", 1))
                   for p in past_names}
     li = out_names.index("logits")
+    masked = "attention_mask" in shapes
+    done = 0
     for _ in range(n):
         t0 = time.perf_counter()
         io.bind_cpu_input("input_ids", ids)
+        if masked:  # unpadded: the mask all ones, positions from 0
+            seq = ids.shape[1]
+            io.bind_cpu_input("attention_mask", np.ones((1, done + seq), np.int64))
+            io.bind_cpu_input("position_ids",
+                              np.arange(done, done + seq).reshape(1, seq))
+            done += seq
         for k, v in extra_values.items():
             io.bind_ortvalue_input(k, v)
         for k, v in pasts.items():
@@ -120,6 +132,9 @@ class NativePrebound:
                       for k, v in (extra or {}).items()}
         self.pool: dict[int, dict[str, Any]] = {}
         self.steps: dict[tuple[int, int], tuple[Any, Any, Any, np.ndarray]] = {}
+        #: a masked export: per step shape, its mask (all ones) and positions
+        self.masked = "attention_mask" in self.shapes
+        self.small: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def _cache(self, length: int) -> dict[str, Any]:
         if length not in self.pool:
@@ -145,6 +160,14 @@ class NativePrebound:
             host = np.zeros((1, seq, self.vocab), np.float32)
             logits = self.ort.OrtValue.ortvalue_from_numpy(host)
             io.bind_ortvalue_output("logits", logits)
+            if self.masked:  # unpadded; the arrays kept (the values wrap them)
+                mask = np.ones((1, past + seq), np.int64)
+                pos = np.arange(past, past + seq).reshape(1, seq)
+                io.bind_ortvalue_input("attention_mask",
+                                       self.ort.OrtValue.ortvalue_from_numpy(mask))
+                io.bind_ortvalue_input("position_ids",
+                                       self.ort.OrtValue.ortvalue_from_numpy(pos))
+                self.small[key] = (mask, pos)
             self.steps[key] = (io, ids, logits, host)
         return self.steps[key]
 
@@ -276,7 +299,7 @@ def bench_model(name: str, tokens: int, rounds: int, first_rounds: int
     prompt = PROMPTS[name]
     ctx = webnnpy.ml.create_context(backend="onnxruntime")
     extra_np: dict[str, np.ndarray] = {}
-    if name == "whisper":
+    if name.startswith("whisper"):
         feats = np.random.default_rng(0).standard_normal((1, 16, 32)).astype(
             np.float32)
         enc = ort.InferenceSession(str(DATA / "whisper_encoder.onnx"), so,
@@ -382,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tokens", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--first-rounds", type=int, default=3)
-    ap.add_argument("--models", default="gpt2,llama,whisper")
+    ap.add_argument("--models", default="gpt2,llama,whisper,gpt2_masked,"
+                                        "llama_masked,whisper_masked")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
     import onnxruntime as ort
