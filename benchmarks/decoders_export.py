@@ -83,6 +83,11 @@ VOCAB_WHISPER = 256
 MELS = 16
 FRAMES = 32  # encoder output length FRAMES // 2 (a stride-2 convolution)
 
+#: the realistic-size row's GPT-2: distilgpt2's dimensions (random weights)
+REAL_GPT2 = {"vocab_size": 50257, "n_embd": 768, "n_layer": 6, "n_head": 12,
+             "n_positions": 1024}
+REAL_OUT = Path.home() / ".cache" / "webnnpy" / "decoders_real"
+
 __all__ = ["main"]
 
 
@@ -224,7 +229,8 @@ def _masked_wrapper(torch: Any, model: Any, layers: int, whisper: bool) -> Any:
 
 
 def _masked_args(torch: Any, past: int, seq: int, pad: int, vocab: int,
-                 kv_heads: int, head_dim: int, enc_len: int) -> list[Any]:
+                 kv_heads: int, head_dim: int, enc_len: int,
+                 layers: int = LAYERS) -> list[Any]:
     """Inputs of a masked decoder: ``pad`` leading cache slots masked out,
     positions counted from the valid ones."""
     mask = torch.ones(1, past + seq, dtype=torch.int64)
@@ -233,21 +239,23 @@ def _masked_args(torch: Any, past: int, seq: int, pad: int, vocab: int,
     args = [torch.randint(0, vocab, (1, seq)), mask, pos]
     if enc_len:
         args.append(torch.randn(1, enc_len, HIDDEN))
-    args += [torch.randn(1, kv_heads, past, head_dim) for _ in range(2 * LAYERS)]
+    args += [torch.randn(1, kv_heads, past, head_dim) for _ in range(2 * layers)]
     return args
 
 
 def _export_masked(torch: Any, wrapper: Any, path: Path, kv_heads: int,
-                   head_dim: int, whisper: bool, vocab: int) -> None:
+                   head_dim: int, whisper: bool, vocab: int,
+                   layers: int = LAYERS) -> None:
     """Free ``batch``, ``past_seq``, ``seq``; traced with a padded slot (a 0 in
     the mask) so the masking is in the graph."""
     infix = ".decoder" if whisper else ""
-    past_names = [f"past_key_values.{i}{infix}.{kv}" for i in range(LAYERS)
+    past_names = [f"past_key_values.{i}{infix}.{kv}" for i in range(layers)
                   for kv in ("key", "value")]
-    present_names = [f"present.{i}{infix}.{kv}" for i in range(LAYERS)
+    present_names = [f"present.{i}{infix}.{kv}" for i in range(layers)
                      for kv in ("key", "value")]
     enc_len = FRAMES // 2 if whisper else 0
-    args = _masked_args(torch, 3, 2, 1, vocab, kv_heads, head_dim, enc_len)
+    args = _masked_args(torch, 3, 2, 1, vocab, kv_heads, head_dim, enc_len,
+                        layers)
     names = ["input_ids", "attention_mask", "position_ids"]
     axes: dict[str, dict[int, str]] = {
         "input_ids": {0: "batch", 1: "seq"}, "position_ids": {0: "batch", 1: "seq"},
@@ -269,7 +277,8 @@ def _export_masked(torch: Any, wrapper: Any, path: Path, kv_heads: int,
 
 
 def _check_masked(torch: Any, wrapper: Any, path: Path, kv_heads: int,
-                  head_dim: int, whisper: bool, vocab: int) -> None:
+                  head_dim: int, whisper: bool, vocab: int,
+                  layers: int = LAYERS) -> None:
     try:
         import onnxruntime as ort  # type: ignore[import-not-found]
     except ImportError:
@@ -279,7 +288,7 @@ def _check_masked(torch: Any, wrapper: Any, path: Path, kv_heads: int,
     enc_len = FRAMES // 2 if whisper else 0
     for past, seq, pad in ((0, 5, 0), (5, 1, 2), (7, 3, 3), (16, 1, 9)):
         args = _masked_args(torch, past, seq, pad, vocab, kv_heads, head_dim,
-                            enc_len)
+                            enc_len, layers)
         with torch.no_grad():
             want = wrapper(*args)
         feeds = {i.name: a.numpy() for i, a in zip(sess.get_inputs(), args,
@@ -364,14 +373,49 @@ def _check_fixed(torch: Any, wrapper: Any, path: Path, kv_heads: int,
     print(f"  {path.name}: matches torch with 0/7/{FIXED_CACHE} valid entries")
 
 
+def _export_real(out: Path) -> int:
+    """The distilgpt2-size GPT-2 (``REAL_GPT2``, std-0.02 random weights:
+    transformers' own init), unmasked and masked, checked against torch."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(SEED)
+    cfg = GPT2Config(**REAL_GPT2, attn_implementation="eager")
+    model = GPT2LMHeadModel(cfg).eval()
+    heads, head_dim = REAL_GPT2["n_head"], REAL_GPT2["n_embd"] // REAL_GPT2["n_head"]
+    layers, vocab = REAL_GPT2["n_layer"], REAL_GPT2["vocab_size"]
+    w = _decoder_wrapper(torch, model, layers, whisper=False)
+    p = out / "gpt2_real.onnx"
+    _export_decoder(torch, w, p, layers, heads, head_dim, whisper=False)
+    _check(torch, w, p, lambda past, seq: [
+        torch.randint(0, vocab, (1, seq)),
+        *[torch.randn(1, heads, past, head_dim) for _ in range(2 * layers)]])
+    w = _masked_wrapper(torch, model, layers, whisper=False)
+    p = out / "gpt2_real_masked.onnx"
+    _export_masked(torch, w, p, heads, head_dim, False, vocab, layers)
+    _check_masked(torch, w, p, heads, head_dim, False, vocab, layers)
+    for f in sorted(out.glob("*.onnx")):
+        print(f"{f}: {f.stat().st_size} bytes")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT_DEFAULT)
     ap.add_argument("--only-masked", action="store_true",
                     help="export only the *_masked.onnx variants (the other "
                          "files and their manifest entries are kept)")
+    ap.add_argument("--real", action="store_true",
+                    help="export a distilgpt2-size GPT-2 (REAL_GPT2; ~330 MB "
+                         "per file) as gpt2_real.onnx and gpt2_real_masked.onnx "
+                         "into --out (default ~/.cache/webnnpy/decoders_real; "
+                         "never committed), for the realistic-size latency row")
     a = ap.parse_args(argv)
     full = not a.only_masked
+    if a.real:
+        return _export_real(a.out if a.out != OUT_DEFAULT else REAL_OUT)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     import transformers

@@ -292,7 +292,7 @@ class Decoder:
 
     def __init__(self, model: str | os.PathLike[str] | bytes | Any, *,
                  context: MLContext | None = None, max_graphs: int = 64,
-                 cache: bool = False, bucket: int = 32) -> None:
+                 cache: bool = False, bucket: int = 16) -> None:
         if isinstance(max_graphs, bool) or not isinstance(max_graphs, int) \
                 or max_graphs < 1:
             raise TypeError(f"Decoder: max_graphs must be a positive int, got "
@@ -501,7 +501,10 @@ class Decoder:
             mask, pos = st.hosts[mask_name], st.hosts[pos_name]
             mask[0, :cap - valid] = 0  # the padding, then the valid entries
             mask[0, cap - valid:] = 1  # and the new tokens
-            pos[0, :] = np.arange(valid, valid + seq)
+            if seq == 1:
+                pos[0, 0] = valid
+            else:
+                pos[0, :] = np.arange(valid, valid + seq)
             ctx.write_tensor(st.inputs[mask_name], mask)
             ctx.write_tensor(st.inputs[pos_name], pos)
             ctx.write_tensor(st.inputs[lay.ids], feed.reshape(1, -1))
