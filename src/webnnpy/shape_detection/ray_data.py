@@ -82,18 +82,21 @@ class DetectActor:
             Path(marker).write_text(str(os.getpid()))
             os._exit(1)  # a worker dying mid-run, as an OOM kill would
         rows = []
-        for data, path in zip(batch["bytes"], batch["path"], strict=True):
-            row, found, rgb = detect_one(self.detector, self.kind, _local(str(path)),
-                                         bytes(data), max_pixels=self.max_pixels)
+        paths = [str(p) for p in batch["path"]]
+        for path in paths:  # the actor reads its files (see detect_dataset)
+            row, found, rgb = detect_one(self.detector, self.kind, path,
+                                         max_pixels=self.max_pixels)
             if self.annotate is not None and found is not None:
                 self.annotate.mkdir(parents=True, exist_ok=True)
                 annotate_image(rgb, found).save(
-                    self.annotate / _annotation_name(str(path), self.root))
+                    self.annotate / _annotation_name(path, self.root))
             rows.append(row)
         if self.parquet:  # Ray Data writes the table (the Parquet schema)
             return _parquet.rows_to_table(rows)
-        return {"row": np.array([json.dumps(r, ensure_ascii=False) for r in rows],
-                                dtype=object)}
+        return {"path": np.array(paths, dtype=object),
+                "row": np.array([json.dumps(r, ensure_ascii=False) for r in rows],
+                                dtype=object),
+                "error": np.array(["error" in r for r in rows], dtype=bool)}
 
 
 def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
@@ -144,11 +147,12 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         kwargs.update(init_kwargs or {})
         ray.init(address=address, ignore_reinit_error=True, **kwargs)
     root = _common_root(inputs)
-    # reading is I/O: no CPU reserved for it, so that `workers` actors can
-    # take every CPU without starving the reads (a 2-CPU deadlock otherwise)
-    ds = ray.data.read_binary_files(todo, include_paths=True, num_cpus=0,
-                                    override_num_blocks=max(1, min(
-                                        len(todo), workers * 4)))
+    # Ray Data hands out the paths (one block per batch) and each actor
+    # reads its own files: ray.data.read_binary_files ran every read block
+    # as a task in a worker process of its own, and starting those
+    # processes was most of a run's fixed cost (docs/shape_detection.md)
+    ds = ray.data.from_items([{"path": p} for p in todo],
+                             override_num_blocks=-(-len(todo) // batch_size))
     ds = ds.map_batches(
         DetectActor,
         fn_constructor_kwargs={"kind": kind, "options": options,
@@ -164,16 +168,14 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
     _end_with_newline(out_path)
     with open(out_path, "a", encoding="utf-8") as f:
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-            for line in batch["row"]:
-                row = json.loads(line)
-                path = _local(row["path"])
-                if path not in wanted:  # a repeat after a retry, or foreign
+            for path, line, error in zip(batch["path"], batch["row"],
+                                         batch["error"], strict=True):
+                if path not in wanted:  # a repeat after a retry
                     continue
                 wanted.discard(path)
-                row["path"] = path
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                f.write(line + "\n")
                 summary.written += 1
-                summary.errors += "error" in row
+                summary.errors += bool(error)
                 if callable(progress):
                     progress(summary.written, path)
                 elif progress:
@@ -215,13 +217,3 @@ def _write_parquet(ds: Any, kind: str, todo: list[str], out: Path,
         summary.errors += len(missing)
     summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _local(path: str) -> str:
-    """Ray's path of a local file as the driver listed it (Ray may drop the
-    leading ``/`` of an absolute local path)."""
-    if path.startswith("local://"):
-        path = path[len("local://"):]
-    if not path.startswith("/") and os.path.isabs("/" + path):
-        return "/" + path
-    return path
