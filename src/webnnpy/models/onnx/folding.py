@@ -78,6 +78,17 @@ def fold(node: NodeProto, values: Sequence[np.ndarray | None],
         # no evaluator, and no import of onnx.reference (0.1 s) for models
         # that fold nothing else
         return [np.asarray(values[0])]
+    fast = _FAST.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+    if fast is not None:
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                out = fast(list(values), _attributes(node),
+                           opsets.get("", 1))
+        except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
+            out = None
+        if out is not None:
+            return [np.asarray(out)]
     from onnx.reference import ReferenceEvaluator
 
     feeds = {name: v for name, v in zip(node.input, values, strict=False)
@@ -100,6 +111,258 @@ def fold(node: NodeProto, values: Sequence[np.ndarray | None],
             return None
         result.append(np.asarray(o))
     return result
+
+
+# ------------------------------------------------- folds without the evaluator
+#
+# The shape computations exporters write (Shape -> Gather -> Unsqueeze ->
+# Concat -> Reshape, masks from ConstantOfShape/Equal/Where, padding
+# arithmetic) evaluated in NumPy exactly as ``onnx.reference``'s kernels do
+# (the same NumPy calls, the same dtype rules), without building a
+# ReferenceEvaluator per node (1-7 ms each) or importing onnx.reference
+# (0.1 s on first use).  A case a function does not take (a dtype mismatch,
+# an attribute it does not read, an old opset) returns None and goes to the
+# evaluator, so what folds, and to what, is unchanged; the tests compare
+# every function with the evaluator.
+
+_PLAIN_KINDS: Final = frozenset("biuf")
+_KNOWN_ATTRS: dict[str, frozenset[str]] = {
+    "Gather": frozenset({"axis"}), "Concat": frozenset({"axis"}),
+    "Reshape": frozenset({"allowzero"}), "Shape": frozenset({"start", "end"}),
+    "Cast": frozenset({"to"}),
+    "ConstantOfShape": frozenset({"value"}), "Transpose": frozenset({"perm"}),
+}
+
+
+def _attributes(node: NodeProto) -> dict[str, Any] | None:
+    """The node's attributes (tensors as arrays), or None when it has one
+    its fast fold does not read."""
+    from onnx import helper, numpy_helper
+
+    known = _KNOWN_ATTRS.get(node.op_type, frozenset())
+    out: dict[str, Any] = {}
+    for a in node.attribute:
+        if a.name not in known or a.ref_attr_name:
+            return None
+        v = helper.get_attribute_value(a)
+        out[a.name] = numpy_helper.to_array(v) if a.type == AttributeProto.TENSOR \
+            else v
+    return out
+
+
+def _plain(*arrays: np.ndarray | None) -> bool:
+    return all(a is not None and isinstance(a, np.ndarray)
+               and a.dtype.kind in _PLAIN_KINDS and a.dtype.isnative
+               for a in arrays)
+
+
+def _binary(fn: Any, kinds: str, keep_type: bool) -> Any:
+    def run(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+        if attrs != {} or len(v) != 2 or not _plain(*v) or v[0].dtype != v[1].dtype \
+                or v[0].dtype.kind not in kinds:
+            return None
+        out = np.asarray(fn(v[0], v[1]))
+        if keep_type and out.dtype != v[0].dtype:
+            return None  # the evaluator refuses it
+        return out
+    return run
+
+
+def _div(x: np.ndarray, y: np.ndarray) -> Any:
+    if x.dtype.kind in "iu":  # truncation toward zero, in integers
+        q = np.floor_divide(x, y)
+        r = np.remainder(x, y)
+        return q + ((r != 0) & ((x < 0) ^ (y < 0))).astype(q.dtype)
+    return np.divide(x, y)
+
+
+def _unary(fn: Any, kinds: str) -> Any:
+    def run(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+        if attrs != {} or len(v) != 1 or not _plain(*v) or v[0].dtype.kind not in kinds:
+            return None
+        return fn(v[0])
+    return run
+
+
+def _shape(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs is None or len(v) != 1 or not isinstance(v[0], np.ndarray):
+        return None
+    shape = v[0].shape
+    start, end = attrs.get("start", 0), attrs.get("end")
+    if start == 0 and end is None:
+        return np.array(shape, dtype=np.int64)
+    n = len(shape)
+    end = n if end is None else n + end if end < 0 else end
+    return np.array(shape[start:end], dtype=np.int64)
+
+
+def _size(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs != {} or len(v) != 1 or not isinstance(v[0], np.ndarray):
+        return None
+    return np.array(v[0].size, dtype=np.int64)
+
+
+def _gather(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs is None or len(v) != 2 or not _plain(*v) or v[1].dtype.kind not in "iu":
+        return None
+    return np.take(v[0], v[1], axis=attrs.get("axis", 0))
+
+
+def _axes(v: list[Any], opset: int) -> tuple[int, ...] | None:
+    if opset < 13 or len(v) != 2 or not _plain(v[1]) or v[1].dtype.kind not in "iu" \
+            or v[1].ndim != 1:
+        return None
+    return tuple(int(a) for a in v[1])
+
+
+def _unsqueeze(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    axes = _axes(v, opset)
+    if attrs != {} or axes is None or not _plain(v[0]):
+        return None
+    return np.expand_dims(v[0], axis=axes)
+
+
+def _squeeze(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs != {} or opset < 13 or not v or not _plain(v[0]):
+        return None
+    if len(v) == 1 or v[1] is None:
+        return np.squeeze(v[0])
+    axes = _axes(v, opset)
+    return None if axes is None else np.squeeze(v[0], axis=axes)
+
+
+def _concat(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs is None or "axis" not in attrs or not v or not _plain(*v) \
+            or any(a.ndim == 0 for a in v) or len({a.dtype for a in v}) != 1:
+        return None
+    axis = attrs["axis"]
+    if not -v[0].ndim <= axis < v[0].ndim:
+        return None
+    return np.concatenate(v, axis)
+
+
+def _reshape(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs is None or opset < 5 or len(v) != 2 or not _plain(*v) \
+            or v[1].dtype != np.int64 or v[1].ndim != 1:
+        return None
+    shape = np.copy(v[1])
+    if not attrs.get("allowzero", 0):
+        zeros = np.where(v[1] == 0)
+        shape[zeros] = np.array(v[0].shape)[zeros]
+    return np.reshape(v[0], shape)
+
+
+def _cast(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs is None or set(attrs) != {"to"} or len(v) != 1 or not _plain(v[0]):
+        return None
+    dtype = _PLAIN_TYPES.get(attrs["to"])
+    return None if dtype is None else v[0].astype(dtype)
+
+
+def _constant_of_shape(v: list[Any], attrs: dict[str, Any] | None, opset: int
+                       ) -> Any:
+    if attrs is None or len(v) != 1 or not _plain(v[0]) or v[0].dtype != np.int64:
+        return None
+    value = attrs.get("value")
+    if value is None:
+        value = np.array(0, dtype=np.float32)
+    elif value.size != 1 or not _plain(value):
+        return None
+    else:
+        value = value.flat[0]
+    return np.full(tuple(v[0]), value)
+
+
+def _expand(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs != {} or len(v) != 2 or not _plain(*v) or v[1].dtype != np.int64:
+        return None
+    return v[0] * np.ones(v[1], dtype=v[0].dtype)
+
+
+def _where(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs != {} or len(v) != 3 or not _plain(*v) or v[0].dtype != np.bool_ \
+            or v[1].dtype != v[2].dtype:
+        return None
+    return np.where(v[0], v[1], v[2]).astype(v[1].dtype)
+
+
+def _slice(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs != {} or opset < 10 or not 3 <= len(v) <= 5 or not _plain(v[0]):
+        return None
+    rest = list(v[1:])
+    if any(a is not None and (not _plain(a) or a.dtype.kind not in "iu"
+                              or a.ndim != 1) for a in rest) \
+            or rest[0] is None or rest[1] is None:
+        return None
+    starts, ends = rest[0], rest[1]
+    axes = rest[2] if len(rest) > 2 else None
+    steps = rest[3] if len(rest) > 3 else None
+    if axes is None:
+        if steps is None:
+            slices = [slice(s, e) for s, e in zip(starts, ends, strict=False)]
+        else:
+            slices = [slice(s, e, d)
+                      for s, e, d in zip(starts, ends, steps, strict=False)]
+    else:
+        slices = [slice(0, a) for a in v[0].shape]
+        if steps is None:
+            for s, e, a in zip(starts, ends, axes, strict=False):
+                slices[a] = slice(s, e)
+        else:
+            for s, e, a, d in zip(starts, ends, axes, steps, strict=False):
+                slices[a] = slice(s, e, d)
+    return v[0][tuple(slices)]
+
+
+def _transpose(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    if attrs is None or len(v) != 1 or not _plain(v[0]):
+        return None
+    perm = attrs.get("perm")
+    if not perm:
+        return np.transpose(v[0])
+    if len(perm) != v[0].ndim:
+        return None
+    return np.transpose(v[0], axes=perm)
+
+
+def _plain_types() -> dict[int, np.dtype[Any]]:
+    from onnx import TensorProto
+
+    return {TensorProto.FLOAT: np.dtype(np.float32),
+            TensorProto.DOUBLE: np.dtype(np.float64),
+            TensorProto.FLOAT16: np.dtype(np.float16),
+            TensorProto.INT8: np.dtype(np.int8), TensorProto.UINT8: np.dtype(np.uint8),
+            TensorProto.INT16: np.dtype(np.int16),
+            TensorProto.UINT16: np.dtype(np.uint16),
+            TensorProto.INT32: np.dtype(np.int32),
+            TensorProto.UINT32: np.dtype(np.uint32),
+            TensorProto.INT64: np.dtype(np.int64),
+            TensorProto.UINT64: np.dtype(np.uint64),
+            TensorProto.BOOL: np.dtype(np.bool_)}
+
+
+_PLAIN_TYPES: Final = _plain_types()
+
+_NUMERIC = "iuf"
+#: op type -> its fold in NumPy (see above)
+_FAST: Final[dict[str, Any]] = {
+    "Add": _binary(np.add, _NUMERIC, True),
+    "Sub": _binary(np.subtract, _NUMERIC, True),
+    "Mul": _binary(np.multiply, _NUMERIC, True),
+    "Div": _binary(_div, _NUMERIC, True),
+    "Equal": _binary(np.equal, "biuf", False),
+    "Less": _binary(np.less, _NUMERIC, False),
+    "LessOrEqual": _binary(np.less_equal, _NUMERIC, False),
+    "Greater": _binary(np.greater, _NUMERIC, False),
+    "GreaterOrEqual": _binary(np.greater_equal, _NUMERIC, False),
+    "And": _binary(np.logical_and, "b", False),
+    "Or": _binary(np.logical_or, "b", False),
+    "Not": _unary(np.logical_not, "b"),
+    "Shape": _shape, "Size": _size, "Gather": _gather,
+    "Unsqueeze": _unsqueeze, "Squeeze": _squeeze, "Concat": _concat,
+    "Reshape": _reshape, "Cast": _cast, "ConstantOfShape": _constant_of_shape,
+    "Expand": _expand, "Where": _where, "Slice": _slice, "Transpose": _transpose,
+}
 
 
 #: constants up to this many elements go into :func:`output_shapes`' model as
