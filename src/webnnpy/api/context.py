@@ -343,13 +343,25 @@ class MLContext:
                 before the read ran.
         """
         where = "read_tensor"
-        t = _as_tensor(where, "tensor", tensor)
-        buf = None if output_data is None else as_buffer(where, output_data)
-        self._check_tensor(where, "tensor", t)
-        if not t._readable:
-            raise TypeError(f"{where}: tensor {t!r} is not readable; create it "
-                            f"with readable=True")
-        out = None if buf is None else writable_view(where, buf, t._desc)
+        out: np.ndarray | PackedOutput | None
+        if (type(output_data) is np.ndarray and type(tensor) is MLTensor
+                and tensor._context_ref() is self and tensor._readable
+                and not tensor._destroyed
+                and output_data.dtype is tensor._host_dtype
+                and output_data.shape == tensor._desc.shape
+                and output_data.flags.writeable
+                and output_data.flags.c_contiguous):
+            # Fast path: a writable C-contiguous array of exactly the tensor's
+            # dtype and shape passes every check below as it is.
+            t, out = tensor, output_data
+        else:
+            t = _as_tensor(where, "tensor", tensor)
+            buf = None if output_data is None else as_buffer(where, output_data)
+            self._check_tensor(where, "tensor", t)
+            if not t._readable:
+                raise TypeError(f"{where}: tensor {t!r} is not readable; create "
+                                f"it with readable=True")
+            out = None if buf is None else writable_view(where, buf, t._desc)
         if self._is_lost:
             raise InvalidStateError(f"{where}: the context is lost")
         tl = self._timeline
