@@ -199,6 +199,10 @@ def test_dispatch_writes_into_the_bound_tensors(ctx):
         ctx.dispatch(graph, {"x": tin}, {"y": out})
         np.testing.assert_array_equal(ctx.read_tensor(out), np.full((2, 3), 2 * i))
     assert graph._impl._bindings == both
+    # a kept binding whose tensor was destroyed since is validated again
+    tout2.destroy()
+    with pytest.raises(TypeError, match="destroyed"):
+        ctx.dispatch(graph, {"x": tin}, {"y": tout2})
 
 
 def test_read_into_copies_into_the_callers_buffer():
