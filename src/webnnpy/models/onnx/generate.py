@@ -35,6 +35,14 @@ backend the tensors are OrtValues bound with IOBinding, and a step costs a
 ``write_tensor`` of the token, one ``run_with_iobinding`` and the logits'
 read.
 
+A model with ``attention_mask`` and ``position_ids`` inputs (optimum's
+layout) gets a *padded* cache instead (``Decoder(bucket=16)``, the default):
+one cache of the generation's length rounded up to ``bucket``, left-padded
+and masked, its presents rewritten to drop as many leading (padding) slots
+as they add, so every step after the prompt runs the same graph: one ONNX
+Runtime session rather than one per length, whose switching costs more than
+a small model's step (docs/decoding.md).
+
 :class:`FixedCacheDecoder` is the alternative of one static graph: a model
 exported with a fixed-size cache and an attention mask (see
 ``benchmarks/decoders_export.py``), two cache tensor sets alternating as
