@@ -84,6 +84,12 @@ CASES = [
     ("GreaterOrEqual", [A, np.float32(0) * A], {}),
     ("And", [NEG > 0, DEN > 0], {}), ("Or", [NEG > 0, DEN > 0], {}),
     ("Not", [NEG > 0], {}),
+    ("Neg", [NEG], {}), ("Abs", [NEG], {}), ("Abs", [A], {}),
+    ("Cos", [A], {}), ("Sin", [A], {}), ("Log", [np.abs(A)], {}),
+    ("Log", [np.array([0.0, -1.0, np.inf], np.float32)], {}),
+    ("Exp", [A.astype(np.float16)], {}), ("Sqrt", [A], {}),
+    ("Min", [NEG, DEN], {}), ("Max", [NEG, DEN, S[:1].repeat(6)], {}),
+    ("Min", [A], {}),
 ]
 
 
@@ -103,9 +109,23 @@ def test_fast_fold_equals_the_reference_evaluator(op, values, attrs):
         np.testing.assert_array_equal(out, want)
 
 
+@pytest.mark.parametrize("op, values, axes", [
+    ("Unsqueeze", [np.array(3, i64)], [0, 1]), ("Unsqueeze", [S], [-1]),
+    ("Squeeze", [np.ones((1, 3, 1, 2), np.float32)], [0, 2]),
+])
+def test_squeeze_and_unsqueeze_before_opset_13(op, values, axes):
+    node = helper.make_node(op, ["i0"], ["y"], axes=axes)
+    want = _reference(node, values, 11)[0]
+    got = folding.fold(node, values, {"": 11})[0]
+    assert folding._FAST[op](list(values), folding._attributes(node), 11) is not None
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("op, values, attrs, opset", [
     ("Add", [np.array([1], i64), np.array([1.0], np.float32)], {}, 21),  # mixed
-    ("Unsqueeze", [np.array([1, 2], i64)], {"axes": [0]}, 11),  # opset < 13
+    ("Unsqueeze", [np.array([1, 2], i64), np.array([0], i64)], {}, 11),  # opset
+    ("Cos", [np.array([1, 2], i64)], {}, 21),  # no integer Cos
     ("Cast", [np.array([1.0], np.float32)], {"to": TensorProto.BFLOAT16}, 21),
     ("Shape", [np.ones((2, 2))], {"unknown": 1}, 21),
     ("Gather", [np.array([1.0], np.float32), np.array([5], i64)], {}, 21),  # range

@@ -129,6 +129,7 @@ _PLAIN_KINDS: Final = frozenset("biuf")
 _KNOWN_ATTRS: dict[str, frozenset[str]] = {
     "Gather": frozenset({"axis"}), "Concat": frozenset({"axis"}),
     "Reshape": frozenset({"allowzero"}), "Shape": frozenset({"start", "end"}),
+    "Squeeze": frozenset({"axes"}), "Unsqueeze": frozenset({"axes"}),
     "Cast": frozenset({"to"}),
     "ConstantOfShape": frozenset({"value"}), "Transpose": frozenset({"perm"}),
 }
@@ -176,11 +177,27 @@ def _div(x: np.ndarray, y: np.ndarray) -> Any:
     return np.divide(x, y)
 
 
-def _unary(fn: Any, kinds: str) -> Any:
+def _unary(fn: Any, kinds: str, cast: bool = False) -> Any:
     def run(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
         if attrs != {} or len(v) != 1 or not _plain(*v) or v[0].dtype.kind not in kinds:
             return None
-        return fn(v[0])
+        out = np.asarray(fn(v[0]))
+        if cast:
+            out = out.astype(v[0].dtype)
+        return out if out.dtype == v[0].dtype else None  # else the evaluator refuses
+    return run
+
+
+def _extreme(fn: Any) -> Any:
+    """Min and Max: one input copied, two of one dtype, more folded left."""
+    def run(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+        if attrs != {} or not v or not _plain(*v) or len({a.dtype for a in v}) != 1 \
+                or v[0].dtype.kind not in "iuf":
+            return None
+        out = v[0].copy()
+        for a in v[1:]:
+            out = fn(out, a)
+        return out
     return run
 
 
@@ -215,7 +232,22 @@ def _axes(v: list[Any], opset: int) -> tuple[int, ...] | None:
     return tuple(int(a) for a in v[1])
 
 
+def _old_axes(v: list[Any], attrs: dict[str, Any] | None, opset: int
+              ) -> list[int] | None:
+    """The ``axes`` attribute of Squeeze/Unsqueeze before opset 13."""
+    if opset >= 13 or attrs is None or set(attrs) != {"axes"} or len(v) != 1 \
+            or not _plain(v[0]) or not attrs["axes"]:
+        return None
+    return [int(a) for a in attrs["axes"]]
+
+
 def _unsqueeze(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    old = _old_axes(v, attrs, opset)
+    if old is not None:
+        out = v[0]
+        for a in old:
+            out = np.expand_dims(out, axis=a)
+        return out
     axes = _axes(v, opset)
     if attrs != {} or axes is None or not _plain(v[0]):
         return None
@@ -223,6 +255,12 @@ def _unsqueeze(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
 
 
 def _squeeze(v: list[Any], attrs: dict[str, Any] | None, opset: int) -> Any:
+    old = _old_axes(v, attrs, opset)
+    if old is not None:
+        out = v[0]
+        for a in reversed(old):
+            out = np.squeeze(out, axis=a)
+        return out
     if attrs != {} or opset < 13 or not v or not _plain(v[0]):
         return None
     if len(v) == 1 or v[1] is None:
@@ -358,6 +396,11 @@ _FAST: Final[dict[str, Any]] = {
     "And": _binary(np.logical_and, "b", False),
     "Or": _binary(np.logical_or, "b", False),
     "Not": _unary(np.logical_not, "b"),
+    "Neg": _unary(np.negative, "if"), "Abs": _unary(np.absolute, _NUMERIC),
+    "Cos": _unary(np.cos, "f"), "Sin": _unary(np.sin, "f"),
+    "Log": _unary(np.log, "f", cast=True), "Exp": _unary(np.exp, "f", cast=True),
+    "Sqrt": _unary(np.sqrt, "f", cast=True),
+    "Min": _extreme(np.minimum), "Max": _extreme(np.maximum),
     "Shape": _shape, "Size": _size, "Gather": _gather,
     "Unsqueeze": _unsqueeze, "Squeeze": _squeeze, "Concat": _concat,
     "Reshape": _reshape, "Cast": _cast, "ConstantOfShape": _constant_of_shape,
