@@ -145,23 +145,33 @@ def check_external_paths(proto: ModelProto, base_dir: str | os.PathLike[str]
     installed onnx version checks itself.  Nothing is read: no tensor's data
     is allocated on what the file merely declares."""
     root = Path(base_dir).resolve()
+    sizes: dict[str, int] = {}  # location -> its file's size, checked once
     for t in _external_tensors(proto.graph):
         entries = {e.key: e.value for e in t.external_data}
         where = entries.get("location", "")
-        if not where or Path(where).is_absolute() or Path(where).drive:
-            raise ExternalDataError(
-                f"tensor {t.name!r}: external data location {where!r} is not a "
-                f"path relative to the model's folder")
-        target = (root / where).resolve()
-        if target != root and root not in target.parents:
-            raise ExternalDataError(
-                f"tensor {t.name!r}: external data {where!r} lies outside the "
-                f"model's folder {str(root)!r}")
-        if not target.is_file():
-            raise ExternalDataError(
-                f"tensor {t.name!r}: external data file {where!r} does not exist "
-                f"in {str(root)!r}")
-        _check_external_range(t, entries, where, target.stat().st_size)
+        size = sizes.get(where)
+        if size is None:
+            size = sizes[where] = _external_file_size(t, where, root)
+        _check_external_range(t, entries, where, size)
+
+
+def _external_file_size(t: TensorProto, where: str, root: Path) -> int:
+    """The size of the external data file ``where`` (relative to ``root``),
+    refusing a location that is not a file inside ``root``."""
+    if not where or Path(where).is_absolute() or Path(where).drive:
+        raise ExternalDataError(
+            f"tensor {t.name!r}: external data location {where!r} is not a "
+            f"path relative to the model's folder")
+    target = (root / where).resolve()
+    if target != root and root not in target.parents:
+        raise ExternalDataError(
+            f"tensor {t.name!r}: external data {where!r} lies outside the "
+            f"model's folder {str(root)!r}")
+    if not target.is_file():
+        raise ExternalDataError(
+            f"tensor {t.name!r}: external data file {where!r} does not exist "
+            f"in {str(root)!r}")
+    return target.stat().st_size
 
 
 def _check_external_range(t: TensorProto, entries: Mapping[str, str], where: str,
