@@ -50,6 +50,7 @@ def test_zoo_runner_on_ppocr_cls(tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from benchmarks.zoo import NOT_EXPORTED, main
 
+    import webnnpy
     from webnnpy.models import onnx as wonnx
 
     path = _installed("ppocr-cls")
@@ -80,7 +81,10 @@ def test_zoo_runner_on_ppocr_cls(tmp_path: Path,
     x = np.random.default_rng(0).random((1, 3, 48, 192)).astype(np.float32)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (native,) = session.run(None, {"x": x})
-    ours = wonnx.load(str(path), dims={"x": [1, 3, 48, 192]}).run({"x": x})
+    # the zoo's "run" column is webnnpy's ONNX Runtime backend (the default
+    # context may run the graph on OpenVINO: backends/auto)
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    ours = wonnx.load(str(path), dims={"x": [1, 3, 48, 192]}, context=ctx).run({"x": x})
     (got,) = ours.values()
     diff = float(np.max(np.abs(got.astype(np.float64) - native.astype(np.float64))))
     rel = diff / float(np.max(np.abs(native.astype(np.float64))))
