@@ -3,6 +3,7 @@
     python -m benchmarks.build_cost chains [--runs 15]      # build() vs ORT session
     python -m benchmarks.build_cost load MODEL.onnx ...     # load() vs ORT session
     python -m benchmarks.build_cost rss MODEL.onnx ...      # peak RSS, load().run
+    python -m benchmarks.build_cost phases MODEL.onnx ...   # where load's time/RSS go
     python -m benchmarks.build_cost resnet50                # write the test file
 
 ``chains``: ``build()`` of a WebNN graph of N elementwise ops (N = 10, 100,
@@ -14,7 +15,14 @@ against ``ort.InferenceSession(path)``, both with ORT's default options.  The
 two sides are timed interleaved; medians and minimums are printed.
 
 ``rss``: each side runs in a fresh subprocess (``load(path).run(x)`` vs
-``InferenceSession(path).run``) and reports ``ru_maxrss``.
+``InferenceSession(path).run``) and reports its peak resident set size
+(``VmHWM``: ``ru_maxrss`` would start from the parent's peak at fork).
+
+``phases``: one fresh process per side; a thread samples ``VmRSS`` every
+0.5 ms, and the load's phases (parse, initializers, import walk, lowering,
+ORT session creation, first run) are marked by wrapping the functions that
+do them, so each phase's wall time and the peak RSS seen during it are
+printed, beside native ORT's import, session creation and first run.
 
 ``resnet50``: a ResNet-50-shaped ONNX file (Conv with folded BatchNorm, Relu,
 Add, pools, Gemm; 25.5 M seeded random float32 weights, as a torchvision export
@@ -229,7 +237,7 @@ def loads(runs: int, paths: list[str], dims: dict[str, Any],
 
 
 _RSS_CHILD = r"""
-import json, resource, sys
+import json, sys
 import numpy as np
 side, path, dims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 if side == "native":
@@ -243,11 +251,92 @@ if side == "native":
         feeds[i.name] = np.ones(shape, types.get(i.type, np.float32))
     s.run(None, feeds)
 else:
+    import webnnpy
     from webnnpy.models import onnx as wonnx
-    m = wonnx.load(path, dims=dims)
+    m = wonnx.load(path, dims=dims,
+                   context=webnnpy.ml.create_context(backend="onnxruntime"))
     feeds = {k: np.ones(v["shape"], v["data_type"]) for k, v in m.inputs.items()}
     m.run(feeds)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as f:
+    print(next(int(v.split()[1]) for v in f if v.startswith("VmHWM:")))
+"""
+
+
+_PHASES_CHILD = r"""
+import json, sys, threading, time
+side, path, dims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+
+def rss():
+    with open("/proc/self/status") as f:
+        for v in f:
+            if v.startswith("VmRSS:"):
+                return int(v.split()[1]) / 1024
+
+phase, rows = ["start"], {}
+t_start = [time.perf_counter()]
+
+def sample():
+    while True:
+        r, p = rss(), phase[0]
+        rows.setdefault(p, [0.0, 0.0])
+        rows[p][1] = max(rows[p][1], r)
+        time.sleep(0.0005)
+
+def mark(name):
+    now = time.perf_counter()
+    rows.setdefault(phase[0], [0.0, 0.0])[0] += now - t_start[0]
+    t_start[0] = now
+    phase[0] = name
+
+threading.Thread(target=sample, daemon=True).start()
+time.sleep(0.01)
+mark("import numpy, onnxruntime" + (", webnnpy" if side == "webnnpy" else ""))
+import numpy as np
+import onnxruntime as ort
+if side == "native":
+    mark("ORT session")
+    s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    feeds = {}
+    for i in s.get_inputs():
+        shape = dims.get(i.name) or [d if isinstance(d, int) else dims.get(d, 1)
+                                     for d in i.shape]
+        types = {"tensor(float)": np.float32, "tensor(int64)": np.int64}
+        feeds[i.name] = np.ones(shape, types.get(i.type, np.float32))
+    mark("first run")
+    s.run(None, feeds)
+else:
+    import webnnpy
+    from webnnpy.backends.onnxruntime import runtime
+    from webnnpy.models import onnx as wonnx
+    from webnnpy.models.onnx import importer
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+
+    def wrap(module, name, label):
+        fn = getattr(module, name)
+        def g(*a, **k):
+            before = phase[0]
+            mark(label)
+            try:
+                return fn(*a, **k)
+            finally:
+                mark(before)
+        setattr(module, name, g)
+
+    wrap(importer, "load_model", "parse (weights mapped, not read)")
+    wrap(importer, "initializers", "initializers (maps)")
+    wrap(importer, "walk", "import walk (handlers, folds, builder)")
+    wrap(runtime, "lower", "lowering to ONNX")
+    wrap(runtime.ort, "InferenceSession", "ORT session")
+    mark("load(): the rest")
+    m = wonnx.load(path, dims=dims, context=ctx)
+    feeds = {k: np.ones(v["shape"], v["data_type"]) for k, v in m.inputs.items()}
+    mark("first run")
+    m.run(feeds)
+mark("end")
+time.sleep(0.01)
+with open("/proc/self/status") as f:
+    hwm = next(int(v.split()[1]) / 1024 for v in f if v.startswith("VmHWM:"))
+print(json.dumps({"phases": rows, "hwm": hwm}))
 """
 
 
@@ -268,9 +357,27 @@ def rss(paths: list[str], dims: dict[str, int], repeats: int) -> None:
               f"MiB   ratio {w / n:5.2f}", flush=True)
 
 
+def phases(paths: list[str], dims: dict[str, int]) -> None:
+    for p in paths:
+        for side in ("native", "webnnpy"):
+            out = subprocess.run(
+                [sys.executable, "-c", _PHASES_CHILD, side, p, json.dumps(dims)],
+                capture_output=True, text=True, check=False)
+            if out.returncode:
+                last = out.stderr.strip().splitlines()[-1]
+                raise SystemExit(f"{side} {p}: {last}")
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{side} {Path(p).name}: peak RSS {got['hwm']:.1f} MiB", flush=True)
+            for name, (secs, peak) in got["phases"].items():
+                if name in ("start", "end"):
+                    continue
+                print(f"  {name:<42} {secs * 1e3:8.1f} ms   peak {peak:7.1f} MiB",
+                      flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.build_cost")
-    ap.add_argument("what", choices=["chains", "load", "rss", "resnet50"])
+    ap.add_argument("what", choices=["chains", "load", "rss", "phases", "resnet50"])
     ap.add_argument("models", nargs="*")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--sizes", default="10,100,1000")
@@ -294,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     elif a.what == "load":
         consts = {k: np.array(v, np.int64) for k, v in json.loads(a.constants).items()}
         loads(a.runs, a.models or [str(resnet50_path())], dims, consts)
+    elif a.what == "phases":
+        phases(a.models or [str(resnet50_path())], dims)
     else:
         rss(a.models or [str(resnet50_path())], dims, max(1, a.runs // 5))
     return 0
