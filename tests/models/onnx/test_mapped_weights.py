@@ -219,3 +219,28 @@ def test_a_writable_or_partial_map_is_copied(tmp_path):
     held = b.constant(whole)._value
     assert held.constant is whole and held.source is not None
     assert held.source.offset == 0 and held.source.length == 4096
+
+
+def test_a_mapped_model_exports_and_saves_its_weights(tmp_path):
+    # the JavaScript exporter and the graph cache read the mapped constants
+    pytest.importorskip("onnxruntime")
+    from webnnpy.models.javascript import exporter
+
+    path = tmp_path / "m.onnx"
+    arrays = _model(path)
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    m = wonnx.load(path, context=ctx)
+    _, weights = exporter.module_source(m.graph._ir)
+    for name in ("w1", "w2"):  # the file's bytes, in the exported weights
+        assert arrays[name].tobytes() in weights
+    ctx.save_graph("mapped", m.graph)
+    again = ctx.load_graph("mapped")
+    x = np.random.default_rng(5).standard_normal((3, 64)).astype(np.float32)
+    out = {"y": ctx.create_tensor({"data_type": "float32", "shape": [3, 40],
+                                   "readable": True})}
+    inp = {"x": ctx.create_tensor({"data_type": "float32", "shape": [3, 64],
+                                   "writable": True})}
+    ctx.write_tensor(inp["x"], x)
+    ctx.dispatch(again, inp, out)
+    np.testing.assert_allclose(ctx.read_tensor(out["y"]), _reference(x, arrays),
+                               rtol=1e-5, atol=1e-4)
