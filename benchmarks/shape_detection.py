@@ -2,8 +2,8 @@
 throughput of ``webnnpy detect`` in one process vs on Ray.
 
     python -m benchmarks.shape_detection [--faces] [--text] [--throughput]
-        [--mediapipe-python /tmp/mpvenv/bin/python] [--images 200]
-        [--json out.json]
+        [--mediapipe-python /tmp/mpvenv/bin/python] [--images 200,1000]
+        [--reps 3] [--batch-size 32] [--json out.json]
     python -m benchmarks.shape_detection --example-picture docs/shape_detection.png
 
 - **faces**: 50 images made from ``tests/samples/images/astronaut_256.png``
@@ -20,12 +20,12 @@ throughput of ``webnnpy detect`` in one process vs on Ray.
 - **text**: 50 generated lines (seeded: words, digits, punctuation) drawn
   with Pillow's default font, read by TextDetector; character error rate =
   total edit distance / total characters.
-- **throughput**: ``--images`` face images (the faces set, cycled) through
-  ``detect_files`` in a fresh process, and ``detect_dataset`` on a local Ray
-  (started first and timed apart) with 1 and 2 workers, then 1 worker again
-  in the same Ray session; each time includes building the graphs.
-  Reported: images/s overall, the time to the first row, and (one process)
-  the steady rate after the first row.
+- **throughput**: ``--images N[,N...]`` face images (the faces set, cycled)
+  through ``detect_files`` in a fresh process, and ``detect_dataset`` on a
+  fresh local Ray (started first and timed apart) with 1 worker (then 1
+  worker again in the same Ray session) and with 2 workers; each run
+  includes starting its actors and building their graphs.  ``--reps R``
+  repeats the three in turn (paired ratios; min and median reported).
 """
 
 from __future__ import annotations
@@ -221,65 +221,91 @@ def _write_faces(d: Path, n: int) -> None:
 
 
 _PLAIN = r"""
-import sys, time
+import json, sys, time
 t0 = time.perf_counter()
 from webnnpy.shape_detection.runner import detect_files
 stamps = []
 s = detect_files("faces", [sys.argv[1]], sys.argv[2], backend=sys.argv[3],
                  progress=lambda i, p: stamps.append(time.perf_counter()))
-print(s.written, time.perf_counter() - t0, stamps[0] - t0, stamps[-1] - stamps[0])
+print(json.dumps({"rows": s.written, "seconds": time.perf_counter() - t0,
+                  "first_row_s": stamps[0] - t0}))
+"""
+
+# one fresh local Ray (timed apart), then detect_dataset ``runs`` times in it
+# (the first run also starts Ray Data's own actors; a later one finds them up,
+# as a long-lived driver does); each run builds a new actor pool
+_RAY = r"""
+import json, os, sys, time
+import ray
+from webnnpy.shape_detection import ray_data
+imgs, out_dir, backend, workers, runs, batch = sys.argv[1:7]
+t0 = time.perf_counter()
+ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+res = {"ray_init_s": time.perf_counter() - t0, "runs": []}
+for i in range(int(runs)):
+    stamps = []
+    t0 = time.perf_counter()
+    s = ray_data.detect_dataset(
+        "faces", [imgs], os.path.join(out_dir, f"ray{workers}_{i}.jsonl"),
+        workers=int(workers), batch_size=int(batch), backend=backend,
+        progress=lambda i, p: stamps.append(time.perf_counter()))
+    res["runs"].append({"rows": s.written, "seconds": time.perf_counter() - t0,
+                        "first_row_s": stamps[0] - t0})
+ray.shutdown()
+print(json.dumps(res))
 """
 
 
-def bench_throughput(n: int, backend: str) -> dict[str, Any]:
-    import ray
+def _run_json(script: str, *args: Any) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, args)],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"throughput run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
-    from webnnpy.shape_detection import ray_data
 
-    out: dict[str, Any] = {"images": n}
+def bench_throughput(n: int, backend: str, *, reps: int = 1,
+                     batch_size: int | None = None) -> dict[str, Any]:
+    """``n`` face images; per repetition, in this order: the plain loop (a
+    fresh process), ``--ray`` with 1 worker (a fresh process and local Ray:
+    a first run, then a second in the same Ray), ``--ray`` with 2 workers
+    (a fresh Ray, one run).  ``ray.init`` is timed apart, not in the runs.
+    Ratios are paired within a repetition."""
+    from webnnpy.shape_detection.ray_data import DEFAULT_BATCH_SIZE
+
+    batch = batch_size or DEFAULT_BATCH_SIZE
+    out: dict[str, Any] = {"images": n, "batch_size": batch, "reps": []}
     with tempfile.TemporaryDirectory() as d:
         imgs = Path(d) / "imgs"
         imgs.mkdir()
         _write_faces(imgs, n)
-        proc = subprocess.run([sys.executable, "-c", _PLAIN, str(imgs),
-                               str(Path(d) / "plain.jsonl"), backend],
-                              capture_output=True, text=True, check=True)
-        written, secs, first, rest = proc.stdout.split()
-        out["plain"] = {"seconds": float(secs),
-                        "images_per_s": int(written) / float(secs),
-                        "steady_images_per_s": (int(written) - 1) / float(rest),
-                        "first_row_s": float(first)}
-        t0 = time.perf_counter()
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
-        out["ray_init_s"] = time.perf_counter() - t0
-        try:
-            # the first run also starts Ray Data's own actors (stats, autoscaling
-            # coordinator, actor locations); "1_again" is a second 1-worker run
-            # in the same Ray session (a fresh actor pool: its process, imports
-            # and graphs again, Ray Data's actors already up)
-            for workers, key in ((1, "1"), (2, "2"), (1, "1_again")):
-                path = Path(d) / f"ray{key}.jsonl"
-                stamps: list[float] = []
-
-                def stamp(_i: int, _p: str, stamps: list[float] = stamps) -> None:
-                    stamps.append(time.perf_counter())
-
-                t0 = time.perf_counter()
-                s = ray_data.detect_dataset("faces", [imgs], path, workers=workers,
-                                            batch_size=8, backend=backend,
-                                            progress=stamp)
-                total = time.perf_counter() - t0
-                # rows reach the driver in bursts (whole blocks), so there is
-                # no steady per-row rate to read off the driver's clock
-                out[f"ray_{key}"] = {"seconds": total,
-                                         "images_per_s": s.written / total,
-                                         "first_row_s": (stamps[0] - t0) if stamps
-                                         else None}
-        finally:
-            ray.shutdown()
-    out["ray_1_overhead_x"] = out["ray_1"]["seconds"] / out["plain"]["seconds"]
-    out["ray_1_again_overhead_x"] = (out["ray_1_again"]["seconds"]
-                                     / out["plain"]["seconds"])
+        for r in range(reps):
+            rep: dict[str, Any] = {}
+            rd = Path(d) / f"rep{r}"
+            rd.mkdir()
+            rep["plain"] = _run_json(_PLAIN, imgs, rd / "plain.jsonl", backend)
+            one = _run_json(_RAY, imgs, rd, backend, 1, 2, batch)
+            two = _run_json(_RAY, imgs, rd, backend, 2, 1, batch)
+            rep["ray_init_s"] = [one["ray_init_s"], two["ray_init_s"]]
+            rep["ray_1"], rep["ray_1_again"] = one["runs"]
+            rep["ray_2"] = two["runs"][0]
+            for key in ("ray_1", "ray_1_again", "ray_2"):
+                rep[key]["x_plain"] = rep[key]["seconds"] / rep["plain"]["seconds"]
+            out["reps"].append(rep)
+            print(json.dumps({"images": n, "rep": r, **{
+                k: round(v["seconds"], 2) for k, v in rep.items()
+                if isinstance(v, dict)}}), file=sys.stderr, flush=True)
+    summary: dict[str, Any] = {}
+    for key in ("plain", "ray_1", "ray_1_again", "ray_2"):
+        secs = [rep[key]["seconds"] for rep in out["reps"]]
+        summary[key] = {"seconds_min": min(secs),
+                        "seconds_median": float(np.median(secs)),
+                        "images_per_s_best": n / min(secs)}
+        if key != "plain":
+            xs = [rep[key]["x_plain"] for rep in out["reps"]]
+            summary[key].update(x_plain_min=min(xs),
+                                x_plain_median=float(np.median(xs)))
+    out["summary"] = summary
     return out
 
 
@@ -316,7 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--text", action="store_true")
     p.add_argument("--throughput", action="store_true")
     p.add_argument("--mediapipe-python", help="a python with mediapipe installed")
-    p.add_argument("--images", type=int, default=200)
+    p.add_argument("--images", default="200",
+                   help="throughput: image counts, comma-separated (200,1000,3000)")
+    p.add_argument("--reps", type=int, default=1,
+                   help="throughput: repetitions (plain and Ray alternating)")
+    p.add_argument("--batch-size", type=int, help="throughput: --ray batch size")
     p.add_argument("--backend", default="onnxruntime")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--example-picture", metavar="PNG",
@@ -334,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         results["text"] = bench_text(args.backend)
         print(json.dumps({"text": results["text"]}, indent=1), flush=True)
     if args.throughput or every:
-        results["throughput"] = bench_throughput(args.images, args.backend)
+        results["throughput"] = [
+            bench_throughput(int(n), args.backend, reps=args.reps,
+                             batch_size=args.batch_size)
+            for n in args.images.split(",")]
         print(json.dumps({"throughput": results["throughput"]}, indent=1), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

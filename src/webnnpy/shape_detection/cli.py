@@ -53,8 +53,10 @@ def _parser() -> ArgumentParser:
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run on Ray Data (a local Ray, or the cluster at ADDRESS)")
     p.add_argument("--workers", type=int, default=2, help="--ray: actors (default 2)")
-    p.add_argument("--batch-size", type=int, default=4,
-                   help="--ray: images per batch (default 4)")
+    from webnnpy.shape_detection.ray_data import DEFAULT_BATCH_SIZE
+
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                   help=f"--ray: images per batch (default {DEFAULT_BATCH_SIZE})")
     return p
 
 
