@@ -19,7 +19,7 @@ pytest.importorskip("openvino")
 import webnnpy
 import webnnpy.backends as reg
 import webnnpy.backends.auto.backend as ab
-from webnnpy.backends.auto import choice_of, graph_digest, graph_work
+from webnnpy.backends.auto import choice_of, graph_digest, graph_digests, graph_work
 from webnnpy.backends.errors import CompileError
 from webnnpy.errors import OperationError
 
@@ -151,6 +151,19 @@ def test_graph_digest_follows_content(ctx: Any) -> None:
 
     assert graph_digest(build(1.0)) == graph_digest(build(1.0))
     assert graph_digest(build(1.0)) != graph_digest(build(1.5))
+    # the structure digest leaves shapes out, not the weights of 1 KiB and more
+    a, b = _chain(ctx, [2, 3])._ir, _chain(ctx, [4, 3])._ir
+    assert graph_digests(a)[0] != graph_digests(b)[0]
+    assert graph_digests(a)[1] == graph_digests(b)[1]
+
+    def weighted(c: float) -> Any:
+        b = webnnpy.MLGraphBuilder(ctx)
+        x = b.input("x", {"data_type": "float32", "shape": [2, 300]})
+        k = b.constant({"data_type": "float32", "shape": [300]},
+                       np.full(300, c, np.float32))
+        return b.build({"y": b.mul(x, k)})._ir
+
+    assert graph_digests(weighted(1.0))[1] != graph_digests(weighted(2.0))[1]
 
 
 def test_no_trials_rule_softmax_to_openvino(ctx: Any,
@@ -188,7 +201,8 @@ def test_measured_choice_is_kept_and_remembered(ctx: Any,
     assert runtime == "openvino" and why.startswith("measured: openvino 1 ms")
     assert released == ["onnxruntime"]  # the slower one is released
     files = list((Path(os.environ["WEBNNPY_CACHE_DIR"]) / "auto-choices").glob("*/*.json"))
-    assert len(files) == 1 and json.loads(files[0].read_text())["runtime"] == "openvino"
+    assert len(files) == 2  # for the graph, and for its structure
+    assert all(json.loads(f.read_text())["runtime"] == "openvino" for f in files)
     # MLTensors bound to the OpenVINO graph: the same host memory, no copy
     x = (np.arange(12, dtype=np.float32).reshape(3, 4) - 6) / 4
     xt = ctx.create_tensor({"data_type": "float32", "shape": [3, 4], "writable": True})
@@ -201,8 +215,16 @@ def test_measured_choice_is_kept_and_remembered(ctx: Any,
     monkeypatch.setattr(ab.AutoBackend, "_measure", None)
     g2 = _chain(ctx, [3, 4])
     assert choice_of(g2) == ("openvino", f"remembered: {why}")
+    # the same model at another shape: its structure's choice, no trial
+    g3 = _chain(ctx, [5, 2])
+    assert choice_of(g3)[0] == "openvino"
+    assert choice_of(g3)[1].startswith("remembered for this model at other shapes")
+    x3 = np.linspace(-2, 2, 10, dtype=np.float32).reshape(5, 2)
+    np.testing.assert_allclose(ctx.compute(g3, {"x": x3})["y"], _chain_ref(x3),
+                               rtol=1e-6)
     # a corrupt memo is ignored: measured again
-    files[0].write_text("{not json")
+    for f in files:
+        f.write_text("{not json")
     monkeypatch.setattr(ab.AutoBackend, "_measure", _fake_times(1e-3, 2e-3))
     assert choice_of(_chain(ctx, [3, 4]))[0] == "onnxruntime"
     assert "openvino" in ctx.backend_description

@@ -16,8 +16,9 @@ from webnnpy.backends.auto.backend import (
     choice_of,
     forget_choices,
     graph_digest,
+    graph_digests,
     graph_work,
 )
 
 __all__ = ["AutoBackend", "AutoGraph", "AutoTensor", "choice_of", "forget_choices",
-           "graph_digest", "graph_work"]
+           "graph_digest", "graph_digests", "graph_work"]

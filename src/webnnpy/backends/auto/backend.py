@@ -22,7 +22,10 @@ is chosen before its graphs are known, so this backend chooses per graph, at
   (:func:`choice_path`: keyed by a digest of the graph's content, ONNX
   Runtime's ``cache_fingerprint()`` and OpenVINO's version), so the trial is
   paid once per graph per machine; later builds compile only the chosen
-  runtime.
+  runtime.  It is remembered for the graph's structure too
+  (:func:`graph_digests`: ops, wiring and weights without shapes), so the
+  same model specialized for other input sizes takes the same runtime
+  without a trial.
   ``$WEBNNPY_AUTO_TRIAL=0`` turns the trials off: then graphs with a softmax
   (attention) go to OpenVINO and the others to ONNX Runtime.
 - **fallback**: a graph one runtime rejects (an operator or data type it
@@ -73,7 +76,7 @@ from webnnpy.ir.graph import Graph
 
 __all__ = ["SMALL_WORK", "TRIAL_ENV", "AutoBackend", "AutoGraph", "AutoTensor",
            "choice_of", "choice_path", "forget_choices", "graph_digest",
-           "graph_work"]
+           "graph_digests", "graph_work"]
 
 logger = logging.getLogger("webnnpy")
 
@@ -164,7 +167,16 @@ def graph_digest(graph: Graph) -> str:
     """A digest of the graph's content: its inputs, nodes (op, attributes,
     operands, output descriptors), constants' bytes and outputs.  Graphs
     built the same way give the same digest; labels are left out."""
-    h = _hasher()
+    return graph_digests(graph)[0]
+
+
+def graph_digests(graph: Graph) -> tuple[str, str]:
+    """:func:`graph_digest`, and a digest of the graph's structure alone: its
+    ops and their wiring, data types and ranks, and the bytes of constants of
+    1 KiB and more (its weights), without shapes or attributes, so that one
+    model specialized for another input size (an OCR detector on another
+    image size) has the same structure digest."""
+    h, hs = _hasher(), _hasher()
     index: dict[int, int] = {}
 
     def ref(v: Any) -> Any:
@@ -177,22 +189,32 @@ def graph_digest(graph: Graph) -> str:
             i = index[id(v)] = len(index)
             if v.constant is not None:
                 a = np.ascontiguousarray(v.constant)
+                data = a.view(np.uint8).reshape(-1).data if a.size else b""
                 h.update(f"const {i} {v.desc.data_type} {v.desc.shape}".encode())
-                h.update(a.view(np.uint8).reshape(-1).data if a.size else b"")
+                h.update(data)
+                hs.update(f"const {i} {v.desc.data_type}".encode())
+                if a.nbytes >= 1024:
+                    hs.update(data)
         return i
 
     head = [(n, v.desc.data_type, list(v.desc.shape)) for n, v in graph.inputs.items()]
     for _, v in graph.inputs.items():
         ref(v)
     h.update(json.dumps(head).encode())
+    hs.update(json.dumps([(n, t, len(shape)) for n, t, shape in head]).encode())
     for node in graph.nodes:
-        rec = [node.op, {k: ref(v) for k, v in node.operands.items()},
-               node.attrs, [(ref(o), o.desc.data_type, list(o.desc.shape))
-                            for o in node.outputs]]
-        h.update(json.dumps(rec, sort_keys=True, default=_attr_text).encode())
-    h.update(json.dumps({n: ref(v) for n, v in graph.outputs.items()},
-                        sort_keys=True).encode())
-    return h.hexdigest()
+        wiring = {k: ref(v) for k, v in node.operands.items()}
+        outs = [(ref(o), o.desc.data_type, list(o.desc.shape)) for o in node.outputs]
+        h.update(json.dumps([node.op, wiring, node.attrs, outs], sort_keys=True,
+                            default=_attr_text).encode())
+        hs.update(json.dumps([node.op, wiring, [(i, t, len(shape))
+                                                for i, t, shape in outs]],
+                             sort_keys=True).encode())
+    tail = json.dumps({n: ref(v) for n, v in graph.outputs.items()},
+                      sort_keys=True).encode()
+    h.update(tail)
+    hs.update(tail)
+    return h.hexdigest(), "s" + hs.hexdigest()
 
 
 def _has_attention(graph: Graph) -> bool:
@@ -418,20 +440,24 @@ class AutoBackend(Backend):
                    "rule: no softmax")
             return self._done(self._compile_first(graph, first,
                                                   f"{why}; ${TRIAL_ENV}=0"))
-        digest = graph_digest(graph)
-        path: Path | None = choice_path(digest, self._choice_key())
-        rec = _read_choice(path) if path is not None else None
-        if rec is not None:
-            g = self._compile_first(graph, rec["runtime"],
-                                    f"remembered: {rec.get('why', '')}")
-            g.digest = digest
-            return self._done(g)
+        digest, structure = graph_digests(graph)
+        key = self._choice_key()
+        path, spath = choice_path(digest, key), choice_path(structure, key)
+        for p, how in ((path, "remembered"),
+                       (spath, "remembered for this model at other shapes")):
+            rec = _read_choice(p)
+            if rec is not None:
+                g = self._compile_first(graph, rec["runtime"],
+                                        f"{how}: {rec.get('why', '')}")
+                g.digest = digest
+                return self._done(g)
         g = self._trial(graph, work)
         g.digest = digest
-        if path is not None and g.why.startswith("measured"):
-            _write_choice(path, {"format": CHOICE_FORMAT, "runtime": g.runtime,
-                                 "why": g.why, "work": work,
-                                 "time": time.time()})
+        if g.why.startswith("measured"):
+            rec = {"format": CHOICE_FORMAT, "runtime": g.runtime, "why": g.why,
+                   "work": work, "time": time.time()}
+            _write_choice(path, rec)
+            _write_choice(spath, rec)
         return self._done(g)
 
     def _done(self, g: AutoGraph) -> AutoGraph:
