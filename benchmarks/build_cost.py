@@ -221,14 +221,18 @@ def loads(runs: int, paths: list[str], dims: dict[str, Any],
           constants: dict[str, Any]) -> None:
     import onnxruntime as ort
 
+    import webnnpy
     from webnnpy.models import onnx as wonnx
 
+    # ONNX Runtime's backend, as the zoo measures it (the default context is
+    # auto, which may compile a graph on OpenVINO)
+    context = webnnpy.ml.create_context(backend="onnxruntime")
     for p in paths:
         def native(p: str = p) -> None:
             ort.InferenceSession(p, providers=["CPUExecutionProvider"])
 
         def ours(p: str = p) -> None:
-            wonnx.load(p, dims=dims, constants=constants)
+            wonnx.load(p, dims=dims, constants=constants, context=context)
 
         ours()
         native()
