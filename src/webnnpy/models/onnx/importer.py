@@ -1187,7 +1187,12 @@ def load(model: ModelLike, *, context: MLContext | None = None,
             that depend on them, such as a shape input, fold away).
         keep_model: keep the ``onnx.ModelProto`` as ``.model`` (by default
             nothing of it is kept, and a model read from a path or bytes has
-            its weights held once: by the built graph).  A model with free
+            its weights held once: by the built graph).  Without it, a model
+            given as a path (or with ``base_dir``) does not read its large
+            weights at all: the graph's constants map them from the model's
+            files, and ONNX Runtime reads them from there; such a file must
+            not be rewritten in place while the model is in use (a change
+            is refused when a graph is compiled).  A model with free
             dimensions keeps the model (without its weights) and its weights
             as arrays, to build the graphs of later signatures.
         cache: for a model given as a path, use the context's on-disk graph
