@@ -72,7 +72,7 @@ from webnnpy.backends.errors import (
 )
 from webnnpy.dtypes import CARRIER_TYPES, carrier, numpy_dtype
 from webnnpy.ir.descriptor import Desc
-from webnnpy.ir.graph import Graph
+from webnnpy.ir.graph import Graph, Value
 
 __all__ = ["SMALL_WORK", "TRIAL_ENV", "AutoBackend", "AutoGraph", "AutoTensor",
            "choice_of", "choice_path", "forget_choices", "graph_digest",
@@ -112,6 +112,14 @@ def _size(shape: tuple[int, ...]) -> int:
     return math.prod(shape)
 
 
+def _shape(node: Any, name: str) -> tuple[int, ...]:
+    """The shape of one operand of ``node`` (KeyError where it has none)."""
+    v = node.operands.get(name)
+    if not isinstance(v, Value):
+        raise KeyError(name)
+    return tuple(v.desc.shape)
+
+
 def graph_work(graph: Graph) -> int:
     """An estimate of the graph's arithmetic: multiply-adds of conv2d,
     convTranspose2d, matmul, gemm and the recurrent ops, and one per output
@@ -119,29 +127,28 @@ def graph_work(graph: Graph) -> int:
     total = 0
     for node in graph.nodes:
         out = sum(_size(v.desc.shape) for v in node.outputs)
-        op, ops = node.op, node.operands
+        op = node.op
         k = 1
         try:
             if op in ("conv2d", "convTranspose2d"):
-                f = ops["filter"]
                 y = node.outputs[0].desc.shape
                 nchw = node.attrs.get("inputLayout", "nchw") == "nchw"
                 cout = y[1] if nchw else y[-1]
-                k = max(1, _size(f.desc.shape) // max(1, cout))  # type: ignore[union-attr]
+                k = max(1, _size(_shape(node, "filter")) // max(1, cout))
             elif op == "matmul":
-                k = ops["a"].desc.shape[-1]  # type: ignore[union-attr]
+                k = _shape(node, "a")[-1]
             elif op == "gemm":
-                a = ops["a"].desc.shape  # type: ignore[union-attr]
+                a = _shape(node, "a")
                 k = a[0] if node.attrs.get("aTranspose") else a[1]
             elif op in ("lstm", "gru", "lstmCell", "gruCell"):
-                w = sum(_size(ops[n].desc.shape)  # type: ignore[union-attr]
-                        for n in ("weight", "recurrentWeight") if ops.get(n))
-                x = ops["input"].desc.shape  # type: ignore[union-attr]
+                w = sum(_size(_shape(node, n)) for n in ("weight", "recurrentWeight")
+                        if isinstance(node.operands.get(n), Value))
+                x = _shape(node, "input")
                 steps = x[0] if op in ("lstm", "gru") else 1
                 batch = x[1] if op in ("lstm", "gru") else x[0]
                 total += w * steps * batch
                 continue
-        except (KeyError, IndexError, AttributeError):
+        except (KeyError, IndexError):
             k = 1
         total += out * max(1, int(k))
     return total
@@ -661,7 +668,7 @@ class AutoBackend(Backend):
         compiled.backend.dispatch(compiled.impl, vin, vout)
 
 
-def _short(e: BaseException, n: int = 160) -> str:
+def _short(e: BaseException | str, n: int = 160) -> str:
     s = str(e)
     return s if len(s) <= n else s[:n - 3] + "..."
 
