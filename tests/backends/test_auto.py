@@ -321,3 +321,34 @@ def test_save_and_load_graph_keep_the_runtime(ctx: Any,
     assert "chain" not in ort_ctx.list_graphs()
     for c in (other, ort_ctx):
         c.destroy()
+
+
+def test_unwritable_choice_store_warns_and_measures_again(
+        ctx: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import webnnpy.api.graph_cache as gc
+
+    def full(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gc, "_write_atomic", full)
+    monkeypatch.setattr(ab, "SMALL_WORK", 0)
+    monkeypatch.setattr(ab.AutoBackend, "_measure", _fake_times(2e-3, 1e-3))
+    with caplog.at_level("WARNING", logger="webnnpy"):
+        g = _chain(ctx, [2, 3])
+    assert choice_of(g)[0] == "openvino"
+    assert "could not remember the choice" in caplog.text
+    assert choice_of(_chain(ctx, [2, 3]))[1].startswith("measured")  # not remembered
+
+
+def test_info_reports_auto_and_its_choices(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from webnnpy.cli import main
+
+    monkeypatch.delenv(reg.ENV_VAR, raising=False)
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "  auto         available - auto: each graph on ONNX Runtime" in out
+    assert "choices remembered: 0 graphs in" in out
+    assert "default context (accelerated=True): auto" in out
