@@ -5,10 +5,12 @@
 
 The files are listed on the driver (what the ``--out`` file already holds
 is skipped, as :func:`webnnpy.shape_detection.runner.detect_files` does),
-read by Ray (``ray.data.read_binary_files``), and sent through
-``map_batches`` to a pool of ``workers`` actors; each actor builds its
-detector (and so its WebNN graphs) once, in its constructor, and decodes and
-detects the bytes of each file.  The driver writes the rows to the JSONL file
+handed to Ray Data (``ray.data.from_items``, one block per batch) and sent
+through ``map_batches`` to a pool of ``workers`` actors; each actor builds
+its detector (and so its WebNN graphs) once, in its constructor, and reads,
+decodes and detects each file of its batches (reading in Ray tasks started
+a worker process per read block: most of a run's fixed cost on a small
+machine, docs/shape_detection.md).  The driver writes the rows to the JSONL file
 as they stream back, so a stopped run resumes.  For an ``out`` ending in
 ``.parquet``, Ray Data writes the rows itself (``Dataset.write_parquet``)
 into that dataset folder, adding part files to what is there (resumable the
@@ -25,7 +27,7 @@ Cluster use: ``ray start --head`` on one node, ``ray start --address
 HEAD:6379`` on each other node (each with webnnpy and the model packages
 installed), then ``address="HEAD:6379"`` (``webnnpy detect ... --ray
 HEAD:6379``), or ``"auto"`` on a cluster node.  Paths must be readable from
-the nodes (a shared file system or object store URIs Ray can read).
+the nodes (a shared file system).
 
 Needs ``ray[data]`` (``pip install 'ray[data]'``).
 """
