@@ -58,9 +58,9 @@ def _info(args: argparse.Namespace) -> int:
                             and k not in ("input", "constant", "output"))
                 line += f" - {ctx.backend_description}; {n_ops} operators"
                 if name == "auto":
-                    from webnnpy.backends.auto.backend import _choices_root
+                    from webnnpy.backends.auto.backend import choices_root
 
-                    root = _choices_root()
+                    root = choices_root()
                     n = sum(1 for _ in root.glob("*/*.json")) if root.is_dir() else 0
                     line += f"\n{'':15s}choices remembered: {n} graphs in {root}"
                 ctx.destroy()

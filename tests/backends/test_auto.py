@@ -326,12 +326,10 @@ def test_save_and_load_graph_keep_the_runtime(ctx: Any,
 def test_unwritable_choice_store_warns_and_measures_again(
         ctx: Any, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    import webnnpy.api.graph_cache as gc
-
     def full(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gc, "_write_atomic", full)
+    monkeypatch.setattr(ab, "write_atomic", full)
     monkeypatch.setattr(ab, "SMALL_WORK", 0)
     monkeypatch.setattr(ab.AutoBackend, "_measure", _fake_times(2e-3, 1e-3))
     with caplog.at_level("WARNING", logger="webnnpy"):

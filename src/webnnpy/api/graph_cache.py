@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from webnnpy.backends.base import CACHE_DIR_ENV, cache_dir, write_atomic
 from webnnpy.errors import DataError, NotFoundError, OperationError
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ __all__ = [
 
 #: environment variable naming webnnpy's cache directory (graphs go in
 #: ``graphs/`` under it)
-ENV_VAR = "WEBNNPY_CACHE_DIR"
+ENV_VAR = CACHE_DIR_ENV
 #: the manifest format; a manifest of another format is rejected
 FORMAT = "webnnpy-graph-cache/1"
 #: bytes per checksummed chunk
@@ -156,13 +157,10 @@ def max_bytes() -> int | None:
 
 
 def cache_root() -> Path:
-    """The graph store's directory (read from the environment on each call)."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env) / "graphs"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "webnnpy" / "graphs"
+    """The graph store's directory (read from the environment on each call):
+    ``graphs/`` under webnnpy's cache directory (``$WEBNNPY_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/webnnpy``, else ``~/.cache/webnnpy``)."""
+    return cache_dir() / "graphs"
 
 
 def _key_part(v: Any) -> Any:
@@ -604,20 +602,7 @@ class GraphStore:
             shutil.rmtree(self.dir / data, ignore_errors=True)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it over
-    ``path`` (a reader sees the old contents or the new, never part)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+_write_atomic = write_atomic
 
 
 def _fp_text(fp: Mapping[str, str]) -> str:

@@ -7,9 +7,12 @@ on the owning context's timeline thread, one call at a time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import os
 import platform
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +27,8 @@ from webnnpy.ir.checks import OpLimits
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
-__all__ = ["Backend", "SupportLimits", "cpu_fingerprint", "spec_support_limits"]
+__all__ = ["CACHE_DIR_ENV", "Backend", "SupportLimits", "cache_dir", "cpu_fingerprint",
+           "spec_support_limits", "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,38 @@ def spec_support_limits(
     every = (frozenset(DATA_TYPES if int4 else SPEC_DATA_TYPES), 0, max_rank)
     return SupportLimits(preferred_input_layout, max_tensor_byte_length,
                          every, every, every, ops)
+
+
+#: environment variable naming webnnpy's cache directory (the graph store is
+#: ``graphs/`` under it, the auto backend's remembered choices ``auto-choices/``)
+CACHE_DIR_ENV = "WEBNNPY_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """webnnpy's cache directory, read from the environment on each call:
+    ``$WEBNNPY_CACHE_DIR``, else ``$XDG_CACHE_HOME/webnnpy``, else
+    ``~/.cache/webnnpy``."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "webnnpy"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over
+    ``path`` (a reader sees the old contents or the new, never part)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 @functools.cache

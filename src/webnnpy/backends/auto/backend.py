@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from webnnpy.backends.base import Backend, SupportLimits
+from webnnpy.backends.base import Backend, SupportLimits, cache_dir, write_atomic
 from webnnpy.backends.errors import (
     AllocationError,
     BackendError,
@@ -155,11 +155,7 @@ def graph_work(graph: Graph) -> int:
 
 
 def _hasher() -> Any:
-    try:
-        import xxhash
-    except ImportError:
-        return hashlib.blake2b(digest_size=16)
-    return xxhash.xxh3_128()
+    return hashlib.blake2b(digest_size=16)
 
 
 def _attr_text(v: Any) -> Any:
@@ -307,10 +303,10 @@ def choice_of(graph: Any) -> tuple[str, str]:
 # ------------------------------------------------------ remembered choices
 
 
-def _choices_root() -> Path:
-    from webnnpy.api.graph_cache import cache_root
-
-    return cache_root().parent / "auto-choices"
+def choices_root() -> Path:
+    """Where remembered choices live: ``auto-choices/`` in webnnpy's cache
+    directory (beside the graph store's ``graphs/``)."""
+    return cache_dir() / "auto-choices"
 
 
 def choice_path(digest: str, fingerprint: Mapping[str, Any]) -> Path:
@@ -319,14 +315,14 @@ def choice_path(digest: str, fingerprint: Mapping[str, Any]) -> Path:
     digest>.json`` (the cache dir of docs/graph_cache.md)."""
     fp = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()
                         ).hexdigest()[:16]
-    return _choices_root() / fp / f"{digest}.json"
+    return choices_root() / fp / f"{digest}.json"
 
 
 def forget_choices() -> None:
     """Delete every remembered choice (graphs are measured again)."""
     import shutil
 
-    shutil.rmtree(_choices_root(), ignore_errors=True)
+    shutil.rmtree(choices_root(), ignore_errors=True)
 
 
 def _read_choice(path: Path) -> dict[str, Any] | None:
@@ -341,11 +337,9 @@ def _read_choice(path: Path) -> dict[str, Any] | None:
 
 
 def _write_choice(path: Path, rec: dict[str, Any]) -> None:
-    from webnnpy.api.graph_cache import _write_atomic
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, json.dumps(rec, sort_keys=True).encode())
+        write_atomic(path, json.dumps(rec, sort_keys=True).encode())
     except OSError as e:  # read-only or full cache: measure again next time
         logger.warning("auto backend: could not remember the choice in %s: %s",
                        path, e)
