@@ -458,6 +458,26 @@ def test_relu_after_conv_is_fused_and_its_nan_difference(ctx: Any) -> None:
     np.testing.assert_array_equal(direct.ravel(), [np.nan, 0.0, 2.0, 0.0])
 
 
+def test_clamp_after_conv_is_fused_and_its_nan_difference(ctx: Any) -> None:
+    # clamp (relu6) straight after conv2d is Maximum/Minimum without the NaN
+    # repair, fused into the convolution as the plugin's Clamp; NaN gives the
+    # lower bound there (the documented difference, docs/differences.md); a
+    # clamp of anything else keeps NaN
+    x = np.array([np.nan, -1.0, 2.5, 9.0], np.float32).reshape(1, 1, 2, 2)
+    w = np.ones((1, 1, 1, 1), np.float32)
+    g = _build(ctx, lambda b, x, w: b.clamp(b.conv2d(x, w), min_value=0.0,
+                                            max_value=6.0), {"x": x}, {"w": w})
+    kinds = [op.get_rt_info()["layerType"].astype(str)
+             for op in g._impl.compiled.get_runtime_model().get_ordered_ops()]
+    assert "Eltwise" not in kinds and "Subgraph" not in kinds, kinds
+    out = ctx.compute(g, {"x": x})["out"].ravel()
+    np.testing.assert_array_equal(out[1:], [0.0, 2.5, 6.0])
+    assert out[0] in (0.0, 6.0)  # a bound, not NaN
+    direct = _run(ctx, lambda b, x: b.clamp(x, min_value=0.0, max_value=6.0),
+                  {"x": x}).ravel()
+    np.testing.assert_array_equal(direct, [np.nan, 0.0, 2.5, 6.0])
+
+
 def test_silu_after_conv_is_one_fused_swish(ctx: Any) -> None:
     # x * sigmoid(x) is OpenVINO's Swish, fused into the convolution; the
     # values agree with the float64 formula (differences.md: only results

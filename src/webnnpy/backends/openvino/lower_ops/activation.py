@@ -306,9 +306,22 @@ def _clamp(ctx: Emitter, node: Node) -> None:
         y = ops.maximum(y, ctx.const(lo_v, dt)).output(0)
     if not (isinstance(hi_v, float) and math.isnan(hi_v)):
         y = ops.minimum(y, ctx.const(hi_v, dt)).output(0)
-    if y is not x and dt in FLOATS:
+    if y is not x and dt in FLOATS and not _fused_after_producer(node):
+        # the NaN repair is a Select of its own, which keeps the plugin from
+        # fusing the Clamp into a preceding convolution (MobileNetV2's relu6:
+        # 35 extra kernels); straight after one of FUSE_RELU_AFTER the
+        # plugin's Clamp stands, NaN giving a bound there as relu(NaN) gives
+        # 0 (docs/differences.md)
         y = keep_nan(ctx, x, y)
     ctx.set(node, y)
+
+
+def _fused_after_producer(node: Node) -> bool:
+    """True when the node's input is made by an op the CPU plugin fuses an
+    activation into (FUSE_RELU_AFTER)."""
+    v = node.operands["input"]
+    producer = v.producer if isinstance(v, Value) else None
+    return producer is not None and producer.op in FUSE_RELU_AFTER
 
 
 def _only_reduced_by_matmul(ctx: Emitter, node: Node, axis: int) -> bool:
