@@ -413,17 +413,24 @@ class AutoBackend(Backend):
 
     def _choice_key(self) -> dict[str, Any]:
         """What a remembered choice depends on: ONNX Runtime's fingerprint
-        (its version, provider and the CPU), OpenVINO's version and whether
+        (its version, provider and the CPU), webnnpy's version, OpenVINO's
+        version and whether
         the context is accelerated (OpenVINO's device), without importing
         OpenVINO (a graph remembered for ONNX Runtime never loads it)."""
         from importlib.metadata import PackageNotFoundError, version
 
-        try:
-            ov_version = version("openvino")
-        except PackageNotFoundError:
-            ov_version = "?"
+        def installed(package: str) -> str:
+            try:
+                return version(package)
+            except PackageNotFoundError:
+                return "?"
+
+        # webnnpy's own version too: its lowerings decide how fast each
+        # runtime runs a graph, so a new release measures again
         return {ORT: dict(self._ort.cache_fingerprint() or {}),
-                OV: {"openvino": ov_version, "accelerated": str(self.accelerated)}}
+                OV: {"openvino": installed("openvino"),
+                     "accelerated": str(self.accelerated)},
+                "webnnpy": installed("webnnpy")}
 
     def compile(self, graph: Graph) -> AutoGraph:
         if self.single is not None:
