@@ -68,10 +68,11 @@ DOCUMENTED: tuple[Documented, ...] = (
         ("onnxruntime", "openvino"),
         lambda op, dt, ins: op == "maxPool2d" and _has_nan(ins)),
     Documented(
-        "relu(NaN) is 0 and hardSwish(-inf) NaN straight after a convolution on "
-        "OpenVINO (the fused Relu/HSwish)",
-        "relu / hardSwish after a convolution (openvino backend)", ("openvino",),
-        lambda op, dt, ins: ((op == "relu" and _has_nan(ins))
+        "relu(NaN) is 0, clamp(NaN) a bound and hardSwish(-inf) NaN straight "
+        "after a convolution on OpenVINO (the fused Relu/Clamp/HSwish)",
+        "relu / clamp / hardSwish after a convolution (openvino backend)",
+        ("openvino",),
+        lambda op, dt, ins: ((op in ("relu", "clamp") and _has_nan(ins))
                              or (op == "hardSwish" and any(
                                  bool(np.isneginf(a).any()) for a in ins)))),
     Documented(

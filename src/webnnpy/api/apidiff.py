@@ -274,15 +274,17 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "nothing throws). A NaN bound is not applied, on every backend: WPT expects "
      "that, and ONNX Runtime's Clip and Chromium do it. (Emulated with max/min as "
      "the spec's note does, a NaN bound would make every element NaN.)"),
-    ("relu / hardSwish after a convolution (openvino backend)",
-     "relu gives NaN for NaN and hardSwish gives 0 for -inf on every backend, "
-     "except on openvino where their input comes straight from conv2d, "
-     "convTranspose2d, matmul, gemm, add or batchNormalization: there they are "
-     "OpenVINO's Relu and HSwish, which the CPU plugin fuses into the "
-     "producer's kernel; Relu gives 0 for NaN and HSwish NaN for -inf (as "
-     "native OpenVINO does on the same model). The exact forms cost ResNet-50 "
-     "one extra kernel per relu (111 kernels, native OpenVINO 61) and "
-     "MobileNetV3-Large 21 (134, native 110)."),
+    ("relu / clamp / hardSwish after a convolution (openvino backend)",
+     "relu and clamp give NaN for NaN and hardSwish gives 0 for -inf on every "
+     "backend, except on openvino where their input comes straight from "
+     "conv2d, convTranspose2d, matmul, gemm, add or batchNormalization: there "
+     "they are OpenVINO's Relu, Maximum/Minimum (its Clamp) and HSwish, which "
+     "the CPU plugin fuses into the producer's kernel; Relu gives 0 for NaN, "
+     "Clamp a bound for NaN and HSwish NaN for -inf (as native OpenVINO does on "
+     "the same model). The exact forms cost ResNet-50 one extra kernel per "
+     "relu (111 kernels, native OpenVINO 61), MobileNetV3-Large 21 (134, "
+     "native 110) and MobileNetV2's relu6 clamps 70 (181, native 113; 111 "
+     "with the fused Clamp)."),
     ("x * sigmoid(x) (openvino backend)",
      "mul of a value and its own sigmoid (SiLU, as ONNX exports write it) is "
      "OpenVINO's Swish on the openvino backend, fused into a preceding "
