@@ -288,17 +288,23 @@ class MLContext:
         if tensor._destroyed:
             raise TypeError(f"{where}: {what} {tensor!r} is destroyed")
 
+    def _read_target(self, where: str, tensor: Any, output_data: Any
+                     ) -> tuple[MLTensor, Any]:
+        """The checked tensor of a read and the view it copies into (None:
+        a new array), raising the spec's TypeErrors."""
+        t = _as_tensor(where, "tensor", tensor)
+        buf = None if output_data is None else as_buffer(where, output_data)
+        self._check_tensor(where, "tensor", t)
+        if not t._readable:
+            raise TypeError(f"{where}: tensor {t!r} is not readable; create "
+                            f"it with readable=True")
+        return t, None if buf is None else writable_view(where, buf, t._desc)
+
     def _read_promise(self, tensor: Any, output_data: Any = None
                       ) -> MLPromise[Any]:
         where = "read_tensor"
         try:
-            t = _as_tensor(where, "tensor", tensor)
-            buf = None if output_data is None else as_buffer(where, output_data)
-            self._check_tensor(where, "tensor", t)
-            if not t._readable:
-                raise TypeError(f"{where}: tensor {t!r} is not readable; create "
-                                f"it with readable=True")
-            out = None if buf is None else writable_view(where, buf, t._desc)
+            t, out = self._read_target(where, tensor, output_data)
         except TypeError as e:
             return MLPromise.rejected(e)
         promise: MLPromise[Any] = MLPromise()
@@ -355,13 +361,7 @@ class MLContext:
             # dtype and shape passes every check below as it is.
             t, out = tensor, output_data
         else:
-            t = _as_tensor(where, "tensor", tensor)
-            buf = None if output_data is None else as_buffer(where, output_data)
-            self._check_tensor(where, "tensor", t)
-            if not t._readable:
-                raise TypeError(f"{where}: tensor {t!r} is not readable; create "
-                                f"it with readable=True")
-            out = None if buf is None else writable_view(where, buf, t._desc)
+            t, out = self._read_target(where, tensor, output_data)
         if self._is_lost:
             raise InvalidStateError(f"{where}: the context is lost")
         tl = self._timeline
