@@ -28,7 +28,7 @@ from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
 __all__ = ["CACHE_DIR_ENV", "Backend", "SupportLimits", "cache_dir", "cpu_fingerprint",
-           "spec_support_limits", "write_atomic"]
+           "host_read", "host_write", "spec_support_limits", "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def host_write(arr: np.ndarray, data: np.ndarray) -> None:
+    """Copy ``data`` (the tensor's data type; int4/uint4 as ml_dtypes) into a
+    tensor's host array ``arr`` (int4/uint4 carried as int8/uint8)."""
+    from webnnpy.dtypes import carrier
+
+    data = carrier(data)
+    if data.dtype is arr.dtype and data.shape == arr.shape:
+        arr[...] = data
+        return
+    np.copyto(arr, data.reshape(arr.shape), casting="no")
+
+
+def host_read(arr: np.ndarray, desc: Desc) -> np.ndarray:
+    """A new array with a tensor's host array's contents, in the tensor's data
+    type (int4/uint4 back from their int8/uint8 carrier)."""
+    from webnnpy.dtypes import CARRIER_TYPES, numpy_dtype
+
+    if desc.data_type in CARRIER_TYPES:
+        return arr.astype(numpy_dtype(desc.data_type))
+    return arr.copy()
 
 
 @functools.cache

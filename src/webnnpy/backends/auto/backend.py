@@ -62,7 +62,14 @@ from typing import Any
 
 import numpy as np
 
-from webnnpy.backends.base import Backend, SupportLimits, cache_dir, write_atomic
+from webnnpy.backends.base import (
+    Backend,
+    SupportLimits,
+    cache_dir,
+    host_read,
+    host_write,
+    write_atomic,
+)
 from webnnpy.backends.errors import (
     AllocationError,
     BackendError,
@@ -70,7 +77,7 @@ from webnnpy.backends.errors import (
     CompileError,
     UnsupportedError,
 )
-from webnnpy.dtypes import CARRIER_TYPES, carrier, numpy_dtype
+from webnnpy.dtypes import CARRIER_TYPES, numpy_dtype
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Value
 
@@ -628,19 +635,12 @@ class AutoBackend(Backend):
         if self.single is not None:
             self.single.write(buffer, data)
             return
-        arr = buffer.array
-        data = carrier(data)  # int4/uint4 -> int8/uint8
-        if data.dtype is arr.dtype and data.shape == arr.shape:
-            arr[...] = data
-            return
-        np.copyto(arr, data.reshape(arr.shape), casting="no")
+        host_write(buffer.array, data)
 
     def read(self, buffer: Any) -> np.ndarray:
         if self.single is not None:
             return self.single.read(buffer)
-        if buffer.desc.data_type in CARRIER_TYPES:  # -> ml_dtypes int4/uint4
-            return buffer.array.astype(numpy_dtype(buffer.desc.data_type))
-        return buffer.array.copy()
+        return host_read(buffer.array, buffer.desc)
 
     def read_into(self, buffer: Any, out: np.ndarray) -> None:
         if self.single is not None:

@@ -37,6 +37,8 @@ from webnnpy.backends.base import (
     Backend,
     SupportLimits,
     cpu_fingerprint,
+    host_read,
+    host_write,
     spec_support_limits,
 )
 from webnnpy.backends.errors import (
@@ -49,7 +51,7 @@ from webnnpy.backends.openvino.emitter import LoweringError
 from webnnpy.backends.openvino.lower import LOWERINGS, Lowered, lower
 from webnnpy.backends.openvino.lower_ops import EXCLUDE
 from webnnpy.backends.openvino.wide import WIDE, WIDE_OPS
-from webnnpy.dtypes import CARRIER_TYPES, DATA_TYPES, carrier, numpy_dtype
+from webnnpy.dtypes import CARRIER_TYPES, DATA_TYPES, numpy_dtype
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
@@ -295,17 +297,10 @@ class OpenVinoBackend(Backend):
         return t
 
     def write(self, buffer: OvTensor, data: np.ndarray) -> None:
-        arr = buffer.array
-        data = carrier(data)  # int4/uint4 -> int8/uint8
-        if data.dtype is arr.dtype and data.shape == arr.shape:
-            arr[...] = data
-            return
-        np.copyto(arr, data.reshape(arr.shape), casting="no")
+        host_write(buffer.array, data)
 
     def read(self, buffer: OvTensor) -> np.ndarray:
-        if buffer.desc.data_type in CARRIER_TYPES:  # -> ml_dtypes int4/uint4
-            return buffer.array.astype(numpy_dtype(buffer.desc.data_type))
-        return buffer.array.copy()
+        return host_read(buffer.array, buffer.desc)
 
     def read_into(self, buffer: OvTensor, out: np.ndarray) -> None:
         host = buffer.array
