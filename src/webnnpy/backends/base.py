@@ -28,7 +28,8 @@ from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
 __all__ = ["CACHE_DIR_ENV", "Backend", "SupportLimits", "cache_dir", "cpu_fingerprint",
-           "host_read", "host_write", "spec_support_limits", "write_atomic"]
+           "host_read", "host_read_into", "host_write", "spec_support_limits",
+           "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,17 @@ def host_read(arr: np.ndarray, desc: Desc) -> np.ndarray:
     if desc.data_type in CARRIER_TYPES:
         return arr.astype(numpy_dtype(desc.data_type))
     return arr.copy()
+
+
+def host_read_into(arr: np.ndarray, desc: Desc, out: np.ndarray) -> None:
+    """Copy a tensor's host array into ``out`` (same data type and size)."""
+    from webnnpy.dtypes import CARRIER_TYPES, numpy_dtype
+
+    host = arr
+    if desc.data_type in CARRIER_TYPES:
+        host = host.astype(numpy_dtype(desc.data_type))
+    np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
+              casting="no")
 
 
 @functools.cache

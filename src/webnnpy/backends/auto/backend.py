@@ -67,6 +67,7 @@ from webnnpy.backends.base import (
     SupportLimits,
     cache_dir,
     host_read,
+    host_read_into,
     host_write,
     write_atomic,
 )
@@ -77,7 +78,7 @@ from webnnpy.backends.errors import (
     CompileError,
     UnsupportedError,
 )
-from webnnpy.dtypes import CARRIER_TYPES, numpy_dtype
+from webnnpy.dtypes import CARRIER_TYPES
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Value
 
@@ -646,11 +647,7 @@ class AutoBackend(Backend):
         if self.single is not None:
             self.single.read_into(buffer, out)
             return
-        host = buffer.array
-        if buffer.desc.data_type in CARRIER_TYPES:
-            host = host.astype(numpy_dtype(buffer.desc.data_type))
-        np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
-                  casting="no")
+        host_read_into(buffer.array, buffer.desc, out)
 
     def release(self, buffer: Any) -> None:
         if self.single is not None:

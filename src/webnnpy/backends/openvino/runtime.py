@@ -38,6 +38,7 @@ from webnnpy.backends.base import (
     SupportLimits,
     cpu_fingerprint,
     host_read,
+    host_read_into,
     host_write,
     spec_support_limits,
 )
@@ -51,7 +52,7 @@ from webnnpy.backends.openvino.emitter import LoweringError
 from webnnpy.backends.openvino.lower import LOWERINGS, Lowered, lower
 from webnnpy.backends.openvino.lower_ops import EXCLUDE
 from webnnpy.backends.openvino.wide import WIDE, WIDE_OPS
-from webnnpy.dtypes import CARRIER_TYPES, DATA_TYPES, numpy_dtype
+from webnnpy.dtypes import CARRIER_TYPES, DATA_TYPES
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 
@@ -303,11 +304,7 @@ class OpenVinoBackend(Backend):
         return host_read(buffer.array, buffer.desc)
 
     def read_into(self, buffer: OvTensor, out: np.ndarray) -> None:
-        host = buffer.array
-        if buffer.desc.data_type in CARRIER_TYPES:
-            host = host.astype(numpy_dtype(buffer.desc.data_type))
-        np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
-                  casting="no")
+        host_read_into(buffer.array, buffer.desc, out)
 
     def release(self, buffer: OvTensor) -> None:
         buffer.tensor = None  # type: ignore[assignment]

@@ -186,6 +186,21 @@ class _Step:
     hosts: dict[str, np.ndarray] = field(default_factory=dict)
     """Padded cache: the host arrays of the mask and positions."""
 
+    def run(self, ctx: MLContext, ids_name: str, logits_name: str,
+            feed: np.ndarray, out: Generation, keep_logits: bool) -> int:
+        """Write the token ids ``feed``, dispatch, read the logits; the greedy
+        token of the last position, appended to ``out`` (with its logits when
+        ``keep_logits``)."""
+        ctx.write_tensor(self.inputs[ids_name], feed.reshape(1, -1))
+        ctx.dispatch(self.model.graph, self.inputs, self.outputs)  # type: ignore[arg-type]
+        ctx.read_tensor(self.outputs[logits_name], self.logits)
+        last = self.logits[0, -1]
+        token = int(np.argmax(last))
+        out.tokens.append(token)
+        if keep_logits:
+            out.logits.append(last.copy())
+        return token
+
 
 def _check_request(where: str, prompt: Any, max_new_tokens: Any,
                    vocab: int | None) -> np.ndarray:
@@ -493,7 +508,6 @@ class Decoder:
         feed = ids
         valid = 0
         written: set[int] = set()
-        argmax = np.argmax
         mask_name, pos_name = _PADDED
         for i in range(max_new_tokens):
             t0 = time.perf_counter()
@@ -515,14 +529,7 @@ class Decoder:
                 pos[0, :] = np.arange(valid, valid + seq)
             ctx.write_tensor(st.inputs[mask_name], mask)
             ctx.write_tensor(st.inputs[pos_name], pos)
-            ctx.write_tensor(st.inputs[lay.ids], feed.reshape(1, -1))
-            ctx.dispatch(st.model.graph, st.inputs, st.outputs)  # type: ignore[arg-type]
-            ctx.read_tensor(st.outputs[lay.logits], st.logits)
-            last = st.logits[0, -1]
-            token = int(argmax(last))
-            out.tokens.append(token)
-            if keep_logits:
-                out.logits.append(last.copy())
+            token = st.run(ctx, lay.ids, lay.logits, feed, out, keep_logits)
             valid += seq
             feed = np.array([token], np.int64)
             out.step_seconds.append(time.perf_counter() - t0)
@@ -573,7 +580,6 @@ class Decoder:
         past_seq = 0
         feed = ids
         written: set[int] = set()
-        argmax = np.argmax
         for _ in range(max_new_tokens):
             t0 = time.perf_counter()
             st = self._step(past_seq, len(feed), extra)
@@ -584,14 +590,7 @@ class Decoder:
                     ctx.write_tensor(t, a.astype(np.dtype(desc["data_type"]),
                                                  copy=False))
                     written.add(id(t))
-            ctx.write_tensor(st.inputs[lay.ids], feed.reshape(1, -1))
-            ctx.dispatch(st.model.graph, st.inputs, st.outputs)  # type: ignore[arg-type]
-            ctx.read_tensor(st.outputs[lay.logits], st.logits)
-            last = st.logits[0, -1]
-            token = int(argmax(last))
-            out.tokens.append(token)
-            if keep_logits:
-                out.logits.append(last.copy())
+            token = st.run(ctx, lay.ids, lay.logits, feed, out, keep_logits)
             past_seq += len(feed)
             feed = np.array([token], np.int64)
             out.step_seconds.append(time.perf_counter() - t0)
