@@ -54,6 +54,32 @@ def test_lstm_only_last_state(check):
           initializers={k: init[k] for k in "wrb"}, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("op, gates", [("LSTM", 4), ("GRU", 3)])
+def test_constant_bias_is_split_at_import(ref_ctx, op, gates):
+    # ONNX's B holds both biases; a constant B must reach WebNN as two
+    # constants (no slice ops), else the backends cannot run their fused
+    # recurrent kernels (ddddocr's CRNN ran its LSTM unrolled: 1.27x native)
+    ins, init = _inputs(gates, 2)
+    m = make_model([N(op, ["x", "w", "r", "b"], ["y"], hidden_size=H,
+                      direction="bidirectional")], ins, ["y"],
+                   initializers={k: init[k] for k in "wrb"})
+    ir = load(m, context=ref_ctx).graph._ir
+    assert "slice" not in {n.op for n in ir.nodes}
+    (node,) = [n for n in ir.nodes if n.op == op.lower()]
+    n = gates * H
+    np.testing.assert_array_equal(node.operands["bias"].constant, init["b"][:, :n])
+    np.testing.assert_array_equal(node.operands["recurrentBias"].constant,
+                                  init["b"][:, n:])
+
+
+@pytest.mark.parametrize("op, gates", [("LSTM", 4), ("GRU", 3)])
+def test_runtime_bias(check, op, gates):
+    ins, init = _inputs(gates, 1)
+    ins["b"] = init.pop("b")
+    check([N(op, ["x", "w", "r", "b"], ["y"], hidden_size=H)], ins, ["y"],
+          initializers={k: init[k] for k in "wr"}, rtol=1e-4, atol=1e-5)
+
+
 def test_lstm_output_gate_peephole_is_rejected(ref_ctx):
     ins, init = _inputs(4, 1)
     init["p"] = rand(1, 3 * H)

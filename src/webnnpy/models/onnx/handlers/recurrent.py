@@ -121,6 +121,13 @@ def _split_bias(ctx: ImportContext, b_t: Tensor | None, gates: int, hidden: int
                 ) -> tuple[MLOperand | None, MLOperand | None]:
     if b_t is None:
         return None, None
+    if b_t.is_const:
+        # constants stay constants: the backends run a fused recurrent
+        # kernel only when every weight and bias is a known constant
+        v = np.asarray(b_t.value)
+        n = gates * hidden
+        return (ctx.constant(np.ascontiguousarray(v[:, :n]), f"B {b_t.name!r}"),
+                ctx.constant(np.ascontiguousarray(v[:, n:2 * n]), f"B {b_t.name!r}"))
     b = ctx.op(b_t, "B")
     nd = b.shape[0]
     wb = ctx.b.slice(b, [0, 0], [nd, gates * hidden])
