@@ -17,15 +17,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 import webnnpy
+
+#: backends the per-op tests run on (defined in helpers.py)
+from helpers import BACKENDS
 from tolerances import EXCLUDES
-from webnnpy.backends import available_backends
-
-#: backends the per-op tests run on: every installed one, or
-#: WEBNNPY_TEST_BACKENDS=a,b.
-BACKENDS = (os.environ["WEBNNPY_TEST_BACKENDS"].split(",")
-            if os.environ.get("WEBNNPY_TEST_BACKENDS") else
-            [name for name, ok in available_backends().items() if ok])
-
 
 #: The stages CI must not pass by skipping: lint, types, generated files,
 #: the op tables, the browser.  Under CI=true a skip of any test in these

@@ -6,6 +6,7 @@ float64 formula written from the spec's definition), never from webnnpy.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,12 +15,22 @@ import pytest
 
 import webnnpy
 from tolerances import widen
+from webnnpy.backends import available_backends
+
+#: backends the per-op tests run on: every installed one, or
+#: WEBNNPY_TEST_BACKENDS=a,b (here, not in conftest.py, so that test modules
+#: can import it: a ``from conftest import`` finds whichever conftest module
+#: pytest imported first when several directories are collected together).
+BACKENDS = (os.environ["WEBNNPY_TEST_BACKENDS"].split(",")
+            if os.environ.get("WEBNNPY_TEST_BACKENDS") else
+            [name for name, ok in available_backends().items() if ok])
 
 #: What the last ``run`` executed: its backend and the ops of its graph, so
 #: that ``assert_ulp`` can apply the backend's tolerance manifest.
 LAST_RUN: dict[str, Any] = {"backend": "numpy", "ops": set()}
 
 __all__ = [
+    "BACKENDS",
     "assert_exact",
     "assert_ulp",
     "rand",

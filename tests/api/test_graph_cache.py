@@ -26,7 +26,7 @@ import pytest
 from apitest_helpers import raises
 
 import webnnpy
-from conftest import BACKENDS
+from helpers import BACKENDS
 from webnnpy.api import graph_cache
 from webnnpy.api.context import MLContext
 from webnnpy.backends import backend_class
