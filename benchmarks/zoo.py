@@ -448,6 +448,8 @@ def ratios(rec: dict[str, Any]) -> dict[str, float | None]:
         "auto_run": _ratio(med("auto_run"), min(
             (v for v in (med("native"), med("ov_native")) if v), default=None)),
         "auto_run_paired": (rec.get("paired") or {}).get("auto_run"),
+        # the default context against native ONNX Runtime (issue #10's bar)
+        "auto_vs_ort": _ratio(med("auto_run"), med("native")),
     }
 
 
@@ -550,7 +552,7 @@ OV_COLUMNS = ("model", "native ORT ms (median)", "native OpenVINO ms (median)",
               "OpenVINO ÷ ORT (native)", "webnnpy-OpenVINO ÷ native OpenVINO (median)",
               "(paired)", "webnnpy-OpenVINO max abs err", "best native",
               "auto runs on", "auto ÷ best native (median)", "(paired)",
-              "auto max abs err", "status")
+              "auto ÷ native ORT (median)", "auto max abs err", "status")
 
 
 def _render_openvino(report: dict[str, Any]) -> list[str]:
@@ -575,6 +577,7 @@ def _render_openvino(report: dict[str, Any]) -> list[str]:
     nat_r: list[float] = []
     auto_r: list[float] = []
     auto_p: list[float] = []
+    auto_o: list[float] = []
     for rec in report["models"]:
         if rec["status"] != "ok":
             continue
@@ -593,7 +596,8 @@ def _render_openvino(report: dict[str, Any]) -> list[str]:
             ov_r.append(ov)
         if nat is not None:
             nat_r.append(nat)
-        for lst, key in ((auto_r, "auto_run"), (auto_p, "auto_run_paired")):
+        for lst, key in ((auto_r, "auto_run"), (auto_p, "auto_run_paired"),
+                         (auto_o, "auto_vs_ort")):
             if r[key] is not None:
                 lst.append(r[key])  # type: ignore[arg-type]
         lines.append("| " + " | ".join([
@@ -603,15 +607,19 @@ def _render_openvino(report: dict[str, Any]) -> list[str]:
             {"native": "ORT", "ov_native": "OpenVINO", None: "-"}[best],
             {"onnxruntime": "ORT", "openvino": "OpenVINO"}.get(
                 rec.get("auto_runtime") or "", "-"),
-            _f(r["auto_run"]), _f(r["auto_run_paired"]), _f(aerr[0], ".2e"),
+            _f(r["auto_run"]), _f(r["auto_run_paired"]), _f(r["auto_vs_ort"]),
+            _f(aerr[0], ".2e"),
             status.replace("|", "/")]) + " |")
     for name, v in (("native OpenVINO ÷ native ORT", nat_r),
                     ("webnnpy-OpenVINO ÷ native OpenVINO", ov_r),
                     ("webnnpy auto ÷ best native (median ÷ median)", auto_r),
-                    ("webnnpy auto ÷ best native (paired)", auto_p)):
+                    ("webnnpy auto ÷ best native (paired)", auto_p),
+                    ("webnnpy auto (the default context) ÷ native ORT", auto_o)):
         if v:
+            above = sum(1 for x in v if x > 1.10)
             lines.append(f"\n- {name}: median {statistics.median(v):.2f}, min "
-                         f"{min(v):.2f}, max {max(v):.2f} over {len(v)} models")
+                         f"{min(v):.2f}, max {max(v):.2f} over {len(v)} models; "
+                         f"above 1.10: {above}")
     return lines
 
 
