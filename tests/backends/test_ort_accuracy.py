@@ -302,6 +302,76 @@ def test_hard_swish_whole_range(ctx, dtype):
     _check(y, x, _hard_swish(_x64(x)), ulp, atol)
 
 
+def _nchw(x: np.ndarray, c: int = 16) -> np.ndarray:
+    """``x`` padded with zeros to a multiple of ``c`` values and laid out
+    as [1, c, n, 1]."""
+    x = np.concatenate([x, np.zeros(-x.size % c, x.dtype)])
+    return x.reshape(1, c, -1, 1)
+
+
+def _optimized_ops(graph: webnnpy.MLGraph) -> list[tuple[str, str]]:
+    """(op type, fused activation) of the graph ONNX Runtime runs for a
+    built graph (webnnpy's session options, its shared weights embedded)."""
+    import tempfile
+
+    import onnx
+    import onnxruntime as ort
+
+    from webnnpy.backends.onnxruntime.explain import inline_external
+    from webnnpy.backends.onnxruntime.runtime import OrtBackend
+
+    low = lower(graph._ir)
+    model = inline_external(low.model, low.external)
+    with tempfile.TemporaryDirectory() as d:
+        so = OrtBackend().session_options()
+        so.optimized_model_filepath = str(Path(d) / "opt.onnx")
+        ort.InferenceSession(model.SerializeToString(), so,
+                             providers=["CPUExecutionProvider"])
+        opt = onnx.load(so.optimized_model_filepath)
+    return [(n.op_type, next((a.s.decode() for a in n.attribute
+                              if a.name == "activation"), ""))
+            for n in opt.graph.node]
+
+
+@pytest.mark.parametrize("after_conv", [False, True])
+def test_hard_swish_nchw_whole_range(ctx, after_conv):
+    # On a 4-D float32 tensor, m + 3 is a BatchNormalization (scale 1, mean
+    # 0, variance 1, epsilon 0, bias 3), which ONNX Runtime runs as its
+    # BatchNormalization kernel, or after a convolution as a channel-wise
+    # NCHWc convolution with the HardSigmoid fused: both must still round
+    # m + 3 once.  The convolution is depthwise with weight 1 (x * 1 = x,
+    # infinities and NaN included), so the expected value is hardSwish(x).
+    x = _nchw(_f32_inputs())
+    b = webnnpy.MLGraphBuilder(ctx)
+    xo = b.input("x", {"data_type": "float32", "shape": list(x.shape)})
+    c = 16
+    h = b.conv2d(xo, b.constant(np.ones((c, 1, 1, 1), np.float32)), groups=c) \
+        if after_conv else xo
+    graph = b.build({"y": b.hard_swish(h)})
+    y = ctx.compute(graph, {"x": x})["y"]
+    ulp, atol = policy(["hardSwish"], "float32")
+    flat = x.reshape(-1)
+    _check(y.reshape(-1), flat, _hard_swish(_x64(flat)), ulp, atol)
+    if after_conv:
+        # the whole activation stays in ONNX Runtime's blocked layout: the
+        # clamp and the HardSigmoid fused into NCHWc convolutions, the Mul
+        # between them, one reorder in and one out of the layout
+        ops = _optimized_ops(graph)
+        assert ("Conv", "Clip") in ops and ("Conv", "HardSigmoid") in ops, ops
+        assert [o for o, _ in ops].count("ReorderOutput") == 1, ops
+        assert not {"Add", "HardSigmoid", "BatchNormalization"} & {
+            o for o, a in ops if not a}, ops
+    else:
+        special = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, -3.0, 3.0, -F32_MAX,
+                            F32_MAX, -2.9999998, 1e-45, -1e-45, 0, 0, 0, 0],
+                           np.float32)
+        got = _run(ctx, lambda b, x: b.hard_swish(x), special.reshape(1, 16, 1, 1))
+        got = got.reshape(-1)
+        np.testing.assert_array_equal(got[:7], [np.inf, 0, np.nan, 0, 0, 0, 3])
+        assert np.signbit(got[1]) and np.signbit(got[4]) and np.signbit(got[5])
+        _check(got, special, _hard_swish(_x64(special)), ulp, atol)
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_gelu_whole_range(ctx, dtype):
     x = _inputs(dtype)

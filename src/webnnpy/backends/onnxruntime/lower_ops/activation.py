@@ -120,12 +120,33 @@ def _hard_swish(ctx: Emitter, node: Node) -> None:
         x = ctx.cast(x, "float32")
     m = ctx.emit("Clip", [x, ctx.const(-3.0, "float32"),
                           ctx.const(np.inf, "float32")])
-    h = ctx.emit("HardSigmoid", [ctx.emit("Add", [m, ctx.const(3.0, "float32")])],
+    h = ctx.emit("HardSigmoid", [_plus_three(ctx, node, m, half)],
                  alpha=1.0 / 6.0, beta=0.0)
     if half:
         ctx.cast(ctx.emit("Mul", [m, h]), "float16", ctx.out(node))
     else:
         ctx.emit("Mul", [m, h], ctx.out(node))
+
+
+def _plus_three(ctx: Emitter, node: Node, m: str, half: bool) -> str:
+    """``m + 3`` (float32) for hardSwish, rounded once.
+
+    On a float32 NCHW tensor (rank 4, the channels on axis 1) it is a
+    BatchNormalization with scale 1, mean 0, variance 1, epsilon 0 and bias
+    3: ``(m - 0) / sqrt(1 + 0) * 1 + 3`` is the same single rounding of
+    ``m + 3``, and ONNX Runtime's NCHWc layout pass keeps it in the blocked
+    layout (a depthwise 1x1 NCHWc Conv, weight 1, bias 3, into which the
+    HardSigmoid after it fuses), where an ``Add`` of a constant is reordered
+    to NCHW and back around it.  Elsewhere it is an ``Add``."""
+    shape = node.operands["input"].desc.shape if isinstance(
+        node.operands["input"], Value) else ()
+    if half or len(shape) != 4 or not shape[1] > 0:
+        return ctx.emit("Add", [m, ctx.const(3.0, "float32")])
+    c = shape[1]
+    ones = ctx.const(np.ones(c), "float32")
+    return ctx.emit("BatchNormalization",
+                    [m, ones, ctx.const(np.full(c, 3.0), "float32"),
+                     ctx.const(np.zeros(c), "float32"), ones], epsilon=0.0)
 
 
 @LOWERINGS.define("sigmoid")
