@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,8 +73,38 @@ __all__ = [
     "OrtBackend",
     "OrtGraph",
     "OrtTensor",
+    "THREADS_ENV",
+    "intra_op_threads",
     "ort_support_limits",
 ]
+
+#: environment variable: the intra-op thread count of every session this
+#: backend creates (read when a session is created; unset, empty or 0: ONNX
+#: Runtime's default, one thread per physical core).  A process that shares
+#: the machine sets it to the cores it was given (a Ray actor given N CPUs:
+#: webnnpy.shape_detection.ray_data), so that N processes do not each spin
+#: a thread per core.
+THREADS_ENV = "WEBNNPY_ORT_THREADS"
+
+
+def intra_op_threads() -> int:
+    """``$WEBNNPY_ORT_THREADS`` as an int (0: ONNX Runtime's default).
+
+    Raises:
+        ValueError: a value that is not a non-negative integer.
+    """
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return 0
+    try:
+        n = int(raw)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise ValueError(f"onnxruntime backend: ${THREADS_ENV} must be a "
+                         f"non-negative integer (0: one thread per physical "
+                         f"core); got {raw!r}")
+    return n
 
 #: Highest rank claimed where the spec allows any ("N").
 MAX_RANK = 8
@@ -249,6 +280,9 @@ class OrtBackend(Backend):
         # x + 0 is no no-op (IEEE: -0 + 0 = +0), which NoopElimination drops
         so.add_session_config_entry("optimization.disable_specified_optimizers",
                                     "NoopElimination")
+        threads = intra_op_threads()
+        if threads:
+            so.intra_op_num_threads = threads
         return so
 
     def _add_constants(self, so: ort.SessionOptions, lowered: Lowered
