@@ -115,6 +115,8 @@ def test_faces_cli_on_the_photo(tmp_path):
     (["detect", "cats", ".", "--out", "o.jsonl"], "invalid choice"),
     (["detect", "faces", "."], "--out"),
     (["detect", "faces", ".", "--out", "o.jsonl", "--workers", "0"], "at least 1"),
+    (["detect", "faces", ".", "--out", "o.jsonl", "--ray", "--cpus-per-worker", "0"],
+     "--cpus-per-worker must be at least 1"),
 ])
 def test_user_errors_exit_2_with_one_line(argv, message, capsys, tmp_path,
                                           monkeypatch):

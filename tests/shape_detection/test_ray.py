@@ -117,3 +117,59 @@ def test_ray_writes_parquet_via_ray_data(local_ray, tmp_path):
     assert len(rows) == 8 == len({r["path"] for r in rows})
     (new,) = [r for r in rows if r["path"].endswith("img99.png")]
     assert new["detections"][0]["rawValue"] == "ray 3"
+
+
+# ------------------------------------------- threads: the CPUs Ray gave an actor
+
+
+def test_worker_cpus_fit_every_actor_on_one_node():
+    # hand-computed: the largest c with sum(floor(node / c)) >= workers
+    assert ray_data.worker_cpus([2], 1) == 2      # one actor: the whole machine
+    assert ray_data.worker_cpus([2], 2) == 1      # two: one core each
+    assert ray_data.worker_cpus([2], 5) == 1      # more actors than cores
+    assert ray_data.worker_cpus([8, 8, 8], 4) == 4  # 2+2+2 >= 4; 8s fit only 3
+    assert ray_data.worker_cpus([4, 4, 4], 2) == 4
+    assert ray_data.worker_cpus([16, 4], 2) == 8  # both on the 16-core node
+    assert ray_data.worker_cpus([16, 4], 3) == 5  # 3 on 16 (5 each); 4 fits 0
+    assert ray_data.worker_cpus([], 3) == 1
+    assert ray_data.worker_cpus([0, 0.5], 1) == 1  # nodes without a CPU
+
+
+def _session_threads(ctx) -> int:
+    import webnnpy
+
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [2, 3]})
+    graph = b.build({"y": b.relu(x)})
+    return graph._impl.session.get_session_options().intra_op_num_threads
+
+
+def test_actor_gives_onnxruntime_its_cpus(monkeypatch):
+    # the actor sets $WEBNNPY_ORT_THREADS before it builds anything, and the
+    # ONNX Runtime backend's sessions then use that many intra-op threads
+    # (unset: 0, ONNX Runtime's one per physical core)
+    import webnnpy
+
+    require("onnxruntime")
+    require("zxingcpp")
+    monkeypatch.delenv(ray_data.ORT_THREADS_ENV, raising=False)
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    try:
+        assert _session_threads(ctx) == 0
+        ray_data.DetectActor("barcodes", {}, 1000, None, None, threads=3)
+        assert os.environ[ray_data.ORT_THREADS_ENV] == "3"
+        assert _session_threads(ctx) == 3
+        monkeypatch.setenv(ray_data.ORT_THREADS_ENV, "two")
+        with pytest.raises(Exception, match=r"WEBNNPY_ORT_THREADS must be a non-negative "
+                                            r"integer.*'two'"):
+            _session_threads(ctx)
+    finally:
+        ctx.destroy()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_cpus_per_worker_must_be_a_positive_integer(tmp_path, bad):
+    require("ray")
+    with pytest.raises(ValueError, match="cpus_per_worker must be a positive integer"):
+        ray_data.detect_dataset("barcodes", [tmp_path], tmp_path / "o.jsonl",
+                                cpus_per_worker=bad)

@@ -3,7 +3,8 @@
     webnnpy detect faces|text|barcodes PATH... --out results.jsonl
                    [--annotate DIR] [--backend NAME] [--formats qr_code,ean_13]
                    [--max-faces N] [--full-range] [--max-pixels N] [--quiet]
-                   [--ray [ADDRESS] [--workers N] [--batch-size N]]
+                   [--ray [ADDRESS] [--workers N] [--batch-size N]
+                    [--cpus-per-worker N]]
 
 One JSONL row per input file (directories are searched recursively): the
 detections, or an ``error`` for a file that is not a decodable image; an
@@ -57,6 +58,9 @@ def _parser() -> ArgumentParser:
 
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                    help=f"--ray: images per batch (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument("--cpus-per-worker", type=int, default=None,
+                   help="--ray: CPUs (ONNX Runtime threads) per actor (default: "
+                        "a node's cores shared out among its actors)")
     return p
 
 
@@ -78,6 +82,8 @@ def detect_main(argv: Sequence[str]) -> int:
         raise UsageError("--max-faces and --full-range are for faces")
     if args.workers < 1 or args.batch_size < 1:
         raise UsageError("--workers and --batch-size must be at least 1")
+    if args.cpus_per_worker is not None and args.cpus_per_worker < 1:
+        raise UsageError("--cpus-per-worker must be at least 1")
     max_pixels = args.max_pixels if args.max_pixels is not None else MAX_PIXELS
     if max_pixels < 1:
         raise UsageError("--max-pixels must be at least 1")
@@ -91,8 +97,8 @@ def detect_main(argv: Sequence[str]) -> int:
         summary = ray_data.detect_dataset(
             args.kind, args.paths, args.out, address=args.ray or None,
             workers=args.workers, batch_size=args.batch_size,
-            annotate=args.annotate, progress=not args.quiet, max_pixels=max_pixels,
-            **options)
+            cpus_per_worker=args.cpus_per_worker, annotate=args.annotate,
+            progress=not args.quiet, max_pixels=max_pixels, **options)
     else:
         summary = runner.detect_files(args.kind, args.paths, args.out,
                                       annotate=args.annotate,

@@ -58,7 +58,8 @@ from webnnpy.shape_detection.runner import (
     make_detector,
 )
 
-__all__ = ["DEFAULT_BATCH_SIZE", "FAULT_ENV", "DetectActor", "detect_dataset"]
+__all__ = ["DEFAULT_BATCH_SIZE", "FAULT_ENV", "ORT_THREADS_ENV", "DetectActor",
+           "detect_dataset", "worker_cpus"]
 
 #: files per ``map_batches`` batch (and per block, so per Ray task): each
 #: task costs the driver and the actor a few milliseconds, so a batch should
@@ -69,13 +70,37 @@ DEFAULT_BATCH_SIZE = 32
 #: it missing creates it and kills its own worker process (os._exit)
 FAULT_ENV = "WEBNNPY_DETECT_FAULT_ONCE"
 
+#: the ONNX Runtime backend's intra-op thread count variable
+#: (``webnnpy.backends.onnxruntime.runtime.THREADS_ENV``; named here because
+#: the Usage API imports no backend): each actor sets it to the CPUs Ray
+#: gave it, as Ray sets ``OMP_NUM_THREADS`` (which ONNX Runtime ignores)
+ORT_THREADS_ENV = "WEBNNPY_ORT_THREADS"
+
+
+def worker_cpus(node_cpus: Iterable[float], workers: int) -> int:
+    """The CPUs to give each of ``workers`` actors on nodes with these CPU
+    counts: the most such that every actor fits on one node (the largest
+    ``c`` with ``sum(floor(n / c)) >= workers``), at least 1.
+
+    One actor on a 2-core machine gets 2 (ONNX Runtime's default there too),
+    two get 1 each (not two threads per core); on 3 nodes of 8, 4 actors get
+    4 each."""
+    cpus = [float(n) for n in node_cpus if n >= 1]
+    best = 1
+    for c in range(1, int(max(cpus, default=1)) + 1):
+        if sum(int(n // c) for n in cpus) >= workers:
+            best = c
+    return best
+
 
 class DetectActor:
     """The ``map_batches`` callable: one detector per actor, built once."""
 
     def __init__(self, kind: str, options: dict[str, Any], max_pixels: int,
                  annotate: str | None, root: str | None,
-                 parquet: bool = False) -> None:
+                 parquet: bool = False, threads: int | None = None) -> None:
+        if threads:  # before any session exists: ONNX Runtime's thread count
+            os.environ[ORT_THREADS_ENV] = str(threads)
         self.kind = kind
         self.parquet = parquet
         self.detector = make_detector(kind, **options)
@@ -112,6 +137,7 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                    annotate: str | os.PathLike[str] | None = None,
                    progress: bool | Callable[[int, str], None] = False,
                    max_pixels: int = MAX_PIXELS,
+                   cpus_per_worker: int | None = None,
                    init_kwargs: dict[str, Any] | None = None,
                    **options: Any) -> DetectionSummary:
     """:func:`~webnnpy.shape_detection.runner.detect_files` on Ray Data.
@@ -125,6 +151,11 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         batch_size: files per ``map_batches`` batch.
         progress: True: a progress line on stderr; or a callable
             ``(rows written, path)`` called as each row is written.
+        cpus_per_worker: the CPUs Ray reserves for each actor, and the
+            threads its ONNX Runtime sessions use (``$WEBNNPY_ORT_THREADS``
+            in the actor); None: :func:`worker_cpus` of the cluster's alive
+            nodes (all of a node's cores for one actor per node, one each
+            when there are as many actors as cores).
         init_kwargs: more ``ray.init`` arguments (a local one: ``num_cpus``;
             a local Ray starts without the dashboard unless
             ``include_dashboard=True``).
@@ -133,6 +164,11 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         import ray
     except ImportError as e:
         raise ImportError("--ray needs Ray Data: pip install 'ray[data]'") from e
+    if cpus_per_worker is not None and (
+            isinstance(cpus_per_worker, bool) or not isinstance(cpus_per_worker, int)
+            or cpus_per_worker < 1):
+        raise ValueError(f"detect_dataset: cpus_per_worker must be a positive "
+                         f"integer or None; got {cpus_per_worker!r}")
     t0 = time.perf_counter()
     inputs = list_inputs(paths)
     done = done_paths(out)
@@ -153,6 +189,9 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
             kwargs["include_dashboard"] = False
         kwargs.update(init_kwargs or {})
         ray.init(address=address, ignore_reinit_error=True, **kwargs)
+    cpus = cpus_per_worker or worker_cpus(
+        (n.get("Resources", {}).get("CPU", 0) for n in ray.nodes() if n.get("Alive")),
+        workers)
     root = _common_root(inputs)
     # Ray Data hands out the paths (one block per batch) and each actor
     # reads its own files: ray.data.read_binary_files ran every read block
@@ -166,9 +205,10 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                                "max_pixels": max_pixels,
                                "annotate": str(annotate) if annotate else None,
                                "root": str(root) if root else None,
-                               "parquet": _parquet.is_parquet(out)},
+                               "parquet": _parquet.is_parquet(out),
+                               "threads": cpus},
         batch_size=batch_size, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
+        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus)
     if _parquet.is_parquet(out):
         return _write_parquet(ds, kind, todo, out_path, summary, t0)
     wanted = set(todo)
