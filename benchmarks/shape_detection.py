@@ -256,12 +256,101 @@ print(json.dumps(res))
 """
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """``{pid: (parent pid, CPU seconds)}`` of every process (Linux)."""
+    out: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        out[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+class _MachineWatch:
+    """What else ran during a run: the 1-minute load average before and
+    after, and ``other_cpu_s``, the CPU seconds of processes outside this
+    benchmark's process tree (polled every 0.25 s, so Ray's daemons and
+    workers count as the run's own even after they are orphaned; a run on a
+    quiet machine shows ~0, another session's work shows up here).  Linux;
+    elsewhere only the load average."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.load0 = os.getloadavg()[0]
+        self.ours = {os.getpid()}
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.linux = os.path.isdir("/proc/self")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        if self.linux:
+            self._sample()
+            self._thread.start()
+
+    def _sample(self) -> None:
+        table = _proc_table()
+        for pid in table:  # a chain up to a known process of ours
+            chain, p = [], pid
+            while p in table and p not in self.ours and p > 1 and len(chain) < 64:
+                chain.append(p)
+                p = table[p][0]
+            if p in self.ours:
+                self.ours.update(chain)
+        for pid, (_ppid, cpu) in table.items():
+            self.first.setdefault(pid, cpu)
+            self.last[pid] = cpu
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def stop(self) -> dict[str, Any]:
+        res: dict[str, Any] = {"load_avg": [round(self.load0, 2),
+                                            round(os.getloadavg()[0], 2)]}
+        if self.linux:
+            self._stop.set()
+            self._thread.join()
+            self._sample()
+            res["other_cpu_s"] = round(sum(
+                self.last[p] - self.first[p] for p in self.last
+                if p not in self.ours), 2)
+        return res
+
+
 def _run_json(script: str, *args: Any) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", script, *map(str, args)],
-                          capture_output=True, text=True)
+    """Run ``script`` in a fresh process: its last stdout line as JSON, with
+    what else the machine did meanwhile (:class:`_MachineWatch`)."""
+    watch = _MachineWatch()
+    try:
+        proc = subprocess.run([sys.executable, "-c", script, *map(str, args)],
+                              capture_output=True, text=True)
+    finally:
+        machine = watch.stop()
     if proc.returncode:
         raise RuntimeError(f"throughput run failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    res: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    res.update(machine)
+    return res
 
 
 def bench_throughput(n: int, backend: str, *, reps: int = 1,
@@ -274,7 +363,8 @@ def bench_throughput(n: int, backend: str, *, reps: int = 1,
     from webnnpy.shape_detection.ray_data import DEFAULT_BATCH_SIZE
 
     batch = batch_size or DEFAULT_BATCH_SIZE
-    out: dict[str, Any] = {"images": n, "batch_size": batch, "reps": []}
+    out: dict[str, Any] = {"images": n, "batch_size": batch, "cpu": _cpu_model(),
+                           "cpus": os.cpu_count(), "reps": []}
     with tempfile.TemporaryDirectory() as d:
         imgs = Path(d) / "imgs"
         imgs.mkdir()
@@ -287,6 +377,9 @@ def bench_throughput(n: int, backend: str, *, reps: int = 1,
             one = _run_json(_RAY, imgs, rd, backend, 1, 2, batch)
             two = _run_json(_RAY, imgs, rd, backend, 2, 1, batch)
             rep["ray_init_s"] = [one["ray_init_s"], two["ray_init_s"]]
+            rep["machine"] = {  # what else ran: per process (plain, Ray 1, Ray 2)
+                k: [x[k] for x in (rep["plain"], one, two) if k in x]
+                for k in ("load_avg", "other_cpu_s")}
             rep["ray_1"], rep["ray_1_again"] = one["runs"]
             rep["ray_2"] = two["runs"][0]
             for key in ("ray_1", "ray_1_again", "ray_2"):
@@ -294,7 +387,8 @@ def bench_throughput(n: int, backend: str, *, reps: int = 1,
             out["reps"].append(rep)
             print(json.dumps({"images": n, "rep": r, **{
                 k: round(v["seconds"], 2) for k, v in rep.items()
-                if isinstance(v, dict)}}), file=sys.stderr, flush=True)
+                if isinstance(v, dict) and "seconds" in v},
+                **rep["machine"]}), file=sys.stderr, flush=True)
     summary: dict[str, Any] = {}
     for key in ("plain", "ray_1", "ray_1_again", "ray_2"):
         secs = [rep[key]["seconds"] for rep in out["reps"]]
