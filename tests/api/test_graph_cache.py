@@ -166,6 +166,24 @@ def test_loaded_graph_dispatches_and_destroys(backend: str) -> None:
         fresh.compute(g2, {"x": _x()})
 
 
+def test_loaded_graph_outlives_its_entry_and_read_buffers(backend: str) -> None:
+    """A loaded graph computes right after its entry is deleted and the
+    memory its files were read into may have been reused (OpenVINO's CPU
+    plugin uses an imported blob's constants in place)."""
+    import gc
+
+    ctx = _ctx(backend)
+    ctx.save_graph("dense", _dense(ctx))
+    fresh = _ctx(backend)
+    g = fresh.load_graph("dense")
+    fresh.delete_graph("dense")
+    gc.collect()
+    # fresh allocations of the sizes just freed, filled with garbage
+    junk = [np.full(n, 0x7F, np.uint8) for n in range(1 << 10, 1 << 18, 1 << 10)]
+    _check(fresh.compute(g, {"x": _x()}))
+    del junk
+
+
 def test_round_trip_in_a_fresh_process(backend: str, tmp_path: Path,
                                        cache_dir: Path) -> None:
     ctx = _ctx(backend)
@@ -609,6 +627,18 @@ def test_cache_key_and_file_digest(tmp_path: Path) -> None:
         assert digest == "xxh3_128:" + xxhash.xxh3_128_hexdigest(b"abc" * 1000)
     f.write_bytes(b"abc" * 999 + b"abd")
     assert graph_cache.file_digest(f) != digest
+    # hashed through a mapping: an empty file (which cannot be mapped) and
+    # one larger than a read block give the digest of their bytes too
+    rng = np.random.default_rng(0)
+    for data in (b"", rng.integers(0, 256, (9 << 20) + 5, np.uint8).tobytes()):
+        f.write_bytes(data)
+        try:
+            import xxhash
+        except ImportError:
+            want = "sha256:" + hashlib.sha256(data).hexdigest()
+        else:
+            want = "xxh3_128:" + xxhash.xxh3_128_hexdigest(data)
+        assert graph_cache.file_digest(f) == want
     k = graph_cache.cache_key("onnx", "d1", {"b": 1, "a": 2})
     assert k == graph_cache.cache_key("onnx", "d1", {"a": 2, "b": 1})
     assert k != graph_cache.cache_key("onnx", "d1", {"a": 2, "b": 3})

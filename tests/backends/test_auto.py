@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,54 @@ def test_limits_are_onnxruntimes_and_contain_openvinos(ctx: Any) -> None:
             assert o_lo <= lo and hi <= o_hi
     want = webnnpy.ml.create_context(backend="onnxruntime").op_support_limits()
     assert ctx.op_support_limits() == want
+
+
+# ------------------------------------------------------ loading OpenVINO
+
+
+def test_openvino_is_imported_without_its_conversion_tool() -> None:
+    """The OpenVINO backend imports openvino without ``openvino.tools.ovc``
+    (argparse, telemetry, urllib: ~0.1 s of a warm-cache first run), and
+    ``openvino.convert_model`` still works, imported on first use."""
+    code = """if True:
+        import sys
+        import webnnpy.backends.openvino as wov
+        import openvino
+        assert "openvino.tools.ovc" not in sys.modules, "ovc imported"
+        assert wov.import_openvino() is openvino
+        assert isinstance(openvino.Core(), openvino.Core)
+        from openvino import convert_model
+        from openvino.tools.ovc import convert_model as direct
+        assert convert_model is direct is openvino.convert_model
+        try:
+            openvino.no_such_name
+        except AttributeError as e:
+            assert "no_such_name" in str(e)
+        else:
+            raise AssertionError("no AttributeError")
+        print("ok")
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_an_openvino_imported_first_is_left_as_it_is() -> None:
+    """Where the application imported openvino itself (conversion tool
+    included), the backend uses that module unchanged."""
+    code = """if True:
+        import sys
+        import openvino
+        had = "openvino.tools.ovc" in sys.modules
+        import webnnpy.backends.openvino as wov
+        assert wov.import_openvino() is openvino
+        assert "__getattr__" not in vars(openvino)
+        assert ("openvino.tools.ovc" in sys.modules) == had
+        print("ok")
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
 
 
 # ------------------------------------------------------------------- rules

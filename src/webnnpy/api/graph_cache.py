@@ -201,8 +201,16 @@ def file_digest(path: str | os.PathLike[str]) -> str:
         h = xxhash.xxh3_128()
         name = "xxh3_128"
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(8 << 20), b""):
-            h.update(block)
+        # through a read-only mapping: no copy into fresh 8 MiB blocks (the
+        # two OCR models, 31 MB: 5 ms instead of 17 ms in a warm process)
+        try:
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # empty, or a file system without mmap
+            for block in iter(lambda: f.read(8 << 20), b""):
+                h.update(block)
+        else:
+            with m:
+                h.update(m)
     return f"{name}:{h.hexdigest()}"
 
 
