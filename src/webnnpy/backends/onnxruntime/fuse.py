@@ -12,9 +12,16 @@ SiLU, ``mul(x, sigmoid(x))`` (also ONNX ``Swish`` and ``Sigmoid``+``Mul``
 imports), in either operand order:
 
 - float32: the sigmoid lowering ``Reciprocal(Add(Exp(Neg(x)), 1))`` followed
-  by ``Mul(x, ·)`` becomes ``Div(x, Add(Exp(Neg(x)), 1))``: one pass less and
-  one rounding less.  Both give NaN at x = -inf (``-inf * 0`` and
-  ``-inf / inf``), +inf at +inf, ±0 at ±0, NaN at NaN.
+  by ``Mul(x, ·)`` becomes ``Div(n, Sub(-1, Exp(n)))`` with ``n = Mul(x,
+  -1)``: the same values as ``x / (1 + exp(-x))`` bit for bit (``n`` is
+  ``-x`` exactly, and ``-1 - e`` and ``n / d`` are the negations of ``1 + e``
+  and ``x / (1 + e)``, which round symmetrically), one pass less and one
+  rounding less than the product.  Both give NaN at x = -inf (``-inf * 0``
+  and ``inf / -inf``), +inf at +inf, ±0 at ±0, NaN at NaN.  ``-x`` is a
+  ``Mul`` by -1 rather than a ``Neg`` so that, when ``x`` is a convolution's
+  output, ONNX Runtime folds it into the convolution's weights and bias
+  (exact negations; a convolution that cancels to exactly 0 then gives -0
+  there, whose SiLU is -0) and the activation reads one tensor pass less.
 - float16: ``Mul(x, Cast16(Sigmoid(Cast32(x))))`` becomes
   ``Cast16(Div(x32, Add(Exp(Neg(x32)), 1)))``: ONNX Runtime's Sigmoid is
   exact enough for a float16 sigmoid, but not for the float16 product (its
@@ -139,9 +146,11 @@ def _cast_to(node: _Node) -> int | None:
     return None
 
 
-def _sigmoid_denominator(g: _Graph, x: str, s: str) -> _Node | None:
-    """The ``Reciprocal`` node when ``s`` is ``Reciprocal(Add(Exp(Neg(x)),
-    1))`` and every intermediate value is private."""
+def _sigmoid_denominator(g: _Graph, x: str, s: str
+                         ) -> tuple[_Node, str, _Node] | None:
+    """``(Add, the Exp's output, Neg)`` when ``s`` is
+    ``Reciprocal(Add(Exp(Neg(x)), 1))`` and every intermediate value is
+    private."""
     rec = g.node(s, "Reciprocal")
     if rec is None or not g.private(s):
         return None
@@ -159,7 +168,7 @@ def _sigmoid_denominator(g: _Graph, x: str, s: str) -> _Node | None:
     neg = g.node(exp.inputs[0], "Neg")
     if neg is None or not g.private(exp.inputs[0]) or neg.inputs[0] != x:
         return None
-    return rec
+    return add, e, neg
 
 
 def _half_sigmoid(g: _Graph, x: str, s: str) -> tuple[_Node, _Node, str] | None:
@@ -193,14 +202,25 @@ def fuse_silu(model: onnx.ModelProto) -> int:
         return 0
     count = 0
     one32: str | None = None
+    minus1: str | None = None
     for i, mul in enumerate(g.nodes):
         if mul.op != "Mul" or i in g.new:
             continue
         for x, s in ((mul.inputs[0], mul.inputs[1]), (mul.inputs[1], mul.inputs[0])):
-            rec = _sigmoid_denominator(g, x, s)
-            if rec is not None:
+            chain = _sigmoid_denominator(g, x, s)
+            if chain is not None:
+                add, e, neg = chain
+                if minus1 is None:
+                    minus1 = g.fresh("silu_minus_one")
+                    model.graph.initializer.append(
+                        numpy_helper.from_array(np.array(-1.0, np.float32), minus1))
+                n, d = neg.outputs[0], add.outputs[0]
+                g.new[g.index(n)] = [helper.make_node("Mul", [x, minus1], [n],
+                                                      name=neg.proto.name)]
+                g.new[g.index(d)] = [helper.make_node("Sub", [minus1, e], [d],
+                                                      name=add.proto.name)]
                 g.new[g.index(s)] = None
-                g.new[i] = [helper.make_node("Div", [x, rec.inputs[0]], mul.outputs,
+                g.new[i] = [helper.make_node("Div", [n, d], mul.outputs,
                                              name=mul.proto.name)]
                 count += 1
                 break
