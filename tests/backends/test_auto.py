@@ -130,6 +130,9 @@ def test_openvino_is_imported_without_its_conversion_tool() -> None:
         assert "openvino.tools.ovc" not in sys.modules, "ovc imported"
         assert wov.import_openvino() is openvino
         assert isinstance(openvino.Core(), openvino.Core)
+        sys.modules["openvino.tools.ovc"] = None  # as if not installed
+        assert not hasattr(openvino, "convert_model")
+        del sys.modules["openvino.tools.ovc"]
         from openvino import convert_model
         from openvino.tools.ovc import convert_model as direct
         assert convert_model is direct is openvino.convert_model

@@ -52,8 +52,11 @@ def _lazy_attribute(name: str) -> Any:
     """``openvino.convert_model`` when :func:`import_openvino` left it out:
     imported now, and kept as the module's attribute."""
     if name == "convert_model":
-        from openvino.tools.ovc import convert_model
-
+        try:
+            from openvino.tools.ovc import convert_model
+        except ImportError as e:  # as openvino itself: no tool, no attribute
+            raise AttributeError(f"module 'openvino' has no attribute {name!r} "
+                                 f"({e})") from e
         sys.modules["openvino"].convert_model = convert_model  # type: ignore[attr-defined]
         return convert_model
     raise AttributeError(f"module 'openvino' has no attribute {name!r}")
