@@ -41,11 +41,11 @@ _OV: dict[tuple[str, str], tuple[int, float, str]] = {
     ("tanh", "float32"): (4, 0.0, _ARITH),
     ("erf", "float32"): (4, 1e-6, "OpenVINO's Erf: absolute error below 1e-6 (17 "
                          "ULP near 0.14; WPT allows 1/1024 absolute)"),
-    ("gelu", "float32"): (18, 1e-7, "OpenVINO's Gelu (erf form) in float32: 2 ULP, "
-                          "-0 for results below 1e-7 in magnitude (x < -5.4); WPT "
-                          "allows 18 ULP (ORT's Gelu has the same absolute tail)"),
-    ("gelu", "float16"): (4, 0.0, "OpenVINO's Gelu in float32 rounded to float16: "
-                          "3 ULP on tiny results (WPT allows 18)"),
+    ("gelu", "float32"): (18, 2.0 ** -126, "relu(x) - |x| erfc(|x|/sqrt 2)/2 in "
+                          "float32 (not OpenVINO's Gelu, 1.2e-6 off): 9 ULP, results "
+                          "below 2**-126 (x < -13.22) are 0; WPT allows 18"),
+    ("gelu", "float16"): (2, 0.0, "computed in float32 and rounded once: 1 ULP over "
+                          "every float16 (WPT allows 18)"),
     ("hardSwish", "float32"): (4, 0.0, "OpenVINO's HSwish: up to 4 ULP (WPT's "
                                "bound)"),
     ("softplus", "float32"): (2, 0.0, "relu(x) + log1p(exp(-|x|)) in float32: 2 ULP "

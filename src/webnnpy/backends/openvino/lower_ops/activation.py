@@ -112,7 +112,7 @@ def _gelu(ctx: Emitter, node: Node) -> None:
     # erfc(a / sqrt 2) / 2 = t * Q(t) * exp(-a*a / 2) (GELU_Q); a*a is split
     # exactly (Dekker: x2 + err) so that exp's argument does not lose the
     # digits a rounded x2 would (100+ ULP at x = -12), exp(-(x2 + err) / 2) =
-    # exp(-x2 / 2) * (1 - err / 2).  Within 8 ULP of float64 over all float32
+    # exp(-x2 / 2) * (1 - err / 2).  Within 9 ULP of float64 over all float32
     # (results below 2**-126 may be 0); float32 inside.
     # Every op here is one the CPU plugin's Snippets fuse: the whole gelu is
     # one Subgraph kernel after the FullyConnected that takes the bias add.
