@@ -272,7 +272,7 @@ def test_saving_again_replaces_the_entry(backend: str, cache_dir: Path) -> None:
 
 
 def test_entries_are_per_backend() -> None:
-    if set(CACHING) != {"numpy", "onnxruntime"}:
+    if not {"numpy", "onnxruntime"} <= set(CACHING):
         pytest.skip("needs both backends")
     a, b = _ctx("numpy"), _ctx("onnxruntime")
     a.save_graph("k", _dense(a))

@@ -376,6 +376,69 @@ def test_save_and_load_graph_keep_the_runtime(ctx: Any,
         c.destroy()
 
 
+def _saved_chain(ctx: Any, monkeypatch: pytest.MonkeyPatch, runtime: str) -> None:
+    """The [2, 3] chain built on ``runtime`` (a faked trial) and saved as
+    "chain"."""
+    monkeypatch.setattr(ab, "SMALL_WORK", 0)
+    fast = (2e-3, 1e-3) if runtime == "openvino" else (1e-3, 2e-3)
+    monkeypatch.setattr(ab.AutoBackend, "_measure", _fake_times(*fast))
+    g = _chain(ctx, [2, 3])
+    assert choice_of(g)[0] == runtime
+    ctx.save_graph("chain", g)
+
+
+def test_loading_an_onnxruntime_entry_never_loads_openvino(
+        ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _saved_chain(ctx, monkeypatch, "onnxruntime")
+    other = webnnpy.ml.create_context(backend="auto")
+    assert other.list_graphs() == ["chain"]
+    loaded = other.load_graph("chain")
+    assert choice_of(loaded)[0] == "onnxruntime"
+    assert other._backend._ov is None  # the entry was found without OpenVINO
+    x = np.array([[-9, 0, 1], [2, -0.5, 4]], np.float32)
+    np.testing.assert_allclose(other.compute(loaded, {"x": x})["y"], _chain_ref(x))
+    other.destroy()
+
+
+def test_an_entry_of_another_openvino_build_or_device_is_never_loaded(
+        ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's fingerprint names OpenVINO by its distribution's version;
+    the entry's own record of OpenVINO's full fingerprint (build, device)
+    is checked before the blob is imported."""
+    from webnnpy.api import graph_cache
+    from webnnpy.backends.openvino.runtime import OpenVinoBackend
+
+    _saved_chain(ctx, monkeypatch, "openvino")
+    real = OpenVinoBackend.cache_fingerprint
+    imported: list[Path] = []
+    monkeypatch.setattr(OpenVinoBackend, "import_compiled",
+                        lambda self, d, m: imported.append(d))
+    for change in ({"openvino": "2099.1.0-1-other-build"}, {"device": "GPU.0"}):
+        monkeypatch.setattr(OpenVinoBackend, "cache_fingerprint",
+                            lambda self, c=change: {**real(self), **c})
+        other = webnnpy.ml.create_context(backend="auto")
+        key, value = next(iter(change.items()))
+        with pytest.raises(webnnpy.DataError, match=f"{key}.*{value}"):
+            other.load_graph("chain")
+        with pytest.warns(UserWarning, match="could not load"):
+            assert graph_cache.try_load(other, "chain") is None
+        other.destroy()
+    assert imported == []  # rejected before OpenVINO read the blob
+
+
+def test_another_openvino_version_has_other_entries(
+        ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _saved_chain(ctx, monkeypatch, "openvino")
+    real = ab.installed_version
+    monkeypatch.setattr(ab, "installed_version",
+                        lambda p: "2099.1.0" if p == "openvino" else real(p))
+    other = webnnpy.ml.create_context(backend="auto")
+    assert other.list_graphs() == []
+    with pytest.raises(webnnpy.NotFoundError, match="chain"):
+        other.load_graph("chain")
+    other.destroy()
+
+
 def test_unwritable_choice_store_warns_and_measures_again(
         ctx: Any, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

@@ -41,13 +41,18 @@ limits are a subset, checked by tests/backends/test_auto.py).  Where ONNX
 Runtime runs on CUDA (device memory, not host arrays) the backend runs every
 graph on it, as the ``onnxruntime`` backend would, and ``describe()`` says so.
 
-Saved graphs (``save_graph``) hold the chosen runtime's compiled form and its
-name; ``load_graph`` imports it on that runtime.
+Saved graphs (``save_graph``) hold the chosen runtime's compiled form, its
+name and its full ``cache_fingerprint()``; ``load_graph`` checks that
+fingerprint and imports the form on that runtime alone.  The store's own
+fingerprint (:meth:`AutoBackend.cache_fingerprint`) names OpenVINO by its
+installed distribution's version, so finding an entry never imports
+OpenVINO: a process whose cached graphs all run on ONNX Runtime never loads it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -311,6 +316,19 @@ def choice_of(graph: Any) -> tuple[str, str]:
 # ------------------------------------------------------ remembered choices
 
 
+@functools.cache
+def installed_version(package: str) -> str:
+    """The installed distribution's version, from its metadata (without
+    importing it; ``"?"`` where it is not installed).  Read once per
+    process: the runtime a process has loaded does not change with it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
 def choices_root() -> Path:
     """Where remembered choices live: ``auto-choices/`` in webnnpy's cache
     directory (beside the graph store's ``graphs/``)."""
@@ -414,31 +432,18 @@ class AutoBackend(Backend):
     def _compile_on(self, runtime: str, graph: Graph) -> Any:
         return self.runtime(runtime).compile(graph)
 
-    def _fingerprint(self) -> dict[str, Any]:
-        """Both runtimes' ``cache_fingerprint()``."""
-        return {ORT: dict(self._ort.cache_fingerprint() or {}),
-                OV: dict(self.runtime(OV).cache_fingerprint() or {})}
-
     def _choice_key(self) -> dict[str, Any]:
         """What a remembered choice depends on: ONNX Runtime's fingerprint
         (its version, provider and the CPU), webnnpy's version, OpenVINO's
         version and whether
         the context is accelerated (OpenVINO's device), without importing
         OpenVINO (a graph remembered for ONNX Runtime never loads it)."""
-        from importlib.metadata import PackageNotFoundError, version
-
-        def installed(package: str) -> str:
-            try:
-                return version(package)
-            except PackageNotFoundError:
-                return "?"
-
         # webnnpy's own version too: its lowerings decide how fast each
         # runtime runs a graph, so a new release measures again
         return {ORT: dict(self._ort.cache_fingerprint() or {}),
-                OV: {"openvino": installed("openvino"),
+                OV: {"openvino": installed_version("openvino"),
                      "accelerated": str(self.accelerated)},
-                "webnnpy": installed("webnnpy")}
+                "webnnpy": installed_version("webnnpy")}
 
     def compile(self, graph: Graph) -> AutoGraph:
         if self.single is not None:
@@ -587,20 +592,27 @@ class AutoBackend(Backend):
     # ------------------------------------------------------- graph cache
 
     def cache_fingerprint(self) -> Mapping[str, str] | None:
-        """Both runtimes' fingerprints (an entry holds either's compiled
-        form, and says which)."""
+        """What names this context's entries, without importing OpenVINO:
+        ONNX Runtime's fingerprint (its version, provider and the CPU), the
+        version of the installed ``openvino`` distribution (its metadata)
+        and whether the context is accelerated.  An entry also records the
+        full fingerprint of the runtime that made it (OpenVINO's build and
+        device), which :meth:`import_compiled` checks against that runtime's
+        before loading it, so a cache hit imports only the runtime that runs
+        the graph (a process whose graphs all run on ONNX Runtime never
+        loads OpenVINO)."""
+        ort_fp = self._ort.cache_fingerprint() or {}
         if self.single is not None:
-            return {f"onnxruntime.{k}": v
-                    for k, v in (self._ort.cache_fingerprint() or {}).items()}
-        out = {"format": "auto/1"}
-        for r, fp in self._fingerprint().items():
-            out.update({f"{r}.{k}": v for k, v in fp.items()})
-        return out
+            return {f"onnxruntime.{k}": v for k, v in ort_fp.items()}
+        return {"format": "auto/2", **{f"{ORT}.{k}": v for k, v in ort_fp.items()},
+                f"{OV}.openvino": installed_version("openvino"),
+                f"{OV}.accelerated": str(self.accelerated)}
 
     def export_compiled(self, compiled: AutoGraph, directory: Path
                         ) -> dict[str, Any]:
         meta = compiled.backend.export_compiled(compiled.impl, directory)
-        return {"runtime": compiled.runtime, "why": compiled.why, "meta": meta}
+        return {"runtime": compiled.runtime, "why": compiled.why, "meta": meta,
+                "fingerprint": dict(compiled.backend.cache_fingerprint() or {})}
 
     def import_compiled(self, directory: Path, meta: Mapping[str, Any]
                         ) -> AutoGraph:
@@ -612,6 +624,10 @@ class AutoBackend(Backend):
             raise CacheEntryError("the entry was made for openvino; this context "
                                   "runs every graph on ONNX Runtime")
         be = self.runtime(r)
+        made, here = meta.get("fingerprint"), dict(be.cache_fingerprint() or {})
+        if made != here:  # another build of the runtime, or another device
+            raise CacheEntryError(f"the entry was made by {r} with {made!r}; this "
+                                  f"context's {r} is {here!r} (save it again)")
         return self._done(AutoGraph(r, be, be.import_compiled(directory, sub),
                                     f"loaded: {meta.get('why', '')}"))
 

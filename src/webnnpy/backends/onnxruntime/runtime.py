@@ -69,11 +69,11 @@ from webnnpy.ir.mapped import evict
 __all__ = [
     "ERROR_TYPES",
     "MAX_RANK",
+    "THREADS_ENV",
     "LoweringError",
     "OrtBackend",
     "OrtGraph",
     "OrtTensor",
-    "THREADS_ENV",
     "intra_op_threads",
     "ort_support_limits",
 ]
