@@ -1,7 +1,10 @@
-"""Cross-implementation checks: webnnpy's reference backend against Chromium.
+"""Cross-implementation checks: webnnpy's backends against Chromium.
 
 Run ``python -m crosscheck --table docs/chromium_agreement.md``
-from the repository root.  For every operator it builds
+from the repository root (``--backend onnxruntime`` or ``openvino``:
+webnnpy's side computed on that backend instead of the NumPy reference,
+``docs/chromium_agreement_onnxruntime.md`` and ``..._openvino.md``).
+For every operator it builds
 
 - the ``tests/samples`` call (one valid call per op) for each data type and
   rank of the op's principal operand that both webnnpy and Chromium's
@@ -11,11 +14,14 @@ from the repository root.  For every operator it builds
 
 skipping graphs in which any operand falls outside Chromium's limits.  Each
 graph is computed by webnnpy's NumPy reference backend (exact: float64, one
-rounding), exported with :func:`webnnpy.models.javascript.export`, run in
-Chromium, and the outputs compared: integers must be equal, floats within
-``atol + rtol * |reference|`` (float32: 1e-5 + 1e-4, float16: 1e-3 + 4e-3;
-the spec sets no precision requirements), NaN where NaN is.  Cases that Chromium
-rejects although its limits admit them count as *rejected*.
+rounding) or the ``--backend`` chosen, exported with
+:func:`webnnpy.models.javascript.export`, run in Chromium, and the outputs
+compared: integers must be equal, floats within ``atol + rtol * |reference|``
+(float32: 1e-5 + 1e-4, float16: 1e-3 + 4e-3; the spec sets no precision
+requirements), NaN where NaN is.  Cases that Chromium rejects although its
+limits admit them count as *rejected*; cases whose graph the chosen backend
+rejects at build (outside its ``opSupportLimits()``) count as *skipped*, with
+the backend's message.
 
 ``--latency`` appends the latency table of :mod:`crosscheck.latency`:
 MobileNetV2, PP-OCRv6 det and rec and a transformer encoder, timed in
@@ -53,6 +59,10 @@ __all__ = ["Case", "CaseResult", "agreement_table", "compare", "main", "make_cas
 
 
 TOLERANCE = {"float32": (1e-5, 1e-4), "float16": (1e-3, 4e-3)}
+
+#: the backends ``--backend`` chooses from, and their names in the table
+BACKEND_NAMES = {"numpy": "NumPy reference", "onnxruntime": "ONNX Runtime",
+                 "openvino": "OpenVINO"}
 
 #: ops whose rounding error scales with the sum of the terms' magnitudes
 ACCUMULATING = frozenset({
@@ -92,6 +102,9 @@ class CaseResult:
     max_ulp: float = 0.0
     detail: str = ""
     examples: list[dict[str, Any]] = field(default_factory=list)
+    #: (``--backend`` other than numpy) where the backend's outputs differ
+    #: from the NumPy reference's beyond the same tolerance ("" where not)
+    vs_reference: str = ""
 
 
 # ------------------------------------------------------------------ cases
@@ -417,19 +430,25 @@ def _index_inputs(ir: Graph) -> list[str]:
 
 
 def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, Any],
-              *, workdir: Path, progress: Callable[[str], None] | None = None
-              ) -> list[CaseResult]:
-    """Compute each case in webnnpy and in Chromium and compare."""
+              *, workdir: Path, progress: Callable[[str], None] | None = None,
+              backend: str = "numpy") -> list[CaseResult]:
+    """Compute each case in webnnpy (on ``backend``'s context) and in Chromium
+    and compare.
+
+    The graph Chromium runs, its inputs and the tolerance's scale term (for
+    accumulating ops: the sum of the terms' magnitudes) always come from the
+    NumPy reference; only the outputs compared come from ``backend``.  A
+    graph that ``backend`` rejects at build (TypeError or DOMException, e.g.
+    outside its ``opSupportLimits()``) is skipped with its message.
+    """
     ctx = webnnpy.ml.create_context(backend="numpy")
+    bctx = ctx if backend == "numpy" else webnnpy.ml.create_context(backend=backend)
     results: list[CaseResult] = []
     for i, case in enumerate(cases):
         res = CaseResult(case.op, case.variant, case.data_type, "error")
         results.append(res)
         try:
-            b = webnnpy.MLGraphBuilder(ctx)
-            out = case.build(b)
-            outs = out if isinstance(out, list) else [out]
-            graph = b.build({f"out{k}": o for k, o in enumerate(outs)})
+            graph = _build(ctx, case)
         except (TypeError, webnnpy.DOMException) as e:
             res.status, res.detail = "skipped", f"webnnpy rejects: {e}"
             continue
@@ -437,12 +456,33 @@ def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, An
         if why is not None:
             res.status, res.detail = "skipped", f"outside Chromium's limits: {why}"
             continue
+        bgraph = graph
+        if bctx is not ctx:
+            try:
+                bgraph = _build(bctx, case)
+            except (TypeError, webnnpy.DOMException) as e:
+                res.status = "skipped"
+                res.detail = f"{BACKEND_NAMES[backend]} rejects: {e}"
+                if progress:
+                    progress(f"{case.label}: SKIPPED {res.detail}")
+                continue
         feeds = make_feeds(graph._ir, dict(case.data), seed=i)
-        ref = ctx.compute(graph, feeds)
+        try:
+            ref = bctx.compute(bgraph, feeds)
+        except Exception as e:  # one failing case must not end the run
+            if bctx is ctx:
+                raise
+            res.detail = f"{BACKEND_NAMES[backend]} compute: {type(e).__name__}: {e}"
+            if progress:
+                progress(f"{case.label}: ERROR {res.detail}")
+            continue
         scale = None
         if any(n.op in ACCUMULATING for n in graph._ir.nodes):
             scale = ctx.compute(graph, {k: np.abs(v) if v.dtype.kind == "f" else v
                                         for k, v in feeds.items()})
+        if bctx is not ctx:
+            res.vs_reference = _vs_reference(ctx.compute(graph, feeds), ref,
+                                             graph, scale)
         d = workdir / f"case{i}"
         export(graph, d)
         got: dict[str, np.ndarray] | None
@@ -483,8 +523,34 @@ def run_cases(browser: Browser, cases: Iterable[Case], chromium: Mapping[str, An
         if progress and not ok:
             progress(f"{case.label}: DISAGREE max abs {res.max_abs:.3g} "
                      f"{res.examples[:2]}")
+    if bctx is not ctx:
+        bctx.destroy()
     ctx.destroy()
     return results
+
+
+def _vs_reference(exact: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray],
+                  graph: webnnpy.MLGraph,
+                  scale: Mapping[str, np.ndarray] | None) -> str:
+    """How a backend's outputs ``got`` differ from the NumPy reference's
+    ``exact`` (the cross-check's tolerance), or "" where they agree."""
+    out = []
+    for name, r in exact.items():
+        agree, max_abs, _, ex = compare(r, got[name], graph.outputs[name].data_type,
+                                        None if scale is None else scale[name])
+        if not agree:
+            pairs = ", ".join(f"[{e.get('index')}] {e.get('reference')} vs "
+                              f"{e.get('chromium')}" for e in ex[:3])
+            out.append(f"{name}: max abs {max_abs:.3g} ({pairs})")
+    return ("differs from the NumPy reference: " + "; ".join(out)) if out else ""
+
+
+def _build(ctx: Any, case: Case) -> webnnpy.MLGraph:
+    """``case``'s graph, built on ``ctx``."""
+    b = webnnpy.MLGraphBuilder(ctx)
+    out = case.build(b)
+    outs = out if isinstance(out, list) else [out]
+    return b.build({f"out{k}": o for k, o in enumerate(outs)})
 
 
 # ---------------------------------------------------------------- findings
@@ -505,6 +571,8 @@ class Finding:
     data_types: tuple[str, ...] = ()
     #: for rejections: only those whose message contains one of these
     match: tuple[str, ...] = ()
+    #: only the tables of these backends (``--backend``; all if empty)
+    backends: tuple[str, ...] = ()
 
     def covers(self, r: CaseResult) -> bool:
         """Whether this finding explains the (non-agreeing) result ``r``."""
@@ -513,6 +581,9 @@ class Finding:
         if self.data_types and r.data_type not in self.data_types:
             return False
         if self.key.startswith("R") != (r.status == "rejected"):
+            return False
+        if r.vs_reference and not self.backends:
+            # a backend's own difference: only its own findings explain it
             return False
         return not self.match or any(m in r.detail for m in self.match)
 
@@ -635,9 +706,12 @@ def _verdict_summary(ran: Sequence[CaseResult], findings: Sequence[Finding]) -> 
 def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
                     findings: Sequence[Finding] = FINDINGS,
                     command: str = "python -m crosscheck "
-                                   "--table docs/chromium_agreement.md") -> str:
+                                   "--table docs/chromium_agreement.md",
+                    backend: str = "numpy", backend_description: str = "") -> str:
     """The agreement table, and the findings that explain its differences,
-    as Markdown."""
+    as Markdown.  ``backend``: the webnnpy backend that computed the results
+    (``backend_description``: its runtime, e.g. "OpenVINO 2026.4.1 (CPU)")."""
+    findings = [f for f in findings if not f.backends or backend in f.backends]
     by_op: dict[str, list[CaseResult]] = {}
     for r in results:
         by_op.setdefault(r.op, []).append(r)
@@ -646,13 +720,48 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
     def count(rs: Sequence[CaseResult], status: str) -> int:
         return sum(r.status == status for r in rs)
 
+    name = BACKEND_NAMES.get(backend, backend)
+    if backend == "numpy":
+        title = "# webnnpy vs Chromium WebNN: agreement table"
+        ours = (f"webnnpy {webnnpy.__version__}'s NumPy reference backend (spec "
+                f"commit {webnnpy.SPEC_COMMIT[:12]}).")
+    else:
+        title = (f"# webnnpy's {name} backend (`{backend}`) vs Chromium WebNN: "
+                 "agreement table")
+        ours = (f"webnnpy {webnnpy.__version__}'s `{backend}` backend "
+                f"({backend_description or name}; spec commit "
+                f"{webnnpy.SPEC_COMMIT[:12]}). webnnpy's outputs are computed on "
+                f"the `{backend}` backend, the tolerance's S term by the NumPy "
+                f"reference; cases whose graph the `{backend}` backend rejects "
+                "at build (outside its `opSupportLimits()`) are skipped. "
+                "`docs/chromium_agreement.md` is the same comparison for the "
+                "NumPy reference backend. A difference from Chromium where the "
+                f"`{backend}` backend's outputs also differ from the NumPy "
+                "reference's (same tolerance) is explained only by a finding "
+                "of that backend.")
+    rejected_by_us = sum(r.status == "skipped"
+                         and r.detail.startswith(f"{name} rejects")
+                         for r in results) if backend != "numpy" else 0
+    skipped_text = (f"{count(results, 'skipped') - rejected_by_us} more are "
+                    "outside Chromium's limits")
+    if backend != "numpy":
+        skipped_text += (f", {rejected_by_us} rejected by the `{backend}` backend "
+                         "at build")
+    if backend != "numpy":
+        off = [r for r in results if r.vs_reference]
+        off_agree = sum(r.status == "agree" for r in off)
+        skipped_text += (f"; the `{backend}` backend's outputs differ from the "
+                         f"NumPy reference's in {len(off)} of the cases run "
+                         f"({off_agree} of them agree with Chromium)")
+    errors = count(results, "error")
+    if errors:
+        skipped_text += f", {errors} failed in webnnpy (errors)"
     lines = [
-        "# webnnpy vs Chromium WebNN: agreement table",
+        title,
         "",
         f"Generated by `{command}` on {time.strftime('%Y-%m-%d')}: "
         f"{chromium_version} (npm `@sparticuz/chromium@153.0.0`, WebNN on "
-        f"LiteRT/XNNPACK, CPU) against webnnpy {webnnpy.__version__}'s NumPy "
-        f"reference backend (spec commit {webnnpy.SPEC_COMMIT[:12]}).",
+        f"LiteRT/XNNPACK, CPU) against {ours}",
         "",
         "Cases: every `tests/samples` call for each data type and rank of the "
         "op's principal operand that both sides' `opSupportLimits()` admit, plus "
@@ -670,8 +779,7 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
         f"**Totals:** {len(ran)} cases: {count(ran, 'agree')} agree, "
         f"{count(ran, 'disagree')} disagree, {count(ran, 'unspecified')} differ "
         f"where the spec allows it, {count(ran, 'rejected')} rejected by "
-        f"Chromium; {count(results, 'skipped')} more are outside Chromium's "
-        f"limits. {_verdict_summary(ran, findings)}",
+        f"Chromium; {skipped_text}. {_verdict_summary(ran, findings)}",
         "",
         "| op | cases | agree | disagree | unspecified | rejected | max abs error "
         "| notes |",
@@ -705,6 +813,7 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
               "admit. *Deviates from the spec* names the side that does.", ""]
     verdicts = {"Chromium": "Chromium deviates from the spec",
                 "webnnpy": "webnnpy deviates from the spec",
+                "outside": "caused outside webnnpy",
                 "unspecified": "the spec allows both",
                 "limitation": "a Chromium limitation"}
     for f in findings:
@@ -775,10 +884,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="a free dimension of the ONNX models")
     p.add_argument("--no-cases", action="store_true",
                    help="skip the per-op cases (with --latency)")
+    p.add_argument("--backend", choices=list(BACKEND_NAMES), default="numpy",
+                   help="the webnnpy backend whose outputs are compared "
+                   "(default: numpy, the reference)")
     p.add_argument("--cache-dir", help="the browser's install folder")
     p.add_argument("-q", "--quiet", action="store_true")
     args = p.parse_args(argv)
     dims = _parse_dims(p, args.dim)  # a bad --dim fails before the browser starts
+    try:  # a backend that is not installed fails before the browser starts
+        bctx = webnnpy.ml.create_context(backend=args.backend)
+    except webnnpy.DOMException as e:
+        p.error(str(e))
+    backend_description = bctx.backend_description
+    bctx.destroy()
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     tests_dir = Path(args.samples) if args.samples else _default_tests_dir()
     if not args.no_cases:
@@ -805,10 +923,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"{len(cases)} cases")
             t0 = time.time()
             results = run_cases(browser, cases, chromium, workdir=Path(tmp),
-                                progress=say)
+                                progress=say, backend=args.backend)
             say(f"ran in {time.time() - t0:.1f} s")
             table = agreement_table(results, chromium_version=browser.version,
-                                    command=command)
+                                    command=command, backend=args.backend,
+                                    backend_description=backend_description)
             out.append(table)
             if args.details:
                 Path(args.details).write_text(json.dumps(
