@@ -64,6 +64,17 @@ TOLERANCE = {"float32": (1e-5, 1e-4), "float16": (1e-3, 4e-3)}
 BACKEND_NAMES = {"numpy": "NumPy reference", "onnxruntime": "ONNX Runtime",
                  "openvino": "OpenVINO"}
 
+_OV_WHY = ("OpenVINO's CPU plugin runs float64 as float32, so the backend "
+           "leaves them out (docs/openvino.md, \"Agreement with Chromium\").")
+#: (backend, op) -> why the backend's opSupportLimits() leave out what they do
+BACKEND_LIMITS = {
+    ("openvino", "dequantizeLinear"): "int32/uint32 inputs and zero points need "
+    "a 33-bit difference and a float64 product for the spec's exact result; "
+    + _OV_WHY,
+    ("openvino", "quantizeLinear"): "int32/uint32 zero points and outputs reach "
+    "beyond float32's exact integers (2**24), so the sum and saturation need "
+    "float64; " + _OV_WHY}
+
 #: ops whose rounding error scales with the sum of the terms' magnitudes
 ACCUMULATING = frozenset({
     "conv2d", "convTranspose2d", "matmul", "gemm", "reduceSum", "reduceMean",
@@ -677,6 +688,27 @@ FINDINGS: tuple[Finding, ...] = (
 )
 
 
+def _backend_rejections(results: Sequence[CaseResult], backend: str, name: str
+                        ) -> list[str]:
+    """The section listing the cases ``backend`` rejects at build, one line
+    per message."""
+    by_msg: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.status == "skipped" and r.detail.startswith(f"{name} rejects: "):
+            by_msg.setdefault(r.detail.removeprefix(f"{name} rejects: "),
+                              []).append(r)
+    lines = [f"Graphs outside the `{backend}` backend's `opSupportLimits()` "
+             "(a context's limits may be narrower than the spec's data types; "
+             "build() throws TypeError), skipped and not counted in the totals' "
+             "cases:", ""]
+    for msg, rs in sorted(by_msg.items()):
+        cases = "; ".join(f"{r.op} {r.data_type} {r.variant}" for r in rs[:4])
+        more = f"; and {len(rs) - 4} more" if len(rs) > 4 else ""
+        why = BACKEND_LIMITS.get((backend, rs[0].op), "")
+        lines.append(f"- {msg} ({len(rs)}: {cases}{more}).{' ' + why if why else ''}")
+    return lines
+
+
 def _fmt(x: float) -> str:
     if x == 0:
         return "0"
@@ -808,6 +840,9 @@ def agreement_table(results: Sequence[CaseResult], *, chromium_version: str,
             f"| {op} | {len(rs)} | {count(rs, 'agree')} | {count(rs, 'disagree')} "
             f"| {count(rs, 'unspecified')} | {count(rs, 'rejected')} | "
             f"{_fmt(max_abs) if compared else '-'} | {note} |")
+    if backend != "numpy" and rejected_by_us:
+        lines += ["", f"## Rejected by the `{backend}` backend", "",
+                  *_backend_rejections(results, backend, name)]
     lines += ["", "## Findings", "",
               "F: the outputs differ; R: Chromium rejects a graph its limits "
               "admit. *Deviates from the spec* names the side that does.", ""]
