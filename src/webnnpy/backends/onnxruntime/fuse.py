@@ -232,12 +232,13 @@ def fuse_silu(model: onnx.ModelProto) -> int:
                     model.graph.initializer.append(
                         numpy_helper.from_array(np.array(1.0, np.float32), one32))
                 sf = sig.outputs[0]
-                neg, exp, den = (g.fresh(f"{sf}_{h}") for h in ("neg", "exp", "den"))
+                neg_v, exp_v, den = (g.fresh(f"{sf}_{h}")
+                                     for h in ("neg", "exp", "den"))
                 name = sig.proto.name
                 g.new[g.index(sf)] = [
-                    helper.make_node("Neg", [xf], [neg], name=f"{name}_neg"),
-                    helper.make_node("Exp", [neg], [exp], name=f"{name}_exp"),
-                    helper.make_node("Add", [exp, one32], [den], name=f"{name}_add"),
+                    helper.make_node("Neg", [xf], [neg_v], name=f"{name}_neg"),
+                    helper.make_node("Exp", [neg_v], [exp_v], name=f"{name}_exp"),
+                    helper.make_node("Add", [exp_v, one32], [den], name=f"{name}_add"),
                     helper.make_node("Div", [xf, den], [sf], name=name),
                 ]
                 # the outer Cast now produces the mul's output
