@@ -173,3 +173,50 @@ def test_cpus_per_worker_must_be_a_positive_integer(tmp_path, bad):
     with pytest.raises(ValueError, match="cpus_per_worker must be a positive integer"):
         ray_data.detect_dataset("barcodes", [tmp_path], tmp_path / "o.jsonl",
                                 cpus_per_worker=bad)
+
+
+def _session_spinning(ctx) -> str:
+    """The allow_spinning entry of a new ONNX Runtime session of ``ctx``
+    ("" where it is not set: ONNX Runtime's default, spinning)."""
+    import webnnpy
+
+    b = webnnpy.MLGraphBuilder(ctx)
+    x = b.input("x", {"data_type": "float32", "shape": [2, 3]})
+    so = b.build({"y": b.relu(x)})._impl.session.get_session_options()
+    try:
+        return so.get_session_config_entry("session.intra_op.allow_spinning")
+    except Exception:  # noqa: BLE001 - not set
+        return ""
+
+
+def test_actor_beside_others_stops_onnxruntime_threads_spinning(monkeypatch):
+    # an actor given fewer CPUs than its node has shares the cores with other
+    # actors: its ONNX Runtime threads sleep while they wait
+    # ($WEBNNPY_ORT_SPINNING=0); one given the whole node keeps ONNX Runtime's
+    # default; the user's environment wins
+    import webnnpy
+
+    require("onnxruntime")
+    require("zxingcpp")
+    cores = os.cpu_count() or 1
+    monkeypatch.delenv(ray_data.ORT_SPINNING_ENV, raising=False)
+    monkeypatch.delenv(ray_data.ORT_THREADS_ENV, raising=False)
+    ctx = webnnpy.ml.create_context(backend="onnxruntime")
+    try:
+        assert _session_spinning(ctx) in ("", "1")
+        ray_data.DetectActor("barcodes", {}, 1000, None, None, threads=cores)
+        assert ray_data.ORT_SPINNING_ENV not in os.environ
+        assert _session_spinning(ctx) in ("", "1")
+        if cores > 1:
+            ray_data.DetectActor("barcodes", {}, 1000, None, None, threads=1)
+            assert os.environ[ray_data.ORT_SPINNING_ENV] == "0"
+            assert _session_spinning(ctx) == "0"
+            monkeypatch.setenv(ray_data.ORT_SPINNING_ENV, "1")
+            ray_data.DetectActor("barcodes", {}, 1000, None, None, threads=1)
+            assert _session_spinning(ctx) in ("", "1")
+        monkeypatch.setenv(ray_data.ORT_SPINNING_ENV, "no")
+        with pytest.raises(ValueError, match=r"WEBNNPY_ORT_SPINNING must be 0 .* or 1 "
+                                             r".*got 'no'"):
+            _session_spinning(ctx)
+    finally:
+        ctx.destroy()

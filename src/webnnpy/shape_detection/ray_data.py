@@ -58,8 +58,8 @@ from webnnpy.shape_detection.runner import (
     make_detector,
 )
 
-__all__ = ["DEFAULT_BATCH_SIZE", "FAULT_ENV", "ORT_THREADS_ENV", "DetectActor",
-           "detect_dataset", "worker_cpus"]
+__all__ = ["DEFAULT_BATCH_SIZE", "FAULT_ENV", "ORT_SPINNING_ENV", "ORT_THREADS_ENV",
+           "DetectActor", "detect_dataset", "worker_cpus"]
 
 #: files per ``map_batches`` batch (and per block, so per Ray task): each
 #: task costs the driver and the actor a few milliseconds, so a batch should
@@ -75,6 +75,15 @@ FAULT_ENV = "WEBNNPY_DETECT_FAULT_ONCE"
 #: the Usage API imports no backend): each actor sets it to the CPUs Ray
 #: gave it, as Ray sets ``OMP_NUM_THREADS`` (which ONNX Runtime ignores)
 ORT_THREADS_ENV = "WEBNNPY_ORT_THREADS"
+
+#: the ONNX Runtime backend's spinning switch
+#: (``webnnpy.backends.onnxruntime.runtime.SPINNING_ENV``): an actor given
+#: fewer CPUs than its node has shares the cores with other actors, so its
+#: ONNX Runtime threads sleep while they wait instead of spinning (two
+#: actors on 2 cores: 1000 faces in 5.7-6.1 s instead of 6.6 s); an actor
+#: given the whole node keeps ONNX Runtime's default (one actor on 2 cores,
+#: 3000 faces: 22.7-25.8 s spinning, 25.7-26.5 s not; docs/shape_detection.md)
+ORT_SPINNING_ENV = "WEBNNPY_ORT_SPINNING"
 
 
 def worker_cpus(node_cpus: Iterable[float], workers: int) -> int:
@@ -101,6 +110,8 @@ class DetectActor:
                  parquet: bool = False, threads: int | None = None) -> None:
         if threads:  # before any session exists: ONNX Runtime's thread count
             os.environ[ORT_THREADS_ENV] = str(threads)
+            if threads < (os.cpu_count() or threads):  # other actors beside it
+                os.environ.setdefault(ORT_SPINNING_ENV, "0")
         self.kind = kind
         self.parquet = parquet
         self.detector = make_detector(kind, **options)
@@ -155,7 +166,9 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
             threads its ONNX Runtime sessions use (``$WEBNNPY_ORT_THREADS``
             in the actor); None: :func:`worker_cpus` of the cluster's alive
             nodes (all of a node's cores for one actor per node, one each
-            when there are as many actors as cores).
+            when there are as many actors as cores).  An actor given fewer
+            CPUs than its node has runs ONNX Runtime without spinning
+            threads (``$WEBNNPY_ORT_SPINNING=0``), as it shares the cores.
         init_kwargs: more ``ray.init`` arguments (a local one: ``num_cpus``;
             a local Ray starts without the dashboard unless
             ``include_dashboard=True``).

@@ -69,11 +69,13 @@ from webnnpy.ir.mapped import evict
 __all__ = [
     "ERROR_TYPES",
     "MAX_RANK",
+    "SPINNING_ENV",
     "THREADS_ENV",
     "LoweringError",
     "OrtBackend",
     "OrtGraph",
     "OrtTensor",
+    "intra_op_spinning",
     "intra_op_threads",
     "ort_support_limits",
 ]
@@ -105,6 +107,32 @@ def intra_op_threads() -> int:
                          f"non-negative integer (0: one thread per physical "
                          f"core); got {raw!r}")
     return n
+
+
+#: environment variable: ``0`` stops the intra-op threads of every session
+#: this backend creates from spinning while they wait for work (``1``, empty
+#: or unset: ONNX Runtime's default, spinning).  Spinning makes one process
+#: faster on an idle machine and slows the processes it shares the cores
+#: with: a Ray actor sets it to 0 (webnnpy.shape_detection.ray_data; two
+#: actors on 2 cores: 6.6 s -> 5.7-6.1 s for 1000 faces, where the plain
+#: loop is 8% slower without spinning, docs/shape_detection.md).
+SPINNING_ENV = "WEBNNPY_ORT_SPINNING"
+
+
+def intra_op_spinning() -> bool:
+    """``$WEBNNPY_ORT_SPINNING`` as a bool (unset: True, ONNX Runtime's
+    default).
+
+    Raises:
+        ValueError: a value other than 0 or 1.
+    """
+    raw = os.environ.get(SPINNING_ENV, "").strip()
+    if raw not in ("", "0", "1"):
+        raise ValueError(f"onnxruntime backend: ${SPINNING_ENV} must be 0 (intra-op "
+                         f"threads sleep while they wait) or 1 (they spin, ONNX "
+                         f"Runtime's default); got {raw!r}")
+    return raw != "0"
+
 
 #: Highest rank claimed where the spec allows any ("N").
 MAX_RANK = 8
@@ -283,6 +311,8 @@ class OrtBackend(Backend):
         threads = intra_op_threads()
         if threads:
             so.intra_op_num_threads = threads
+        if not intra_op_spinning():
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return so
 
     def _add_constants(self, so: ort.SessionOptions, lowered: Lowered
