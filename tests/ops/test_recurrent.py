@@ -381,19 +381,29 @@ def test_lstm_cell_activations(context, dtype, acts):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("direction", ["forward", "backward", "both"])
 @pytest.mark.parametrize("layout", ["iofg", "ifgo"])
-def test_lstm_matches_reference(context, dtype, direction, layout):
+@pytest.mark.parametrize("peephole", [True, False])
+def test_lstm_matches_reference(context, dtype, direction, layout, peephole):
+    # (without peepholes a backend may run one fused sequence kernel, as
+    # OpenVINO's LSTMSequence; with them, WebNN's decomposition)
     steps, batch, ins, hs = 3, 2, 3, 2
     nd = 2 if direction == "both" else 1
-    d = _data({"x": (steps, batch, ins), "w": (nd, 4 * hs, ins),
-               "r": (nd, 4 * hs, hs), "b": (nd, 4 * hs), "rb": (nd, 4 * hs),
-               "p": (nd, 3 * hs), "h0": (nd, batch, hs), "c0": (nd, batch, hs)},
-              dtype, 110)
-    last_h, last_c, seq = run(context, lambda g, x, w, r, b, rb, p, h0, c0: g.lstm(
-        x, w, r, steps, hs, bias=b, recurrent_bias=rb, peephole_weight=p,
-        initial_hidden_state=h0, initial_cell_state=c0, return_sequence=True,
-        direction=direction, layout=layout), d)
+    shapes = {"x": (steps, batch, ins), "w": (nd, 4 * hs, ins),
+              "r": (nd, 4 * hs, hs), "b": (nd, 4 * hs), "rb": (nd, 4 * hs),
+              "p": (nd, 3 * hs), "h0": (nd, batch, hs), "c0": (nd, batch, hs)}
+    if not peephole:
+        del shapes["p"]
+    d = _data(shapes, dtype, 110)
+
+    def build(g, x, w, r, b, rb, h0, c0, p=None):
+        extra = {"peephole_weight": p} if peephole else {}
+        return g.lstm(x, w, r, steps, hs, bias=b, recurrent_bias=rb,
+                      initial_hidden_state=h0, initial_cell_state=c0,
+                      return_sequence=True, direction=direction, layout=layout,
+                      **extra)
+
+    last_h, last_c, seq = run(context, build, d)
     want_h, want_c, want_seq = lstm_ref(
-        d["x"], d["w"], d["r"], steps, hs, direction, d["b"], d["rb"], d["p"],
+        d["x"], d["w"], d["r"], steps, hs, direction, d["b"], d["rb"], d.get("p"),
         d["h0"], d["c0"], layout=layout)
     assert last_h.shape == last_c.shape == (nd, batch, hs)
     assert seq.shape == (steps, nd, batch, hs)
