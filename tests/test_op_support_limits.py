@@ -64,3 +64,15 @@ def test_claimed_limits_build_and_run(context: webnnpy.MLContext, op: str) -> No
         b = webnnpy.MLGraphBuilder(context)
         with pytest.raises(TypeError):
             sample.fn(b, dtype, max(lo, min(hi, 2)))
+
+
+def test_tensor_limits_agree_with_support_limits(context: webnnpy.MLContext) -> None:
+    # createTensor checks Backend.tensor_limits() (answered without
+    # support_limits() where that is costly: ONNX Runtime's imports every
+    # lowering); it must be what support_limits() says
+    backend = context._backend
+    lim = backend.support_limits()
+    assert backend.tensor_limits() == (lim.input[2], lim.max_tensor_byte_length)
+    too_many = [1] * (lim.input[2] + 1)
+    with pytest.raises(TypeError, match="rank"):
+        context.create_tensor({"data_type": "float32", "shape": too_many})

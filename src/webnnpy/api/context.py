@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -134,13 +135,20 @@ class MLContext:
         self._timeline = Timeline(f"webnnpy-context-{next(_ids)}")
         weakref.finalize(self, self._timeline.close)
         self._lost: MLPromise[MLContextLostInfo] = MLPromise()
-        self._limits = backend.support_limits()
         self._graphs: weakref.WeakSet[MLGraph] = weakref.WeakSet()
         self._tensors: weakref.WeakSet[MLTensor] = weakref.WeakSet()
 
     # ---------------------------------------------------------- attributes
 
     # Spec: readonly attribute boolean accelerated
+
+    @functools.cached_property
+    def _limits(self) -> SupportLimits:
+        """The backend's support limits, read on first use (building a graph,
+        ``op_support_limits()``): a context whose graphs all come from the
+        graph cache never asks, so the ONNX Runtime backend never imports
+        its lowering (or onnx) for it."""
+        return self._backend.support_limits()
     @property
     def accelerated(self) -> bool:
         """The ``accelerated`` option the context was created with."""
@@ -982,8 +990,13 @@ class MLContext:
         return out
 
     def _check_dimensions(self, where: str, desc: Desc) -> None:
-        lim: SupportLimits = self._limits
-        check_dimensions(where, desc, lim.input[2], lim.max_tensor_byte_length)
+        check_dimensions(where, desc, *self._tensor_limits)
+
+    @functools.cached_property
+    def _tensor_limits(self) -> tuple[int, int]:
+        """(highest rank, most bytes) of a tensor: ``Backend.tensor_limits``
+        (a tensor made for a graph from the graph cache needs no more)."""
+        return self._backend.tensor_limits()
 
     # ------------------------------------------------------------ destroy
 

@@ -45,9 +45,13 @@ class SupportLimits:
     ops: Mapping[str, OpLimits] = field(default_factory=dict)
 
 
+#: the default ``maxTensorByteLength`` of :func:`spec_support_limits`
+MAX_TENSOR_BYTE_LENGTH = 2**31 - 1
+
+
 def spec_support_limits(
     *, max_rank: int, preferred_input_layout: str = "nchw",
-    max_tensor_byte_length: int = 2**31 - 1,
+    max_tensor_byte_length: int = MAX_TENSOR_BYTE_LENGTH,
     exclude: Mapping[str, Mapping[str, set[str]]] | None = None,
     int4: bool = False,
 ) -> SupportLimits:
@@ -190,6 +194,15 @@ class Backend(ABC):
     @abstractmethod
     def support_limits(self) -> SupportLimits:
         """What this backend supports (must be a subset of the spec)."""
+
+    def tensor_limits(self) -> tuple[int, int]:
+        """The highest rank and the most bytes of a tensor
+        (``support_limits()``'s ``input`` rank bound and
+        ``max_tensor_byte_length``): what ``createTensor`` checks.  A
+        backend whose ``support_limits()`` is costly to find answers this
+        without it (tests/test_op_support_limits.py checks they agree)."""
+        lim = self.support_limits()
+        return lim.input[2], lim.max_tensor_byte_length
 
     def describe(self) -> str:
         """A one-line description of the device/runtime, for ``webnnpy info``."""

@@ -105,3 +105,43 @@ def test_an_unwritable_cache_warns_and_still_loads(tmp_path: Path,
         m = load(path, context=webnnpy.ml.create_context(backend="numpy"),
                  dims={"n": 1}, cache=True)
     np.testing.assert_array_equal(m.run({"x": x})["y"], [[1, 1, 1]])
+
+
+def test_a_cache_hit_imports_no_onnx(tmp_path: Path, _cache_dir: Path) -> None:
+    # a process that finds its model in the graph cache imports neither the
+    # onnx package nor the importer (the OCR demo's warm start: importing
+    # onnx alone costs about 0.1 s); the result is still the model's
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from webnnpy.models.onnx import imported
+
+    assert imported.BOOL == TensorProto.BOOL  # the literal that avoids onnx
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    path = tmp_path / "m.onnx"
+    proto = _model(path, w)
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    want = reference(proto, {"x": x})[0]
+    ctx = webnnpy.ml.create_context(backend="numpy")
+    load(path, context=ctx, dims={"n": 2}, cache=True)  # saved
+    script = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "import webnnpy\n"
+        "from webnnpy.models import onnx as wonnx\n"
+        "ctx = webnnpy.ml.create_context(backend='numpy')\n"
+        "m = wonnx.load(sys.argv[1], context=ctx, dims={'n': 2}, cache=True)\n"
+        "y = m.run({'x': np.array(json.loads(sys.argv[2]), np.float32)})['y']\n"
+        "print(json.dumps({'onnx': 'onnx' in sys.modules, 'importer': "
+        "'webnnpy.models.onnx.importer' in sys.modules, 'y': y.tolist()}))\n")
+    out = subprocess.run([sys.executable, "-c", script, str(path),
+                          json.dumps(x.tolist())], capture_output=True, text=True,
+                         env={**os.environ, "WEBNNPY_CACHE_DIR": str(_cache_dir)},
+                         check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["onnx"] is False and got["importer"] is False, got
+    np.testing.assert_allclose(np.array(got["y"], np.float32), want, rtol=1e-6,
+                               atol=1e-6)

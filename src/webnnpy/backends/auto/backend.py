@@ -410,6 +410,9 @@ class AutoBackend(Backend):
     def support_limits(self) -> SupportLimits:
         return self._ort.support_limits()
 
+    def tensor_limits(self) -> tuple[int, int]:
+        return self._ort.tensor_limits()
+
     def describe(self) -> str:
         if self.single is not None:
             return (f"auto: every graph on {self._ort.describe()} (ONNX Runtime "

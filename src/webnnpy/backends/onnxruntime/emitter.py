@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 from onnx import AttributeProto, GraphProto, TensorProto, helper, numpy_helper
 
-from webnnpy.backends.errors import CompileError
+from webnnpy.backends.onnxruntime.lowered import LoweringError
+from webnnpy.dtypes import CARRIER_TYPES, carrier
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Node, Value
 from webnnpy.ir.mapped import FileRange, StaleFileError
@@ -57,24 +58,12 @@ ONNX_TYPES: dict[str, int] = {
 }
 
 #: the NumPy dtype that carries an int4/uint4 value inside the ONNX model
-CARRIERS: dict[str, np.dtype[Any]] = {"int4": np.dtype(np.int8),
-                                      "uint4": np.dtype(np.uint8)}
-
-
-def carrier(arr: np.ndarray) -> np.ndarray:
-    """``arr`` as the ONNX model holds it: an ml_dtypes int4/uint4 array as
-    int8/uint8 (the values unchanged), anything else as it is."""
-    if arr.dtype.kind == "V" and arr.dtype.name in CARRIERS:
-        return arr.astype(CARRIERS[arr.dtype.name])
-    return arr
+#: (``carrier`` converts an array to it)
+CARRIERS: dict[str, np.dtype[Any]] = {k: np.dtype(v) for k, v in CARRIER_TYPES.items()}
 
 #: IR constants at least this large are handed to ONNX Runtime as shared
 #: OrtValues over the builder's own array (no copy); smaller ones are embedded.
 EXTERNAL_MIN_BYTES = 1024
-
-
-class LoweringError(CompileError):
-    """The IR graph could not be lowered to ONNX (a bug or an unsupported op)."""
 
 
 class Emitter:

@@ -25,9 +25,7 @@ Imported only by the onnxruntime backend package.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
-import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
@@ -40,6 +38,7 @@ from webnnpy.backends.onnxruntime.emitter import (
 )
 from webnnpy.backends.onnxruntime.fuse import fuse
 from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
+from webnnpy.backends.onnxruntime.lowered import IR_VERSION, OPSET, Lowered
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph, Node, Value
 from webnnpy.ir.mapped import FileRange
@@ -55,34 +54,6 @@ __all__ = [
     "external_location",
     "lower",
 ]
-
-#: The ONNX opset of every lowered model (ONNX Runtime 1.31 implements it fully).
-OPSET = 21
-#: The ONNX IR version matching OPSET.
-IR_VERSION = 10
-
-
-@dataclass
-class Lowered:
-    """A lowered graph."""
-
-    model: onnx.ModelProto
-    #: WebNN input name -> ONNX graph input name
-    inputs: dict[str, str]
-    #: WebNN output name -> ONNX graph output name
-    outputs: dict[str, str]
-    #: large constants: (initializer name, array) to share with the runtime
-    external: list[tuple[str, np.ndarray]] = field(default_factory=list)
-    #: ONNX name of every IR value (id(value) -> name), for checks
-    value_names: dict[int, str] = field(default_factory=dict)
-    #: those of ``external`` that ONNX Runtime reads from their files
-    #: (mapped initializers, all in :attr:`folder`): name -> file range;
-    #: the model declares them there, so they need no OrtValue
-    files: dict[str, FileRange] = field(default_factory=dict)
-    #: the folder of the files of :attr:`files` (ONNX Runtime's
-    #: ``session.model_external_initializers_file_folder_path``)
-    folder: str | None = None
-
 
 def external_location(name: str) -> str:
     """The external-data "file" name of the shared initializer ``name``."""

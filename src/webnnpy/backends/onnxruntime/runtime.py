@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 from webnnpy.backends.base import (
+    MAX_TENSOR_BYTE_LENGTH,
     Backend,
     SupportLimits,
     cpu_fingerprint,
@@ -53,15 +53,11 @@ from webnnpy.backends.errors import (
     ExecutionError,
     TransferError,
 )
-from webnnpy.backends.onnxruntime.emitter import CARRIERS, carrier
-from webnnpy.backends.onnxruntime.lower import (
-    LOWERINGS,
-    OPSET,
-    Lowered,
-    LoweringError,
-    lower,
-)
-from webnnpy.dtypes import DATA_TYPES, numpy_dtype
+
+# the lowering (and onnx, which it builds models with) is imported only to
+# compile: a graph loaded from the graph cache needs neither
+from webnnpy.backends.onnxruntime.lowered import OPSET, Lowered, LoweringError
+from webnnpy.dtypes import CARRIER_TYPES, DATA_TYPES, carrier, numpy_dtype
 from webnnpy.ir.descriptor import Desc
 from webnnpy.ir.graph import Graph
 from webnnpy.ir.mapped import evict
@@ -267,6 +263,7 @@ def ort_support_limits() -> SupportLimits:
     global _LIMITS
     if _LIMITS is None:
         from webnnpy._spec import api_table
+        from webnnpy.backends.onnxruntime.lower_ops import LOWERINGS
 
         exclude: dict[str, dict[str, set[str]]] = {}
         for op, entry in api_table()["ops"].items():
@@ -292,6 +289,10 @@ class OrtBackend(Backend):
 
     def support_limits(self) -> SupportLimits:
         return ort_support_limits()
+
+    def tensor_limits(self) -> tuple[int, int]:
+        # without support_limits(), which imports every lowering (and onnx)
+        return MAX_RANK, MAX_TENSOR_BYTE_LENGTH
 
     def describe(self) -> str:
         where = "CUDA" if self.device == "cuda" else "CPU"
@@ -335,6 +336,8 @@ class OrtBackend(Backend):
         return keep
 
     def compile(self, graph: Graph) -> OrtGraph:
+        from webnnpy.backends.onnxruntime.lower import lower
+
         lowered = lower(graph)
         so = self.session_options()
         keep = self._add_constants(so, lowered)
@@ -417,14 +420,14 @@ class OrtBackend(Backend):
             raise CacheEntryError(f"the saved model's inputs {sorted(names_in)} "
                                   f"and outputs {sorted(names_out)} do not match "
                                   f"its metadata")
-        lowered = Lowered(onnx.ModelProto(), dict(inputs), dict(outputs))
+        lowered = Lowered(None, dict(inputs), dict(outputs))
         return OrtGraph(session, lowered, [], source=directory)
 
     # ------------------------------------------------------------ tensors
 
     def allocate(self, desc: Desc) -> OrtTensor:
-        if desc.data_type in CARRIERS:  # int4/uint4: held as int8/uint8
-            t = self.allocate(desc.with_type(str(CARRIERS[desc.data_type])))
+        if desc.data_type in CARRIER_TYPES:  # int4/uint4: held as int8/uint8
+            t = self.allocate(desc.with_type(CARRIER_TYPES[desc.data_type]))
             t.desc = desc
             return t
         if self.device == "cpu":
@@ -447,7 +450,7 @@ class OrtBackend(Backend):
         return t
 
     def write(self, buffer: OrtTensor, data: np.ndarray) -> None:
-        if buffer.desc.data_type in CARRIERS:  # int4/uint4: held as int8/uint8
+        if buffer.desc.data_type in CARRIER_TYPES:  # int4/uint4: held as int8/uint8
             data = carrier(data)
         arr = buffer.array
         if arr is not None:
@@ -472,13 +475,13 @@ class OrtBackend(Backend):
 
     def read(self, buffer: OrtTensor) -> np.ndarray:
         host = self._host(buffer)
-        if buffer.desc.data_type in CARRIERS:  # int8/uint8 -> ml_dtypes int4/uint4
+        if buffer.desc.data_type in CARRIER_TYPES:  # int8/uint8 -> ml_dtypes int4/uint4
             return host.astype(numpy_dtype(buffer.desc.data_type))
         return host.copy() if buffer.array is not None else host
 
     def read_into(self, buffer: OrtTensor, out: np.ndarray) -> None:
         host = self._host(buffer)
-        if buffer.desc.data_type in CARRIERS:
+        if buffer.desc.data_type in CARRIER_TYPES:
             host = host.astype(numpy_dtype(buffer.desc.data_type))
         np.copyto(out, host if host.shape == out.shape else host.reshape(out.shape),
                   casting="no")

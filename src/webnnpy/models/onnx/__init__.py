@@ -30,6 +30,8 @@ line (:mod:`webnnpy.models.onnx.cli`).  Needs the ``onnx`` package;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from webnnpy.models.onnx.dims import InputShapeError
 from webnnpy.models.onnx.errors import (
     ExternalDataError,
@@ -41,8 +43,11 @@ from webnnpy.models.onnx.errors import (
     UnsupportedModelError,
     UnsupportedNodeError,
 )
-from webnnpy.models.onnx.importer import ImportedModel, load, run
-from webnnpy.models.onnx.inspect import InspectReport, NodeReport, inspect
+from webnnpy.models.onnx.imported import ImportedModel, load, run
+
+if TYPE_CHECKING:
+    from webnnpy.models.onnx.generate import Decoder, FixedCacheDecoder, Generation
+    from webnnpy.models.onnx.inspection import InspectReport, NodeReport, inspect
 
 __all__ = [
     "Decoder",
@@ -67,9 +72,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # the decoding loop (webnnpy.models.onnx.generate) is imported on first use
+    # imported on first use: the decoding loop (webnnpy.models.onnx.generate)
+    # and inspect, which import onnx; a load() that finds the model in the
+    # graph cache imports neither
     if name in ("Decoder", "FixedCacheDecoder", "Generation"):
         from webnnpy.models.onnx import generate
 
         return getattr(generate, name)
+    if name in ("InspectReport", "NodeReport", "inspect"):
+        from webnnpy.models.onnx import inspection
+
+        return getattr(inspection, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

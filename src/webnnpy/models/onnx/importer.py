@@ -39,7 +39,7 @@ from onnx import (
     helper,
 )
 
-from webnnpy import MLContext, MLGraph, MLGraphBuilder, MLOperand, ml
+from webnnpy import MLContext, MLGraphBuilder, MLOperand, ml
 from webnnpy.models.onnx.convert import (
     ImportContext,
     NodeAttributes,
@@ -71,6 +71,15 @@ from webnnpy.models.onnx.folding import (
 )
 from webnnpy.models.onnx.functions import expand_function, tensor_type
 from webnnpy.models.onnx.handlers import find_handler
+from webnnpy.models.onnx.imported import (
+    ImportedModel,
+    cache_key,
+    cache_try,
+    external_digests,
+    load,
+    run,
+    shape_str,
+)
 from webnnpy.models.onnx.types import (
     BOOL,
     np_dtype_of_onnx,
@@ -866,179 +875,6 @@ def _walk(ctx: ImportContext, model: ModelProto, values: dict[str, Tensor],
 # ------------------------------------------------------------------- load
 
 
-@dataclass
-class ImportedModel:
-    """An ONNX model built as an MLGraph, or as one MLGraph per input shape.
-
-    ``inputs``/``outputs`` map the ONNX names to MLOperandDescriptor dicts
-    (``data_type``, ``shape``); ``onnx_types`` gives each one's ONNX element
-    type (bool values travel as uint8).  ``constants`` are the graph inputs
-    that were fixed at import.
-
-    A model loaded with free dimensions (see :func:`load`) has no graph of
-    its own (``graph`` is None, ``is_static`` False): ``inputs`` and
-    ``outputs`` give the symbolic shapes (ints and dim_param names; an
-    output's shape is what the model declares, or None), and each
-    :meth:`run` uses the graph of its inputs' shape signature, built on
-    first use.  :meth:`specialize` gives that static model for given dims.
-    """
-
-    graph: MLGraph | None
-    """The built graph; None for a model with free dimensions."""
-    context: MLContext
-    inputs: dict[str, dict[str, Any]]
-    outputs: dict[str, dict[str, Any]]
-    onnx_types: dict[str, int]
-    opsets: dict[str, int]
-    dims: dict[str, Any]
-    constants: dict[str, np.ndarray]
-    model: ModelProto | None = field(default=None, repr=False)
-    """The ONNX model, only when loaded with ``keep_model=True`` (else None:
-    the weights then live once, in the graph)."""
-    empty_outputs: dict[str, np.ndarray] = field(default_factory=dict)
-    """Outputs with no elements: known at import, returned by run()."""
-    metadata_props: dict[str, str] = field(default_factory=dict)
-    """The model's ``metadata_props`` (e.g. a recognizer's character list)."""
-    input_shapes: dict[str, list[int | str] | None] = field(default_factory=dict)
-    """Every run-time graph input's shape: ints, and for free dimensions the
-    dim_param name (an unnamed one is called ``"input[i]"``); None for an
-    input that declares no shape.  All ints for a static model."""
-    max_dims: dict[str, int] = field(default_factory=dict)
-    """The declared maxima of free dimensions (``load(max_dims=...)``)."""
-    min_dims: dict[str, int] = field(default_factory=dict)
-    """Free dimensions declared to accept a value below 1 (``load(min_dims=
-    {"past_seq": 0})``: an empty KV cache); the others need at least 1."""
-    signatures: Any = field(default=None, repr=False)
-    """For a model with free dimensions: its per-signature graph cache."""
-
-    @property
-    def input_names(self) -> list[str]:
-        return list(self.inputs)
-
-    @property
-    def output_names(self) -> list[str]:
-        return list(self.outputs)
-
-    @property
-    def is_static(self) -> bool:
-        """Whether the model has one graph of fixed shapes (no free
-        dimensions)."""
-        return self.signatures is None
-
-    @property
-    def free_dims(self) -> list[str]:
-        """The named free dimensions of the inputs (``[]`` when static)."""
-        if self.signatures is None:
-            return []
-        return list(dict.fromkeys(
-            d for s in self.input_shapes.values() for d in s or ()
-            if isinstance(d, str)))
-
-    @property
-    def cached_signatures(self) -> list[dict[str, tuple[int, ...] | None]]:
-        """The shape signatures whose graphs are cached, least recently used
-        first (``[]`` when static)."""
-        if self.signatures is None:
-            return []
-        return [dict(zip(self.signatures.names, k, strict=True))
-                for k in self.signatures.graphs]
-
-    def specialize(self, shapes: Mapping[str, Any]) -> ImportedModel:
-        """The static model for given input shapes: ``{input: [n, ...]}``
-        and/or ``{dim_param: n}`` (free dimensions not given are refused),
-        from the signature cache or built now (and cached).  A static model
-        returns itself when the shapes agree with it.
-
-        Raises:
-            InvalidDimsError: as :meth:`run` for bad shapes.
-        """
-        if self.signatures is None:
-            for name, shape in shapes.items():
-                have = self.input_shapes.get(name)
-                if have is not None and isinstance(shape, Sequence) and \
-                        list(shape) != list(have):
-                    raise InputShapeError(name, shape,
-                                          f"input {name!r} has the fixed shape "
-                                           f"{have}, not {list(shape)}")
-            return self
-        sigs = self.signatures
-        key = []
-        for name in sigs.names:
-            v = shapes.get(name)
-            if v is not None:
-                key.append(tuple(int(n) for n in v))
-                continue
-            declared = sigs.shapes[name]
-            if declared is None or any(isinstance(d, str) and
-                                       not isinstance(shapes.get(d), int)
-                                       for d in declared):
-                raise InputShapeError(
-                    name, None, f"specialize: input {name!r} {_shape_str(declared)} "
-                    f"needs its shape or values for its free dimensions")
-            key.append(tuple(d if isinstance(d, int) else int(shapes[d])
-                             for d in declared))
-        return sigs.get(tuple(key))  # type: ignore[no-any-return]
-
-    def run(self, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Run the model on NumPy arrays (by ONNX input name); returns the
-        outputs by ONNX name, bool outputs as NumPy bool.
-
-        With free dimensions, the inputs' shapes pick the graph: a new
-        signature is checked (each free dimension at least 1, within
-        ``max_dims``, one value per dim_param, fixed dimensions as declared;
-        a TypeError naming the input, the dimension and the bound otherwise,
-        before anything is built or computed) and built once."""
-        sigs = self.signatures
-        if sigs is None:
-            return run(self, inputs)
-        return run(sigs.get(sigs.key(inputs), inputs), inputs)
-
-
-def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Run an imported model on host arrays: ``{name: array}`` in, the
-    outputs ``{name: array}`` out (in the model's output order).
-
-    Inputs the built graph does not read (unused or fixed as constants) may
-    be given and are ignored.  Arrays are converted to the input's type when
-    NumPy can do so safely (``same_kind``).  A model with free dimensions
-    runs the graph of its inputs' shape signature (:meth:`ImportedModel.run`).
-    """
-    sigs = imported.signatures
-    if sigs is not None:  # free dimensions: the graph of the inputs' shapes
-        imported = sigs.get(sigs.key(inputs), inputs)
-    assert imported.graph is not None
-    feeds: dict[str, np.ndarray] = {}
-    used = imported.graph.inputs
-    for name, desc in used.items():
-        if name not in inputs:
-            raise TypeError(f"run: input {name!r} is missing; the model takes "
-                            f"{sorted(used)}")
-        a = np.asarray(inputs[name])
-        onnx_t = imported.onnx_types.get(name)
-        target = np.dtype(desc["data_type"])
-        if onnx_t == BOOL:
-            if a.dtype != np.bool_ and a.dtype != np.uint8:
-                raise TypeError(f"run: input {name!r} is bool; got {a.dtype}")
-            a = a.astype(np.uint8)
-        elif a.dtype != target:
-            if not np.can_cast(a.dtype, target, "same_kind"):
-                raise TypeError(f"run: input {name!r} is {desc['data_type']}; got "
-                                f"{a.dtype}")
-            a = a.astype(target)
-        if tuple(a.shape) != tuple(desc["shape"]):
-            raise TypeError(f"run: input {name!r} has shape {list(a.shape)}; the "
-                            f"graph was built for {list(desc['shape'])}")
-        feeds[name] = np.asarray(a, order="C")
-    res = imported.context.compute(imported.graph, feeds)
-    out: dict[str, np.ndarray] = {}
-    for name in imported.outputs:
-        v = res[name] if name in res else imported.empty_outputs[name].copy()
-        if imported.onnx_types.get(name) == BOOL:
-            v = v.astype(bool)
-        out[name] = v
-    return out
-
-
 def bind_input(ctx: ImportContext, spec: InputSpec, values: dict[str, Tensor],
                name: str | None = None) -> str:
     """Make a graph input an operand (``builder.input``) in ``values``; an
@@ -1145,86 +981,16 @@ def prepare(model: ModelLike, dims: Mapping[str, Any] | None,
     return proto, opsets, consts, specs, frozen
 
 
-def load(model: ModelLike, *, context: MLContext | None = None,
-         dims: Mapping[str, Any] | None = None,
-         max_dims: Mapping[str, int] | None = None,
-         max_graphs: int = 8,
-         min_dims: Mapping[str, int] | None = None,
-         constants: Mapping[str, Any] | None = None,
-         base_dir: str | os.PathLike[str] | None = None,
-         keep_model: bool = False, cache: bool = False) -> ImportedModel:
-    """Import an ONNX model as an MLGraph, or as one MLGraph per input shape.
-
-    WebNN graphs are static: every operand has a fixed shape when
-    ``MLGraphBuilder.build()`` runs.  A model whose inputs have free
-    dimensions (a ``dim_param`` such as ``"seq"``, an unnamed or ``-1``
-    dimension, no declared shape) that ``dims`` does not fix is loaded
-    *symbolically*: nothing is built at load; each :meth:`ImportedModel.run`
-    with a new *shape signature* (the shapes of its inputs) fixes the free
-    dimensions from the arrays, checks them (see below), builds a static
-    graph for them once, and keeps it in a least-recently-used cache of
-    ``max_graphs`` graphs.  A run with a signature seen before reuses its
-    graph (a dictionary look-up).  A model with no free dimension left is
-    built at load: a cache of one.
-
-    Args:
-        model: a path to a .onnx file, its bytes, or an ``onnx.ModelProto``
-            (external data is read from the file's folder, or ``base_dir``).
-        context: the MLContext to build for (default: ``ml.create_context()``).
-        dims: values for free dimensions, by ``dim_param`` name
-            (``{"batch": 1}``) or by input name (``{"x": [1, 3, 224, 224]}``);
-            what it fixes is fixed for every run.
-        max_dims: declared maxima of free dimensions, by ``dim_param`` name
-            (``{"seq": 512}``): a run whose inputs exceed one is refused.
-        min_dims: declared minima, by ``dim_param`` name; a free dimension
-            needs at least 1 unless declared here as 0 (``{"past_seq": 0}``,
-            the empty past of a KV cache's first step).
-        max_graphs: how many static graphs (shape signatures) a model with
-            free dimensions keeps; the least recently used one is dropped
-            when a new signature would exceed it.  Each graph holds its own
-            copy of the weights in the backend.
-        constants: graph inputs to fix at import, by name (then computations
-            that depend on them, such as a shape input, fold away).
-        keep_model: keep the ``onnx.ModelProto`` as ``.model`` (by default
-            nothing of it is kept, and a model read from a path or bytes has
-            its weights held once: by the built graph).  Without it, a model
-            given as a path (or with ``base_dir``) does not read its large
-            weights at all: the graph's constants map them from the model's
-            files, and ONNX Runtime reads them from there; such a file must
-            not be rewritten in place while the model is in use (a change
-            is refused when a graph is compiled).  A model with free
-            dimensions keeps the model (without its weights) and its weights
-            as arrays, to build the graphs of later signatures.
-        cache: for a model given as a path, use the context's on-disk graph
-            cache (``MLContext.save_graph``/``load_graph``, docs/graph_cache.md):
-            the compiled graph is saved under a key of the file's contents,
-            ``dims`` and ``constants``, and a later load with the same key
-            (and unchanged external data files) skips parsing, importing and
-            compiling.  With free dimensions, each signature's graph is an
-            entry of its own.  A cache that cannot be read or written is
-            skipped with a warning.  Ignored with ``keep_model`` or a model
-            given as bytes or a ModelProto.
-
-    Returns:
-        An :class:`ImportedModel`; ``.run(inputs)`` runs it.
-
-    Raises:
-        InvalidDimsError: a bad ``dims``, ``max_dims``, ``min_dims`` or
-            ``max_graphs``.
-        UnsupportedModelError: an input of a type WebNN lacks...
-        UnsupportedNodeError: the first node WebNN cannot express (its name,
-            op type and why); :func:`inspect` lists them all.  With free
-            dimensions this comes from the first run of a signature.
-    """
-    max_graphs = _check_max_graphs(max_graphs)
-    cached = cache and not keep_model and isinstance(model, str | os.PathLike) \
-        and Path(model).is_file()
-    if cached:
-        if context is None:
-            context = ml.create_context()
-        hit = _cache_try(Path(model), context, dims, constants, base_dir)  # type: ignore[arg-type]
-        if hit is not None:
-            return hit
+def import_model(model: ModelLike, *, context: MLContext | None = None,
+                 dims: Mapping[str, Any] | None = None,
+                 max_dims: Mapping[str, int] | None = None,
+                 max_graphs: int = 8,
+                 min_dims: Mapping[str, int] | None = None,
+                 constants: Mapping[str, Any] | None = None,
+                 base_dir: str | os.PathLike[str] | None = None,
+                 keep_model: bool = False, cached: bool = False) -> ImportedModel:
+    """:func:`webnnpy.models.onnx.load` after its graph-cache look-up missed
+    (``cached``: the model is a file whose graphs go to the cache)."""
     proto, opsets, consts, specs, frozen = prepare(model, dims, constants, base_dir,
                                                    strip=not keep_model)
     fixed = check_dims(dims, proto)
@@ -1318,16 +1084,6 @@ def _build(proto: ModelProto, opsets: dict[str, int], consts: dict[str, np.ndarr
 
 
 # ------------------------------------------------------- free dimensions
-
-
-def _check_max_graphs(max_graphs: Any) -> int:
-    if isinstance(max_graphs, bool) or not isinstance(max_graphs, int | np.integer) \
-            or max_graphs < 1:
-        raise InvalidDimsError("max_graphs", max_graphs,
-                               f"max_graphs needs a positive integer (how many "
-                               f"shape signatures' graphs to keep), got "
-                               f"{max_graphs!r}")
-    return int(max_graphs)
 
 
 def _check_max_dims(max_dims: Any, proto: ModelProto, what: str = "max_dims"
@@ -1548,7 +1304,7 @@ class _Signatures:
                 raise InputShapeError(
                     name, list(shape), f"run: input {name!r} has shape "
                     f"{list(shape)} (rank {len(shape)}); the model declares "
-                    f"{_shape_str(declared)} (rank {len(declared)})")
+                    f"{shape_str(declared)} (rank {len(declared)})")
             for i, n in enumerate(shape):
                 d = declared[i] if declared is not None else None
                 what = f"run: input {name!r} dimension {i}" + (
@@ -1557,7 +1313,7 @@ class _Signatures:
                     if n != d:
                         raise InputShapeError(
                             name, list(shape), f"{what} is {n}; the model fixes "
-                            f"it to {d} (input shape {_shape_str(declared)})")
+                            f"it to {d} (input shape {shape_str(declared)})")
                     continue
                 least = self.minima.get(d, 1) if isinstance(d, str) else 1
                 if n < least:
@@ -1591,7 +1347,7 @@ class _Signatures:
             if declared is None or any(
                     isinstance(d, str) and d not in values for d in declared):
                 raise TypeError(f"run: input {name!r} is missing (its shape "
-                                f"{_shape_str(declared)} is not fixed by the "
+                                f"{shape_str(declared)} is not fixed by the "
                                 f"other inputs); the model takes "
                                 f"{sorted(self.names)}")
             dims[name] = [d if isinstance(d, int) else values[d] for d in declared]
@@ -1604,7 +1360,7 @@ class _Signatures:
         self.builds += 1
         path = Path(self.source) if self.source is not None else None  # type: ignore[arg-type]
         if path is not None:
-            hit = _cache_try(path, self.context, dims, self.constants, self.base_dir)
+            hit = cache_try(path, self.context, dims, self.constants, self.base_dir)
             if hit is not None:
                 return hit
         specs = input_specs(self.proto, dims, set(self.consts))
@@ -1613,44 +1369,6 @@ class _Signatures:
         if path is not None:
             _cache_save(path, m, dims, self.constants, self.base_dir)
         return m
-
-
-def _shape_str(shape: Sequence[int | str | None] | None) -> str:
-    if shape is None:
-        return "[any shape]"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
-
-
-#: the cache entries' format; a change of what ``_cache_metadata`` stores
-#: bumps it, so older entries are simply missed
-_CACHE_FORMAT = "webnnpy.models.onnx.load/1"
-
-
-def _cache_key(path: Path, dims: Mapping[str, Any] | None,
-               constants: Mapping[str, Any] | None) -> str:
-    from webnnpy import graph_cache
-
-    return graph_cache.cache_key(
-        _CACHE_FORMAT, graph_cache.file_digest(path), dict(dims or {}),
-        {k: np.asarray(v) for k, v in (constants or {}).items()})
-
-
-def _cache_try(path: Path, context: MLContext, dims: Mapping[str, Any] | None,
-               constants: Mapping[str, Any] | None,
-               base_dir: str | os.PathLike[str] | None) -> ImportedModel | None:
-    """The graph cache's entry for this file, dims and constants, or None."""
-    from webnnpy import graph_cache
-
-    folder = Path(base_dir) if base_dir is not None else path.parent
-    hit = graph_cache.try_load(context, _cache_key(path, dims, constants))
-    if hit is None:
-        return None
-    graph, meta = hit
-    if _external_digests(meta.get("external") or [], folder) == meta.get(
-            "external_digests"):
-        return _from_cache_metadata(graph, context, meta)
-    graph.destroy()  # an external data file changed: import again
-    return None
 
 
 def _cache_save(path: Path, m: ImportedModel, dims: Mapping[str, Any] | None,
@@ -1664,25 +1382,9 @@ def _cache_save(path: Path, m: ImportedModel, dims: Mapping[str, Any] | None,
                            onnx.load(str(path), load_external_data=False).graph)}
                       ) if _has_other_files(path, folder) else []
     assert m.graph is not None
-    graph_cache.try_save(m.context, _cache_key(path, dims, constants), m.graph,
+    graph_cache.try_save(m.context, cache_key(path, dims, constants), m.graph,
                          metadata=_cache_metadata(
-                             m, external, _external_digests(external, folder)))
-
-
-def _load_cached(path: Path, *, context: MLContext | None,
-                 dims: Mapping[str, Any] | None, constants: Mapping[str, Any] | None,
-                 base_dir: str | os.PathLike[str] | None) -> ImportedModel:
-    """``load(path, cache=True)`` of a static model: the graph cache's entry
-    for this file, dims and constants, or an import that is then saved."""
-    if context is None:
-        context = ml.create_context()
-    hit = _cache_try(path, context, dims, constants, base_dir)
-    if hit is not None:
-        return hit
-    m = load(path, context=context, dims=dims, constants=constants,
-             base_dir=base_dir)
-    _cache_save(path, m, dims, constants, base_dir)
-    return m
+                             m, external, external_digests(external, folder)))
 
 
 def _has_other_files(path: Path, folder: Path) -> bool:
@@ -1692,18 +1394,6 @@ def _has_other_files(path: Path, folder: Path) -> bool:
                    for p in folder.iterdir())
     except OSError:
         return True
-
-
-def _external_digests(files: Sequence[str], folder: Path) -> list[str]:
-    from webnnpy import graph_cache
-
-    out = []
-    for f in files:
-        try:
-            out.append(graph_cache.file_digest(folder / f))
-        except OSError:
-            out.append("missing")
-    return out
 
 
 def _array_meta(a: np.ndarray) -> list[Any]:
@@ -1722,19 +1412,3 @@ def _cache_metadata(m: ImportedModel, external: list[str],
             "external": external, "external_digests": digests}
 
 
-def _from_cache_metadata(graph: MLGraph, context: MLContext,
-                         meta: Mapping[str, Any]) -> ImportedModel:
-    def arr(dt: str, shape: list[int], values: Any) -> np.ndarray:
-        a = np.array(values, np.dtype(dt)).reshape(shape)
-        a.setflags(write=False)
-        return a
-
-    return ImportedModel(
-        graph=graph, context=context, inputs=dict(meta["inputs"]),
-        outputs=dict(meta["outputs"]), onnx_types=dict(meta["onnx_types"]),
-        opsets=dict(meta["opsets"]), dims=dict(meta["dims"]),
-        constants={k: arr(*v) for k, v in meta["constants"].items()},
-        empty_outputs={k: np.zeros(s, np.dtype(dt))
-                       for k, (dt, s) in meta["empty_outputs"].items()},
-        metadata_props=dict(meta.get("metadata_props") or {}),
-        input_shapes={k: list(v["shape"]) for k, v in meta["inputs"].items()})
