@@ -789,3 +789,67 @@ def test_lstm_with_peepholes_is_unrolled(ctx: Any) -> None:
                {"x": x}, {"w": w, "r": r, "p": p})
     types = _lowered_types(g)
     assert "LSTMSequence" not in types and "MatMul" in types, types
+
+
+# ------------------------------------------------- scatter duplicate targets
+
+
+def _last_wins_nd(data: np.ndarray, idx: np.ndarray, upd: np.ndarray) -> np.ndarray:
+    """scatterND by hand: the index tuples in row-major order, each writing
+    its slice (so the last of duplicates wins)."""
+    out = data.copy()
+    k = idx.shape[-1]
+    for t, u in zip(idx.reshape(-1, k), upd.reshape(-1, *data.shape[k:]), strict=True):
+        out[tuple(t)] = u
+    return out
+
+
+@pytest.mark.parametrize("constant", [False, True])
+def test_scatter_nd_duplicates_last_wins_every_run(ctx: Any, constant: bool) -> None:
+    # the plugin's ScatterNDUpdate writes updates from several threads, so a
+    # target hit by several could get any of them (seen: 499 instead of 999);
+    # the lowering makes every write to a target carry the winner's value
+    n = 1000
+    data = np.zeros((4, 3), np.float32)
+    idx = (np.arange(n, dtype=np.int32) % 3).reshape(n, 1)  # rows 0..2, repeated
+    upd = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    want = _last_wins_nd(data, idx, upd)
+    if constant:
+        g = _build(ctx, lambda b, d, u, i: b.scatter_nd(d, i, u),
+                   {"d": data, "u": upd}, {"i": idx})
+        feeds = {"d": data, "u": upd}
+    else:
+        g = _build(ctx, lambda b, d, i, u: b.scatter_nd(d, i, u),
+                   {"d": data, "i": idx, "u": upd})
+        feeds = {"d": data, "i": idx, "u": upd}
+    for _ in range(50):
+        np.testing.assert_array_equal(ctx.compute(g, feeds)["out"], want)
+
+
+def test_scatter_elements_duplicates_last_wins_every_run(ctx: Any) -> None:
+    # along axis 1, the update with the larger position wins (row-major)
+    n = 1000
+    data = np.zeros((2, 4), np.float32)
+    idx = np.stack([np.arange(n) % 4, np.full(n, 2)]).astype(np.int32)  # [2, n]
+    upd = np.arange(2 * n, dtype=np.float32).reshape(2, n)
+    want = data.copy()
+    for r in range(2):
+        for c in range(n):
+            want[r, idx[r, c]] = upd[r, c]
+    g = _build(ctx, lambda b, d, i, u: b.scatter_elements(d, i, u, axis=1),
+               {"d": data, "i": idx, "u": upd})
+    for _ in range(50):
+        np.testing.assert_array_equal(
+            ctx.compute(g, {"d": data, "i": idx, "u": upd})["out"], want)
+
+
+def test_scatter_with_distinct_constant_targets_is_one_op(ctx: Any) -> None:
+    # constant indices without duplicates need no winner search
+    data = np.zeros((4,), np.float32)
+    idx = np.array([[3], [0], [2]], np.int32)
+    upd = np.array([1, 2, 3], np.float32)
+    g = _build(ctx, lambda b, d, u, i: b.scatter_nd(d, i, u), {"d": data, "u": upd},
+               {"i": idx})
+    assert _lowered_types(g).count("ScatterNDUpdate") == 1
+    np.testing.assert_array_equal(ctx.compute(g, {"d": data, "u": upd})["out"],
+                                  [2, 0, 3, 1])

@@ -3,9 +3,18 @@ gatherND, scatterElements and scatterND.
 
 Indices follow the reference: clamped into ``[-dim, dim - 1]`` (constant
 indices at lowering time, others with Minimum/Maximum), and made
-non-negative.  Duplicate targets: the reference lets the update that comes
-last in row-major order win; OpenVINO's ScatterElementsUpdate and
-ScatterNDUpdate apply updates in order on the CPU plugin.
+non-negative.
+
+Duplicate targets: the reference lets the update that comes last in
+row-major order of the indices win.  The CPU plugin's ScatterNDUpdate and
+ScatterElementsUpdate (no reduction) write their updates from several
+threads, so with duplicates either one may land (1000 updates of one
+element: 999 in 282 runs of 300, 499 in 18).  So before the scatter every
+update is replaced by the value of the update that wins its target, and
+duplicate writes carry the same value: the winner of each target is found
+by scattering the updates' positions with ``reduction="max"`` (which the
+plugin computes deterministically) and gathering back.  Constant indices
+without duplicates (checked at lowering) skip this.
 """
 
 from __future__ import annotations
@@ -113,20 +122,69 @@ def _gather_nd(ctx: Emitter, node: Node) -> None:
     ctx.set(node, ops.gather_nd(ctx.input(node, "input"), idx))
 
 
+def _constant_targets(node: Node, dims: list[int]) -> np.ndarray | None:
+    """Constant indices' targets, clamped and non-negative, or None when the
+    indices are not constant."""
+    v = _value(node, "indices")
+    if v.constant is None:
+        return None
+    i = np.clip(v.constant.astype(np.int64), [-d for d in dims], [d - 1 for d in dims])
+    return np.where(i < 0, i + np.asarray(dims, np.int64), i)
+
+
+def _no_duplicates(targets: np.ndarray | None, axis: int | None) -> bool:
+    """Whether constant scatter targets are all distinct (scatterND: rows of
+    the last axis; scatterElements: along ``axis``, the other coordinates
+    being the element's own)."""
+    if targets is None:
+        return False
+    if axis is None:  # scatterND
+        rows = targets.reshape(-1, targets.shape[-1])
+        return len(np.unique(rows, axis=0)) == len(rows)
+    moved = np.moveaxis(targets, axis, -1).reshape(-1, targets.shape[axis])
+    return all(len(np.unique(r)) == len(r) for r in moved)
+
+
 @LOWERINGS.define("scatterElements")
 def _scatter_elements(ctx: Emitter, node: Node) -> None:
     axis = node.attrs["axis"]
-    dim = _value(node, "input").desc.shape[axis]
+    shape = list(_value(node, "input").desc.shape)
+    ishape = list(_value(node, "indices").desc.shape)
+    dim = shape[axis]
     idx = _clamped(ctx, node, [dim])
-    ctx.set(node, ops.scatter_elements_update(
-        ctx.input(node, "input"), idx, ctx.input(node, "updates"),
-        ctx.const(axis, "int64"), "none"))
+    upd = ctx.input(node, "updates")
+    ax = ctx.const(axis, "int64")
+    if ishape[axis] > 1 and not _no_duplicates(
+            _constant_targets(node, [dim]), axis):
+        # each update's position along the axis; the largest one that hits
+        # a target is the last in row-major order, the reference's winner
+        pos = np.arange(ishape[axis], dtype=np.int32).reshape(
+            [-1 if a == axis else 1 for a in range(len(ishape))])
+        pos = ops.broadcast(ctx.array(pos), ctx.ints(ishape)).output(0)
+        start = ops.broadcast(ctx.const(-1, "int32"), ctx.ints(shape)).output(0)
+        winner = ops.scatter_elements_update(start, idx, pos, ax, "max", True)
+        upd = ops.gather_elements(upd, ops.gather_elements(winner, idx, axis),
+                                  axis).output(0)
+    ctx.set(node, ops.scatter_elements_update(ctx.input(node, "input"), idx, upd,
+                                              ax, "none"))
 
 
 @LOWERINGS.define("scatterND")
 def _scatter_nd(ctx: Emitter, node: Node) -> None:
-    shape = _value(node, "input").desc.shape
-    k = _value(node, "indices").desc.shape[-1]
-    idx = _clamped(ctx, node, list(shape[:k]))
-    ctx.set(node, ops.scatter_nd_update(ctx.input(node, "input"), idx,
-                                        ctx.input(node, "updates")))
+    shape = list(_value(node, "input").desc.shape)
+    ishape = list(_value(node, "indices").desc.shape)
+    k = ishape[-1]
+    idx = _clamped(ctx, node, shape[:k])
+    upd = ctx.input(node, "updates")
+    n = int(np.prod(ishape[:-1]))
+    if n > 1 and not _no_duplicates(_constant_targets(node, shape[:k]), None):
+        # each index tuple's number in row-major order; the largest one
+        # that hits a target is the reference's winner
+        order = ctx.array(np.arange(n, dtype=np.int32).reshape(ishape[:-1]))
+        start = ops.broadcast(ctx.const(-1, "int32"), ctx.ints(shape[:k])).output(0)
+        winner = ops.scatter_nd_update(start, idx, order, "max")
+        win = ops.reshape(ops.gather_nd(winner, idx), ctx.ints([n]), False)
+        flat = ops.reshape(upd, ctx.ints([n, *shape[k:]]), False)
+        upd = ops.reshape(ops.gather(flat, win, ctx.const(0, "int64")),
+                          ctx.ints(ishape[:-1] + shape[k:]), False).output(0)
+    ctx.set(node, ops.scatter_nd_update(ctx.input(node, "input"), idx, upd))
