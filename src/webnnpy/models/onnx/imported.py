@@ -30,7 +30,8 @@ __all__ = ["BOOL", "CACHE_FORMAT", "ImportedModel", "cache_key", "cache_try",
 BOOL = 9
 
 
-def load(model: Any, *, context: MLContext | None = None,
+def load(model: str | os.PathLike[str] | bytes | ModelProto, *,
+         context: MLContext | None = None,
          dims: Mapping[str, Any] | None = None,
          max_dims: Mapping[str, int] | None = None,
          max_graphs: int = 8,
@@ -127,7 +128,6 @@ def check_max_graphs(max_graphs: Any) -> int:
                                f"shape signatures' graphs to keep), got "
                                f"{max_graphs!r}")
     return int(max_graphs)
-
 
 
 @dataclass
