@@ -135,13 +135,18 @@ def test_worker_cpus_fit_every_actor_on_one_node():
     assert ray_data.worker_cpus([0, 0.5], 1) == 1  # nodes without a CPU
 
 
-def _session_threads(ctx) -> int:
+def _session_options(ctx):
+    """The SessionOptions of a new ONNX Runtime session of ``ctx``."""
     import webnnpy
 
     b = webnnpy.MLGraphBuilder(ctx)
     x = b.input("x", {"data_type": "float32", "shape": [2, 3]})
     graph = b.build({"y": b.relu(x)})
-    return graph._impl.session.get_session_options().intra_op_num_threads
+    return graph._impl.session.get_session_options()
+
+
+def _session_threads(ctx) -> int:
+    return _session_options(ctx).intra_op_num_threads
 
 
 def test_actor_gives_onnxruntime_its_cpus(monkeypatch):
@@ -178,11 +183,7 @@ def test_cpus_per_worker_must_be_a_positive_integer(tmp_path, bad):
 def _session_spinning(ctx) -> str:
     """The allow_spinning entry of a new ONNX Runtime session of ``ctx``
     ("" where it is not set: ONNX Runtime's default, spinning)."""
-    import webnnpy
-
-    b = webnnpy.MLGraphBuilder(ctx)
-    x = b.input("x", {"data_type": "float32", "shape": [2, 3]})
-    so = b.build({"y": b.relu(x)})._impl.session.get_session_options()
+    so = _session_options(ctx)
     try:
         return so.get_session_config_entry("session.intra_op.allow_spinning")
     except Exception:  # noqa: BLE001 - not set

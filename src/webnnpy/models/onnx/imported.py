@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from webnnpy import MLContext, MLGraph
+from webnnpy.models.feeds import host_feeds
 from webnnpy.models.onnx.dims import InputShapeError
 from webnnpy.models.onnx.errors import InvalidDimsError
 
@@ -271,28 +272,8 @@ def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndar
     if sigs is not None:  # free dimensions: the graph of the inputs' shapes
         imported = sigs.get(sigs.key(inputs), inputs)
     assert imported.graph is not None
-    feeds: dict[str, np.ndarray] = {}
-    used = imported.graph.inputs
-    for name, desc in used.items():
-        if name not in inputs:
-            raise TypeError(f"run: input {name!r} is missing; the model takes "
-                            f"{sorted(used)}")
-        a = np.asarray(inputs[name])
-        onnx_t = imported.onnx_types.get(name)
-        target = np.dtype(desc["data_type"])
-        if onnx_t == BOOL:
-            if a.dtype != np.bool_ and a.dtype != np.uint8:
-                raise TypeError(f"run: input {name!r} is bool; got {a.dtype}")
-            a = a.astype(np.uint8)
-        elif a.dtype != target:
-            if not np.can_cast(a.dtype, target, "same_kind"):
-                raise TypeError(f"run: input {name!r} is {desc['data_type']}; got "
-                                f"{a.dtype}")
-            a = a.astype(target)
-        if tuple(a.shape) != tuple(desc["shape"]):
-            raise TypeError(f"run: input {name!r} has shape {list(a.shape)}; the "
-                            f"graph was built for {list(desc['shape'])}")
-        feeds[name] = np.asarray(a, order="C")
+    feeds = host_feeds(inputs, imported.graph.inputs,
+                       lambda n: imported.onnx_types.get(n) == BOOL)
     res = imported.context.compute(imported.graph, feeds)
     out: dict[str, np.ndarray] = {}
     for name in imported.outputs:

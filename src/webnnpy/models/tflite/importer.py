@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from webnnpy import MLContext, MLGraph, MLGraphBuilder, MLOperand, ml
+from webnnpy.models.feeds import host_feeds
 from webnnpy.models.tflite import mediapipe_ops  # noqa: F401 - registers handlers
 from webnnpy.models.tflite.errors import (
     TfliteImportError,
@@ -108,26 +109,8 @@ def run(model: TfliteModel, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Run an imported model: ``{name: array}`` in, ``{name: array}`` out (in
     the model's output order).  Arrays are converted to the input's type when
     NumPy can do so safely (``same_kind``)."""
-    feeds: dict[str, np.ndarray] = {}
-    for name, desc in model.inputs.items():
-        if name not in inputs:
-            raise TypeError(f"run: input {name!r} is missing; the model takes "
-                            f"{sorted(model.inputs)}")
-        a = np.asarray(inputs[name])
-        target = np.dtype(desc["data_type"])
-        if model.tflite_types.get(name) == "BOOL":
-            if a.dtype not in (np.bool_, np.uint8):
-                raise TypeError(f"run: input {name!r} is bool; got {a.dtype}")
-            a = a.astype(np.uint8)
-        elif a.dtype != target:
-            if not np.can_cast(a.dtype, target, "same_kind"):
-                raise TypeError(f"run: input {name!r} is {desc['data_type']}; got "
-                                f"{a.dtype}")
-            a = a.astype(target)
-        if tuple(a.shape) != tuple(desc["shape"]):
-            raise TypeError(f"run: input {name!r} has shape {list(a.shape)}; the "
-                            f"graph was built for {list(desc['shape'])}")
-        feeds[name] = np.ascontiguousarray(a)
+    feeds = host_feeds(inputs, model.inputs,
+                       lambda n: model.tflite_types.get(n) == "BOOL")
     res = model.context.compute(model.graph, feeds)
     out: dict[str, np.ndarray] = {}
     for name in model.outputs:
