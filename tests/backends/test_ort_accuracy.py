@@ -248,8 +248,9 @@ def test_silu_is_emitted_as_one_div(dtype, want):
 
 
 def test_sigmoid_alone_is_not_rewritten():
+    # -x is a Mul by -1 (foldable into a convolution before it)
     assert _ops(lambda b, x: b.sigmoid(x), "float32") == [
-        "Neg", "Exp", "Add", "Reciprocal"]
+        "Mul", "Exp", "Add", "Reciprocal"]
     assert _ops(lambda b, x: b.sigmoid(x), "float16") == ["Cast", "Sigmoid", "Cast"]
 
 
@@ -286,6 +287,88 @@ def test_silu_not_fused_results_stay_right(ctx):
     with np.errstate(invalid="ignore"):
         want = x64 * _sigmoid(x64) + _sigmoid(x64)
     _check(y, x, want, 34 + 1 + 1, (np.abs(x64) + 2) * FLUSH_ATOL)
+
+
+def test_sigmoid_after_conv_whole_range(ctx):
+    # A sigmoid alone after a convolution (a squeeze-excitation gate): the
+    # Mul by -1 folds into the convolution's weights and bias, the values
+    # stay 1 / (1 + exp(-x)) (identity depthwise convolution, as above)
+    x = _nchw(_f32_inputs())
+    b = webnnpy.MLGraphBuilder(ctx)
+    xo = b.input("x", {"data_type": "float32", "shape": list(x.shape)})
+    c = b.conv2d(xo, b.constant(np.ones((16, 1, 1, 1), np.float32)), groups=16)
+    graph = b.build({"y": b.sigmoid(c)})
+    y = ctx.compute(graph, {"x": x})["y"].reshape(-1)
+    flat = x.reshape(-1)
+    ulp, flush = policy(["sigmoid"], "float32")
+    _check(y, flat, _sigmoid(_x64(flat)), ulp, flush)
+    ops = [o for o, _ in _optimized_ops(graph)]
+    assert not {"Mul", "Neg"} & set(ops), ops  # folded into the Conv
+
+
+# scaled SiLU: mul(x, sigmoid(mul(x, c))) (quick-GELU, Swish with alpha) -----
+
+def _scaled_silu(x: np.ndarray, c: float) -> np.ndarray:
+    # the graph's sigmoid argument is the float32 product c * x, rounded
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = (np.float32(c) * x.astype(np.float32)).astype(np.float64)
+        return x.astype(np.float64) * _sigmoid(z)
+
+
+@pytest.mark.parametrize("order", ["x*s", "s*x", "c*x"])
+@pytest.mark.parametrize("c", [1.702, 0.5, -1.25, 1.0, 0.0])
+def test_scaled_silu_whole_range(ctx, c, order):
+    x = _f32_inputs()
+
+    def fn(b, x):
+        k = b.constant(np.array(c, np.float32))
+        z = b.mul(k, x) if order == "c*x" else b.mul(x, k)
+        s = b.sigmoid(z)
+        return b.mul(s, x) if order == "s*x" else b.mul(x, s)
+
+    y = _run(ctx, fn, x)
+    ulp, flush = policy(["mul", "sigmoid", "mul"], "float32")
+    x64 = _x64(x)
+    with np.errstate(invalid="ignore"):
+        atol = (np.abs(x64) + 1) * flush  # the sigmoid's flush, times |x|
+    _check(y, x, _scaled_silu(x, c), ulp, atol)
+
+
+def test_scaled_silu_special_values(ctx):
+    x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, -1.0], np.float32)
+    for c, want in ((1.702, [np.inf, np.nan]), (-2.0, [np.nan, -np.inf])):
+        y = _run(ctx, lambda b, x, c=c: b.mul(
+            x, b.sigmoid(b.mul(x, b.constant(np.array(c, np.float32))))), x)
+        # inf * sigmoid(+-inf) and -inf * sigmoid(-+inf): inf * 1, inf * 0
+        np.testing.assert_array_equal(y[:2], np.array(want, np.float32))
+        assert np.isnan(y[2]) and y[3] == 0 and y[4] == 0
+        assert np.signbit(y[4]) and not np.signbit(y[3])
+        assert abs(float(y[5]) + 1 / (1 + math.exp(c))) < 1e-6
+
+
+def test_scaled_silu_is_emitted_as_one_div():
+    def quick_gelu(b, x):
+        return b.mul(x, b.sigmoid(b.mul(x, b.constant(np.array(1.702, np.float32)))))
+
+    assert _ops(quick_gelu, "float32") == ["Mul", "Exp", "Add", "Div"]
+
+
+def test_scaled_silu_not_fused_when_a_value_is_read_elsewhere():
+    def z_read(b, x):
+        z = b.mul(x, b.constant(np.array(1.702, np.float32)))
+        return b.add(b.mul(x, b.sigmoid(z)), z)
+
+    def other_operand(b, x):
+        z = b.mul(b.neg(x), b.constant(np.array(1.702, np.float32)))
+        return b.mul(x, b.sigmoid(z))
+
+    def tensor_scale(b, x):  # not a scalar: stays the product
+        z = b.mul(x, b.constant(np.full(4, 1.702, np.float32)))
+        return b.mul(x, b.sigmoid(z))
+
+    for fn in (z_read, other_operand, tensor_scale):
+        ops = _ops(fn, "float32")
+        assert "Reciprocal" in ops and "Div" not in ops, (fn.__name__, ops)
 
 
 def _onnx_silu_model(swish: bool) -> bytes:

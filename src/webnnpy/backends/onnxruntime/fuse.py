@@ -22,6 +22,15 @@ imports), in either operand order:
   output, ONNX Runtime folds it into the convolution's weights and bias
   (exact negations; a convolution that cancels to exactly 0 then gives -0
   there, whose SiLU is -0) and the activation reads one tensor pass less.
+- float32, a scaled SiLU ``mul(x, sigmoid(mul(x, c)))`` with a scalar
+  constant ``c`` (CLIP's quick-GELU, ``c = 1.702``; ONNX ``Swish`` with
+  ``alpha``): ``Mul(x, Reciprocal(Add(Exp(-(x * c)), 1)))`` becomes
+  ``Div(x, Add(Exp(Mul(x, -c)), 1))``, four passes instead of six:
+  ``x * -c`` is ``-(x * c)`` exactly (negation is exact and rounding
+  symmetric), so the sigmoid's argument is the graph's, and the quotient has
+  one rounding less than the product.  Special values as the product's: NaN
+  at ``x = ∓inf`` where ``c * x = -inf`` (``inf / inf``, as ``inf * 0``),
+  ``x`` at ``c * x = +inf``, ±0 at ±0, NaN at NaN.
 - float16: ``Mul(x, Cast16(Sigmoid(Cast32(x))))`` becomes
   ``Cast16(Div(x32, Add(Exp(Neg(x32)), 1)))``: ONNX Runtime's Sigmoid is
   exact enough for a float16 sigmoid, but not for the float16 product (its
@@ -146,11 +155,38 @@ def _cast_to(node: _Node) -> int | None:
     return None
 
 
-def _sigmoid_denominator(g: _Graph, x: str, s: str
-                         ) -> tuple[_Node, str, _Node] | None:
-    """``(Add, the Exp's output, Neg)`` when ``s`` is
-    ``Reciprocal(Add(Exp(Neg(x)), 1))`` and every intermediate value is
-    private."""
+def _scalar(g: _Graph, name: str) -> float | None:
+    """The value of ``name`` if it is an embedded float32 initializer of one
+    element."""
+    t = g.inits.get(name)
+    if (t is None or t.data_type != TensorProto.FLOAT
+            or t.data_location == TensorProto.EXTERNAL):
+        return None
+    arr = numpy_helper.to_array(t)
+    return float(arr.reshape(-1)[0]) if arr.size == 1 else None
+
+
+def _negation_of(g: _Graph, name: str) -> str | None:
+    """``v`` when ``name`` is produced by ``Neg(v)`` or ``Mul(v, -1)``."""
+    neg = g.node(name, "Neg")
+    if neg is not None:
+        return neg.inputs[0]
+    mul = g.node(name, "Mul")
+    if mul is None:
+        return None
+    a, b = mul.inputs
+    if _scalar(g, b) == -1.0:
+        return a
+    if _scalar(g, a) == -1.0:
+        return b
+    return None
+
+
+def _sigmoid_parts(g: _Graph, s: str) -> tuple[_Node, str, _Node, str] | None:
+    """``(Add, the Exp's output, the negation node, its operand z)`` when
+    ``s`` is the float32 sigmoid lowering ``Reciprocal(Add(Exp(-z), 1))``
+    (the negation a ``Neg`` or a ``Mul`` by -1) and every intermediate value
+    is private."""
     rec = g.node(s, "Reciprocal")
     if rec is None or not g.private(s):
         return None
@@ -163,12 +199,42 @@ def _sigmoid_denominator(g: _Graph, x: str, s: str
     if e is None:
         return None
     exp = g.node(e, "Exp")
-    if exp is None or not g.private(e):
+    if exp is None or not g.private(e) or not g.private(exp.inputs[0]):
         return None
-    neg = g.node(exp.inputs[0], "Neg")
-    if neg is None or not g.private(exp.inputs[0]) or neg.inputs[0] != x:
+    z = _negation_of(g, exp.inputs[0])
+    if z is None:
         return None
-    return add, e, neg
+    return add, e, g.nodes[g.index(exp.inputs[0])], z
+
+
+def _sigmoid_denominator(g: _Graph, x: str, s: str
+                         ) -> tuple[_Node, str, _Node] | None:
+    """``(Add, the Exp's output, the negation)`` when ``s`` is
+    ``Reciprocal(Add(Exp(-x), 1))`` and every intermediate value is
+    private."""
+    parts = _sigmoid_parts(g, s)
+    if parts is None or parts[3] != x:
+        return None
+    return parts[:3]
+
+
+def _scaled_sigmoid(g: _Graph, x: str, s: str
+                    ) -> tuple[_Node, _Node, str, float] | None:
+    """``(Add, the negation, z, c)`` when ``s`` is the sigmoid of ``z =``
+    ``Mul(x, c)`` (a scalar float32 constant ``c``, either operand order)
+    and every intermediate value is private."""
+    parts = _sigmoid_parts(g, s)
+    if parts is None:
+        return None
+    add, _e, neg, z = parts
+    mul = g.node(z, "Mul")
+    if mul is None or not g.private(z):
+        return None
+    a, b = mul.inputs
+    c = _scalar(g, b) if a == x else _scalar(g, a) if b == x else None
+    if c is None:
+        return None
+    return add, neg, z, c
 
 
 def _half_sigmoid(g: _Graph, x: str, s: str) -> tuple[_Node, _Node, str] | None:
@@ -191,8 +257,8 @@ def _half_sigmoid(g: _Graph, x: str, s: str) -> tuple[_Node, _Node, str] | None:
 
 
 def fuse_silu(model: onnx.ModelProto) -> int:
-    """Rewrite every ``x * sigmoid(x)`` as described in the module docstring;
-    returns how many were rewritten."""
+    """Rewrite every ``x * sigmoid(x)`` and ``x * sigmoid(c * x)`` as
+    described in the module docstring; returns how many were rewritten."""
     ops = {n.op_type for n in model.graph.node}
     if "Mul" not in ops or not ops & {"Reciprocal", "Sigmoid"}:
         return 0
@@ -207,6 +273,21 @@ def fuse_silu(model: onnx.ModelProto) -> int:
         if mul.op != "Mul" or i in g.new:
             continue
         for x, s in ((mul.inputs[0], mul.inputs[1]), (mul.inputs[1], mul.inputs[0])):
+            scaled = _scaled_sigmoid(g, x, s)
+            if scaled is not None:
+                add, neg, z, c = scaled
+                minus_c = g.fresh("silu_scale")
+                model.graph.initializer.append(
+                    numpy_helper.from_array(np.array(-c, np.float32), minus_c))
+                n, d = neg.outputs[0], add.outputs[0]
+                g.new[g.index(z)] = None
+                g.new[g.index(n)] = [helper.make_node("Mul", [x, minus_c], [n],
+                                                      name=neg.proto.name)]
+                g.new[g.index(s)] = None
+                g.new[i] = [helper.make_node("Div", [x, d], mul.outputs,
+                                             name=mul.proto.name)]
+                count += 1
+                break
             chain = _sigmoid_denominator(g, x, s)
             if chain is not None:
                 add, e, neg = chain

@@ -159,8 +159,8 @@ def _sigmoid(ctx: Emitter, node: Node) -> None:
     # where exp(-x) overflows) to 0, as the accuracy policy allows (XNNPACK
     # flushes below -87.34).  Four memory-bound passes: 3.3x ORT's Sigmoid,
     # and 6.8x faster than an exact-to-the-subnormals Where form
-    # (docs/accuracy.md).  x * sigmoid(x) becomes Div(x, 1 + exp(-x)) in
-    # fuse.py.
+    # (docs/accuracy.md).  x * sigmoid(x) and x * sigmoid(c * x) become
+    # one Div in fuse.py.
     # float16: ORT's Sigmoid in float32, rounded once, is within 2 ULP of
     # every float16 result (WPT allows 10), subnormals included.
     x = ctx.input(node, "input")
@@ -168,8 +168,10 @@ def _sigmoid(ctx: Emitter, node: Node) -> None:
         y = ctx.emit("Sigmoid", [ctx.cast(x, "float32")])
         ctx.cast(y, "float16", ctx.out(node))
         return
-    den = ctx.emit("Add", [ctx.emit("Exp", [ctx.emit("Neg", [x])]),
-                           ctx.const(1.0, "float32")])
+    # -x as a Mul by -1 (exact, as Neg): after a convolution or a Gemm ONNX
+    # Runtime folds it into the weights, so the activation is three passes
+    den = ctx.emit("Add", [ctx.emit("Exp", [ctx.emit(
+        "Mul", [x, ctx.const(-1.0, "float32")])]), ctx.const(1.0, "float32")])
     ctx.emit("Reciprocal", [den], ctx.out(node))
 
 
