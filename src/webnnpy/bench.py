@@ -133,9 +133,15 @@ def _random_inputs(session: Any, dims: Mapping[str, Any], given: Mapping[str, An
                 out.append(d)
             elif isinstance(d, str) and d in dims:
                 out.append(int(dims[d]))
-            else:
+            elif isinstance(d, str) and d:
                 raise ValueError(f"input {arg.name!r} dimension {i} ({d!r}) is "
-                                 f"free; pass --dims {d or arg.name}=N")
+                                 f"free; pass --dims {d}=N")
+            else:  # unnamed: only the input's whole shape can fix it
+                whole = ",".join(str(x) if isinstance(x, int) and x >= 0
+                                 else "N" for x in arg.shape)
+                raise ValueError(f"input {arg.name!r} dimension {i} is free and "
+                                 f"unnamed; pass the input's shape: --dims "
+                                 f"{arg.name}={whole}")
         return out
 
     types = {"tensor(float)": np.float32, "tensor(float16)": np.float16,

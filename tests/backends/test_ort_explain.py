@@ -97,3 +97,24 @@ def test_bench_explain_command(tmp_path, capsys):
             for line in out.splitlines() if line.startswith("| ")}
     assert "Relu" not in rows
     assert rows["Conv"][0] == rows["Conv"][1] == "1 (ms.nchwc 1)"
+
+
+def test_bench_unnamed_free_dimension_hint_works(tmp_path, capsys):
+    # an input whose dimension is free and has no name can only be fixed by
+    # its whole shape: the error says so, and the shape it suggests runs
+    from webnnpy.bench import bench_main
+
+    path = tmp_path / "m.onnx"
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 5])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    assert bench_main([str(path), "--iters", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["webnnpy bench: input 'x' dimension 0 is free and unnamed; "
+                   "pass the input's shape: --dims x=N,5"]
+    assert bench_main([str(path), "--iters", "2", "--rounds", "1",
+                       "--dims", "x=3,5"]) == 0
