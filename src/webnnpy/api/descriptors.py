@@ -43,7 +43,15 @@ class _MappingStruct(Mapping[str, Any]):
         return len(self._keys())
 
     def _keys(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        cls = type(self)
+        keys = _KEYS.get(cls)
+        if keys is None:  # dataclasses.fields() costs microseconds a call
+            keys = _KEYS[cls] = tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return keys
+
+
+#: each _MappingStruct dataclass's field names
+_KEYS: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["host_feeds"]
+__all__ = ["FeedPlan", "feed_plan", "host_feeds", "planned_feeds"]
+
+
+#: per graph input: (name, NumPy dtype, shape, travels as uint8 for a bool)
+FeedPlan = tuple[tuple[str, np.dtype[Any], tuple[int, ...], bool], ...]
+
+
+def feed_plan(descs: Mapping[str, Mapping[str, Any]],
+              is_bool: Callable[[str], bool]) -> FeedPlan:
+    """What :func:`host_feeds` checks for each input of ``descs``
+    (``data_type``, ``shape``), read once: a model keeps it, so that a run
+    reads no descriptor."""
+    return tuple((name, np.dtype(d["data_type"]), tuple(d["shape"]), is_bool(name))
+                 for name, d in descs.items())
 
 
 def host_feeds(inputs: Mapping[str, Any], descs: Mapping[str, Mapping[str, Any]],
@@ -23,24 +36,36 @@ def host_feeds(inputs: Mapping[str, Any], descs: Mapping[str, Mapping[str, Any]]
         TypeError: a missing input, a type that does not convert, or another
             shape than the graph's, naming the input.
     """
+    return planned_feeds(inputs, feed_plan(descs, is_bool))
+
+
+def planned_feeds(inputs: Mapping[str, Any], plan: FeedPlan) -> dict[str, np.ndarray]:
+    """:func:`host_feeds` with the descriptors read by :func:`feed_plan`; an
+    array of exactly the input's type and shape, C-contiguous, is passed on
+    as it is."""
     feeds: dict[str, np.ndarray] = {}
-    for name, desc in descs.items():
-        if name not in inputs:
+    for name, target, shape, boolean in plan:
+        a = inputs.get(name) if isinstance(inputs, dict) else (
+            inputs[name] if name in inputs else None)
+        if (type(a) is np.ndarray and not boolean and a.dtype == target
+                and a.shape == shape and a.flags.c_contiguous):
+            feeds[name] = a
+            continue
+        if a is None and name not in inputs:
             raise TypeError(f"run: input {name!r} is missing; the model takes "
-                            f"{sorted(descs)}")
-        a = np.asarray(inputs[name])
-        target = np.dtype(desc["data_type"])
-        if is_bool(name):
+                            f"{sorted(n for n, *_ in plan)}")
+        a = np.asarray(a)
+        if boolean:
             if a.dtype != np.bool_ and a.dtype != np.uint8:
                 raise TypeError(f"run: input {name!r} is bool; got {a.dtype}")
             a = a.astype(np.uint8)
         elif a.dtype != target:
             if not np.can_cast(a.dtype, target, "same_kind"):
-                raise TypeError(f"run: input {name!r} is {desc['data_type']}; got "
+                raise TypeError(f"run: input {name!r} is {target}; got "
                                 f"{a.dtype}")
             a = a.astype(target)
-        if tuple(a.shape) != tuple(desc["shape"]):
+        if tuple(a.shape) != shape:
             raise TypeError(f"run: input {name!r} has shape {list(a.shape)}; the "
-                            f"graph was built for {list(desc['shape'])}")
+                            f"graph was built for {list(shape)}")
         feeds[name] = np.asarray(a, order="C")  # (0-D stays 0-D)
     return feeds

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from webnnpy import MLContext, MLGraph
-from webnnpy.models.feeds import host_feeds
+from webnnpy.models.feeds import feed_plan, planned_feeds
 from webnnpy.models.onnx.dims import InputShapeError
 from webnnpy.models.onnx.errors import InvalidDimsError
 
@@ -175,6 +175,8 @@ class ImportedModel:
     {"past_seq": 0})``: an empty KV cache); the others need at least 1."""
     signatures: Any = field(default=None, repr=False)
     """For a model with free dimensions: its per-signature graph cache."""
+    _feed_plan: Any = field(default=None, init=False, repr=False, compare=False)
+    """(graph, :func:`~webnnpy.models.feeds.feed_plan` of its inputs)."""
 
     @property
     def input_names(self) -> list[str]:
@@ -272,8 +274,12 @@ def run(imported: ImportedModel, inputs: Mapping[str, Any]) -> dict[str, np.ndar
     if sigs is not None:  # free dimensions: the graph of the inputs' shapes
         imported = sigs.get(sigs.key(inputs), inputs)
     assert imported.graph is not None
-    feeds = host_feeds(inputs, imported.graph.inputs,
-                       lambda n: imported.onnx_types.get(n) == BOOL)
+    cached = imported._feed_plan
+    if cached is None or cached[0] is not imported.graph:
+        # the graph's input descriptors, read once per graph
+        cached = imported._feed_plan = (imported.graph, feed_plan(
+            imported.graph.inputs, lambda n: imported.onnx_types.get(n) == BOOL))
+    feeds = planned_feeds(inputs, cached[1])
     res = imported.context.compute(imported.graph, feeds)
     out: dict[str, np.ndarray] = {}
     for name in imported.outputs:
