@@ -251,6 +251,8 @@ def bench(model: str, *, dims: Mapping[str, Any] | None = None,
             r.status = f"failed: {_short(e)}"
             continue
         r.build_s = time.perf_counter() - t0
+        # load_dims give every fed input's shape: one static graph
+        assert m.graph is not None
         wfeeds = _webnn_feeds(m, feeds)
         res = ctx.compute(m.graph, wfeeds)
         errs = []
@@ -318,6 +320,7 @@ def explain_model(model: str, *, dims: Mapping[str, Any] | None = None,
     ctx = webnnpy.ml.create_context(backend="onnxruntime")
     m = wonnx.load(onnx.load(str(path)), dims=load_dims, context=ctx,
                    constants=constants)
+    assert m.graph is not None  # load_dims give every fed input's shape
     lowered = lower(m.graph._ir, check=False)
     standalone = inline_external(lowered.model, lowered.external)
     wfeeds = {lowered.inputs[k]: v for k, v in _webnn_feeds(m, feeds).items()}

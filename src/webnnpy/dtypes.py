@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 __all__ = [
     "CARRIER_TYPES",
@@ -170,7 +173,7 @@ def pack_int4(values: object, data_type: str) -> np.ndarray:
             raise TypeError(f"pack_int4: value {int(wide[bad[0]])} at index "
                             f"{int(bad[0])} is out of the {data_type} range "
                             f"[{lo}, {hi}]")
-        nib = (wide & 0xF).astype(np.uint8)
+        nib: np.ndarray = (wide & 0xF).astype(np.uint8)
     else:
         # ml_dtypes keeps each element's low nibble in its byte (no sign bits)
         nib = np.ascontiguousarray(arr).reshape(-1).view(np.uint8) & 0xF
@@ -180,7 +183,7 @@ def pack_int4(values: object, data_type: str) -> np.ndarray:
     return (nib[0::2] | (nib[1::2] << 4)).astype(np.uint8)
 
 
-def unpack_int4(data: object, data_type: str, shape: tuple[int, ...] | int
+def unpack_int4(data: Buffer | np.ndarray, data_type: str, shape: tuple[int, ...] | int
                 ) -> np.ndarray:
     """Raw packed bytes (``pack_int4``'s layout) as an ``ml_dtypes`` array of
     ``data_type`` and ``shape``; the unused high nibble of an odd count is

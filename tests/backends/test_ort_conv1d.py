@@ -38,7 +38,7 @@ def _conv_nchw64(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
     w = w.astype(np.float64)
     top, bottom, left, right = pads
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
-    n, c, h, wd = xp.shape
+    n, _c, h, wd = xp.shape
     o, ipg, kh, kw = w.shape
     (sh, sw), (dh, dw) = strides, dilations
     oh = (h - (kh - 1) * dh - 1) // sh + 1

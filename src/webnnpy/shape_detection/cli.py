@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from webnnpy.cliargs import ArgumentParser, UsageError
 from webnnpy.errors import NotSupportedError
@@ -70,7 +71,8 @@ def detect_main(argv: Sequence[str]) -> int:
     from webnnpy.shape_detection._image import MAX_PIXELS
 
     args = _parser().parse_args(list(argv))
-    options: dict[str, object] = {"backend": args.backend}
+    # make_detector's keyword arguments (per kind)
+    options: dict[str, Any] = {"backend": args.backend}
     if args.kind == "barcodes":
         options = {"formats": ([f.strip() for f in args.formats.split(",") if f.strip()]
                                if args.formats is not None else None)}
@@ -88,7 +90,7 @@ def detect_main(argv: Sequence[str]) -> int:
     if max_pixels < 1:
         raise UsageError("--max-pixels must be at least 1")
     try:  # option errors (an unknown barcode format) before any work
-        runner.make_detector(args.kind, **options)  # type: ignore[arg-type]
+        runner.make_detector(args.kind, **options)
     except (TypeError, ValueError, ImportError, NotSupportedError) as e:
         raise UsageError(str(e)) from None
     if args.ray is not None:

@@ -38,7 +38,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,7 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                    progress: bool | Callable[[int, str], None] = False,
                    max_pixels: int = MAX_PIXELS,
                    cpus_per_worker: int | None = None,
-                   init_kwargs: dict[str, Any] | None = None,
+                   init_kwargs: Mapping[str, Any] | None = None,
                    **options: Any) -> DetectionSummary:
     """:func:`~webnnpy.shape_detection.runner.detect_files` on Ray Data.
 
@@ -210,8 +210,8 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
     # reads its own files: ray.data.read_binary_files ran every read block
     # as a task in a worker process of its own, and starting those
     # processes was most of a run's fixed cost (docs/shape_detection.md)
-    ds = ray.data.from_items([{"path": p} for p in todo],
-                             override_num_blocks=-(-len(todo) // batch_size))
+    ds: ray.data.Dataset = ray.data.from_items(
+        [{"path": p} for p in todo], override_num_blocks=-(-len(todo) // batch_size))
     ds = ds.map_batches(
         DetectActor,
         fn_constructor_kwargs={"kind": kind, "options": options,

@@ -141,7 +141,8 @@ def annotate_image(rgb: np.ndarray, detections: Sequence[Any]) -> Any:
     im = Image.fromarray(rgb).convert("RGB")
     draw = ImageDraw.Draw(im)
     line = max(2, round(max(im.size) / 300))
-    font = ImageFont.load_default(size=max(12, round(max(im.size) / 40)))
+    font_size = max(12, round(max(im.size) / 40))
+    font = ImageFont.load_default(size=font_size)
     for d in detections:
         b = d.bounding_box
         draw.rectangle([b.left, b.top, b.right, b.bottom], outline=(255, 40, 40),
@@ -160,7 +161,7 @@ def annotate_image(rgb: np.ndarray, detections: Sequence[Any]) -> Any:
         label = getattr(d, "raw_value", None)
         if label is None:
             label = f"face {getattr(d, 'score', 0.0):.2f}"
-        ty = max(0.0, b.top - font.size - 2 * line)
+        ty = max(0.0, b.top - font_size - 2 * line)
         draw.text((b.left, ty), label, fill=(255, 40, 40), font=font,
                   stroke_width=1, stroke_fill=(255, 255, 255))
     return im

@@ -404,7 +404,8 @@ def check_inputs(proto: ModelProto, inputs: dict[str, np.ndarray],
             for i, (d, n) in enumerate(zip(declared, arr.shape, strict=True)):
                 want = (given[i] if isinstance(given, list) and i < len(given) else
                         d if isinstance(d, int) else
-                        dims.get(d) if isinstance(dims.get(d), int) else None)
+                        dims.get(d) if d is not None and isinstance(dims.get(d), int)
+                        else None)
                 if want is not None and want != n:
                     raise UsageError(f"{where}: shape {list(arr.shape)} does not "
                                      f"fit input {name!r} {_shape_text(declared)}: "
@@ -505,6 +506,8 @@ def run_main(argv: Sequence[str]) -> int:
         step.start(f"importing {args.model}")
         ctx = _context(args.backend)
         model = load(args.model, context=ctx, dims=dims, constants=constants)
+        # every run-time input's shape is in dims (check_inputs): one static graph
+        assert model.graph is not None
         step.done(f"{model.graph.operator_count} WebNN operators, built on "
                   f"{ctx.backend}")
     except InvalidDimsError as e:

@@ -24,19 +24,22 @@ def _function_proto(node: NodeProto, domain: str, opset: int,
         schema = onnx.defs.get_schema(node.op_type, opset, domain)
     except Exception:  # noqa: BLE001 - no schema: no function
         return None
-    plain = [v for v in schema.function_opset_versions if v <= opset]
-    dependent = [v for v in schema.context_dependent_function_opset_versions
+    # onnx's stubs (onnx/onnx_cpp2py_export/defs.pyi) lack these OpSchema
+    # members that the C++ extension has at run time
+    plain = [v for v in schema.function_opset_versions  # type: ignore[attr-defined]
+             if v <= opset]
+    dependent = [v for v in schema.context_dependent_function_opset_versions  # type: ignore[attr-defined]
                  if v <= opset]
     if not plain and not dependent:
         return None
     best = max(plain + dependent)
     try:
         if best in dependent:
-            data = schema.get_context_dependent_function_with_opset_version(
+            data = schema.get_context_dependent_function_with_opset_version(  # type: ignore[attr-defined]
                 best, node.SerializeToString(),
                 [t.SerializeToString() for t in input_types])
         else:
-            data = schema.get_function_with_opset_version(best)
+            data = schema.get_function_with_opset_version(best)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - the schema could not build a body
         return None
     if not data:

@@ -107,6 +107,7 @@ def load(model: str | os.PathLike[str] | bytes | ModelProto, *,
     cached = cache and not keep_model and isinstance(model, str | os.PathLike) \
         and Path(model).is_file()
     if cached:  # found in the cache: nothing is parsed, onnx is not imported
+        assert isinstance(model, str | os.PathLike)  # cached: a path, checked above
         if context is None:
             from webnnpy import ml
 

@@ -284,12 +284,11 @@ def load_model(model: ModelLike, base_dir: str | os.PathLike[str] | None = None,
         path = Path(model)
         if not path.exists():
             raise FileNotFoundError(f"ONNX model {str(path)!r} does not exist")
-        proto = None
+        mapped = None
         if map_weights and (base_dir is None or
                             Path(base_dir).resolve() == path.parent.resolve()):
-            proto = read_mapped(path)  # its weights left in the file
-        if proto is None:
-            proto = _read_model(path)
+            mapped = read_mapped(path)  # its weights left in the file
+        proto = mapped if mapped is not None else _read_model(path)
         _check_parsed(proto, f"ONNX model {str(path)!r}")
         _load_external(proto, base_dir or path.parent, map_weights)
     if proto.functions:
@@ -656,7 +655,8 @@ def _empty_outputs(node: NodeProto, ins: list[Tensor | None],
     too, whatever the other inputs hold: evaluate the node with zeros for
     those, and keep the result if every output is empty (it then has no
     values that the stand-ins could have changed)."""
-    if not any(t is not None and t.is_const and t.value.size == 0 for t in ins):
+    if not any(t is not None and t.value is not None and t.value.size == 0
+               for t in ins):  # an empty constant
         return None
     if not can_fold(node, True) or node.op_type in _VALUE_SHAPED:
         return None
@@ -1035,10 +1035,10 @@ def _build(proto: ModelProto, opsets: dict[str, int], consts: dict[str, np.ndarr
         if problem:
             raise UnsupportedModelError(problem)
         onnx_types[s.name] = s.onnx_type
-        t = values[s.name]
-        if t.operand is not None:
-            in_descs[s.name] = {"data_type": t.operand.data_type,
-                                "shape": list(t.operand.shape)}
+        bound = values[s.name]
+        if bound.operand is not None:
+            in_descs[s.name] = {"data_type": bound.operand.data_type,
+                                "shape": list(bound.operand.shape)}
     walk(ctx, proto, values, opsets)
     outputs: dict[str, MLOperand] = {}
     out_descs: dict[str, dict[str, Any]] = {}
