@@ -206,6 +206,70 @@ def test_dequantize_extremes(context, dtype):
     assert_ulp(out, [span * 0.25, 0.0, -int(info.min) * 0.25], 0)
 
 
+def _round_to_float32(r: Fraction) -> np.float32:
+    """``r`` rounded once to float32 (half to even), exactly: through
+    float64 (correctly rounded) unless that lands on a float32 midpoint."""
+    f64 = float(r)
+    f32 = np.float32(f64)
+    if f64 != float(f32):
+        lo, hi = sorted((f32, np.nextafter(f32, np.float32(np.inf if f64 > f32
+                                                             else -np.inf))))
+        mid = (Fraction(float(lo)) + Fraction(float(hi))) / 2
+        if r != mid:
+            return lo if r < mid else hi
+        return lo if int(lo.view(np.int32)) % 2 == 0 else hi
+    return f32
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint32"])
+def test_dequantize_whole_range_of_wide_integers(context, dtype):
+    # random inputs and zero points over the type's whole range: differences
+    # up to 33 bits, products rounded once by the reference and ONNX
+    # Runtime (float64); OpenVINO's CPU plugin has no float64 and rounds
+    # the difference, then the product: within WPT's 1 ULP
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(11)
+    n = 4000
+    x = rng.integers(info.min, info.max, n, endpoint=True).astype(dtype)
+    z = rng.integers(info.min, info.max, n, endpoint=True).astype(dtype)
+    x[:3] = [info.min, info.max, info.max]
+    z[:3] = [info.max, info.min, info.max]
+    s = np.exp(rng.uniform(-20, 20, n)).astype(np.float32)
+    out = run(context, _dq, {"x": x, "s": s, "z": z})
+    want = np.array([_round_to_float32((int(a) - int(b)) * Fraction(float(c)))
+                     for a, b, c in zip(x, z, s, strict=True)], np.float32)
+    ulp = np.abs(out.view(np.int32).astype(np.int64)
+                 - want.view(np.int32).astype(np.int64))
+    assert ulp.max() <= (1 if context.backend == "openvino" else 0), (
+        int(ulp.max()), int(np.argmax(ulp)))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint32"])
+def test_quantize_wide_integers_over_every_magnitude(context, dtype):
+    # quotients from 1e-3 to 1e11 (beyond float32's integers, 2**24, and
+    # the type's range), random zero points over the whole range, NaN and
+    # infinities: exact (Fractions), every element
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(12)
+    n = 3000
+    x = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 11, n)).astype(np.float32)
+    x[:8] = [np.nan, np.inf, -np.inf, 0.5, 2.5, -2.5, 1e10, -3e9]
+    s = rng.uniform(0.05, 3, n).astype(np.float32)
+    z = rng.integers(info.min, info.max, n, endpoint=True).astype(dtype)
+    z[::3] = 0
+    out = run(context, _q, {"x": x, "s": s, "z": z})
+    want = []
+    for a, b, c in zip(x, s, z, strict=True):
+        if np.isnan(a):
+            want.append(0)
+        elif np.isinf(a):
+            want.append(int(info.max) if a > 0 else int(info.min))
+        else:
+            v = _round_half_even(Fraction(float(a)) / Fraction(float(b))) + int(c)
+            want.append(min(max(v, int(info.min)), int(info.max)))
+    assert_exact(out, np.array(want, dtype=dtype))
+
+
 def test_dequantize_float16_overflows_to_infinity(context):
     x = np.array([255, 0], np.uint8)
     out = run(context, _dq, {"x": x, "s": np.array([1000.0], np.float16),

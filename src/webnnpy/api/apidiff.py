@@ -301,6 +301,14 @@ SPEC_READINGS: tuple[tuple[str, str], ...] = (
      "plugin computes int64 as int32). Casting one to float32 is exact rounding "
      "within the int32 range; beyond it, high * 2**32 + low rounds twice and "
      "can be 1 ULP off the reference (which itself rounds through float64)."),
+    ("int32/uint32 quantization (openvino backend)",
+     "The openvino backend's CPU plugin has no float64: dequantizeLinear of an "
+     "int32/uint32 input rounds the 33-bit difference to float32, then the "
+     "product (within 1 ULP of the exact result, WPT's bound; the reference "
+     "rounds once), and quantizeLinear to int32/uint32 divides in float32 and "
+     "corrects by the exact residual, so only a quotient within float32's "
+     "rounding of a half-integer (not on it) can round the other way (1 unit, "
+     "as on the int8 path)."),
     ("float16 intermediates (onnxruntime backend)",
      "A cast to float16 rounds (and overflows to inf) before the next operator on "
      "the numpy and onnxruntime backends. ONNX Runtime's CPU provider has no float16 kernels for most "

@@ -19,6 +19,7 @@ __all__ = [
     "flip",
     "flip_const",
     "int_equal",
+    "int_halves",
     "int_less",
     "int_reduce_extreme",
     "keep_nan",
@@ -100,7 +101,7 @@ def clamp_int(ctx: Emitter, x: Any, lo: Any, hi: Any) -> Any:
 WIDE_INTS = ("int32", "uint32")
 
 
-def _halves(ctx: Emitter, x: Any, dt: str) -> tuple[Any, Any]:
+def int_halves(ctx: Emitter, x: Any, dt: str) -> tuple[Any, Any]:
     """(high, low) 16-bit halves of int32/uint32 ``x`` as int32 values that
     float32 holds exactly (uint32 keeps its bits as int32)."""
     x = ctx.cast(x, "int32")
@@ -115,16 +116,16 @@ def int_less(ctx: Emitter, a: Any, b: Any, dt: str) -> Any:
     """``a < b`` (bool) for int32/uint32, exact: the CPU plugin compares
     int32 in float32 (2**24 + 1 == 2**24) and uint32 as int32, so the
     16-bit halves are compared instead."""
-    ah, al = _halves(ctx, a, dt)
-    bh, bl = _halves(ctx, b, dt)
+    ah, al = int_halves(ctx, a, dt)
+    bh, bl = int_halves(ctx, b, dt)
     return ops.logical_or(ops.less(ah, bh), ops.logical_and(
         ops.equal(ah, bh), ops.less(al, bl))).output(0)
 
 
 def int_equal(ctx: Emitter, a: Any, b: Any, dt: str) -> Any:
     """``a == b`` (bool) for int32/uint32, exact (see :func:`int_less`)."""
-    ah, al = _halves(ctx, a, dt)
-    bh, bl = _halves(ctx, b, dt)
+    ah, al = int_halves(ctx, a, dt)
+    bh, bl = int_halves(ctx, b, dt)
     return ops.logical_and(ops.equal(ah, bh), ops.equal(al, bl)).output(0)
 
 
@@ -132,7 +133,7 @@ def int_reduce_extreme(ctx: Emitter, x: Any, dt: str, axes: Any, keep: bool,
                        largest: bool) -> Any:
     """ReduceMax/ReduceMin of int32/uint32 ``x``, exact: the extreme high
     half, then the extreme low half among the elements holding it."""
-    hi, lo = _halves(ctx, x, dt)
+    hi, lo = int_halves(ctx, x, dt)
     fn = ops.reduce_max if largest else ops.reduce_min
     m_hi = fn(hi, axes, True)
     out_of_race = ctx.const(-1 if largest else 0x10000, "int32")
