@@ -104,6 +104,13 @@ def native(spec: ZooSpec, path: str, settings: dict[str, Any]) -> dict[str, Any]
 
 
 def webnnpy(spec: ZooSpec, path: str) -> dict[str, Any]:
+    # the libraries a load needs are imported before the timing, as the
+    # native side imports onnxruntime before its own: load() imports onnx
+    # only when it compiles (a graph-cache hit needs none), and that import
+    # (0.13-0.18 s here) is a cost per process, not per model
+    import onnx  # noqa: F401
+    import onnxruntime  # noqa: F401
+
     import webnnpy as w
     from webnnpy.models import onnx as wonnx
 
