@@ -3,7 +3,7 @@ throughput of ``webnnpy detect`` in one process vs on Ray.
 
     python -m benchmarks.shape_detection [--faces] [--text] [--throughput]
         [--mediapipe-python /tmp/mpvenv/bin/python] [--images 200,1000]
-        [--reps 3] [--batch-size 32] [--json out.json]
+        [--reps 3] [--batch-size N] [--json out.json]
     python -m benchmarks.shape_detection --example-picture docs/shape_detection.png
 
 - **faces**: 50 images made from ``tests/samples/images/astronaut_256.png``
@@ -247,7 +247,7 @@ for i in range(int(runs)):
     t0 = time.perf_counter()
     s = ray_data.detect_dataset(
         "faces", [imgs], os.path.join(out_dir, f"ray{workers}_{i}.jsonl"),
-        workers=int(workers), batch_size=int(batch), backend=backend,
+        workers=int(workers), batch_size=int(batch) or None, backend=backend,
         progress=lambda i, p: stamps.append(time.perf_counter()))
     res["runs"].append({"rows": s.written, "seconds": time.perf_counter() - t0,
                         "first_row_s": stamps[0] - t0})
@@ -360,10 +360,11 @@ def bench_throughput(n: int, backend: str, *, reps: int = 1,
     a first run, then a second in the same Ray), ``--ray`` with 2 workers
     (a fresh Ray, one run).  ``ray.init`` is timed apart, not in the runs.
     Ratios are paired within a repetition."""
-    from webnnpy.shape_detection.ray_data import DEFAULT_BATCH_SIZE
+    from webnnpy.shape_detection.ray_data import batch_size_for
 
-    batch = batch_size or DEFAULT_BATCH_SIZE
-    out: dict[str, Any] = {"images": n, "batch_size": batch, "cpu": _cpu_model(),
+    batch = batch_size or 0  # 0: detect_dataset's automatic size
+    out: dict[str, Any] = {"images": n, "batch_size": batch or {
+        "auto": {w: batch_size_for(n, w) for w in (1, 2)}}, "cpu": _cpu_model(),
                            "cpus": os.cpu_count(), "reps": []}
     with tempfile.TemporaryDirectory() as d:
         imgs = Path(d) / "imgs"
@@ -440,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="throughput: image counts, comma-separated (200,1000,3000)")
     p.add_argument("--reps", type=int, default=1,
                    help="throughput: repetitions (plain and Ray alternating)")
-    p.add_argument("--batch-size", type=int, help="throughput: --ray batch size")
+    p.add_argument("--batch-size", type=int,
+                   help="throughput: --ray batch size (default: detect_dataset's "
+                        "automatic one)")
     p.add_argument("--backend", default="onnxruntime")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--example-picture", metavar="PNG",

@@ -180,6 +180,38 @@ def test_cpus_per_worker_must_be_a_positive_integer(tmp_path, bad):
                                 cpus_per_worker=bad)
 
 
+@pytest.mark.parametrize("bad", [0, -3, 2.0, False, "32"])
+def test_batch_size_must_be_a_positive_integer_or_none(tmp_path, bad):
+    require("ray")
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        ray_data.detect_dataset("barcodes", [tmp_path], tmp_path / "o.jsonl",
+                                batch_size=bad)
+
+
+@pytest.mark.parametrize(("files", "workers", "want"), [
+    (3000, 1, 256),    # 3000 / 8 = 375, capped
+    (3000, 2, 188),    # ceil(3000 / 16)
+    (1000, 2, 63),
+    (200, 1, 32),      # 25, raised to the floor
+    (10, 4, 32),
+    (100_000, 8, 256),
+    (0, 2, 32),
+])
+def test_automatic_batch_size(files, workers, want):
+    assert ray_data.batch_size_for(files, workers) == want
+    # every worker gets BATCHES_PER_WORKER batches unless a bound decides
+    n = ray_data.batch_size_for(files, workers)
+    if ray_data.MIN_BATCH_SIZE < n < ray_data.MAX_BATCH_SIZE:
+        assert -(-files // n) >= ray_data.BATCHES_PER_WORKER * workers - workers
+
+
+def test_cli_batch_size_must_be_positive(tmp_path, capsys):
+    assert main(["detect", "barcodes", str(tmp_path), "--out",
+                 str(tmp_path / "o.jsonl"), "--ray", "--batch-size", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--batch-size must be at least 1" in err[0]
+
+
 def _session_spinning(ctx) -> str:
     """The allow_spinning entry of a new ONNX Runtime session of ``ctx``
     ("" where it is not set: ONNX Runtime's default, spinning)."""

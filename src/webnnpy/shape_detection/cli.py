@@ -55,10 +55,9 @@ def _parser() -> ArgumentParser:
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run on Ray Data (a local Ray, or the cluster at ADDRESS)")
     p.add_argument("--workers", type=int, default=2, help="--ray: actors (default 2)")
-    from webnnpy.shape_detection.ray_data import DEFAULT_BATCH_SIZE
-
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
-                   help=f"--ray: images per batch (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="--ray: images per batch (default: the images over 8 "
+                        "per worker, 32 to 256)")
     p.add_argument("--cpus-per-worker", type=int, default=None,
                    help="--ray: CPUs (ONNX Runtime threads) per actor (default: "
                         "a node's cores shared out among its actors)")
@@ -82,7 +81,7 @@ def detect_main(argv: Sequence[str]) -> int:
         options.update(max_detected_faces=args.max_faces, fast_mode=not args.full_range)
     elif args.max_faces is not None or args.full_range:
         raise UsageError("--max-faces and --full-range are for faces")
-    if args.workers < 1 or args.batch_size < 1:
+    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
         raise UsageError("--workers and --batch-size must be at least 1")
     if args.cpus_per_worker is not None and args.cpus_per_worker < 1:
         raise UsageError("--cpus-per-worker must be at least 1")

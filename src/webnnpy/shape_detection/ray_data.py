@@ -58,13 +58,19 @@ from webnnpy.shape_detection.runner import (
     make_detector,
 )
 
-__all__ = ["DEFAULT_BATCH_SIZE", "FAULT_ENV", "ORT_SPINNING_ENV", "ORT_THREADS_ENV",
-           "DetectActor", "detect_dataset", "worker_cpus"]
+__all__ = ["BATCHES_PER_WORKER", "DEFAULT_BATCH_SIZE", "FAULT_ENV", "MAX_BATCH_SIZE",
+           "MIN_BATCH_SIZE", "ORT_SPINNING_ENV", "ORT_THREADS_ENV", "DetectActor",
+           "batch_size_for", "detect_dataset", "worker_cpus"]
 
-#: files per ``map_batches`` batch (and per block, so per Ray task): each
-#: task costs the driver and the actor a few milliseconds, so a batch should
-#: hold well over that much work (32 faces: ~0.3 s; 8 was measurably slower)
-DEFAULT_BATCH_SIZE = 32
+#: the smallest and largest automatic batch (files per ``map_batches``
+#: batch, and per block, so per Ray task), and how many batches each
+#: worker should get at least (:func:`batch_size_for`)
+MIN_BATCH_SIZE = 32
+MAX_BATCH_SIZE = 256
+BATCHES_PER_WORKER = 8
+#: the batch size when the file count is unknown (the old fixed default)
+DEFAULT_BATCH_SIZE = MIN_BATCH_SIZE
+
 
 #: fault injection for tests: a file path; the first actor call that finds
 #: it missing creates it and kills its own worker process (os._exit)
@@ -84,6 +90,20 @@ ORT_THREADS_ENV = "WEBNNPY_ORT_THREADS"
 #: given the whole node keeps ONNX Runtime's default (one actor on 2 cores,
 #: 3000 faces: 22.7-25.8 s spinning, 25.7-26.5 s not; docs/shape_detection.md)
 ORT_SPINNING_ENV = "WEBNNPY_ORT_SPINNING"
+
+
+def batch_size_for(files: int, workers: int) -> int:
+    """The automatic batch size for ``files`` files on ``workers`` actors:
+    ``files / (BATCHES_PER_WORKER * workers)``, within [MIN_BATCH_SIZE,
+    MAX_BATCH_SIZE].  Each Ray task costs the driver, the raylet and the
+    actor tens of milliseconds (one actor on 2 cores, 3000 faces: 94
+    batches of 32 took 21.8 s where 12 of 256 took 19.6 s, the plain loop
+    18.1-18.6 s), so batches are as large as keeping every worker busy to
+    the end allows; a dead worker's batch is run again, at most 256 files."""
+    if files < 1 or workers < 1:
+        return MIN_BATCH_SIZE
+    want = -(-files // (BATCHES_PER_WORKER * workers))
+    return max(MIN_BATCH_SIZE, min(MAX_BATCH_SIZE, want))
 
 
 def worker_cpus(node_cpus: Iterable[float], workers: int) -> int:
@@ -144,7 +164,7 @@ class DetectActor:
 
 def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
                    out: str | os.PathLike[str], *, address: str | None = None,
-                   workers: int = 2, batch_size: int = DEFAULT_BATCH_SIZE,
+                   workers: int = 2, batch_size: int | None = None,
                    annotate: str | os.PathLike[str] | None = None,
                    progress: bool | Callable[[int, str], None] = False,
                    max_pixels: int = MAX_PIXELS,
@@ -159,7 +179,8 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         address: a Ray cluster (``"HOST:6379"``, ``"auto"``); None: the
             already-initialized Ray, or a new local one.
         workers: actors in the pool (each builds its graphs once).
-        batch_size: files per ``map_batches`` batch.
+        batch_size: files per ``map_batches`` batch; None:
+            :func:`batch_size_for` the files to do and ``workers``.
         progress: True: a progress line on stderr; or a callable
             ``(rows written, path)`` called as each row is written.
         cpus_per_worker: the CPUs Ray reserves for each actor, and the
@@ -177,6 +198,10 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         import ray
     except ImportError as e:
         raise ImportError("--ray needs Ray Data: pip install 'ray[data]'") from e
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+            batch_size, int) or batch_size < 1):
+        raise ValueError(f"detect_dataset: batch_size must be a positive integer "
+                         f"or None; got {batch_size!r}")
     if cpus_per_worker is not None and (
             isinstance(cpus_per_worker, bool) or not isinstance(cpus_per_worker, int)
             or cpus_per_worker < 1):
@@ -206,6 +231,8 @@ def detect_dataset(kind: str, paths: Iterable[str | os.PathLike[str]],
         (n.get("Resources", {}).get("CPU", 0) for n in ray.nodes() if n.get("Alive")),
         workers)
     root = _common_root(inputs)
+    if batch_size is None:
+        batch_size = batch_size_for(len(todo), workers)
     # Ray Data hands out the paths (one block per batch) and each actor
     # reads its own files: ray.data.read_binary_files ran every read block
     # as a task in a worker process of its own, and starting those
