@@ -104,14 +104,17 @@ def native(spec: ZooSpec, path: str, settings: dict[str, Any]) -> dict[str, Any]
 
 
 def webnnpy(spec: ZooSpec, path: str) -> dict[str, Any]:
-    # the libraries a load needs are imported before the timing, as the
-    # native side imports onnxruntime before its own: load() imports onnx
-    # only when it compiles (a graph-cache hit needs none), and that import
-    # (0.13-0.18 s here) is a cost per process, not per model
+    # the modules a load needs are imported before the timing, as the
+    # native side imports onnxruntime before its own: load() imports onnx,
+    # the importer and the ONNX Runtime lowering only when it compiles (a
+    # graph-cache hit needs none of them), and those imports (onnx 0.13-0.18
+    # s, webnnpy's own ~0.05 s here) are a cost per process, not per model
     import onnx  # noqa: F401
     import onnxruntime  # noqa: F401
 
     import webnnpy as w
+    import webnnpy.backends.onnxruntime.lower  # noqa: F401
+    import webnnpy.models.onnx.importer  # noqa: F401
     from webnnpy.models import onnx as wonnx
 
     feeds = make_feeds(spec)
