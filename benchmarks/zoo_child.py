@@ -113,8 +113,8 @@ def webnnpy(spec: ZooSpec, path: str) -> dict[str, Any]:
     import onnxruntime  # noqa: F401
 
     import webnnpy as w
-    import webnnpy.backends.onnxruntime.lower  # noqa: F401
-    import webnnpy.models.onnx.importer  # noqa: F401
+    import webnnpy.backends.onnxruntime.lower
+    import webnnpy.models.onnx.importer
     from webnnpy.models import onnx as wonnx
 
     feeds = make_feeds(spec)
