@@ -151,3 +151,64 @@ def test_square_and_pointwise_convs_keep_the_2d_conv():
         y = b.conv2d(xo, b.constant(np.ones(wshape, np.float32)), padding=pad)
         ops = [n.op_type for n in lower(b.build({"y": y})._ir).model.graph.node]
         assert "Squeeze" not in ops, (xshape, ops)
+
+
+@pytest.mark.parametrize("act", ["relu", "silu", "clamp"])
+def test_activation_after_a_1d_conv_fuses_into_it(ctx, act):
+    # the activation after the Unsqueeze moves before it (fuse.py), so ONNX
+    # Runtime fuses it into the 1-D Conv as it does a native Conv1d's; the
+    # values are the float64 convolution's, activated
+    from test_ort_accuracy import _optimized_ops
+
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((1, 4, 40, 1)).astype(np.float32)
+    w = rng.standard_normal((8, 4, 3, 1)).astype(np.float32)
+    b = webnnpy.MLGraphBuilder(ctx)
+    xo = b.input("x", {"data_type": "float32", "shape": [1, 4, 40, 1]})
+    c = b.conv2d(xo, b.constant(w), padding=[1, 1, 0, 0])
+    if act == "relu":
+        y = b.relu(c)
+    elif act == "silu":
+        y = b.mul(c, b.sigmoid(c))
+    else:
+        y = b.clamp(c, min_value=-1.0, max_value=1.5)
+    g = b.build({"y": y})
+    got = ctx.compute(g, {"x": x})["y"]
+    conv = _conv_nchw64(x, w, None, (1, 1, 0, 0), (1, 1), (1, 1), 1)
+    want = {"relu": np.maximum(conv, 0), "silu": conv / (1 + np.exp(-conv)),
+            "clamp": np.clip(conv, -1.0, 1.5)}[act]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=5e-6)
+    ops = [o for o, _ in _optimized_ops(g)]
+    assert "Unsqueeze" in ops and "Squeeze" in ops, ops
+    if act == "silu":  # the Mul by -1 folded into the Conv's weights
+        assert "Mul" not in ops and ops.count("Div") == 1, ops
+    else:  # the activation fused into the Conv
+        assert not {"Relu", "Clip"} & set(ops), ops
+
+
+def test_sink_unsqueeze_keeps_a_shared_or_non_scalar_operand():
+    from onnx import TensorProto, helper, numpy_helper
+
+    from webnnpy.backends.onnxruntime.fuse import sink_unsqueeze
+
+    def model(second: np.ndarray, share: bool) -> object:
+        nodes = [helper.make_node("Unsqueeze", ["x", "ax"], ["u"]),
+                 helper.make_node("Mul", ["u", "k"], ["y"])]
+        outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+        if share:
+            outs.append(helper.make_tensor_value_info("u", TensorProto.FLOAT, None))
+        g = helper.make_graph(
+            nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+            outs, [numpy_helper.from_array(np.array([1], np.int64), "ax"),
+                   numpy_helper.from_array(second, "k")])
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+
+    m = model(np.array(2.0, np.float32), share=False)
+    assert sink_unsqueeze(m) == 1
+    assert [n.op_type for n in m.graph.node] == ["Mul", "Unsqueeze"]
+    assert m.graph.node[1].output[0] == "y"
+    for second, share in ((np.array(2.0, np.float32), True),       # u is an output
+                          (np.ones((3, 1), np.float32), False)):   # not a scalar
+        m = model(second, share)
+        assert sink_unsqueeze(m) == 0
+        assert [n.op_type for n in m.graph.node] == ["Unsqueeze", "Mul"]

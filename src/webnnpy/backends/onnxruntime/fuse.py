@@ -48,12 +48,97 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-__all__ = ["fuse", "fuse_silu"]
+__all__ = ["fuse", "fuse_silu", "sink_unsqueeze"]
 
 
 def fuse(model: onnx.ModelProto) -> None:
     """Apply every peephole rewrite to ``model``'s main graph, in place."""
     fuse_silu(model)
+    sink_unsqueeze(model)
+
+
+#: element-wise ops that commute with an Unsqueeze when every other input is
+#: a one-element constant (or absent): ONNX Runtime fuses them into a
+#: convolution they follow directly (activations; Mul/Add by a constant)
+_SINKABLE = frozenset({"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid",
+                       "Clip", "Mul", "Add", "Sub", "Div"})
+
+
+def sink_unsqueeze(model: onnx.ModelProto) -> int:
+    """Move element-wise ops after an Unsqueeze before it: ``E(Unsqueeze(y),
+    c)`` becomes ``Unsqueeze(E(y, c))`` where the Unsqueeze's value is read
+    only by ``E``, ``E`` is one of :data:`_SINKABLE` and its other inputs are
+    one-element constants of rank 0 or 1 (so broadcasting gives the same
+    values and shape).  The same values, moved: a 1-D convolution lowered as
+    Squeeze/Conv/Unsqueeze (lower_ops/conv_pool.py) then has its activation
+    right after the Conv, where ONNX Runtime fuses it.  Returns how many ops
+    moved."""
+    g = model.graph
+    if not any(n.op_type == "Unsqueeze" for n in g.node):
+        return 0
+    if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+           for n in g.node for a in n.attribute):
+        return 0
+    inits = {t.name: t for t in g.initializer}
+    outputs = {o.name for o in g.output}
+
+    def small_const(name: str) -> bool:
+        if name == "":
+            return True
+        t = inits.get(name)
+        return (t is not None and len(t.dims) <= 1
+                and int(np.prod(t.dims, dtype=np.int64)) == 1)
+
+    nodes: list[Any] = []
+    for n in g.node:
+        c = onnx.NodeProto()
+        c.CopyFrom(n)
+        nodes.append(c)
+    names = {x for n in nodes for x in (*n.input, *n.output)} | set(inits) | {
+        i.name for i in g.input}
+    moved = 0
+    changed = True
+    while changed:  # one pass per link of the longest chain moved
+        changed = False
+        readers: Counter[str] = Counter(x for n in nodes for x in n.input if x)
+        reader_of: dict[str, int] = {}
+        for k, n in enumerate(nodes):
+            for x in n.input:
+                reader_of.setdefault(x, k)
+        i = 0
+        while i < len(nodes):
+            u = nodes[i]
+            j = reader_of.get(u.output[0]) if u.op_type == "Unsqueeze" else None
+            e = nodes[j] if j is not None else None
+            if (e is None or j is None or u.output[0] in outputs
+                    or readers[u.output[0]] != 1 or e.op_type not in _SINKABLE
+                    or e.domain or len(e.output) != 1
+                    or not all(small_const(x) for x in e.input
+                               if x != u.output[0])):
+                i += 1
+                continue
+            inner_out, k = f"{e.output[0]}_sunk", 0
+            while inner_out in names:
+                k += 1
+                inner_out = f"{e.output[0]}_sunk{k}"
+            names.add(inner_out)
+            inner = onnx.NodeProto()
+            inner.CopyFrom(e)
+            inner.output[0] = inner_out
+            for m, x in enumerate(inner.input):
+                if x == u.output[0]:
+                    inner.input[m] = u.input[0]
+            u.input[0] = inner_out  # the Unsqueeze now makes e's output
+            u.output[0] = e.output[0]
+            nodes[j] = u
+            nodes[i] = inner
+            moved += 1
+            changed = True
+            break  # the reader counts are stale: the next pass recounts
+    if moved:
+        del g.node[:]
+        g.node.extend(nodes)
+    return moved
 
 
 class _SubgraphError(Exception):

@@ -91,8 +91,10 @@ def _conv(ctx: Emitter, node: Node, op: str) -> None:
 def _unit_axis(node: Node, pads: list[int], perm: tuple[int, int, int, int]
                ) -> int | None:
     """The NCHW axis (3: W, or 2: H) along which the input and the filter
-    have size 1 and nothing is padded, when the other spatial axis is longer:
-    a 1-D convolution (how ONNX Conv1d imports, on [N, C, L, 1])."""
+    have size 1 and nothing is padded, when the filter is longer than 1 along
+    the other spatial axis: a 1-D convolution (how ONNX Conv1d imports, on
+    [N, C, L, 1]).  Pointwise ones stay 2-D: NCHWc runs them without a
+    penalty, and its fusions (hardSwish's channel-wise add) apply."""
     x, f = node.operands["input"], node.operands["filter"]
     assert isinstance(x, Value) and isinstance(f, Value)
     xs = [x.desc.shape[i] for i in (_TO_NCHW if node.attrs["inputLayout"] == "nhwc"
@@ -100,7 +102,8 @@ def _unit_axis(node: Node, pads: list[int], perm: tuple[int, int, int, int]
     fs = [f.desc.shape[i] for i in perm]
     for axis, begin, end in ((3, pads[1], pads[3]), (2, pads[0], pads[2])):
         other = 5 - axis
-        if xs[axis] == 1 and fs[axis] == 1 and begin == end == 0 and xs[other] > 1:
+        if (xs[axis] == 1 and fs[axis] == 1 and begin == end == 0 and xs[other] > 1
+                and fs[other] > 1):
             return axis
     return None
 
@@ -110,7 +113,10 @@ def _conv1d(ctx: Emitter, node: Node, x: str, perm: tuple[int, int, int, int],
     """conv2d over a unit spatial axis as ONNX's 1-D Conv between a Squeeze
     and an Unsqueeze of that axis: the same sums, and ONNX Runtime runs it as
     it runs the original Conv1d (its NCHWc layout, which is 2-D only, would
-    add a reorder in and out; Whisper's encoder stem: 3 ms of 117)."""
+    add a reorder in and out; Whisper's encoder stem: 3 ms of 117).
+    Element-wise ops after the Unsqueeze move before it in fuse.py
+    (``sink_unsqueeze``), so that ONNX Runtime fuses an activation into the
+    Conv as it does natively."""
     a = node.attrs
     keep = 2 if unit == 3 else 3  # the NCHW axis that stays
     k = keep - 2
