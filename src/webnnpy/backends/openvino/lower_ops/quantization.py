@@ -130,10 +130,11 @@ def _quantize_wide(ctx: Emitter, x: Any, s: Any, z: Any, out_type: str) -> Any:
         return ctx.const(v, f)
 
     xf, sf = ctx.cast(x, f), ctx.cast(s, f)
-    nan = ops.is_nan(ops.divide(xf, sf))
+    quotient = ops.divide(xf, sf)
+    nan = ops.is_nan(quotient)
     # beyond +-2**34 every result saturates: clamping keeps the halves small
     # (and +-inf finite); the clamped quotient still saturates
-    q = ops.minimum(ops.maximum(ops.divide(xf, sf), c(-(2.0 ** 34))), c(2.0 ** 34))
+    q = ops.minimum(ops.maximum(quotient, c(-(2.0 ** 34))), c(2.0 ** 34))
     n = ops.round(q, "half_to_even").output(0)
     # the residual x - n * s, with n * s = p + e exactly (Dekker), as a
     # multiple of s: the true quotient is n + r
