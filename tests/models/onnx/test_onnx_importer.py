@@ -206,6 +206,24 @@ def test_run_checks_and_converts_inputs(ref_ctx):
     np.testing.assert_allclose(got["y"], reference(m, {"x": x})[0], rtol=1e-6)
 
 
+def test_run_after_the_first_call_still_checks_and_copies(ref_ctx):
+    # run() reads the graph's input descriptors once (models.feeds.feed_plan):
+    # later calls still refuse a wrong kind or shape, and a strided view
+    # (not C-contiguous) is made contiguous rather than passed on
+    m, x = _mlp()
+    imported = load(m, context=ref_ctx)
+    want = run(imported, {"x": x})["y"]
+    with pytest.raises(TypeError, match=r"input 'x' is float32; got complex64"):
+        run(imported, {"x": x.astype(np.complex64)})
+    with pytest.raises(TypeError, match=r"'x' has shape \[3, 4\]"):
+        run(imported, {"x": rand(3, 4)})
+    wide = np.zeros((x.shape[0], x.shape[1] * 2), np.float32)
+    wide[:, ::2] = x
+    strided = wide[:, ::2]
+    assert not strided.flags.c_contiguous
+    np.testing.assert_array_equal(run(imported, {"x": strided})["y"], want)
+
+
 def test_default_context_is_created(monkeypatch):
     monkeypatch.setenv("WEBNNPY_BACKEND", "numpy")
     m, _ = _mlp()
