@@ -352,8 +352,17 @@ def fuse_silu(model: onnx.ModelProto) -> int:
     except _SubgraphError:
         return 0
     count = 0
-    one32: str | None = None
-    minus1: str | None = None
+    scalars: dict[float, str] = {}
+
+    def scalar(value: float, hint: str) -> str:
+        """A float32 scalar initializer of ``value``, one per value."""
+        name = scalars.get(value)
+        if name is None:
+            name = scalars[value] = g.fresh(hint)
+            model.graph.initializer.append(
+                numpy_helper.from_array(np.array(value, np.float32), name))
+        return name
+
     for i, mul in enumerate(g.nodes):
         if mul.op != "Mul" or i in g.new:
             continue
@@ -361,9 +370,7 @@ def fuse_silu(model: onnx.ModelProto) -> int:
             scaled = _scaled_sigmoid(g, x, s)
             if scaled is not None:
                 add, neg, z, c = scaled
-                minus_c = g.fresh("silu_scale")
-                model.graph.initializer.append(
-                    numpy_helper.from_array(np.array(-c, np.float32), minus_c))
+                minus_c = scalar(-c, "silu_scale")
                 n, d = neg.outputs[0], add.outputs[0]
                 g.new[g.index(z)] = None
                 g.new[g.index(n)] = [helper.make_node("Mul", [x, minus_c], [n],
@@ -376,10 +383,7 @@ def fuse_silu(model: onnx.ModelProto) -> int:
             chain = _sigmoid_denominator(g, x, s)
             if chain is not None:
                 add, e, neg = chain
-                if minus1 is None:
-                    minus1 = g.fresh("silu_minus_one")
-                    model.graph.initializer.append(
-                        numpy_helper.from_array(np.array(-1.0, np.float32), minus1))
+                minus1 = scalar(-1.0, "silu_minus_one")
                 n, d = neg.outputs[0], add.outputs[0]
                 g.new[g.index(n)] = [helper.make_node("Mul", [x, minus1], [n],
                                                       name=neg.proto.name)]
@@ -393,10 +397,7 @@ def fuse_silu(model: onnx.ModelProto) -> int:
             half = _half_sigmoid(g, x, s)
             if half is not None:
                 sig, out_cast, xf = half
-                if one32 is None:
-                    one32 = g.fresh("silu_one")
-                    model.graph.initializer.append(
-                        numpy_helper.from_array(np.array(1.0, np.float32), one32))
+                one32 = scalar(1.0, "silu_one")
                 sf = sig.outputs[0]
                 neg_v, exp_v, den = (g.fresh(f"{sf}_{h}")
                                      for h in ("neg", "exp", "den"))
